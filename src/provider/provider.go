@@ -1,0 +1,89 @@
+// Package provider is the contract between the daemon core and the crypto
+// providers: a small base interface plus one optional interface per family
+// of operations. The core finds a provider's families by type assertion and
+// derives ListOpcodes from them, so what is advertised is what is served.
+package provider
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/parsecd/parsecd/src/psa"
+	"github.com/parsecd/parsecd/src/wire"
+	"github.com/parsecd/parsecd/storage"
+)
+
+// Caller is the application on whose behalf an operation runs: the key namespace.
+type Caller struct {
+	App  string
+	Auth wire.AuthType
+}
+
+// Info is what ListProviders says about a provider.
+type Info struct {
+	ID          wire.ProviderID
+	UUID        string
+	Description string
+	Vendor      string
+	Version     [3]uint32
+}
+
+// Provider is what every provider implements.
+type Provider interface {
+	Info() Info
+	// Name is the provider's configured name; it is part of every stored key identity.
+	Name() string
+	Close() error
+}
+
+// KeyManagement creates, imports, exports and destroys keys.
+type KeyManagement interface {
+	GenerateKey(ctx context.Context, c Caller, name string, a psa.KeyAttributes) error
+	ImportKey(ctx context.Context, c Caller, name string, a psa.KeyAttributes, data []byte) error
+	ExportPublicKey(ctx context.Context, c Caller, name string) ([]byte, error)
+	DestroyKey(ctx context.Context, c Caller, name string) error
+}
+
+// KeyExport exports key material of keys created with the export flag.
+type KeyExport interface {
+	ExportKey(ctx context.Context, c Caller, name string) ([]byte, error)
+}
+
+// AsymSign signs and verifies digests.
+type AsymSign interface {
+	SignHash(ctx context.Context, c Caller, name string, alg psa.AsymSign, hash []byte) ([]byte, error)
+	VerifyHash(ctx context.Context, c Caller, name string, alg psa.AsymSign, hash, sig []byte) error
+}
+
+// MessageSign signs and verifies whole messages.
+type MessageSign interface {
+	SignMessage(ctx context.Context, c Caller, name string, alg psa.AsymSign, msg []byte) ([]byte, error)
+	VerifyMessage(ctx context.Context, c Caller, name string, alg psa.AsymSign, msg, sig []byte) error
+}
+
+// AsymEncryption encrypts and decrypts with asymmetric keys. An empty salt means none.
+type AsymEncryption interface {
+	AsymmetricEncrypt(ctx context.Context, c Caller, name string, alg psa.AsymEncrypt, plaintext, salt []byte) ([]byte, error)
+	AsymmetricDecrypt(ctx context.Context, c Caller, name string, alg psa.AsymEncrypt, ciphertext, salt []byte) ([]byte, error)
+}
+
+// Random generates random bytes.
+type Random interface {
+	GenerateRandom(ctx context.Context, size uint64) ([]byte, error)
+}
+
+// Hasher computes and compares digests.
+type Hasher interface {
+	HashCompute(ctx context.Context, alg psa.Hash, input []byte) ([]byte, error)
+	HashCompare(ctx context.Context, alg psa.Hash, input, hash []byte) error
+}
+
+// Deps are what the core hands to a provider it builds.
+type Deps struct {
+	Keys storage.KeyStore
+	Log  *slog.Logger
+	// BufferSizeLimit bounds response buffers (core_settings.buffer_size_limit).
+	BufferSizeLimit uint64
+	// AllowDeprecated lets GenerateKey use deprecated primitives.
+	AllowDeprecated bool
+}

@@ -1,0 +1,57 @@
+package status
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+)
+
+func TestCodeOf(t *testing.T) {
+	wrapped := fmt.Errorf("outer: %w", Errorf(PsaErrorDoesNotExist, "key %q", "k1"))
+	tests := []struct {
+		name string
+		err  error
+		want Code
+	}{
+		{"nil", nil, Success},
+		{"plain", errors.New("boom"), PsaErrorGenericError},
+		{"bare code", InvalidHeader, InvalidHeader},
+		{"wrapped error", wrapped, PsaErrorDoesNotExist},
+	}
+	for _, tt := range tests {
+		if got := CodeOf(tt.err); got != tt.want {
+			t.Errorf("%s: CodeOf = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+	if !errors.Is(wrapped, PsaErrorDoesNotExist) {
+		t.Error("errors.Is does not match a wrapped *Error against its Code")
+	}
+	if errors.Is(wrapped, PsaErrorAlreadyExists) {
+		t.Error("errors.Is matched the wrong code")
+	}
+}
+
+func TestErrorfKeepsCause(t *testing.T) {
+	cause := errors.New("disk full")
+	err := Errorf(KeyInfoManagerError, "writing mapping: %w", cause)
+	if !errors.Is(err, cause) {
+		t.Fatal("cause lost")
+	}
+	if CodeOf(err) != KeyInfoManagerError {
+		t.Fatalf("code = %v", CodeOf(err))
+	}
+}
+
+func TestNamesAreComplete(t *testing.T) {
+	for c := Code(0); c <= DeprecatedPrimitive; c++ {
+		if !Known(c) || c.String() == "" || c.Description() == "unknown status code" {
+			t.Errorf("code %d has no name or description", c)
+		}
+	}
+	if Known(1144) {
+		t.Error("1144 is unused by the protocol")
+	}
+	if PsaErrorDoesNotExist.String() != "PsaErrorDoesNotExist" {
+		t.Error("bad name")
+	}
+}

@@ -1,0 +1,82 @@
+// Package storage defines the key-mapping store: for every key a client
+// owns, which provider holds it, the provider's key id (or, for the software
+// provider, the key material itself) and its PSA attributes.
+//
+// Creating a key is a two-step affair so that a crash or an error can never
+// leave an orphan key in a provider or a mapping without a key: Reserve the
+// name, create the key, then Commit the mapping, or Abort on failure.
+// Reservations left by a crash are reported by Pending so that providers can
+// reconcile them at start-up.
+package storage
+
+import (
+	"context"
+	"errors"
+
+	"github.com/parsecd/parsecd/src/psa"
+	"github.com/parsecd/parsecd/src/status"
+	"github.com/parsecd/parsecd/src/wire"
+)
+
+// KeyTriple names a key: the owning application (authenticator and name),
+// the provider's configured name and the key name.
+type KeyTriple struct {
+	Auth     wire.AuthType
+	App      string
+	Provider string
+	Key      string
+}
+
+// KeyInfo is what the store keeps about a key.
+type KeyInfo struct {
+	// ID is provider-specific: a key handle, a wrapped blob or key material.
+	ID         []byte
+	Attributes psa.KeyAttributes
+}
+
+// Entry is one listed key.
+type Entry struct {
+	KeyTriple
+	KeyInfo
+}
+
+// Errors with a wire status.
+var (
+	ErrNotFound = &status.Error{Code: status.PsaErrorDoesNotExist, Msg: "key does not exist"}
+	ErrExists   = &status.Error{Code: status.PsaErrorAlreadyExists, Msg: "key already exists"}
+)
+
+// Client identifies an application that owns keys.
+type Client struct {
+	Auth wire.AuthType
+	App  string
+}
+
+// KeyStore is the key-mapping store. Implementations are safe for concurrent use.
+type KeyStore interface {
+	// Get returns a committed key; ErrNotFound if there is none.
+	Get(ctx context.Context, k KeyTriple) (KeyInfo, error)
+	// Reserve claims the name for a key being created; ErrExists if the
+	// name is taken or reserved.
+	Reserve(ctx context.Context, k KeyTriple) error
+	// Commit turns a reservation into a mapping.
+	Commit(ctx context.Context, k KeyTriple, v KeyInfo) error
+	// Abort drops a reservation.
+	Abort(ctx context.Context, k KeyTriple) error
+	// Insert is Reserve and Commit in one atomic step, for keys whose
+	// material lives in the store itself.
+	Insert(ctx context.Context, k KeyTriple, v KeyInfo) error
+	// Remove deletes a committed key; ErrNotFound if there is none.
+	Remove(ctx context.Context, k KeyTriple) error
+	// List returns the committed keys of one application in one provider, by name.
+	List(ctx context.Context, provider string, c Client) ([]Entry, error)
+	// Clients returns the applications that own at least one committed key, sorted.
+	Clients(ctx context.Context) ([]Client, error)
+	// Pending returns the reservations of a provider that were never
+	// committed or aborted (left by a crash).
+	Pending(ctx context.Context, provider string) ([]KeyTriple, error)
+	Close() error
+}
+
+// IsNotFound reports whether err means the key does not exist.
+func IsNotFound(err error) bool { return errors.Is(err, status.PsaErrorDoesNotExist) }
