@@ -3,8 +3,11 @@ module github.com/parsecd/parsecd
 go 1.26.0
 
 require (
-	github.com/pelletier/go-toml/v2 v2.4.3 // indirect
+	github.com/pelletier/go-toml/v2 v2.4.3
+	google.golang.org/protobuf v1.36.12
+)
+
+require (
 	go.etcd.io/bbolt v1.5.0 // indirect
 	golang.org/x/sys v0.50.0 // indirect
-	google.golang.org/protobuf v1.36.12 // indirect
 )
