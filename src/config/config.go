@@ -135,7 +135,9 @@ func Parse(name string, data []byte) (*Config, error) {
 	}
 	c := &Config{Path: name}
 	var errs []error
-	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf("%s: "+format, append([]any{name}, a...)...)) }
+	bad := func(format string, a ...any) {
+		errs = append(errs, fmt.Errorf("%s: "+format, append([]any{name}, a...)...))
+	}
 	note := func(format string, a ...any) { c.Notes = append(c.Notes, fmt.Sprintf(format, a...)) }
 
 	cs := f.CoreSettings

@@ -10,22 +10,22 @@ type KeyKind uint8
 
 // Key kinds.
 const (
-	KeyNone         KeyKind = 0
-	KeyRawData      KeyKind = 1
-	KeyHmac         KeyKind = 2
-	KeyDerive       KeyKind = 3
-	KeyAes          KeyKind = 4
-	KeyDes          KeyKind = 5
-	KeyCamellia     KeyKind = 6
-	KeyArc4         KeyKind = 7
-	KeyChacha20     KeyKind = 8
-	KeyRsaPublic    KeyKind = 9
-	KeyRsaPair      KeyKind = 10
-	KeyEccPair      KeyKind = 11
-	KeyEccPublic    KeyKind = 12
-	KeyDhPair       KeyKind = 13
-	KeyDhPublic     KeyKind = 14
-	lastKeyKind             = KeyDhPublic
+	KeyNone      KeyKind = 0
+	KeyRawData   KeyKind = 1
+	KeyHmac      KeyKind = 2
+	KeyDerive    KeyKind = 3
+	KeyAes       KeyKind = 4
+	KeyDes       KeyKind = 5
+	KeyCamellia  KeyKind = 6
+	KeyArc4      KeyKind = 7
+	KeyChacha20  KeyKind = 8
+	KeyRsaPublic KeyKind = 9
+	KeyRsaPair   KeyKind = 10
+	KeyEccPair   KeyKind = 11
+	KeyEccPublic KeyKind = 12
+	KeyDhPair    KeyKind = 13
+	KeyDhPublic  KeyKind = 14
+	lastKeyKind          = KeyDhPublic
 )
 
 var keyKindNames = [...]string{"None", "RawData", "Hmac", "Derive", "Aes", "Des", "Camellia", "Arc4",
@@ -74,10 +74,14 @@ type KeyType struct {
 }
 
 // IsPublic reports whether the type holds only a public key.
-func (t KeyType) IsPublic() bool { return t.Kind == KeyRsaPublic || t.Kind == KeyEccPublic || t.Kind == KeyDhPublic }
+func (t KeyType) IsPublic() bool {
+	return t.Kind == KeyRsaPublic || t.Kind == KeyEccPublic || t.Kind == KeyDhPublic
+}
 
 // IsPair reports whether the type holds a private/public key pair.
-func (t KeyType) IsPair() bool { return t.Kind == KeyRsaPair || t.Kind == KeyEccPair || t.Kind == KeyDhPair }
+func (t KeyType) IsPair() bool {
+	return t.Kind == KeyRsaPair || t.Kind == KeyEccPair || t.Kind == KeyDhPair
+}
 
 // IsRSA reports whether the type is an RSA key.
 func (t KeyType) IsRSA() bool { return t.Kind == KeyRsaPair || t.Kind == KeyRsaPublic }

@@ -178,7 +178,9 @@ func (c Code) Description() string {
 
 // Error makes a bare Code usable as an error value, so that
 // errors.Is(err, status.PsaErrorDoesNotExist) works on any wrapped *Error.
-func (c Code) Error() string { return fmt.Sprintf("%s (%d): %s", c.String(), uint16(c), c.Description()) }
+func (c Code) Error() string {
+	return fmt.Sprintf("%s (%d): %s", c.String(), uint16(c), c.Description())
+}
 
 // ParsecStatus implements Coder.
 func (c Code) ParsecStatus() Code { return c }
