@@ -1,0 +1,135 @@
+// Package auth turns the authentication field of a request, together with
+// the peer credentials of its connection, into the application identity
+// that owns keys. Each authenticator answers for one wire.AuthType.
+package auth
+
+import (
+	"encoding/binary"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/parsecd/parsecd/src/status"
+	"github.com/parsecd/parsecd/src/wire"
+)
+
+// PeerCred is what the kernel says about the process on the other end of a
+// connection (SO_PEERCRED), read at accept time.
+type PeerCred struct {
+	UID, GID uint32
+	PID      int32
+}
+
+// Application is an authenticated client.
+type Application struct {
+	Name  string
+	Auth  wire.AuthType
+	Admin bool
+}
+
+// Info is what ListAuthenticators says about an authenticator.
+type Info struct {
+	ID          wire.AuthType
+	Description string
+	Version     [3]uint32
+}
+
+// Authenticator checks one kind of authentication field.
+type Authenticator interface {
+	Info() Info
+	// Authenticate returns the application name; peer is nil when the
+	// transport has no peer credentials.
+	Authenticate(auth []byte, peer *PeerCred) (string, error)
+}
+
+// Direct takes the authentication field as the application name. It trusts
+// every client that can reach the socket, so it suits only deployments
+// where they all trust each other.
+type Direct struct{}
+
+// Info implements Authenticator.
+func (Direct) Info() Info {
+	return Info{ID: wire.AuthDirect, Version: [3]uint32{0, 1, 0},
+		Description: "Directly parses the authentication field as a UTF-8 string and uses that as the application identity. Should be used for testing only."}
+}
+
+// Authenticate implements Authenticator.
+func (Direct) Authenticate(auth []byte, _ *PeerCred) (string, error) {
+	if len(auth) == 0 {
+		return "", status.Errorf(status.AuthenticationError, "direct authentication needs a non-empty application name")
+	}
+	if !utf8.Valid(auth) {
+		return "", status.Errorf(status.AuthenticationError, "direct authentication: application name is not valid UTF-8")
+	}
+	return string(auth), nil
+}
+
+// UnixPeer checks that the UID a client declares is the one the kernel
+// reports for its socket; the application name is that UID in decimal.
+type UnixPeer struct{}
+
+// Info implements Authenticator.
+func (UnixPeer) Info() Info {
+	return Info{ID: wire.AuthUnixPeerCredentials, Version: [3]uint32{0, 1, 0},
+		Description: "Uses Unix peer credentials to authenticate the client. Verifies that the self-declared Unix user identifier (UID) in the request's authentication header matches that which is found from the peer credentials."}
+}
+
+// Authenticate implements Authenticator.
+func (UnixPeer) Authenticate(auth []byte, peer *PeerCred) (string, error) {
+	if len(auth) != 4 {
+		return "", status.Errorf(status.AuthenticationError, "unix peer credentials: authentication field is %d bytes, not 4", len(auth))
+	}
+	if peer == nil {
+		return "", status.Errorf(status.AuthenticationError, "unix peer credentials: no peer credentials on this connection")
+	}
+	uid := binary.LittleEndian.Uint32(auth)
+	if uid != peer.UID {
+		return "", status.Errorf(status.AuthenticationError, "unix peer credentials: declared uid %d is not the peer's uid %d", uid, peer.UID)
+	}
+	return strconv.FormatUint(uint64(uid), 10), nil
+}
+
+// Set is the configured authenticators and the admin list.
+type Set struct {
+	byType map[wire.AuthType]Authenticator
+	order  []Authenticator
+	admins map[string]bool
+}
+
+// NewSet builds a set from authenticators in preference order.
+func NewSet(admins []string, as ...Authenticator) *Set {
+	s := &Set{byType: map[wire.AuthType]Authenticator{}, admins: map[string]bool{}}
+	for _, a := range as {
+		s.byType[a.Info().ID] = a
+		s.order = append(s.order, a)
+	}
+	for _, n := range admins {
+		s.admins[n] = true
+	}
+	return s
+}
+
+// Infos lists the authenticators for ListAuthenticators.
+func (s *Set) Infos() []Info {
+	out := make([]Info, len(s.order))
+	for i, a := range s.order {
+		out[i] = a.Info()
+	}
+	return out
+}
+
+// Authenticate identifies the application behind a request. It returns nil
+// for an unauthenticated request (auth type 0).
+func (s *Set) Authenticate(t wire.AuthType, auth []byte, peer *PeerCred) (*Application, error) {
+	if t == wire.AuthNone {
+		return nil, nil
+	}
+	a, ok := s.byType[t]
+	if !ok {
+		return nil, status.Errorf(status.AuthenticatorNotRegistered, "authentication type %v is not configured", t)
+	}
+	name, err := a.Authenticate(auth, peer)
+	if err != nil {
+		return nil, err
+	}
+	return &Application{Name: name, Auth: t, Admin: s.admins[name]}, nil
+}

@@ -1,0 +1,69 @@
+package auth
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/parsecd/parsecd/src/status"
+	"github.com/parsecd/parsecd/src/wire"
+)
+
+func TestSet(t *testing.T) {
+	s := NewSet([]string{"1000", "admin-app"}, UnixPeer{})
+	peer := &PeerCred{UID: 1000}
+	tests := []struct {
+		name     string
+		typ      wire.AuthType
+		auth     []byte
+		peer     *PeerCred
+		wantApp  string
+		wantAdm  bool
+		wantCode error
+	}{
+		{"no auth", wire.AuthNone, []byte("ignored"), peer, "", false, nil},
+		{"uid matches", wire.AuthUnixPeerCredentials, []byte{0xe8, 3, 0, 0}, peer, "1000", true, nil},
+		{"uid mismatch", wire.AuthUnixPeerCredentials, []byte{0xe9, 3, 0, 0}, peer, "", false, status.AuthenticationError},
+		{"short field", wire.AuthUnixPeerCredentials, []byte{0xe8, 3, 0}, peer, "", false, status.AuthenticationError},
+		{"no peer creds", wire.AuthUnixPeerCredentials, []byte{0xe8, 3, 0, 0}, nil, "", false, status.AuthenticationError},
+		{"direct not configured", wire.AuthDirect, []byte("x"), peer, "", false, status.AuthenticatorNotRegistered},
+		{"jwt never registered", wire.AuthJwt, []byte("x"), peer, "", false, status.AuthenticatorNotRegistered},
+	}
+	for _, tt := range tests {
+		app, err := s.Authenticate(tt.typ, tt.auth, tt.peer)
+		if tt.wantCode != nil {
+			if !errors.Is(err, tt.wantCode) {
+				t.Errorf("%s: err = %v, want %v", tt.name, err, tt.wantCode)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", tt.name, err)
+			continue
+		}
+		if tt.wantApp == "" {
+			if app != nil {
+				t.Errorf("%s: got app %v for no auth", tt.name, app)
+			}
+			continue
+		}
+		if app.Name != tt.wantApp || app.Admin != tt.wantAdm || app.Auth != tt.typ {
+			t.Errorf("%s: got %+v", tt.name, app)
+		}
+	}
+}
+
+func TestDirect(t *testing.T) {
+	s := NewSet(nil, Direct{})
+	app, err := s.Authenticate(wire.AuthDirect, []byte("app-one"), nil)
+	if err != nil || app.Name != "app-one" || app.Admin {
+		t.Fatalf("got %+v, %v", app, err)
+	}
+	for _, bad := range [][]byte{nil, {0xff, 0xfe}} {
+		if _, err := s.Authenticate(wire.AuthDirect, bad, nil); !errors.Is(err, status.AuthenticationError) {
+			t.Errorf("auth %x: err = %v", bad, err)
+		}
+	}
+	if got := s.Infos(); len(got) != 1 || got[0].ID != wire.AuthDirect {
+		t.Fatalf("Infos = %+v", got)
+	}
+}

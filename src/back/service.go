@@ -1,0 +1,175 @@
+// Package back is the request back end: it authenticates a parsed request,
+// routes it to the core or a crypto provider, decodes the protobuf body into
+// native types, calls the provider and encodes the result. It is the one
+// place where provider errors become wire status codes.
+package back
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/parsecd/parsecd/src/auth"
+	"github.com/parsecd/parsecd/src/provider"
+	"github.com/parsecd/parsecd/src/status"
+	"github.com/parsecd/parsecd/src/wire"
+	"github.com/parsecd/parsecd/storage"
+)
+
+// Service answers requests for one configuration.
+type Service struct {
+	auths      *auth.Set
+	providers  []provider.Provider // config order: the first is the clients' default
+	stores     []storage.KeyStore  // the key store of each provider
+	byID       map[wire.ProviderID]provider.Provider
+	log        *slog.Logger
+	logDetails bool
+	version    [3]uint32
+}
+
+// Options configure a Service.
+type Options struct {
+	Auth      *auth.Set
+	Providers []provider.Provider
+	// Stores holds the key store of each provider, in the same order.
+	Stores []storage.KeyStore
+	Log       *slog.Logger
+	// LogErrorDetails adds error messages and application names to logs.
+	LogErrorDetails bool
+	// Version is reported as the core provider's version.
+	Version [3]uint32
+}
+
+// New builds a Service. Providers of the same wire id cannot both be
+// reachable, so a second one is refused.
+func New(o Options) (*Service, error) {
+	s := &Service{auths: o.Auth, providers: o.Providers, stores: o.Stores, log: o.Log,
+		logDetails: o.LogErrorDetails, version: o.Version, byID: map[wire.ProviderID]provider.Provider{}}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if len(o.Stores) != len(o.Providers) {
+		return nil, errors.New("every provider needs a key store")
+	}
+	for _, p := range o.Providers {
+		id := p.Info().ID
+		if id == wire.ProviderCore {
+			return nil, errors.New("a crypto provider cannot use the core provider id 0")
+		}
+		if _, dup := s.byID[id]; dup {
+			return nil, errors.New("two providers of type " + id.String() + " are configured; only one per type can be reached on the wire")
+		}
+		s.byID[id] = p
+	}
+	return s, nil
+}
+
+// Providers returns the crypto providers in config order.
+func (s *Service) Providers() []provider.Provider { return s.providers }
+
+// Handle answers one request read by the front end.
+func (s *Service) Handle(ctx context.Context, req *wire.Request, peer *auth.PeerCred) *wire.Response {
+	h := req.Header
+	body, app, err := s.handle(ctx, req, peer)
+	code := status.CodeOf(err)
+	if err != nil {
+		s.logFailure(h, app, err)
+		body = nil
+	}
+	return wire.ReplyTo(req, code, body)
+}
+
+func (s *Service) logFailure(h wire.Header, app *auth.Application, err error) {
+	attrs := []any{"opcode", h.Opcode.String(), "provider", h.Provider.String(), "status", status.CodeOf(err).String()}
+	if s.logDetails {
+		if app != nil {
+			attrs = append(attrs, "app", app.Name)
+		}
+		attrs = append(attrs, "error", err.Error())
+	}
+	s.log.Info("request failed", attrs...)
+}
+
+func (s *Service) handle(ctx context.Context, req *wire.Request, peer *auth.PeerCred) ([]byte, *auth.Application, error) {
+	h := req.Header
+	app, err := s.auths.Authenticate(h.AuthType, req.Auth, peer)
+	if err != nil {
+		return nil, nil, err
+	}
+	var p provider.Provider
+	if h.Provider != wire.ProviderCore {
+		if p = s.byID[h.Provider]; p == nil {
+			return nil, app, status.Errorf(status.ProviderNotRegistered, "%v is not configured", h.Provider)
+		}
+	}
+	if h.Opcode.IsCore() != (h.Provider == wire.ProviderCore) {
+		return nil, app, status.Errorf(status.PsaErrorNotSupported, "%v cannot be sent to %v", h.Opcode, h.Provider)
+	}
+	if h.Opcode.IsAdmin() {
+		if app == nil {
+			return nil, app, status.Errorf(status.NotAuthenticated, "%v needs an authenticated administrator", h.Opcode)
+		}
+		if !app.Admin {
+			return nil, app, status.Errorf(status.AdminOperation, "%v is reserved to administrators", h.Opcode)
+		}
+	}
+	op, ok := operations[h.Opcode]
+	if !ok {
+		return nil, app, status.Errorf(status.OpcodeDoesNotExist, "%v is not implemented", h.Opcode)
+	}
+	in := op.newOp()
+	if err := proto.Unmarshal(req.Body, in); err != nil {
+		return nil, app, status.Errorf(status.DeserializingBodyFailed, "decoding %v body: %w", h.Opcode, err)
+	}
+	r := &call{s: s, p: p, app: app, opcode: h.Opcode}
+	out, err := op.run(ctx, r, in)
+	if err != nil {
+		return nil, app, err
+	}
+	if out == nil {
+		return nil, app, nil
+	}
+	body, err := proto.MarshalOptions{Deterministic: true}.Marshal(out)
+	if err != nil {
+		return nil, app, status.Errorf(status.SerializingBodyFailed, "encoding %v result: %w", h.Opcode, err)
+	}
+	return body, app, nil
+}
+
+// call is one request on its way to a provider.
+type call struct {
+	s      *Service
+	p      provider.Provider
+	app    *auth.Application
+	opcode wire.Opcode
+}
+
+// caller returns the key namespace of the request, or NotAuthenticated.
+func (c *call) caller() (provider.Caller, error) {
+	if c.app == nil {
+		return provider.Caller{}, status.Errorf(status.NotAuthenticated, "%v needs an authenticated application", c.opcode)
+	}
+	return provider.Caller{App: c.app.Name, Auth: c.app.Auth}, nil
+}
+
+// family returns the provider as interface F, or PsaErrorNotSupported.
+func family[F any](c *call) (F, error) {
+	f, ok := c.p.(F)
+	if !ok {
+		return f, status.Errorf(status.PsaErrorNotSupported, "%v does not implement %v", c.p.Info().ID, c.opcode)
+	}
+	return f, nil
+}
+
+// Opcodes lists what a provider serves, derived from the families it implements.
+func Opcodes(p provider.Provider) []wire.Opcode {
+	var out []wire.Opcode
+	for _, o := range wire.AllOpcodes() {
+		if op, ok := operations[o]; ok && !o.IsCore() && op.supported != nil && op.supported(p) {
+			out = append(out, o)
+		}
+	}
+	return out
+}

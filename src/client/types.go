@@ -1,0 +1,64 @@
+package client
+
+import (
+	"fmt"
+
+	"github.com/parsecd/parsecd/src/psa"
+	"github.com/parsecd/parsecd/src/wire"
+)
+
+// ProviderInfo describes one provider of the service (ListProviders).
+type ProviderInfo struct {
+	ID          wire.ProviderID
+	UUID        string
+	Description string
+	Vendor      string
+	VersionMaj  uint32
+	VersionMin  uint32
+	VersionRev  uint32
+}
+
+// Version is "maj.min.rev".
+func (p ProviderInfo) Version() string {
+	return fmt.Sprintf("%d.%d.%d", p.VersionMaj, p.VersionMin, p.VersionRev)
+}
+
+// AuthenticatorInfo describes the authenticator of the service (ListAuthenticators).
+type AuthenticatorInfo struct {
+	ID          wire.AuthType
+	Description string
+	VersionMaj  uint32
+	VersionMin  uint32
+	VersionRev  uint32
+}
+
+// Version is "maj.min.rev".
+func (a AuthenticatorInfo) Version() string {
+	return fmt.Sprintf("%d.%d.%d", a.VersionMaj, a.VersionMin, a.VersionRev)
+}
+
+// KeyInfo describes one key of the application (ListKeys).
+type KeyInfo struct {
+	Provider   wire.ProviderID
+	Name       string
+	Attributes psa.KeyAttributes
+}
+
+// CheckType says what CanDoCrypto checks (values of the protobuf enum).
+type CheckType uint8
+
+// CanDoCrypto checks.
+const (
+	CheckUse      CheckType = 1
+	CheckGenerate CheckType = 2
+	CheckImport   CheckType = 3
+	CheckDerive   CheckType = 4
+)
+
+// ActivateCredentialParams are the parameters PrepareKeyAttestation returns
+// for the ActivateCredential mechanism (TPM).
+type ActivateCredentialParams struct {
+	Name            []byte
+	Public          []byte
+	AttestingKeyPub []byte
+}

@@ -1,0 +1,124 @@
+// Command parsecd is the Parsec security service: it owns the platform's
+// crypto back ends and lends them to client applications over a Unix
+// socket, speaking the Parsec wire protocol.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+
+	"github.com/parsecd/parsecd/src/config"
+	"github.com/parsecd/parsecd/src/daemon"
+	"github.com/parsecd/parsecd/src/internal/version"
+)
+
+const defaultConfigPath = "/etc/parsec/config.toml"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stderr))
+}
+
+func run(args []string, stderr io.Writer) int {
+	fl := flag.NewFlagSet("parsecd", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	var path string
+	var showVersion, checkOnly, allowRoot bool
+	fl.StringVar(&path, "c", "", "path of config.toml (default "+defaultConfigPath+", or the embedded default if that file does not exist)")
+	fl.StringVar(&path, "config", "", "same as -c")
+	fl.BoolVar(&showVersion, "version", false, "print the version and exit")
+	fl.BoolVar(&checkOnly, "check-config", false, "check the configuration and exit")
+	fl.BoolVar(&allowRoot, "allow-root", false, "allow running as root (same as core_settings.allow_root = true)")
+	fl.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: parsecd [-c|--config PATH] [--check-config] [--allow-root] [--version]\n\n")
+		fl.PrintDefaults()
+	}
+	if err := fl.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if showVersion {
+		fmt.Println(version.String("parsecd"))
+		return 0
+	}
+	load := loader(path, allowRoot)
+	cfg, err := load()
+	if err != nil {
+		fmt.Fprintf(stderr, "parsecd: %v\n", err)
+		return 1
+	}
+	if checkOnly {
+		for _, n := range cfg.Notes {
+			fmt.Fprintf(stderr, "note: %s\n", n)
+		}
+		fmt.Fprintf(stderr, "%s: configuration is valid\n", describe(cfg))
+		return 0
+	}
+	log := newLogger(cfg.LogLevel, stderr)
+	d, err := daemon.Start(context.Background(), load, log)
+	if err != nil {
+		log.Error("cannot start", "error", err)
+		fmt.Fprintf(stderr, "parsecd: %v\n", err)
+		return 1
+	}
+	if err := d.Run(context.Background()); err != nil {
+		return 1
+	}
+	return 0
+}
+
+func describe(c *config.Config) string {
+	if c.Path == "" {
+		return "embedded default"
+	}
+	return c.Path
+}
+
+// loader reads the given file, or the system file, or the embedded default
+// when no file was named and the system one is absent.
+func loader(path string, allowRoot bool) daemon.Loader {
+	return func() (*config.Config, error) {
+		var cfg *config.Config
+		var err error
+		switch {
+		case path != "":
+			cfg, err = config.Load(path)
+		default:
+			cfg, err = config.Load(defaultConfigPath)
+			if errors.Is(err, fs.ErrNotExist) {
+				cfg, err = config.Parse("", []byte(config.DefaultText(os.Geteuid(), os.Getenv)))
+				if cfg != nil {
+					cfg.Notes = append(cfg.Notes, defaultConfigPath+" does not exist: using the embedded default configuration")
+				}
+			}
+		}
+		if cfg != nil && allowRoot {
+			cfg.AllowRoot = true
+		}
+		return cfg, err
+	}
+}
+
+func newLogger(level string, w io.Writer) *slog.Logger {
+	var l slog.Level
+	switch level {
+	case "off":
+		return slog.New(slog.DiscardHandler)
+	case "error":
+		l = slog.LevelError
+	case "warn":
+		l = slog.LevelWarn
+	case "debug", "trace":
+		l = slog.LevelDebug
+	default:
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}

@@ -1,0 +1,250 @@
+// Package daemon assembles parsecd from a configuration (key stores,
+// providers, authenticators, back end, listener) and runs it: it serves
+// until SIGTERM or SIGINT, drains in-flight requests, and on SIGHUP builds
+// the whole service again from the same file and swaps it in without
+// dropping a request.
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/parsecd/parsecd/src/auth"
+	"github.com/parsecd/parsecd/src/back"
+	"github.com/parsecd/parsecd/src/config"
+	"github.com/parsecd/parsecd/src/front"
+	"github.com/parsecd/parsecd/src/internal/sdnotify"
+	"github.com/parsecd/parsecd/src/internal/version"
+	"github.com/parsecd/parsecd/src/provider"
+	"github.com/parsecd/parsecd/src/wire"
+	"github.com/parsecd/parsecd/storage"
+	"github.com/parsecd/parsecd/storage/bolt"
+)
+
+// Loader returns the configuration; it is called again on every reload.
+type Loader func() (*config.Config, error)
+
+// graph is everything one configuration owns.
+type graph struct {
+	cfg       *config.Config
+	providers []provider.Provider
+	keys      []storage.KeyStore          // the store of each provider
+	stores    map[string]storage.KeyStore // by file path
+	service   *back.Service
+}
+
+// Daemon is a running parsecd.
+type Daemon struct {
+	load   Loader
+	log    *slog.Logger
+	server *front.Server
+
+	cur        *graph
+	ln         net.Listener
+	socketPath string
+	activated  bool
+	serveErr   chan error
+}
+
+// Start builds the service from load() and starts serving.
+func Start(ctx context.Context, load Loader, log *slog.Logger) (*Daemon, error) {
+	cfg, err := load()
+	if err != nil {
+		return nil, err
+	}
+	if os.Geteuid() == 0 && !cfg.AllowRoot {
+		return nil, errors.New("refusing to run as root: set allow_root = true in [core_settings] if you really mean it (a dedicated user such as \"parsec\" is safer)")
+	}
+	d := &Daemon{load: load, log: log, serveErr: make(chan error, 4)}
+	g, err := d.build(ctx, cfg, nil)
+	if err != nil {
+		return nil, err
+	}
+	ln, activated, err := front.Listen(cfg.SocketPath)
+	if err != nil {
+		g.close(nil)
+		return nil, fmt.Errorf("listening on %s: %w", cfg.SocketPath, err)
+	}
+	d.cur, d.ln, d.socketPath, d.activated = g, ln, cfg.SocketPath, activated
+	d.server = front.NewServer(generation(g), cfg.ThreadPoolSize, log)
+	d.serve(ctx, ln)
+	where := cfg.SocketPath
+	if activated {
+		where = "socket passed by systemd"
+	}
+	log.Info("parsecd ready", "version", version.Version, "socket", where, "providers", providerNames(g.providers), "auth", cfg.AuthType)
+	return d, nil
+}
+
+func (d *Daemon) serve(ctx context.Context, ln net.Listener) {
+	go func() { d.serveErr <- d.server.Serve(ctx, ln) }()
+}
+
+func generation(g *graph) *front.Generation {
+	return &front.Generation{
+		Handler:  g.service,
+		Settings: front.Settings{Timeout: g.cfg.Timeout, Limits: wire.Limits{BodyLen: g.cfg.BodyLenLimit}},
+	}
+}
+
+func providerNames(ps []provider.Provider) []string {
+	var out []string
+	for _, p := range ps {
+		out = append(out, p.Name())
+	}
+	return out
+}
+
+// build assembles a graph, reusing stores of prev that the new config
+// still names (a bbolt file can only be opened once).
+func (d *Daemon) build(ctx context.Context, cfg *config.Config, prev *graph) (*graph, error) {
+	for _, n := range cfg.Notes {
+		d.log.Info("config note", "note", n)
+	}
+	g := &graph{cfg: cfg, stores: map[string]storage.KeyStore{}}
+	managers := map[string]config.KeyManager{}
+	for _, km := range cfg.KeyManagers {
+		managers[km.Name] = km
+	}
+	fail := func(err error) (*graph, error) {
+		g.close(prev)
+		return nil, err
+	}
+	for _, pc := range cfg.Providers {
+		km := managers[pc.KeyManager]
+		store, ok := g.stores[km.Path]
+		if !ok {
+			if prev != nil {
+				store = prev.stores[km.Path]
+			}
+			if store == nil {
+				s, err := bolt.Open(km.Path, bolt.Options{})
+				if err != nil {
+					return fail(fmt.Errorf("opening key store %q: %w", km.Name, err))
+				}
+				store = s
+			}
+			g.stores[km.Path] = store
+		}
+		p, err := provider.Build(ctx, cfg.Path, pc, provider.Deps{
+			Keys: store, Log: d.log.With("provider", pc.Type),
+			BufferSizeLimit: cfg.BufferSizeLimit, AllowDeprecated: cfg.AllowDeprecated,
+		})
+		if err != nil {
+			return fail(err)
+		}
+		g.providers = append(g.providers, p)
+		g.keys = append(g.keys, store)
+	}
+	var a auth.Authenticator = auth.UnixPeer{}
+	if cfg.AuthType == "Direct" {
+		a = auth.Direct{}
+		d.log.Warn("Direct authentication trusts every client that can reach the socket: restrict the socket directory to mutually trusted clients")
+	}
+	svc, err := back.New(back.Options{
+		Auth: auth.NewSet(cfg.Admins, a), Providers: g.providers, Stores: g.keys, Log: d.log,
+		LogErrorDetails: cfg.LogErrorDetails, Version: version.Triple(),
+	})
+	if err != nil {
+		return fail(err)
+	}
+	g.service = svc
+	return g, nil
+}
+
+// close releases what g owns and keep does not share.
+func (g *graph) close(keep *graph) {
+	for _, p := range g.providers {
+		_ = p.Close()
+	}
+	for path, s := range g.stores {
+		if keep != nil && keep.stores[path] == s {
+			continue
+		}
+		_ = s.Close()
+	}
+}
+
+// Run serves until ctx is done or a stop signal arrives, reloading on SIGHUP.
+func (d *Daemon) Run(ctx context.Context) error {
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	defer signal.Stop(sigs)
+	_ = sdnotify.Notify("READY=1")
+	for {
+		select {
+		case <-ctx.Done():
+			return d.Stop()
+		case err := <-d.serveErr:
+			if err != nil {
+				d.log.Error("listener failed", "error", err)
+				_ = d.Stop()
+				return err
+			}
+		case s := <-sigs:
+			if s == syscall.SIGHUP {
+				d.Reload(ctx)
+				continue
+			}
+			d.log.Info("stopping", "signal", s.String())
+			return d.Stop()
+		}
+	}
+}
+
+// Reload re-reads the configuration and swaps the service. An invalid new
+// configuration is reported and the running one kept.
+func (d *Daemon) Reload(ctx context.Context) {
+	_ = sdnotify.Notify("RELOADING=1")
+	defer func() { _ = sdnotify.Notify("READY=1") }()
+	d.log.Info("reloading configuration")
+	cfg, err := d.load()
+	if err != nil {
+		d.log.Error("reload failed, keeping the running configuration", "error", err)
+		return
+	}
+	g, err := d.build(ctx, cfg, d.cur)
+	if err != nil {
+		d.log.Error("reload failed, keeping the running configuration", "error", err)
+		return
+	}
+	oldLn, oldPath := d.ln, d.socketPath
+	if !d.activated && cfg.SocketPath != d.socketPath {
+		ln, _, err := front.Listen(cfg.SocketPath)
+		if err != nil {
+			g.close(d.cur)
+			d.log.Error("reload failed, keeping the running configuration", "error", fmt.Errorf("listening on %s: %w", cfg.SocketPath, err))
+			return
+		}
+		d.ln, d.socketPath = ln, cfg.SocketPath
+		d.serve(ctx, ln)
+	}
+	old := d.cur
+	d.cur = g
+	d.server.Swap(generation(g), cfg.ThreadPoolSize)
+	if d.ln != oldLn {
+		_ = oldLn.Close()
+		front.RemoveSocket(oldPath)
+	}
+	old.close(g)
+	d.log.Info("configuration reloaded", "providers", providerNames(g.providers))
+}
+
+// Stop closes the listener, waits for in-flight requests and releases everything.
+func (d *Daemon) Stop() error {
+	_ = sdnotify.Notify("STOPPING=1")
+	_ = d.ln.Close()
+	d.server.Wait()
+	d.cur.close(nil)
+	if !d.activated {
+		front.RemoveSocket(d.socketPath)
+	}
+	d.log.Info("stopped")
+	return nil
+}

@@ -1,0 +1,46 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/parsecd/parsecd/src/config"
+)
+
+// Factory builds a provider from its [[provider]] entry. It decodes the
+// entry's type-specific keys itself (config.Provider.DecodeProvider), so
+// every provider type owns its schema.
+type Factory func(ctx context.Context, file string, cfg config.Provider, deps Deps) (Provider, error)
+
+var (
+	regMu     sync.RWMutex
+	factories = map[string]Factory{}
+)
+
+// Register makes a provider_type available; builds without a provider
+// register a factory that explains what is missing.
+func Register(providerType string, f Factory) {
+	regMu.Lock()
+	defer regMu.Unlock()
+	factories[providerType] = f
+}
+
+// Build constructs the provider of a [[provider]] entry.
+func Build(ctx context.Context, file string, cfg config.Provider, deps Deps) (Provider, error) {
+	regMu.RLock()
+	f, ok := factories[cfg.Type]
+	var known []string
+	for t := range factories {
+		known = append(known, t)
+	}
+	regMu.RUnlock()
+	if !ok {
+		sort.Strings(known)
+		return nil, fmt.Errorf("%s: [[provider]] #%d: provider_type %q is not available in this build of parsecd (available: %s)",
+			file, cfg.Index, cfg.Type, strings.Join(known, ", "))
+	}
+	return f(ctx, file, cfg, deps)
+}
