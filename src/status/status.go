@@ -193,6 +193,8 @@ type Error struct {
 	Code Code
 	Msg  string
 	Err  error
+	// causeInMsg is set by Errorf, whose Msg already spells out Err.
+	causeInMsg bool
 }
 
 func (e *Error) Error() string {
@@ -200,7 +202,7 @@ func (e *Error) Error() string {
 	if e.Msg != "" {
 		msg += ": " + e.Msg
 	}
-	if e.Err != nil {
+	if e.Err != nil && !e.causeInMsg {
 		msg += ": " + e.Err.Error()
 	}
 	return msg
@@ -221,7 +223,7 @@ func (e *Error) Is(target error) bool {
 // Errorf builds an *Error; %w in format wraps the cause.
 func Errorf(c Code, format string, a ...any) error {
 	err := fmt.Errorf(format, a...)
-	return &Error{Code: c, Msg: err.Error(), Err: errors.Unwrap(err)}
+	return &Error{Code: c, Msg: err.Error(), Err: errors.Unwrap(err), causeInMsg: true}
 }
 
 // CodeOf maps any error to the status sent on the wire: nil is Success,

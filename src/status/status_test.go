@@ -40,6 +40,13 @@ func TestErrorfKeepsCause(t *testing.T) {
 	if CodeOf(err) != KeyInfoManagerError {
 		t.Fatalf("code = %v", CodeOf(err))
 	}
+	if got, want := err.Error(), "KeyInfoManagerError: writing mapping: disk full"; got != want {
+		t.Fatalf("Error() = %q, want %q", got, want)
+	}
+	manual := &Error{Code: ConnectionError, Msg: "reading body", Err: cause}
+	if got, want := manual.Error(), "ConnectionError: reading body: disk full"; got != want {
+		t.Fatalf("Error() = %q, want %q", got, want)
+	}
 }
 
 func TestNamesAreComplete(t *testing.T) {

@@ -1,0 +1,319 @@
+// Command bench measures parsecd against the cost of the protocol itself:
+// ping and ECDSA P-256 sign through the real daemon with 1 and 4 concurrent
+// clients, the same ping against a bare "floor" server (reads one request,
+// writes a fixed reply, one connection per request), the same signature
+// computed in-process, and the daemon's resident memory idle and after load.
+// It prints figures and how they compare with the project's targets; it
+// asserts nothing.
+package main
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/parsecd/parsecd/src/interface/ops/psageneratekey"
+	"github.com/parsecd/parsecd/src/interface/ops/psasignhash"
+	"github.com/parsecd/parsecd/src/psa"
+	"github.com/parsecd/parsecd/src/status"
+	"github.com/parsecd/parsecd/src/wire"
+)
+
+func main() {
+	daemon := flag.String("parsecd", "bin/parsecd", "parsecd binary to measure")
+	dur := flag.Duration("duration", 3*time.Second, "length of each measured phase")
+	floor := flag.String("floor", "", "internal: serve the floor on this socket")
+	flag.Parse()
+	if *floor != "" {
+		serveFloor(*floor)
+		return
+	}
+	if err := run(*daemon, *dur); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+const appName = "bench"
+
+func frame(provider wire.ProviderID, op wire.Opcode, body proto.Message, auth bool) []byte {
+	var b []byte
+	if body != nil {
+		var err error
+		if b, err = proto.Marshal(body); err != nil {
+			panic(err)
+		}
+	}
+	req := &wire.Request{Header: wire.Header{Provider: provider, Opcode: op}, Body: b}
+	if auth {
+		req.Header.AuthType = wire.AuthDirect
+		req.Auth = []byte(appName)
+	}
+	out, err := wire.EncodeRequest(req)
+	if err != nil {
+		panic(err)
+	}
+	return out
+}
+
+// roundTrip sends one request on a fresh connection, as every Parsec client does.
+func roundTrip(sock string, req []byte) error {
+	c, err := net.Dial("unix", sock)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if _, err := c.Write(req); err != nil {
+		return err
+	}
+	resp, err := wire.ReadResponse(c, 0)
+	if err != nil {
+		return err
+	}
+	if resp.Header.Status != status.Success {
+		return resp.Header.Status
+	}
+	return nil
+}
+
+type result struct {
+	ops      int
+	elapsed  time.Duration
+	p50, p99 time.Duration
+	errs     int
+}
+
+func (r result) rate() float64 { return float64(r.ops) / r.elapsed.Seconds() }
+
+func load(sock string, req []byte, clients int, d time.Duration) result {
+	var mu sync.Mutex
+	var lat []time.Duration
+	errs := 0
+	deadline := time.Now().Add(d)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var mine []time.Duration
+			bad := 0
+			for time.Now().Before(deadline) {
+				t := time.Now()
+				if err := roundTrip(sock, req); err != nil {
+					bad++
+					continue
+				}
+				mine = append(mine, time.Since(t))
+			}
+			mu.Lock()
+			lat = append(lat, mine...)
+			errs += bad
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	r := result{ops: len(lat), elapsed: elapsed, errs: errs}
+	if len(lat) > 0 {
+		r.p50, r.p99 = lat[len(lat)/2], lat[len(lat)*99/100]
+	}
+	return r
+}
+
+// serveFloor is the protocol's floor: accept, read one 36-byte header and
+// its body, write a fixed Ping reply, close.
+func serveFloor(sock string) {
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "floor:", err)
+		os.Exit(1)
+	}
+	reply := wire.EncodeResponse(&wire.Response{Header: wire.Header{Opcode: wire.OpPing}, Body: []byte{0x08, 0x01}})
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		go func() {
+			defer c.Close()
+			var h [wire.HeaderLen]byte
+			if _, err := io.ReadFull(c, h[:]); err != nil {
+				return
+			}
+			n := int64(uint32(h[22]) | uint32(h[23])<<8 | uint32(h[24])<<16 | uint32(h[25])<<24)
+			n += int64(uint16(h[26]) | uint16(h[27])<<8)
+			_, _ = io.CopyN(io.Discard, c, n)
+			_, _ = c.Write(reply)
+		}()
+	}
+}
+
+func rssKiB(pid int) int {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return -1
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(line, "VmRSS:") {
+			n, _ := strconv.Atoi(strings.Fields(line)[1])
+			return n
+		}
+	}
+	return -1
+}
+
+func waitSocket(sock string) error {
+	for i := 0; i < 200; i++ {
+		if c, err := net.Dial("unix", sock); err == nil {
+			c.Close()
+			return nil
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	return fmt.Errorf("%s did not come up", sock)
+}
+
+func start(dir, sock string, args ...string) (*exec.Cmd, error) {
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	if err := waitSocket(sock); err != nil {
+		_ = cmd.Process.Kill()
+		return nil, err
+	}
+	return cmd, nil
+}
+
+func run(daemon string, d time.Duration) error {
+	dir, err := os.MkdirTemp("", "parsecd-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	sock := filepath.Join(dir, "parsec.sock")
+	cfg := filepath.Join(dir, "config.toml")
+	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(`[core_settings]
+allow_root = true
+log_level = "error"
+[listener]
+listener_type = "DomainSocket"
+timeout = 1000
+socket_path = %q
+[authenticator]
+auth_type = "Direct"
+[[key_manager]]
+name = "store"
+manager_type = "Bbolt"
+path = %q
+[[provider]]
+provider_type = "Software"
+key_info_manager = "store"
+`, sock, filepath.Join(dir, "keys.db"))), 0o600); err != nil {
+		return err
+	}
+	pd, err := start(dir, sock, daemon, "-c", cfg)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = pd.Process.Signal(os.Interrupt); _ = pd.Wait() }()
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	floorSock := filepath.Join(dir, "floor.sock")
+	fl, err := start(dir, floorSock, self, "-floor", floorSock)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = fl.Process.Kill(); _ = fl.Wait() }()
+
+	time.Sleep(500 * time.Millisecond)
+	idle := rssKiB(pd.Process.Pid)
+
+	attrs := psa.KeyAttributes{
+		Type: psa.KeyType{Kind: psa.KeyEccPair, EccFamily: psa.EccSecpR1}, Bits: 256,
+		Policy: psa.KeyPolicy{Usage: psa.UsageSignHash | psa.UsageVerifyHash,
+			Alg: psa.Algorithm{Kind: psa.AlgAsymSign, Sign: psa.AsymSign{Kind: psa.SignEcdsa, Hash: psa.HashSHA256}}},
+	}
+	gen := frame(wire.ProviderMbedCrypto, wire.OpPsaGenerateKey, &psageneratekey.Operation{KeyName: "bench-p256", Attributes: psa.AttributesToProto(attrs)}, true)
+	if err := roundTrip(sock, gen); err != nil {
+		return fmt.Errorf("creating the benchmark key: %w", err)
+	}
+	digest := sha256.Sum256([]byte("parsecd benchmark"))
+	sign := frame(wire.ProviderMbedCrypto, wire.OpPsaSignHash, &psasignhash.Operation{KeyName: "bench-p256",
+		Alg: psa.AsymSignToProto(attrs.Policy.Alg.Sign), Hash: digest[:]}, true)
+	ping := frame(wire.ProviderCore, wire.OpPing, nil, false)
+
+	inproc := inProcessSign(digest[:], d)
+
+	fmt.Printf("parsecd benchmark (%s per phase, %d CPUs)\n\n", d, runtimeCPUs())
+	fmt.Printf("%-28s %10s %10s %10s %6s\n", "phase", "ops/s", "p50", "p99", "errors")
+	rows := map[string]result{}
+	for _, c := range []int{1, 4} {
+		for _, ph := range []struct {
+			name string
+			sock string
+			req  []byte
+		}{{"floor ping", floorSock, ping}, {"parsecd ping", sock, ping}, {"parsecd sign P-256", sock, sign}} {
+			name := fmt.Sprintf("%s x%d", ph.name, c)
+			r := load(ph.sock, ph.req, c, d)
+			rows[name] = r
+			fmt.Printf("%-28s %10.0f %10s %10s %6d\n", name, r.rate(), r.p50.Round(time.Microsecond), r.p99.Round(time.Microsecond), r.errs)
+		}
+	}
+	after := rssKiB(pd.Process.Pid)
+	fmt.Printf("%-28s %10s %10s\n", "in-process sign P-256", "", inproc.Round(time.Microsecond))
+	fmt.Printf("\nparsecd RSS: idle %.1f MiB, after load %.1f MiB\n\n", float64(idle)/1024, float64(after)/1024)
+
+	pingRatio := rows["parsecd ping x4"].rate() / rows["floor ping x4"].rate()
+	signBudget := rows["floor ping x1"].p50 + 2*inproc
+	fmt.Println("targets:")
+	verdict(fmt.Sprintf("ping throughput x4 = %.2f x floor (target >= 0.5)", pingRatio), pingRatio >= 0.5)
+	verdict(fmt.Sprintf("sign p50 x1 = %s (target <= floor p50 + 2 x in-process = %s)", rows["parsecd sign P-256 x1"].p50.Round(time.Microsecond), signBudget.Round(time.Microsecond)),
+		rows["parsecd sign P-256 x1"].p50 <= signBudget)
+	verdict(fmt.Sprintf("idle RSS = %.1f MiB (target <= 6 MiB)", float64(idle)/1024), idle <= 6*1024)
+	return nil
+}
+
+func verdict(s string, ok bool) {
+	mark := "met"
+	if !ok {
+		mark = "MISSED"
+	}
+	fmt.Printf("  %-80s %s\n", s, mark)
+}
+
+func inProcessSign(digest []byte, d time.Duration) time.Duration {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		panic(err)
+	}
+	n := 0
+	start := time.Now()
+	for time.Since(start) < d/2 {
+		if _, err := ecdsa.SignASN1(rand.Reader, key, digest); err != nil {
+			panic(err)
+		}
+		n++
+	}
+	return time.Since(start) / time.Duration(n)
+}

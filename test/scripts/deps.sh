@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what `make test` needs on a fresh Debian machine, only when missing.
+# Go itself must already be on PATH (the machine's toolchain).
+set -euo pipefail
+
+need=()
+command -v protoc >/dev/null 2>&1 || need+=(protobuf-compiler)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
+command -v gcc >/dev/null 2>&1 || need+=(gcc)
+command -v git >/dev/null 2>&1 || need+=(git)
+
+if [ ${#need[@]} -gt 0 ]; then
+	if [ "$(id -u)" != 0 ]; then
+		echo "deps.sh: missing ${need[*]}; run as root or install them: apt-get install ${need[*]}" >&2
+		exit 1
+	fi
+	echo "deps.sh: installing ${need[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+command -v go >/dev/null 2>&1 || { echo "deps.sh: go is not on PATH" >&2; exit 1; }
+echo "deps.sh: $(go version); $(protoc --version); $(openssl version)"
