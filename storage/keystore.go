@@ -52,7 +52,10 @@ type Client struct {
 	App  string
 }
 
-// KeyStore is the key-mapping store. Implementations are safe for concurrent use.
+// KeyStore is the key-mapping store. Implementations are safe for concurrent
+// use. Byte slices cross the interface by copy: Get and List return fresh
+// ID slices the caller owns (and may wipe), and Insert and Commit keep no
+// reference to the caller's.
 type KeyStore interface {
 	// Get returns a committed key; ErrNotFound if there is none.
 	Get(ctx context.Context, k KeyTriple) (KeyInfo, error)

@@ -51,8 +51,9 @@ func CheckEncrypt(a KeyAttributes, usage UsageFlags, alg AsymEncrypt) error {
 }
 
 // CheckExport decides whether the key material of a may leave the service.
+// Public keys can always be exported (PSA: the export flag does not apply to them).
 func CheckExport(a KeyAttributes) error {
-	if !a.Policy.Usage.Has(UsageExport) {
+	if !a.Type.IsPublic() && !a.Policy.Usage.Has(UsageExport) {
 		return status.Errorf(status.PsaErrorNotPermitted, "key was not created with the export usage flag")
 	}
 	return nil

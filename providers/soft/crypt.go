@@ -1,0 +1,91 @@
+package soft
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"errors"
+
+	"github.com/parsecd/parsecd/src/provider"
+	"github.com/parsecd/parsecd/src/psa"
+	"github.com/parsecd/parsecd/src/status"
+)
+
+// checkCrypt validates the arguments common to encryption and decryption.
+func checkCrypt(alg psa.AsymEncrypt, salt []byte) error {
+	if alg.Kind == psa.EncRsaPkcs1v15 && len(salt) > 0 {
+		return status.Errorf(status.PsaErrorInvalidArgument, "RSA PKCS#1 v1.5 encryption takes no salt")
+	}
+	if alg.Kind != psa.EncRsaPkcs1v15 && alg.Kind != psa.EncRsaOaep {
+		return status.Errorf(status.PsaErrorNotSupported, "%v is not supported", alg)
+	}
+	return nil
+}
+
+// AsymmetricEncrypt implements provider.AsymEncryption: RSA PKCS#1 v1.5, and
+// RSA OAEP whose label is the salt (an empty salt means no label). Public
+// keys can encrypt.
+func (p *Provider) AsymmetricEncrypt(ctx context.Context, c provider.Caller, name string, alg psa.AsymEncrypt, plaintext, salt []byte) ([]byte, error) {
+	k, err := p.load(ctx, c, name)
+	if err != nil {
+		return nil, err
+	}
+	if err := psa.CheckEncrypt(k.attrs, psa.UsageEncrypt, alg); err != nil {
+		return nil, err
+	}
+	if err := checkCrypt(alg, salt); err != nil {
+		return nil, err
+	}
+	if len(plaintext) == 0 {
+		return nil, status.Errorf(status.PsaErrorInvalidArgument, "plaintext is empty")
+	}
+	var out []byte
+	if alg.Kind == psa.EncRsaOaep {
+		ch, herr := cryptoHash(alg.Hash)
+		if herr != nil {
+			return nil, herr
+		}
+		out, err = rsa.EncryptOAEP(ch.New(), rand.Reader, k.rsaPublic(), plaintext, salt)
+	} else {
+		out, err = rsa.EncryptPKCS1v15(rand.Reader, k.rsaPublic(), plaintext)
+	}
+	if errors.Is(err, rsa.ErrMessageTooLong) {
+		return nil, status.Errorf(status.PsaErrorInvalidArgument, "plaintext too long for the RSA key and algorithm")
+	}
+	if err != nil {
+		return nil, status.Errorf(status.PsaErrorGenericError, "RSA encryption failed: %w", err)
+	}
+	return out, nil
+}
+
+// AsymmetricDecrypt implements provider.AsymEncryption. Any decryption
+// failure is PsaErrorInvalidPadding.
+func (p *Provider) AsymmetricDecrypt(ctx context.Context, c provider.Caller, name string, alg psa.AsymEncrypt, ciphertext, salt []byte) ([]byte, error) {
+	k, err := p.load(ctx, c, name)
+	if err != nil {
+		return nil, err
+	}
+	if err := psa.CheckEncrypt(k.attrs, psa.UsageDecrypt, alg); err != nil {
+		return nil, err
+	}
+	if err := checkCrypt(alg, salt); err != nil {
+		return nil, err
+	}
+	if !k.attrs.Type.IsPair() {
+		return nil, status.Errorf(status.PsaErrorInvalidArgument, "a %v cannot decrypt", k.attrs.Type)
+	}
+	var out []byte
+	if alg.Kind == psa.EncRsaOaep {
+		ch, herr := cryptoHash(alg.Hash)
+		if herr != nil {
+			return nil, herr
+		}
+		out, err = rsa.DecryptOAEP(ch.New(), nil, k.rsa, ciphertext, salt)
+	} else {
+		out, err = rsa.DecryptPKCS1v15(nil, k.rsa, ciphertext)
+	}
+	if err != nil {
+		return nil, status.Errorf(status.PsaErrorInvalidPadding, "decryption failed")
+	}
+	return out, nil
+}

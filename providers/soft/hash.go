@@ -1,0 +1,71 @@
+package soft
+
+import (
+	"context"
+	"crypto"
+	_ "crypto/md5" // registers crypto.MD5
+	"crypto/rand"
+	_ "crypto/sha1" // registers crypto.SHA1
+	_ "crypto/sha256"
+	_ "crypto/sha3"
+	_ "crypto/sha512"
+	"crypto/subtle"
+
+	"github.com/parsecd/parsecd/src/psa"
+	"github.com/parsecd/parsecd/src/status"
+)
+
+var cryptoHashes = [...]crypto.Hash{
+	psa.HashMD5:       crypto.MD5,
+	psa.HashSHA1:      crypto.SHA1,
+	psa.HashSHA224:    crypto.SHA224,
+	psa.HashSHA256:    crypto.SHA256,
+	psa.HashSHA384:    crypto.SHA384,
+	psa.HashSHA512:    crypto.SHA512,
+	psa.HashSHA512224: crypto.SHA512_224,
+	psa.HashSHA512256: crypto.SHA512_256,
+	psa.HashSHA3_224:  crypto.SHA3_224,
+	psa.HashSHA3_256:  crypto.SHA3_256,
+	psa.HashSHA3_384:  crypto.SHA3_384,
+	psa.HashSHA3_512:  crypto.SHA3_512,
+}
+
+// cryptoHash maps a PSA hash to its Go implementation: MD5, SHA-1, SHA-2 and
+// SHA-3. Others (MD2, MD4, RIPEMD-160) are PsaErrorNotSupported.
+func cryptoHash(h psa.Hash) (crypto.Hash, error) {
+	if int(h) < len(cryptoHashes) {
+		if ch := cryptoHashes[h]; ch != 0 && ch.Available() {
+			return ch, nil
+		}
+	}
+	return 0, status.Errorf(status.PsaErrorNotSupported, "hash %v is not supported", h)
+}
+
+// HashCompute implements provider.Hasher.
+func (p *Provider) HashCompute(_ context.Context, alg psa.Hash, input []byte) ([]byte, error) {
+	return digestOf(alg, input)
+}
+
+// HashCompare implements provider.Hasher; the comparison is constant-time and
+// a mismatch (or a wrong length) is PsaErrorInvalidSignature.
+func (p *Provider) HashCompare(_ context.Context, alg psa.Hash, input, hash []byte) error {
+	sum, err := digestOf(alg, input)
+	if err != nil {
+		return err
+	}
+	if subtle.ConstantTimeCompare(sum, hash) != 1 {
+		return status.Errorf(status.PsaErrorInvalidSignature, "hash does not match")
+	}
+	return nil
+}
+
+// GenerateRandom implements provider.Random. Sizes above the buffer size
+// limit are ResponseTooLarge; 0 gives an empty result.
+func (p *Provider) GenerateRandom(_ context.Context, size uint64) ([]byte, error) {
+	if size > p.bufferSizeLimit {
+		return nil, status.Errorf(status.ResponseTooLarge, "%d random bytes exceed the buffer size limit of %d", size, p.bufferSizeLimit)
+	}
+	out := make([]byte, size)
+	rand.Read(out)
+	return out, nil
+}

@@ -1,0 +1,161 @@
+package soft
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/parsecd/parsecd/src/provider"
+	"github.com/parsecd/parsecd/src/psa"
+	"github.com/parsecd/parsecd/src/status"
+	"github.com/parsecd/parsecd/src/wire"
+	"github.com/parsecd/parsecd/storage/memory"
+)
+
+var (
+	bg    = context.Background()
+	alice = provider.Caller{App: "alice", Auth: wire.AuthDirect}
+	bob   = provider.Caller{App: "bob", Auth: wire.AuthDirect}
+)
+
+func newTestProvider(t testing.TB, edit ...func(*provider.Deps)) (*Provider, *memory.Store) {
+	t.Helper()
+	store := memory.New()
+	deps := provider.Deps{Keys: store}
+	for _, e := range edit {
+		e(&deps)
+	}
+	p, err := New("", deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	return p, store
+}
+
+func wantCode(t testing.TB, err error, want status.Code, what string) {
+	t.Helper()
+	if want == status.Success {
+		if err != nil {
+			t.Fatalf("%s: unexpected error: %v", what, err)
+		}
+		return
+	}
+	if err == nil {
+		t.Fatalf("%s: succeeded, want %v", what, want)
+	}
+	if !errors.Is(err, want) {
+		t.Fatalf("%s: got %v (%v), want %v", what, status.CodeOf(err), err, want)
+	}
+}
+
+// must returns v, or panics (failing the test with a stack trace) on an
+// unexpected error.
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(fmt.Sprintf("unexpected error: %v", err))
+	}
+	return v
+}
+
+func signAlg(kind psa.SignKind, h psa.Hash) psa.AsymSign { return psa.AsymSign{Kind: kind, Hash: h} }
+
+func attrs(kind psa.KeyKind, fam psa.EccFamily, bits uint32, usage psa.UsageFlags, alg psa.Algorithm) psa.KeyAttributes {
+	return psa.KeyAttributes{
+		Type:   psa.KeyType{Kind: kind, EccFamily: fam},
+		Bits:   bits,
+		Policy: psa.KeyPolicy{Usage: usage, Alg: alg},
+	}
+}
+
+func signPolicy(s psa.AsymSign) psa.Algorithm { return psa.Algorithm{Kind: psa.AlgAsymSign, Sign: s} }
+
+func cryptPolicy(e psa.AsymEncrypt) psa.Algorithm {
+	return psa.Algorithm{Kind: psa.AlgAsymEncrypt, Encrypt: e}
+}
+
+const allSign = psa.UsageSignHash | psa.UsageVerifyHash | psa.UsageSignMessage | psa.UsageVerifyMessage
+
+func eccPair(bits uint32, usage psa.UsageFlags, s psa.AsymSign) psa.KeyAttributes {
+	return attrs(psa.KeyEccPair, psa.EccSecpR1, bits, usage, signPolicy(s))
+}
+
+func rsaPair(bits uint32, usage psa.UsageFlags, alg psa.Algorithm) psa.KeyAttributes {
+	return attrs(psa.KeyRsaPair, 0, bits, usage, alg)
+}
+
+// testRSAKey is one RSA 2048 key shared by the tests that import it
+// (generation is slow; import is cheap).
+var testRSAKey = sync.OnceValue(func() *rsa.PrivateKey {
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		panic(err)
+	}
+	return k
+})
+
+// importRSA imports testRSAKey (pair) under name with the given policy.
+func importRSA(t testing.TB, p *Provider, c provider.Caller, name string, usage psa.UsageFlags, alg psa.Algorithm) *rsa.PrivateKey {
+	t.Helper()
+	k := testRSAKey()
+	a := rsaPair(0, usage, alg)
+	wantCode(t, p.ImportKey(bg, c, name, a, x509.MarshalPKCS1PrivateKey(k)), status.Success, "ImportKey RSA pair")
+	return k
+}
+
+// importECC imports a fresh key pair on the curve of bits under name.
+func importECC(t testing.TB, p *Provider, c provider.Caller, name string, bits uint32, usage psa.UsageFlags, s psa.AsymSign) *ecdsa.PrivateKey {
+	t.Helper()
+	curve, _ := secpR1(bits)
+	k := must(ecdsa.GenerateKey(curve, rand.Reader))
+	wantCode(t, p.ImportKey(bg, c, name, eccPair(bits, usage, s), must(k.Bytes())), status.Success, "ImportKey ECC pair")
+	return k
+}
+
+var randReader = rand.Reader
+
+func memoryStore() *memory.Store { return memory.New() }
+
+func curveOf(bits uint32) elliptic.Curve { c, _ := secpR1(bits); return c }
+
+// repoRoot finds the module root (the directory holding go.mod).
+func repoRoot(t testing.TB) string {
+	t.Helper()
+	dir := must(os.Getwd())
+	for {
+		if data, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && bytes.Contains(data, []byte("module github.com/parsecd/parsecd\n")) {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("cannot find the repository root (go.mod of github.com/parsecd/parsecd)")
+		}
+		dir = parent
+	}
+}
+
+// vectorsDir is the shared vectors directory beside the repository.
+func vectorsDir(t testing.TB) string {
+	t.Helper()
+	dir := filepath.Join(repoRoot(t), "..", "shared", "parsec", "vectors")
+	if _, err := os.Stat(filepath.Join(dir, "keys")); err != nil {
+		t.Fatalf("test vectors are missing: %v", err)
+	}
+	return dir
+}
+
+func flipBit(b []byte, i int) []byte {
+	c := bytes.Clone(b)
+	c[i] ^= 0x80
+	return c
+}

@@ -1,0 +1,403 @@
+package soft
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+
+	"github.com/parsecd/parsecd/src/provider"
+	"github.com/parsecd/parsecd/src/psa"
+	"github.com/parsecd/parsecd/src/status"
+	"github.com/parsecd/parsecd/storage"
+)
+
+// Stored key material (storage.KeyInfo.ID) is one format byte followed by DER:
+//
+//	0x01 ‖ PKCS#8 PrivateKeyInfo       key pairs (RSA or EC with its named curve)
+//	0x02 ‖ PKIX SubjectPublicKeyInfo   public keys
+//
+// The format byte versions the encoding; unknown values are refused with
+// PsaErrorDataInvalid. The stored key must agree with the stored
+// attributes (type, family, bits).
+const (
+	formatPKCS8 byte = 0x01
+	formatPKIX  byte = 0x02
+)
+
+// key is a parsed stored key. Exactly one of the four key fields is set.
+type key struct {
+	attrs  psa.KeyAttributes
+	rsa    *rsa.PrivateKey
+	rsaPub *rsa.PublicKey
+	ec     *ecdsa.PrivateKey
+	ecPub  *ecdsa.PublicKey
+}
+
+func (k *key) rsaPublic() *rsa.PublicKey {
+	if k.rsa != nil {
+		return &k.rsa.PublicKey
+	}
+	return k.rsaPub
+}
+
+func (k *key) ecPublic() *ecdsa.PublicKey {
+	if k.ec != nil {
+		return &k.ec.PublicKey
+	}
+	return k.ecPub
+}
+
+// rsaSizes are the RSA modulus sizes accepted for generation and import.
+func rsaSizeOK(bits uint32) bool {
+	return bits == 1024 || bits == 2048 || bits == 3072 || bits == 4096
+}
+
+// secpR1 returns the curve of a secp R1 size; ok is false for sizes
+// this provider does not implement.
+func secpR1(bits uint32) (elliptic.Curve, bool) {
+	switch bits {
+	case 256:
+		return elliptic.P256(), true
+	case 384:
+		return elliptic.P384(), true
+	case 521:
+		return elliptic.P521(), true
+	}
+	return nil, false
+}
+
+func byteLen(bits int) int { return (bits + 7) / 8 }
+
+// encodePrivate builds the stored form of a key pair. The caller clears it.
+func encodePrivate(priv any) ([]byte, error) {
+	der, err := x509.MarshalPKCS8PrivateKey(priv)
+	if err != nil {
+		return nil, status.Errorf(status.PsaErrorGenericError, "encoding private key: %w", err)
+	}
+	id := make([]byte, 1+len(der))
+	id[0] = formatPKCS8
+	copy(id[1:], der)
+	clear(der)
+	return id, nil
+}
+
+// encodePublic builds the stored form of a public key.
+func encodePublic(pub any) ([]byte, error) {
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		return nil, status.Errorf(status.PsaErrorGenericError, "encoding public key: %w", err)
+	}
+	return append([]byte{formatPKIX}, der...), nil
+}
+
+// parse decodes stored key material and checks it against the attributes.
+// It clears info.ID, which belongs to the caller (KeyStore.Get returns a copy).
+func parse(info storage.KeyInfo) (*key, error) {
+	id := info.ID
+	defer clear(id)
+	a := info.Attributes
+	if len(id) < 2 {
+		return nil, status.Errorf(status.PsaErrorDataInvalid, "stored key material is empty")
+	}
+	k := &key{attrs: a}
+	var parsed any
+	var err error
+	switch id[0] {
+	case formatPKCS8:
+		if !a.Type.IsPair() {
+			return nil, status.Errorf(status.PsaErrorDataInvalid, "private key stored for a %v", a.Type)
+		}
+		parsed, err = x509.ParsePKCS8PrivateKey(id[1:])
+	case formatPKIX:
+		if !a.Type.IsPublic() {
+			return nil, status.Errorf(status.PsaErrorDataInvalid, "public key stored for a %v", a.Type)
+		}
+		parsed, err = x509.ParsePKIXPublicKey(id[1:])
+	default:
+		return nil, status.Errorf(status.PsaErrorDataInvalid, "unknown stored key format %d", id[0])
+	}
+	if err != nil {
+		// The parser's message may quote the data: keep it out of the error.
+		return nil, status.Errorf(status.PsaErrorDataCorrupt, "stored key material does not parse")
+	}
+	var bits int
+	switch v := parsed.(type) {
+	case *rsa.PrivateKey:
+		k.rsa, bits = v, v.N.BitLen()
+	case *rsa.PublicKey:
+		k.rsaPub, bits = v, v.N.BitLen()
+	case *ecdsa.PrivateKey:
+		k.ec, bits = v, v.Curve.Params().BitSize
+	case *ecdsa.PublicKey:
+		k.ecPub, bits = v, v.Curve.Params().BitSize
+	}
+	okType := (a.Type.IsRSA() && (k.rsa != nil || k.rsaPub != nil)) ||
+		(a.Type.IsECC() && a.Type.EccFamily == psa.EccSecpR1 && (k.ec != nil || k.ecPub != nil))
+	if !okType || uint32(bits) != a.Bits {
+		return nil, status.Errorf(status.PsaErrorDataInvalid, "stored key does not match its attributes (%v, %d bits)", a.Type, a.Bits)
+	}
+	return k, nil
+}
+
+// load fetches and parses a caller's key.
+func (p *Provider) load(ctx context.Context, c provider.Caller, name string) (*key, error) {
+	t := p.triple(c, name)
+	k, epoch := p.cache.get(t)
+	if k != nil {
+		return k, nil
+	}
+	info, err := p.get(ctx, c, name)
+	if err != nil {
+		return nil, err
+	}
+	if k, err = parse(info); err != nil {
+		return nil, err
+	}
+	p.cache.put(t, k, epoch)
+	return k, nil
+}
+
+// insert stores a new key atomically and clears id.
+func (p *Provider) insert(ctx context.Context, c provider.Caller, name string, a psa.KeyAttributes, id []byte) error {
+	defer clear(id)
+	return storeErr(p.keys.Insert(ctx, p.triple(c, name), storage.KeyInfo{ID: id, Attributes: a}))
+}
+
+// GenerateKey implements provider.KeyManagement: RSA key pairs of
+// 1024/2048/3072/4096 bits (e = 65537) and secp R1 key pairs of 256/384/521 bits.
+func (p *Provider) GenerateKey(ctx context.Context, c provider.Caller, name string, a psa.KeyAttributes) error {
+	if a.Deprecated() && !p.allowDeprecated {
+		return status.Errorf(status.DeprecatedPrimitive, "key attributes use a deprecated primitive")
+	}
+	var priv any
+	switch {
+	case a.Type.IsPublic():
+		return status.Errorf(status.PsaErrorInvalidArgument, "cannot generate a %v: generate the key pair", a.Type)
+	case a.Type.Kind == psa.KeyRsaPair:
+		if !rsaSizeOK(a.Bits) {
+			return status.Errorf(status.PsaErrorInvalidArgument, "RSA keys are 1024, 2048, 3072 or 4096 bits, not %d", a.Bits)
+		}
+		if err := p.free(ctx, c, name); err != nil {
+			return err
+		}
+		k, err := rsa.GenerateKey(rand.Reader, int(a.Bits))
+		if err != nil {
+			return status.Errorf(status.PsaErrorGenericError, "generating RSA key: %w", err)
+		}
+		priv = k
+	case a.Type.Kind == psa.KeyEccPair:
+		if a.Type.EccFamily != psa.EccSecpR1 {
+			return status.Errorf(status.PsaErrorNotSupported, "curve family %v is not supported", a.Type.EccFamily)
+		}
+		if a.Bits == 0 {
+			return status.Errorf(status.PsaErrorInvalidArgument, "key size is required")
+		}
+		curve, ok := secpR1(a.Bits)
+		if !ok {
+			return status.Errorf(status.PsaErrorNotSupported, "secp%dr1 is not supported", a.Bits)
+		}
+		if err := p.free(ctx, c, name); err != nil {
+			return err
+		}
+		k, err := ecdsa.GenerateKey(curve, rand.Reader)
+		if err != nil {
+			return status.Errorf(status.PsaErrorGenericError, "generating ECC key: %w", err)
+		}
+		priv = k
+	default:
+		return status.Errorf(status.PsaErrorNotSupported, "%v keys are not supported", a.Type)
+	}
+	id, err := encodePrivate(priv)
+	if err != nil {
+		return err
+	}
+	if err := p.insert(ctx, c, name, a, id); err != nil {
+		return err
+	}
+	p.log.DebugContext(ctx, "generated key", "type", a.Type.String(), "bits", a.Bits)
+	return nil
+}
+
+// free fails with PsaErrorAlreadyExists when the name is taken, before an
+// expensive generation. Insert remains the authority (it is atomic).
+func (p *Provider) free(ctx context.Context, c provider.Caller, name string) error {
+	info, err := p.keys.Get(ctx, p.triple(c, name))
+	switch {
+	case err == nil:
+		clear(info.ID)
+		return storage.ErrExists
+	case storage.IsNotFound(err):
+		return nil
+	}
+	return storeErr(err)
+}
+
+// ImportKey implements provider.KeyManagement. Formats (PSA): RSA public key =
+// DER RSAPublicKey, RSA key pair = DER RSAPrivateKey, secp R1 public key =
+// uncompressed point, secp R1 private key = big-endian scalar of ceil(bits/8)
+// bytes. A.Bits 0 takes the size from the data; otherwise it must match.
+// Importing deprecated primitives is allowed.
+func (p *Provider) ImportKey(ctx context.Context, c provider.Caller, name string, a psa.KeyAttributes, data []byte) error {
+	var id []byte
+	var err error
+	switch a.Type.Kind {
+	case psa.KeyRsaPublic:
+		pub, perr := x509.ParsePKCS1PublicKey(data)
+		if perr != nil {
+			return status.Errorf(status.PsaErrorInvalidArgument, "data is not a DER RSAPublicKey")
+		}
+		if a.Bits, err = rsaImportBits(a.Bits, pub.N.BitLen()); err != nil {
+			return err
+		}
+		id, err = encodePublic(pub)
+	case psa.KeyRsaPair:
+		priv, perr := x509.ParsePKCS1PrivateKey(data)
+		if perr != nil {
+			return status.Errorf(status.PsaErrorInvalidArgument, "data is not a valid DER RSAPrivateKey")
+		}
+		if a.Bits, err = rsaImportBits(a.Bits, priv.N.BitLen()); err != nil {
+			return err
+		}
+		id, err = encodePrivate(priv)
+	case psa.KeyEccPublic, psa.KeyEccPair:
+		id, a.Bits, err = parseECC(a, data)
+	default:
+		return status.Errorf(status.PsaErrorNotSupported, "%v keys are not supported", a.Type)
+	}
+	if err != nil {
+		return err
+	}
+	if err := p.insert(ctx, c, name, a, id); err != nil {
+		return err
+	}
+	p.log.DebugContext(ctx, "imported key", "type", a.Type.String(), "bits", a.Bits)
+	return nil
+}
+
+func rsaImportBits(want uint32, got int) (uint32, error) {
+	if want != 0 && int(want) != got {
+		return 0, status.Errorf(status.PsaErrorInvalidArgument, "key_bits %d does not match the %d-bit key", want, got)
+	}
+	if !rsaSizeOK(uint32(got)) {
+		return 0, status.Errorf(status.PsaErrorInvalidArgument, "RSA keys are 1024, 2048, 3072 or 4096 bits, not %d", got)
+	}
+	return uint32(got), nil
+}
+
+// parseECC parses a secp R1 public point or private scalar and returns its stored form and size.
+func parseECC(a psa.KeyAttributes, data []byte) ([]byte, uint32, error) {
+	if a.Type.EccFamily != psa.EccSecpR1 {
+		return nil, 0, status.Errorf(status.PsaErrorNotSupported, "curve family %v is not supported", a.Type.EccFamily)
+	}
+	public := a.Type.Kind == psa.KeyEccPublic
+	// size of the encoding for a curve of n bits
+	size := func(n uint32) int {
+		if public {
+			return 1 + 2*byteLen(int(n))
+		}
+		return byteLen(int(n))
+	}
+	bits := a.Bits
+	if bits == 0 {
+		for _, n := range []uint32{192, 224, 256, 384, 521} {
+			if len(data) == size(n) {
+				bits = n
+			}
+		}
+		if bits == 0 {
+			return nil, 0, status.Errorf(status.PsaErrorInvalidArgument, "%d bytes is not a secp R1 key", len(data))
+		}
+	}
+	curve, ok := secpR1(bits)
+	if !ok {
+		return nil, 0, status.Errorf(status.PsaErrorNotSupported, "secp%dr1 is not supported", bits)
+	}
+	if len(data) != size(bits) {
+		return nil, 0, status.Errorf(status.PsaErrorInvalidArgument, "%d bytes is not a secp%dr1 key", len(data), bits)
+	}
+	if public {
+		pub, err := ecdsa.ParseUncompressedPublicKey(curve, data)
+		if err != nil {
+			return nil, 0, status.Errorf(status.PsaErrorInvalidArgument, "data is not a point on secp%dr1", bits)
+		}
+		id, err := encodePublic(pub)
+		return id, bits, err
+	}
+	priv, err := ecdsa.ParseRawPrivateKey(curve, data)
+	if err != nil {
+		return nil, 0, status.Errorf(status.PsaErrorInvalidArgument, "data is not a secp%dr1 private key", bits)
+	}
+	id, err := encodePrivate(priv)
+	return id, bits, err
+}
+
+// ExportPublicKey implements provider.KeyManagement: DER RSAPublicKey for RSA,
+// the uncompressed point for ECC. It needs no usage flag.
+func (p *Provider) ExportPublicKey(ctx context.Context, c provider.Caller, name string) ([]byte, error) {
+	k, err := p.load(ctx, c, name)
+	if err != nil {
+		return nil, err
+	}
+	return exportPublic(k)
+}
+
+func exportPublic(k *key) ([]byte, error) {
+	if pub := k.rsaPublic(); pub != nil {
+		return x509.MarshalPKCS1PublicKey(pub), nil
+	}
+	out, err := k.ecPublic().Bytes()
+	if err != nil {
+		return nil, status.Errorf(status.PsaErrorGenericError, "encoding public key: %w", err)
+	}
+	return out, nil
+}
+
+// ExportKey implements provider.KeyExport for key pairs with the export usage
+// flag: DER RSAPrivateKey for RSA, the scalar (ceil(bits/8) bytes) for ECC.
+// Public keys export their public format whatever their flags, as the PSA
+// spec says of PSA_KEY_USAGE_EXPORT ("a public key ... can always be
+// exported regardless of the value of this permission flag").
+func (p *Provider) ExportKey(ctx context.Context, c provider.Caller, name string) ([]byte, error) {
+	info, err := p.get(ctx, c, name)
+	if err != nil {
+		return nil, err
+	}
+	if info.Attributes.Type.IsPublic() {
+		k, err := parse(info)
+		if err != nil {
+			return nil, err
+		}
+		return exportPublic(k)
+	}
+	if err := psa.CheckExport(info.Attributes); err != nil {
+		clear(info.ID)
+		return nil, err
+	}
+	k, err := parse(info)
+	if err != nil {
+		return nil, err
+	}
+	if k.rsa != nil {
+		return x509.MarshalPKCS1PrivateKey(k.rsa), nil
+	}
+	out, err := k.ec.Bytes()
+	if err != nil {
+		return nil, status.Errorf(status.PsaErrorGenericError, "encoding private key")
+	}
+	return out, nil
+}
+
+// DestroyKey implements provider.KeyManagement.
+func (p *Provider) DestroyKey(ctx context.Context, c provider.Caller, name string) error {
+	t := p.triple(c, name)
+	p.cache.forget(t)
+	defer p.cache.forget(t)
+	if err := p.keys.Remove(ctx, t); err != nil {
+		return storeErr(err)
+	}
+	p.log.DebugContext(ctx, "destroyed key")
+	return nil
+}

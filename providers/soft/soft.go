@@ -1,0 +1,127 @@
+// Package soft is parsecd's software provider: RSA and ECC (secp R1) keys,
+// signatures, asymmetric encryption, hashing and random generation built on
+// the Go standard library crypto packages only.
+//
+// The key material itself lives in the key store (storage.KeyStore): the
+// provider keeps no state of its own, so a key exists exactly when its
+// mapping does, and creating one is a single atomic KeyStore.Insert.
+//
+// It answers on the Mbed Crypto provider id (1) so that existing Parsec
+// clients, which look for that provider, find it.
+package soft
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+
+	"github.com/parsecd/parsecd/src/provider"
+	"github.com/parsecd/parsecd/src/status"
+	"github.com/parsecd/parsecd/src/wire"
+	"github.com/parsecd/parsecd/storage"
+)
+
+// DefaultName is the provider's default configured name.
+const DefaultName = "software-provider"
+
+// UUID is the provider UUID reported by ListProviders.
+const UUID = "1c1139dc-ad7c-47dc-ad6b-db6fdb466552"
+
+// defaultBufferSizeLimit is used when Deps.BufferSizeLimit is zero (the
+// core_settings.buffer_size_limit default of the reference service).
+const defaultBufferSizeLimit = 1 << 20
+
+// Provider is the software provider. It is safe for concurrent use.
+type Provider struct {
+	name            string
+	keys            storage.KeyStore
+	log             *slog.Logger
+	bufferSizeLimit uint64
+	allowDeprecated bool
+	cache           keyCache
+}
+
+// Compile-time checks of the operation families served.
+var (
+	_ provider.Provider       = (*Provider)(nil)
+	_ provider.KeyManagement  = (*Provider)(nil)
+	_ provider.KeyExport      = (*Provider)(nil)
+	_ provider.AsymSign       = (*Provider)(nil)
+	_ provider.MessageSign    = (*Provider)(nil)
+	_ provider.AsymEncryption = (*Provider)(nil)
+	_ provider.Random         = (*Provider)(nil)
+	_ provider.Hasher         = (*Provider)(nil)
+)
+
+// New builds a software provider with the configured name (DefaultName if
+// empty). deps.Keys is mandatory; a nil logger discards logs and a zero
+// BufferSizeLimit means 1 MiB.
+func New(name string, deps provider.Deps) (*Provider, error) {
+	if deps.Keys == nil {
+		return nil, errors.New("soft: a key store is required")
+	}
+	if name == "" {
+		name = DefaultName
+	}
+	log := deps.Log
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	limit := deps.BufferSizeLimit
+	if limit == 0 {
+		limit = defaultBufferSizeLimit
+	}
+	return &Provider{
+		name:            name,
+		keys:            deps.Keys,
+		log:             log.With("provider", name),
+		bufferSizeLimit: limit,
+		allowDeprecated: deps.AllowDeprecated,
+	}, nil
+}
+
+// Info implements provider.Provider.
+func (p *Provider) Info() provider.Info {
+	return provider.Info{
+		ID:          wire.ProviderMbedCrypto,
+		UUID:        UUID,
+		Description: "Software provider built on the Go standard library crypto (answers on the Mbed Crypto provider id)",
+		Vendor:      "parsecd",
+		Version:     [3]uint32{0, 1, 0},
+	}
+}
+
+// Name implements provider.Provider.
+func (p *Provider) Name() string { return p.name }
+
+// Close implements provider.Provider. The provider holds no resources: the
+// key store belongs to the core.
+func (p *Provider) Close() error { return nil }
+
+func (p *Provider) triple(c provider.Caller, name string) storage.KeyTriple {
+	return storage.KeyTriple{Auth: c.Auth, App: c.App, Provider: p.name, Key: name}
+}
+
+// storeErr gives a key-store failure a wire status: errors that carry one
+// (does not exist, already exists, ...) keep it, anything else is a key
+// info manager error.
+func storeErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	var c status.Coder
+	if errors.As(err, &c) {
+		return err
+	}
+	return status.Errorf(status.KeyInfoManagerError, "key store: %w", err)
+}
+
+// get returns the stored key info of a caller's key.
+func (p *Provider) get(ctx context.Context, c provider.Caller, name string) (storage.KeyInfo, error) {
+	info, err := p.keys.Get(ctx, p.triple(c, name))
+	if err != nil {
+		return storage.KeyInfo{}, storeErr(err)
+	}
+	return info, nil
+}
