@@ -10,6 +10,7 @@ import (
 	"github.com/parsecd/parsecd/src/interface/ops/preparekeyattestation"
 	"github.com/parsecd/parsecd/src/interface/ops/psaaeaddecrypt"
 	"github.com/parsecd/parsecd/src/interface/ops/psaaeadencrypt"
+	"github.com/parsecd/parsecd/src/interface/ops/psaalgorithm"
 	"github.com/parsecd/parsecd/src/interface/ops/psaasymmetricdecrypt"
 	"github.com/parsecd/parsecd/src/interface/ops/psaasymmetricencrypt"
 	"github.com/parsecd/parsecd/src/interface/ops/psacipherdecrypt"
@@ -17,7 +18,6 @@ import (
 	"github.com/parsecd/parsecd/src/interface/ops/psadestroykey"
 	"github.com/parsecd/parsecd/src/interface/ops/psaexportkey"
 	"github.com/parsecd/parsecd/src/interface/ops/psaexportpublickey"
-	"github.com/parsecd/parsecd/src/interface/ops/psaalgorithm"
 	"github.com/parsecd/parsecd/src/interface/ops/psageneratekey"
 	"github.com/parsecd/parsecd/src/interface/ops/psageneraterandom"
 	"github.com/parsecd/parsecd/src/interface/ops/psahashcompare"
@@ -47,8 +47,10 @@ type operation struct {
 // sees its own Operation type.
 func op[In proto.Message](newIn func() In, run func(context.Context, *call, In) (proto.Message, error), supported func(provider.Provider) bool) operation {
 	return operation{
-		newOp:     func() proto.Message { return newIn() },
-		run:       func(ctx context.Context, c *call, in proto.Message) (proto.Message, error) { return run(ctx, c, in.(In)) },
+		newOp: func() proto.Message { return newIn() },
+		run: func(ctx context.Context, c *call, in proto.Message) (proto.Message, error) {
+			return run(ctx, c, in.(In))
+		},
 		supported: supported,
 	}
 }

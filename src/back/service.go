@@ -35,7 +35,7 @@ type Options struct {
 	Providers []provider.Provider
 	// Stores holds the key store of each provider, in the same order.
 	Stores []storage.KeyStore
-	Log       *slog.Logger
+	Log    *slog.Logger
 	// LogErrorDetails adds error messages and application names to logs.
 	LogErrorDetails bool
 	// Version is reported as the core provider's version.
