@@ -435,8 +435,12 @@ func (c *Client) RoundTrip(ctx context.Context, req *wire.Request) (*wire.Respon
 	// rejection): the reply is still readable after a failed write.
 	resp, rerr := wire.ReadResponse(conn, c.maxBody)
 	if rerr != nil {
-		if ctx.Err() != nil {
-			return nil, &status.Error{Code: status.ConnectionError, Msg: "request to " + c.path + " interrupted", Err: ctx.Err()}
+		cerr := ctx.Err()
+		if dl, ok := ctx.Deadline(); ok && cerr == nil && !time.Now().Before(dl) {
+			cerr = context.DeadlineExceeded // the connection deadline fired first
+		}
+		if cerr != nil {
+			return nil, &status.Error{Code: status.ConnectionError, Msg: "no response from " + c.path, Err: cerr}
 		}
 		if werr != nil {
 			return nil, &status.Error{Code: status.ConnectionError, Msg: "sending the request to " + c.path, Err: werr}

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/parsecd/parsecd/src/client"
+	"github.com/parsecd/parsecd/src/psa"
+	"github.com/parsecd/parsecd/src/wire"
+)
+
+func TestListKeysLine(t *testing.T) {
+	// The lines of parsec-tool's tests/expected_output/list-keys.
+	ecc := client.KeyInfo{Provider: wire.ProviderMbedCrypto, Name: "ecc-key", Attributes: eccKeyAttributes}
+	rsa := client.KeyInfo{Provider: wire.ProviderMbedCrypto, Name: "rsa-key", Attributes: rsaKeyAttributes(2048, false, false, false)}
+	want := map[string]client.KeyInfo{
+		"* ecc-key (Mbed Crypto provider, EccKeyPair { curve_family: SecpR1 }, 256 bits, permitted algorithm: AsymmetricSignature(Ecdsa { hash_alg: Specific(Sha256) }))": ecc,
+		"* rsa-key (Mbed Crypto provider, RsaKeyPair, 2048 bits, permitted algorithm: AsymmetricEncryption(RsaPkcs1v15Crypt))":                                            rsa,
+	}
+	for line, k := range want {
+		if got := formatKey(k); got != line {
+			t.Errorf("formatKey:\n got %s\nwant %s", got, line)
+		}
+	}
+	tpm := client.KeyInfo{Provider: wire.ProviderTpm, Name: "a b", Attributes: psa.KeyAttributes{
+		Type: psa.KeyType{Kind: psa.KeyRsaPublic}, Bits: 4096,
+		Policy: psa.KeyPolicy{Alg: psa.Algorithm{Kind: psa.AlgAsymSign, Sign: psa.AsymSign{Kind: psa.SignRsaPss, AnyHash: true}}}}}
+	if got, want := formatKey(tpm), "* a b (TPM provider, RsaPublicKey, 4096 bits, permitted algorithm: AsymmetricSignature(RsaPss { hash_alg: Any }))"; got != want {
+		t.Errorf("formatKey:\n got %s\nwant %s", got, want)
+	}
+}
+
+func TestDebugFormats(t *testing.T) {
+	types := map[string]psa.KeyType{
+		"EccPublicKey { curve_family: BrainpoolPR1 }": {Kind: psa.KeyEccPublic, EccFamily: psa.EccBrainpoolPR1},
+		"DhKeyPair { group_family: Rfc7919 }":         {Kind: psa.KeyDhPair},
+		"Aes":                                         {Kind: psa.KeyAes},
+		"RawData":                                     {Kind: psa.KeyRawData},
+	}
+	for want, kt := range types {
+		if got := debugKeyType(kt); got != want {
+			t.Errorf("debugKeyType = %s, want %s", got, want)
+		}
+	}
+	algs := map[string]psa.Algorithm{
+		"None":         {Kind: psa.AlgNone},
+		"Hash(Sha256)": {Kind: psa.AlgHash, Hash: psa.HashSHA256},
+		"Mac(FullLength(Hmac { hash_alg: Sha256 }))":      {Kind: psa.AlgMac, Mac: psa.Mac{Kind: psa.MacHmac, Hash: psa.HashSHA256}},
+		"Mac(Truncated { mac_alg: Cmac, mac_length: 8 })": {Kind: psa.AlgMac, Mac: psa.Mac{Kind: psa.MacCmac, Truncated: true, Length: 8}},
+		"Cipher(CbcPkcs7)":                                                                     {Kind: psa.AlgCipher, Cipher: psa.CipherCbcPkcs7},
+		"Aead(AeadWithDefaultLengthTag(Gcm))":                                                  {Kind: psa.AlgAead, Aead: psa.Aead{Alg: psa.AeadGcm}},
+		"Aead(AeadWithShortenedTag { aead_alg: Ccm, tag_length: 8 })":                          {Kind: psa.AlgAead, Aead: psa.Aead{Alg: psa.AeadCcm, Shortened: true, TagLength: 8}},
+		"AsymmetricSignature(EcdsaAny)":                                                        {Kind: psa.AlgAsymSign, Sign: psa.AsymSign{Kind: psa.SignEcdsaAny}},
+		"AsymmetricSignature(RsaPkcs1v15SignRaw)":                                              {Kind: psa.AlgAsymSign, Sign: psa.AsymSign{Kind: psa.SignRsaPkcs1v15Raw}},
+		"AsymmetricSignature(DeterministicEcdsa { hash_alg: Specific(Sha384) })":               {Kind: psa.AlgAsymSign, Sign: psa.AsymSign{Kind: psa.SignDetEcdsa, Hash: psa.HashSHA384}},
+		"KeyAgreement(Raw(Ecdh))":                                                              {Kind: psa.AlgKeyAgreement, KeyAgreement: psa.KeyAgreement{Raw: psa.KeyAgreementEcdh}},
+		"KeyAgreement(WithKeyDerivation { ka_alg: Ffdh, kdf_alg: Hkdf { hash_alg: Sha256 } })": {Kind: psa.AlgKeyAgreement, KeyAgreement: psa.KeyAgreement{Raw: psa.KeyAgreementFfdh, HasKdf: true, Kdf: psa.KeyDerivation{Kind: psa.KdfHkdf, Hash: psa.HashSHA256}}},
+		"KeyDerivation(Tls12Prf { hash_alg: Sha384 })":                                         {Kind: psa.AlgKeyDerivation, Kdf: psa.KeyDerivation{Kind: psa.KdfTls12Prf, Hash: psa.HashSHA384}},
+	}
+	for want, a := range algs {
+		if got := debugAlg(a); got != want {
+			t.Errorf("debugAlg = %s, want %s", got, want)
+		}
+	}
+}
+
+func TestBlockFormats(t *testing.T) {
+	p := client.ProviderInfo{ID: wire.ProviderCore, UUID: "47049873-2a43-4845-9d72-831eab668784",
+		Description: "Software provider that implements only administrative (i.e. no cryptographic) operations", VersionMin: 6}
+	want := "ID: 0x00 (Core provider)\nDescription: Software provider that implements only administrative (i.e. no cryptographic) operations\nVersion: 0.6.0\nVendor: Unspecified\nUUID: 47049873-2a43-4845-9d72-831eab668784\n\n"
+	if got := formatProvider(p); got != want {
+		t.Errorf("formatProvider:\n%q\nwant\n%q", got, want)
+	}
+	au := client.AuthenticatorInfo{ID: wire.AuthUnixPeerCredentials, Description: "Uses Unix peer credentials.", VersionMin: 1}
+	if got, want := formatAuthenticator(au), "ID: 0x03 (Unix Peer Credentials authentication)\nDescription: Uses Unix peer credentials.\nVersion: 0.1.0\n\n"; got != want {
+		t.Errorf("formatAuthenticator = %q", got)
+	}
+	if got := formatOpcode(wire.OpPsaGenerateKey); got != "0x02 (PsaGenerateKey)" {
+		t.Errorf("formatOpcode = %q", got)
+	}
+	if got := formatOpcode(wire.OpCanDoCrypto); got != "0x20 (CanDoCrypto)" {
+		t.Errorf("formatOpcode = %q", got)
+	}
+	if got := formatRandom([]byte{0x00, 0xab, 0x7f}); got != "00 AB 7F " {
+		t.Errorf("formatRandom = %q", got)
+	}
+}

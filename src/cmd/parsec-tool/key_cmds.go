@@ -1,0 +1,207 @@
+package main
+
+import (
+	"encoding/asn1"
+	"encoding/pem"
+	"math"
+
+	"github.com/parsecd/parsecd/src/psa"
+)
+
+// Key management subcommands: create-rsa-key, create-ecc-key, delete-key,
+// export-public-key.
+
+const signUsage = psa.UsageSignHash | psa.UsageVerifyHash | psa.UsageSignMessage | psa.UsageVerifyMessage
+
+func keyNameFlag(o *options, p *string) {
+	o.String(p, 'k', "key-name", "KEY_NAME", "Name of the key", true)
+}
+
+// rsaKeyAttributes is the template of create-rsa-key: an encryption key
+// (PKCS#1 v1.5, or OAEP SHA-256) unless a signing flag is given; -s
+// (PKCS#1 v1.5 SHA-256) wins over -r (PSS SHA-256).
+func rsaKeyAttributes(bits uint32, forSigning, forSigningPSS, oaep bool) psa.KeyAttributes {
+	a := psa.KeyAttributes{Type: psa.KeyType{Kind: psa.KeyRsaPair}, Bits: bits}
+	switch {
+	case forSigning:
+		a.Policy = psa.KeyPolicy{Usage: signUsage, Alg: psa.Algorithm{Kind: psa.AlgAsymSign,
+			Sign: psa.AsymSign{Kind: psa.SignRsaPkcs1v15, Hash: psa.HashSHA256}}}
+	case forSigningPSS:
+		a.Policy = psa.KeyPolicy{Usage: signUsage, Alg: psa.Algorithm{Kind: psa.AlgAsymSign,
+			Sign: psa.AsymSign{Kind: psa.SignRsaPss, Hash: psa.HashSHA256}}}
+	case oaep:
+		a.Policy = psa.KeyPolicy{Usage: psa.UsageEncrypt | psa.UsageDecrypt, Alg: psa.Algorithm{Kind: psa.AlgAsymEncrypt,
+			Encrypt: psa.AsymEncrypt{Kind: psa.EncRsaOaep, Hash: psa.HashSHA256}}}
+	default:
+		a.Policy = psa.KeyPolicy{Usage: psa.UsageEncrypt | psa.UsageDecrypt, Alg: psa.Algorithm{Kind: psa.AlgAsymEncrypt,
+			Encrypt: psa.AsymEncrypt{Kind: psa.EncRsaPkcs1v15}}}
+	}
+	return a
+}
+
+// eccKeyAttributes is the template of create-ecc-key.
+var eccKeyAttributes = psa.KeyAttributes{
+	Type: psa.KeyType{Kind: psa.KeyEccPair, EccFamily: psa.EccSecpR1}, Bits: 256,
+	Policy: psa.KeyPolicy{Usage: signUsage, Alg: psa.Algorithm{Kind: psa.AlgAsymSign,
+		Sign: psa.AsymSign{Kind: psa.SignEcdsa, Hash: psa.HashSHA256}}},
+}
+
+func keyCommands() []*command {
+	return []*command{
+		{
+			name:  "export-public-key",
+			about: "Export the public part of the key pair in PEM format",
+			auth:  true,
+			define: func(o *options) func(*app, []string) error {
+				var name string
+				var pkcs1 bool
+				keyNameFlag(o, &name)
+				o.Bool(&pkcs1, 0, "pkcs1", "Export an RSA public key in PKCS#1 format (\"RSA PUBLIC KEY\")")
+				return func(a *app, _ []string) error {
+					a.keyName = name
+					data, err := a.c.ExportPublicKey(a.ctx, name)
+					if err != nil {
+						return err
+					}
+					attrs, err := a.c.KeyAttributes(a.ctx, name)
+					if err != nil {
+						return err
+					}
+					block, err := publicKeyPEM(attrs, data, pkcs1)
+					if err != nil {
+						return err
+					}
+					_, err = a.stdout.Write(pem.EncodeToMemory(block))
+					return err
+				}
+			},
+		},
+		{
+			name:  "create-rsa-key",
+			about: "Create a RSA key pair (2048 bits by default). Used by default for asymmetric encryption with RSA PKCS#1 v1.5",
+			auth:  true,
+			define: func(o *options) func(*app, []string) error {
+				var name string
+				var forSigning, forSigningPSS, oaep bool
+				bits := uint64(2048)
+				keyNameFlag(o, &name)
+				o.Bool(&forSigning, 's', "for-signing", "Create a signing key (RSA PKCS#1 v1.5 with SHA-256) instead of an encryption key")
+				o.Bool(&forSigningPSS, 'r', "for-signing-pss", "Create a signing key using RSA-PSS with SHA-256 (--for-signing takes priority)")
+				o.Uint(&bits, 'b', "bits", "BITS", "Size of the key in bits (default 2048)", math.MaxUint32, false)
+				o.Bool(&oaep, 'o', "oaep", "Permit RSA OAEP (SHA-256) encryption instead of RSA PKCS#1 v1.5")
+				return func(a *app, _ []string) error {
+					a.keyName = name
+					if forSigning || forSigningPSS {
+						a.info("Creating RSA signing key...")
+					} else {
+						a.info("Creating RSA encryption key...")
+					}
+					if err := a.c.GenerateKey(a.ctx, name, rsaKeyAttributes(uint32(bits), forSigning, forSigningPSS, oaep)); err != nil {
+						return err
+					}
+					a.info("Key %q created.", name)
+					return nil
+				}
+			},
+		},
+		{
+			name:  "create-ecc-key",
+			about: "Create a ECC key pair (curve secp256r1). Used by default for asymmetric signing with ECDSA (SHA-256)",
+			auth:  true,
+			define: func(o *options) func(*app, []string) error {
+				var name string
+				keyNameFlag(o, &name)
+				return func(a *app, _ []string) error {
+					a.keyName = name
+					a.info("Creating ECC signing key...")
+					if err := a.c.GenerateKey(a.ctx, name, eccKeyAttributes); err != nil {
+						return err
+					}
+					a.info("Key %q created.", name)
+					return nil
+				}
+			},
+		},
+		{
+			name:  "delete-key",
+			about: "Delete a key",
+			auth:  true,
+			define: func(o *options) func(*app, []string) error {
+				var name string
+				keyNameFlag(o, &name)
+				return func(a *app, _ []string) error {
+					a.keyName = name
+					a.info("Deleting a key...")
+					if err := a.c.DestroyKey(a.ctx, name); err != nil {
+						return err
+					}
+					a.info("Key %q deleted.", name)
+					return nil
+				}
+			},
+		},
+	}
+}
+
+// Object identifiers of SubjectPublicKeyInfo algorithms and named curves.
+var (
+	oidRSAEncryption = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 1}
+	oidECPublicKey   = asn1.ObjectIdentifier{1, 2, 840, 10045, 2, 1}
+	curveOIDs        = map[psa.EccFamily]map[uint32]asn1.ObjectIdentifier{
+		psa.EccSecpR1: {
+			192: {1, 2, 840, 10045, 3, 1, 1}, 224: {1, 3, 132, 0, 33}, 256: {1, 2, 840, 10045, 3, 1, 7},
+			384: {1, 3, 132, 0, 34}, 521: {1, 3, 132, 0, 35},
+		},
+		psa.EccSecpK1: {192: {1, 3, 132, 0, 31}, 224: {1, 3, 132, 0, 32}, 256: {1, 3, 132, 0, 10}},
+		psa.EccSectK1: {233: {1, 3, 132, 0, 26}, 283: {1, 3, 132, 0, 16}, 409: {1, 3, 132, 0, 36}, 571: {1, 3, 132, 0, 38}},
+		psa.EccSectR1: {233: {1, 3, 132, 0, 27}, 283: {1, 3, 132, 0, 17}, 409: {1, 3, 132, 0, 37}, 571: {1, 3, 132, 0, 39}},
+	}
+)
+
+type algorithmIdentifier struct {
+	Algorithm  asn1.ObjectIdentifier
+	Parameters asn1.RawValue `asn1:"optional"`
+}
+
+type subjectPublicKeyInfo struct {
+	Algorithm algorithmIdentifier
+	PublicKey asn1.BitString
+}
+
+// publicKeyPEM wraps an exported public key: SubjectPublicKeyInfo
+// ("PUBLIC KEY"), or the raw PKCS#1 RSAPublicKey ("RSA PUBLIC KEY") with pkcs1.
+func publicKeyPEM(attrs psa.KeyAttributes, data []byte, pkcs1 bool) (*pem.Block, error) {
+	var alg algorithmIdentifier
+	switch t := attrs.Type; {
+	case t.IsRSA():
+		if pkcs1 {
+			return &pem.Block{Type: "RSA PUBLIC KEY", Bytes: data}, nil
+		}
+		alg = algorithmIdentifier{Algorithm: oidRSAEncryption, Parameters: asn1.NullRawValue}
+	case t.IsECC():
+		if pkcs1 {
+			return nil, wrongKeyAlgorithm("the PKCS#1 format does not support ECC keys")
+		}
+		oid, ok := curveOIDs[t.EccFamily][attrs.Bits]
+		if !ok {
+			return nil, notSupported("unsupported ECC curve: family %v with %d bits", t.EccFamily, attrs.Bits)
+		}
+		params, err := asn1.Marshal(oid)
+		if err != nil {
+			return nil, err
+		}
+		alg = algorithmIdentifier{Algorithm: oidECPublicKey, Parameters: asn1.RawValue{FullBytes: params}}
+	default:
+		return nil, notSupported("unsupported type of key: %s", debugKeyType(attrs.Type))
+	}
+	der, err := asn1.Marshal(subjectPublicKeyInfo{Algorithm: alg, PublicKey: asn1.BitString{Bytes: data, BitLength: 8 * len(data)}})
+	if err != nil {
+		return nil, incorrectData("could not encode the public key: %v", err)
+	}
+	return &pem.Block{Type: "PUBLIC KEY", Bytes: der}, nil
+}
+
+// keyAlgorithmError explains why a key's policy does not fit an operation.
+func keyAlgorithmError(name string, alg psa.Algorithm, use string) error {
+	return wrongKeyAlgorithm("key %q has the algorithm %s, which cannot be used for %s", name, debugAlg(alg), use)
+}
