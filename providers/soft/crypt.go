@@ -47,6 +47,7 @@ func (p *Provider) AsymmetricEncrypt(ctx context.Context, c provider.Caller, nam
 		}
 		out, err = rsa.EncryptOAEP(ch.New(), rand.Reader, k.rsaPublic(), plaintext, salt)
 	} else {
+		//lint:ignore SA1019 PKCS#1 v1.5 encryption is part of the Parsec/PSA contract (RsaPkcs1v15Crypt)
 		out, err = rsa.EncryptPKCS1v15(rand.Reader, k.rsaPublic(), plaintext)
 	}
 	if errors.Is(err, rsa.ErrMessageTooLong) {
@@ -82,6 +83,7 @@ func (p *Provider) AsymmetricDecrypt(ctx context.Context, c provider.Caller, nam
 		}
 		out, err = rsa.DecryptOAEP(ch.New(), nil, k.rsa, ciphertext, salt)
 	} else {
+		//lint:ignore SA1019 PKCS#1 v1.5 encryption is part of the Parsec/PSA contract (RsaPkcs1v15Crypt)
 		out, err = rsa.DecryptPKCS1v15(nil, k.rsa, ciphertext)
 	}
 	if err != nil {

@@ -73,12 +73,14 @@ func TestAsymmetricEncryption(t *testing.T) {
 	// PKCS#1 v1.5.
 	importRSA(t, p, alice, "pkcs1", crypt, cryptPolicy(pkcs1))
 	ct = must(p.AsymmetricEncrypt(bg, alice, "pkcs1", pkcs1, msg, nil))
+	//lint:ignore SA1019 PKCS#1 v1.5 encryption is part of the Parsec/PSA contract (RsaPkcs1v15Crypt)
 	if pt, err := rsa.DecryptPKCS1v15(nil, k, ct); err != nil || !bytes.Equal(pt, msg) {
 		t.Fatalf("crypto/rsa DecryptPKCS1v15: %q, %v", pt, err)
 	}
 	if pt := must(p.AsymmetricDecrypt(bg, alice, "pkcs1", pkcs1, ct, nil)); !bytes.Equal(pt, msg) {
 		t.Fatalf("decrypted %q", pt)
 	}
+	//lint:ignore SA1019 PKCS#1 v1.5 encryption is part of the Parsec/PSA contract (RsaPkcs1v15Crypt)
 	ct = must(rsa.EncryptPKCS1v15(randReader, &k.PublicKey, msg))
 	if pt := must(p.AsymmetricDecrypt(bg, alice, "pkcs1", pkcs1, ct, nil)); !bytes.Equal(pt, msg) {
 		t.Fatalf("decrypted %q", pt)

@@ -197,6 +197,7 @@ func (k *Key) Decrypt(rand io.Reader, ciphertext []byte, opts crypto.DecrypterOp
 			return nil, err
 		}
 		alg, salt = psa.AsymEncrypt{Kind: psa.EncRsaOaep, Hash: h}, o.Label
+	//lint:ignore SA1019 PKCS#1 v1.5 encryption is part of the Parsec/PSA contract (RsaPkcs1v15Crypt)
 	case *rsa.PKCS1v15DecryptOptions:
 		alg, sessionKeyLen = psa.AsymEncrypt{Kind: psa.EncRsaPkcs1v15}, o.SessionKeyLen
 	default:

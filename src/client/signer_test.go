@@ -168,12 +168,15 @@ func TestSignerAndDecrypter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	//lint:ignore SA1019 PKCS#1 v1.5 encryption is part of the Parsec/PSA contract (RsaPkcs1v15Crypt)
 	ct, _ = rsa.EncryptPKCS1v15(rand.Reader, d.Public().(*rsa.PublicKey), []byte("secret"))
+	//lint:ignore SA1019 PKCS#1 v1.5 encryption is part of the Parsec/PSA contract (RsaPkcs1v15Crypt)
 	if pt, err = d.Decrypt(nil, ct, &rsa.PKCS1v15DecryptOptions{}); err != nil || string(pt) != "secret" {
 		t.Fatalf("PKCS#1 v1.5 decrypt = %q, %v", pt, err)
 	}
 	// Session-key mode: a bad ciphertext yields random bytes, not an error.
 	bad := new(big.Int).SetInt64(12345).FillBytes(make([]byte, 128))
+	//lint:ignore SA1019 PKCS#1 v1.5 encryption is part of the Parsec/PSA contract (RsaPkcs1v15Crypt)
 	if pt, err = d.Decrypt(rand.Reader, bad, &rsa.PKCS1v15DecryptOptions{SessionKeyLen: 16}); err != nil || len(pt) != 16 {
 		t.Fatalf("session key decrypt = %x, %v", pt, err)
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	bbolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/parsecd/parsecd/src/status"
 	"github.com/parsecd/parsecd/src/wire"
@@ -213,7 +214,7 @@ func TestLocked(t *testing.T) {
 		second.Close()
 		t.Fatal("a second Open of a locked store succeeded")
 	}
-	if status.CodeOf(err) != status.KeyInfoManagerError || !errors.Is(err, bbolt.ErrTimeout) {
+	if status.CodeOf(err) != status.KeyInfoManagerError || !errors.Is(err, berrors.ErrTimeout) {
 		t.Errorf("error %v, want KeyInfoManagerError wrapping bbolt's timeout", err)
 	}
 	if want := "key store " + path + " is locked by another process"; !strings.Contains(err.Error(), want) {
@@ -336,7 +337,7 @@ func TestClosed(t *testing.T) {
 	if _, err := s.Get(ctx, alice); status.CodeOf(err) != status.KeyInfoManagerError {
 		t.Fatalf("Get on a closed store: %v", err)
 	}
-	if err := s.Insert(ctx, alice, secret); status.CodeOf(err) != status.KeyInfoManagerError || !errors.Is(err, bbolt.ErrDatabaseNotOpen) {
+	if err := s.Insert(ctx, alice, secret); status.CodeOf(err) != status.KeyInfoManagerError || !errors.Is(err, berrors.ErrDatabaseNotOpen) {
 		t.Fatalf("Insert on a closed store: %v", err)
 	}
 }

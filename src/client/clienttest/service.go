@@ -363,6 +363,7 @@ func (s *Service) keyOp(req *wire.Request, app string) (proto.Message, error) {
 		if alg.Kind == psa.EncRsaOaep {
 			ct, err = rsa.EncryptOAEP(cryptoHash(alg.Hash).New(), rand.Reader, pub, op.Plaintext, op.Salt)
 		} else {
+			//lint:ignore SA1019 PKCS#1 v1.5 encryption is part of the Parsec/PSA contract (RsaPkcs1v15Crypt)
 			ct, err = rsa.EncryptPKCS1v15(rand.Reader, pub, op.Plaintext)
 		}
 		if err != nil {
@@ -390,6 +391,7 @@ func (s *Service) keyOp(req *wire.Request, app string) (proto.Message, error) {
 		if alg.Kind == psa.EncRsaOaep {
 			pt, err = rsa.DecryptOAEP(cryptoHash(alg.Hash).New(), nil, priv, op.Ciphertext, op.Salt)
 		} else {
+			//lint:ignore SA1019 PKCS#1 v1.5 encryption is part of the Parsec/PSA contract (RsaPkcs1v15Crypt)
 			pt, err = rsa.DecryptPKCS1v15(nil, priv, op.Ciphertext)
 		}
 		if err != nil {

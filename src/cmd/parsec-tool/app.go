@@ -82,8 +82,6 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string) in
 	return 0
 }
 
-var errHelpShown = errors.New("help shown")
-
 func (a *app) main(args []string) error {
 	var provider, timeout uint64
 	var help, version bool
