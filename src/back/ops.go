@@ -58,9 +58,16 @@ func op[In proto.Message](newIn func() In, run func(context.Context, *call, In) 
 func implements[F any](p provider.Provider) bool { _, ok := p.(F); return ok }
 
 // notImplemented serves operations whose contract exists but that no
-// provider offers yet: the body is still decoded so that garbage gets 7.
+// provider offers yet: the body is still decoded so that garbage gets 7,
+// and a missing application is still NotAuthenticated (facts §1.4: step 20
+// comes before the provider's answer).
 func notImplemented[In proto.Message](newIn func() In) operation {
 	return op(newIn, func(_ context.Context, c *call, _ In) (proto.Message, error) {
+		if c.opcode.NeedsAuth() {
+			if _, err := c.caller(); err != nil {
+				return nil, err
+			}
+		}
 		return nil, status.Errorf(status.PsaErrorNotSupported, "%v is not supported by %v", c.opcode, c.p.Info().ID)
 	}, func(provider.Provider) bool { return false })
 }
@@ -112,11 +119,11 @@ func generateKey(ctx context.Context, c *call, in *psageneratekey.Operation) (pr
 	if err != nil {
 		return nil, err
 	}
-	km, err := family[provider.KeyManagement](c)
+	who, err := c.caller()
 	if err != nil {
 		return nil, err
 	}
-	who, err := c.caller()
+	km, err := family[provider.KeyManagement](c)
 	if err != nil {
 		return nil, err
 	}
@@ -128,11 +135,11 @@ func importKey(ctx context.Context, c *call, in *psaimportkey.Operation) (proto.
 	if err != nil {
 		return nil, err
 	}
-	km, err := family[provider.KeyManagement](c)
+	who, err := c.caller()
 	if err != nil {
 		return nil, err
 	}
-	who, err := c.caller()
+	km, err := family[provider.KeyManagement](c)
 	if err != nil {
 		return nil, err
 	}
@@ -143,11 +150,11 @@ func importKey(ctx context.Context, c *call, in *psaimportkey.Operation) (proto.
 }
 
 func destroyKey(ctx context.Context, c *call, in *psadestroykey.Operation) (proto.Message, error) {
-	km, err := family[provider.KeyManagement](c)
+	who, err := c.caller()
 	if err != nil {
 		return nil, err
 	}
-	who, err := c.caller()
+	km, err := family[provider.KeyManagement](c)
 	if err != nil {
 		return nil, err
 	}
@@ -155,11 +162,11 @@ func destroyKey(ctx context.Context, c *call, in *psadestroykey.Operation) (prot
 }
 
 func exportPublicKey(ctx context.Context, c *call, in *psaexportpublickey.Operation) (proto.Message, error) {
-	km, err := family[provider.KeyManagement](c)
+	who, err := c.caller()
 	if err != nil {
 		return nil, err
 	}
-	who, err := c.caller()
+	km, err := family[provider.KeyManagement](c)
 	if err != nil {
 		return nil, err
 	}
@@ -171,11 +178,11 @@ func exportPublicKey(ctx context.Context, c *call, in *psaexportpublickey.Operat
 }
 
 func exportKey(ctx context.Context, c *call, in *psaexportkey.Operation) (proto.Message, error) {
-	ke, err := family[provider.KeyExport](c)
+	who, err := c.caller()
 	if err != nil {
 		return nil, err
 	}
-	who, err := c.caller()
+	ke, err := family[provider.KeyExport](c)
 	if err != nil {
 		return nil, err
 	}
@@ -193,11 +200,11 @@ func signer[F any](c *call, m *psaSignAlg) (F, provider.Caller, psa.AsymSign, er
 	if err != nil {
 		return zero, provider.Caller{}, alg, err
 	}
-	f, err := family[F](c)
-	if err != nil {
-		return zero, provider.Caller{}, alg, err
-	}
 	who, err := c.caller()
+	if err != nil {
+		return zero, who, alg, err
+	}
+	f, err := family[F](c)
 	return f, who, alg, err
 }
 
@@ -246,11 +253,11 @@ func encrypter(c *call, m *psaEncAlg) (provider.AsymEncryption, provider.Caller,
 	if err != nil {
 		return nil, provider.Caller{}, alg, err
 	}
-	f, err := family[provider.AsymEncryption](c)
-	if err != nil {
-		return nil, provider.Caller{}, alg, err
-	}
 	who, err := c.caller()
+	if err != nil {
+		return nil, who, alg, err
+	}
+	f, err := family[provider.AsymEncryption](c)
 	return f, who, alg, err
 }
 

@@ -1,0 +1,436 @@
+package config_test
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/parsecd/parsecd/src/config"
+)
+
+// parsecConfig is an existing Parsec config.toml, shaped like the one Parsec
+// ships (commented keys included), with the key manager switched to Bbolt.
+const parsecConfig = `# Parsec Configuration File
+
+# (Required) Core settings apply to the service as a whole rather than to individual components within it.
+[core_settings]
+# Whether or not to allow the service to run as the root user. If this is false, the service will refuse to
+# start if it is run as root. If this is true, then the check is disabled.
+allow_root = false
+
+# Size of the thread pool used for processing requests. Defaults to the number of processors on
+# the machine.
+#thread_pool_size = 8
+
+# Duration of sleep between polling for incoming connections when there are no pending connections
+idle_listener_sleep_duration = 10 # in milliseconds
+
+# Log level to be applied across the service.
+log_level = "warn"
+
+# Control whether log entries contain a timestamp.
+log_timestamp = false
+
+# Decide how large (in bytes) request bodies can be before they get rejected automatically.
+#body_len_limit = 1048576
+
+# Decide whether detailed information about errors occuring should be included in log messages.
+#log_error_details = false
+
+# Decide how large (in bytes) buffers inside responses from this provider can be.
+#buffer_size_limit = 1048576
+
+# Allow deprecated primitives.
+#allow_deprecated = false
+
+# (Required) Configuration for the service IPC listener component.
+[listener]
+# Type of IPC that the service will support.
+listener_type = "DomainSocket"
+
+# Timeout of the read and write operations on the IPC channel. After the
+# timeout expires, the connection is dropped.
+timeout = 200 # in milliseconds
+
+# Specify the Unix Domain Socket path.
+socket_path = "/run/parsec/parsec.sock"
+
+# (Required) Authenticator configuration.
+[authenticator]
+# Type of authenticator that will be used to authenticate clients' authentication
+# payloads.
+auth_type = "UnixPeerCredentials"
+
+# List of admins to be identified by the authenticator.
+admins = [ { name = "0" }, { name = "1000" } ]
+
+# (Required only for JwtSvid) Location of the Workload API endpoint.
+#workload_endpoint="unix:///run/spire/sockets/agent.sock"
+
+# (Required) Configuration for the components managing key info for providers.
+[[key_manager]]
+# (Required) Name of the key info manager. Used to tie providers to the manager supporting them.
+name = "bbolt-manager"
+
+# (Required) Type of key info manager to be used.
+manager_type = "Bbolt"
+
+# Path to the store.
+path = "/var/lib/parsec/parsec-keys.db"
+
+# (Required) Provider configurations
+[[provider]]
+# (Required) Type of provider.
+provider_type = "MbedCrypto"
+
+# (Required) Name of key info manager that will support this provider.
+key_info_manager = "bbolt-manager"
+`
+
+func write(t *testing.T, text string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "config.toml")
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestLoadParsecConfig(t *testing.T) {
+	path := write(t, parsecConfig)
+	c, err := config.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &config.Config{
+		Path:            path,
+		AllowRoot:       false,
+		ThreadPoolSize:  config.DefaultThreadPoolSize,
+		LogLevel:        "warn",
+		BodyLenLimit:    1 << 20,
+		BufferSizeLimit: 1 << 20,
+		SocketPath:      "/run/parsec/parsec.sock",
+		Timeout:         200 * time.Millisecond,
+		AuthType:        "UnixPeerCredentials",
+		Admins:          []string{"0", "1000"},
+		KeyManagers:     []config.KeyManager{{Name: "bbolt-manager", Type: "Bbolt", Path: "/var/lib/parsec/parsec-keys.db"}},
+	}
+	if len(c.Providers) != 1 {
+		t.Fatalf("providers %+v", c.Providers)
+	}
+	p := c.Providers[0]
+	if p.Type != "MbedCrypto" || p.KeyManager != "bbolt-manager" || p.Name != "" || p.Index != 1 || len(p.Raw) == 0 {
+		t.Errorf("provider %+v", p)
+	}
+	notes := c.Notes
+	got := *c
+	got.Providers, got.Notes = nil, nil
+	if !reflect.DeepEqual(&got, want) {
+		t.Errorf("config\n got %+v\nwant %+v", &got, want)
+	}
+	joined := strings.Join(notes, "\n")
+	for _, key := range []string{"idle_listener_sleep_duration", "log_timestamp"} {
+		if !strings.Contains(joined, key) {
+			t.Errorf("no note about %s in %q", key, notes)
+		}
+	}
+	if len(notes) != 2 {
+		t.Errorf("notes %q, want two", notes)
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	c, err := config.Parse("min.toml", []byte(`
+[core_settings]
+[listener]
+listener_type = "DomainSocket"
+[authenticator]
+auth_type = "Direct"
+[[key_manager]]
+name = "k"
+manager_type = "Bbolt"
+[[provider]]
+provider_type = "Software"
+key_info_manager = "k"
+name = "soft"
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ThreadPoolSize != 8 || c.Timeout != config.DefaultTimeout || c.SocketPath != config.DefaultSocketPath ||
+		c.BodyLenLimit != config.DefaultBodyLenLimit || c.BufferSizeLimit != config.DefaultBufferSizeLimit ||
+		c.KeyManagers[0].Path != config.DefaultStorePath || c.AllowRoot || c.AllowDeprecated || c.LogErrorDetails ||
+		c.LogLevel != "" || c.AuthType != "Direct" || len(c.Admins) != 0 || len(c.Notes) != 0 || c.Providers[0].Name != "soft" {
+		t.Errorf("defaults %+v", c)
+	}
+}
+
+func TestAllSettings(t *testing.T) {
+	c, err := config.Parse("all.toml", []byte(`
+[core_settings]
+allow_root = true
+thread_pool_size = 2
+log_level = "trace"
+body_len_limit = 1024
+log_error_details = true
+buffer_size_limit = 2048
+allow_deprecated = true
+[listener]
+listener_type = "DomainSocket"
+timeout = 202
+socket_path = "/tmp/toto.sock"
+[authenticator]
+auth_type = "UnixPeerCredentials"
+workload_endpoint = "unix:///run/spire/sockets/agent.sock"
+[[key_manager]]
+name = "a"
+manager_type = "Bbolt"
+path = "/tmp/a.db"
+[[key_manager]]
+name = "b"
+manager_type = "Bbolt"
+path = "/tmp/b.db"
+[[provider]]
+provider_type = "Software"
+key_info_manager = "b"
+[[provider]]
+provider_type = "Tpm"
+key_info_manager = "a"
+tcti = "mssim"
+owner_hierarchy_auth = ""
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.AllowRoot || c.ThreadPoolSize != 2 || c.LogLevel != "trace" || c.BodyLenLimit != 1024 || !c.LogErrorDetails ||
+		c.BufferSizeLimit != 2048 || !c.AllowDeprecated || c.Timeout != 202*time.Millisecond || c.SocketPath != "/tmp/toto.sock" {
+		t.Errorf("settings %+v", c)
+	}
+	if len(c.Notes) != 1 || !strings.Contains(c.Notes[0], "workload_endpoint") {
+		t.Errorf("notes %q", c.Notes)
+	}
+	if len(c.Providers) != 2 || c.Providers[0].Type != "Software" || c.Providers[1].Type != "Tpm" ||
+		c.Providers[1].Index != 2 || c.Providers[1].KeyManager != "a" {
+		t.Errorf("providers %+v", c.Providers)
+	}
+}
+
+// base is a valid config; the tests below edit it.
+const base = `[core_settings]
+allow_root = false
+[listener]
+listener_type = "DomainSocket"
+timeout = 200
+[authenticator]
+auth_type = "Direct"
+[[key_manager]]
+name = "k"
+manager_type = "Bbolt"
+path = "/tmp/k.db"
+[[provider]]
+provider_type = "Software"
+key_info_manager = "k"
+`
+
+func TestBaseIsValid(t *testing.T) {
+	if _, err := config.Parse("base.toml", []byte(base)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		text string
+		want []string // substrings of the error
+	}{
+		{"unknown key", strings.Replace(base, "timeout = 200", "timeout = 200\n  sokcet_path = \"/x\"", 1),
+			[]string{"cfg.toml:6:3:", "listener.sokcet_path", "unknown key"}},
+		{"unknown section", base + "[extra]\nx = 1\n", []string{"cfg.toml:15:2:", `"extra"`}},
+		{"unknown key in core_settings", strings.Replace(base, "allow_root = false", "allow_root = false\nallowroot = true", 1),
+			[]string{"cfg.toml:3:1:", "core_settings.allowroot"}},
+		{"unknown key in key_manager", strings.Replace(base, `path = "/tmp/k.db"`, "path = \"/tmp/k.db\"\nsize = 3", 1),
+			[]string{"cfg.toml:12:1:", "key_manager.size"}},
+		{"allow_root mistyped", strings.Replace(base, "allow_root = false", `allow_root = "yes"`, 1),
+			[]string{"cfg.toml:2:", "core_settings.allow_root", "bool"}},
+		{"timeout mistyped", strings.Replace(base, "timeout = 200", `timeout = "200"`, 1),
+			[]string{"cfg.toml:5:", "listener.timeout"}},
+		{"syntax error", "[core_settings\n", []string{"cfg.toml:1:"}},
+		{"OnDisk", strings.Replace(base, `manager_type = "Bbolt"`, `manager_type = "OnDisk"`, 1) + "store_path = \"/var/lib/parsec/mappings\"\n",
+			[]string{"OnDisk", "Bbolt", "not supported"}},
+		{"SQLite", strings.Replace(base, `manager_type = "Bbolt"`+"\npath = \"/tmp/k.db\"", `manager_type = "SQLite"`+"\nsqlite_db_path = \"/var/lib/x.sqlite3\"", 1),
+			[]string{"SQLite", "Bbolt"}},
+		{"unknown manager type", strings.Replace(base, `manager_type = "Bbolt"`, `manager_type = "Redis"`, 1), []string{"Redis", "Bbolt"}},
+		{"Bbolt with store_path", strings.Replace(base, `path = "/tmp/k.db"`, `store_path = "/tmp/k.db"`, 1), []string{"store_path", "path"}},
+		{"missing core_settings", strings.Replace(base, "[core_settings]\nallow_root = false\n", "", 1), []string{"missing section [core_settings]"}},
+		{"missing listener", strings.Replace(base, "[listener]\nlistener_type = \"DomainSocket\"\ntimeout = 200\n", "", 1), []string{"missing section [listener]"}},
+		{"missing authenticator", strings.Replace(base, "[authenticator]\nauth_type = \"Direct\"\n", "", 1), []string{"missing section [authenticator]"}},
+		{"no provider", base[:strings.Index(base, "[[provider]]")], []string{"no [[provider]]"}},
+		{"duplicate provider names", base + "name = \"p\"\n[[provider]]\nprovider_type = \"Software\"\nkey_info_manager = \"k\"\nname = \"p\"\n",
+			[]string{"#2", `"p"`, "used twice"}},
+		{"duplicate key manager names", strings.Replace(base, "[[provider]]", "[[key_manager]]\nname = \"k\"\nmanager_type = \"Bbolt\"\n[[provider]]", 1),
+			[]string{`"k"`, "used twice"}},
+		{"unknown key manager", strings.Replace(base, `key_info_manager = "k"`, `key_info_manager = "sqlite-manager"`, 1),
+			[]string{"#1", "sqlite-manager", "[[key_manager]]"}},
+		{"provider without key manager", strings.Replace(base, "key_info_manager = \"k\"\n", "", 1), []string{"#1", "key_info_manager"}},
+		{"provider without type", strings.Replace(base, "provider_type = \"Software\"\n", "", 1), []string{"#1", "provider_type"}},
+		{"provider type not a string", strings.Replace(base, `provider_type = "Software"`, `provider_type = 1`, 1), []string{"provider_type", "string"}},
+		{"JwtSvid", strings.Replace(base, `auth_type = "Direct"`, `auth_type = "JwtSvid"`+"\nworkload_endpoint = \"unix:///run/spire/sockets/agent.sock\"", 1),
+			[]string{"JwtSvid", "not supported"}},
+		{"unknown auth type", strings.Replace(base, `auth_type = "Direct"`, `auth_type = "Jwt"`, 1), []string{`"Jwt"`}},
+		{"empty admin name", strings.Replace(base, `auth_type = "Direct"`, `auth_type = "Direct"`+"\nadmins = [ { name = \"\" } ]", 1), []string{"admins"}},
+		{"admin unknown key", strings.Replace(base, `auth_type = "Direct"`, `auth_type = "Direct"`+"\nadmins = [ { nam = \"x\" } ]", 1), []string{"cfg.toml:8:", "nam"}},
+		{"listener type", strings.Replace(base, `listener_type = "DomainSocket"`, `listener_type = "Tcp"`, 1), []string{"listener_type"}},
+		{"timeout zero", strings.Replace(base, "timeout = 200", "timeout = 0", 1), []string{"listener.timeout"}},
+		{"empty socket path", strings.Replace(base, "timeout = 200", "timeout = 200\nsocket_path = \"\"", 1), []string{"socket_path"}},
+		{"thread pool zero", strings.Replace(base, "allow_root = false", "thread_pool_size = 0", 1), []string{"thread_pool_size"}},
+		{"log level", strings.Replace(base, "allow_root = false", `log_level = "verbose"`, 1), []string{"log_level", "verbose"}},
+		{"negative body limit", strings.Replace(base, "allow_root = false", "body_len_limit = -1", 1), []string{"body_len_limit"}},
+		{"huge body limit", strings.Replace(base, "allow_root = false", "body_len_limit = 4294967296", 1), []string{"body_len_limit"}},
+		{"negative buffer limit", strings.Replace(base, "allow_root = false", "buffer_size_limit = -5", 1), []string{"buffer_size_limit"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := config.Parse("cfg.toml", []byte(tt.text))
+			if err == nil {
+				t.Fatalf("accepted:\n%s\n=> %+v", tt.text, c)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+			if !strings.HasPrefix(err.Error(), "cfg.toml") {
+				t.Errorf("error %q does not start with the file name", err)
+			}
+		})
+	}
+}
+
+// Several mistakes are reported together.
+func TestErrorsJoined(t *testing.T) {
+	text := strings.Replace(base, "timeout = 200", "timeout = 0", 1)
+	text = strings.Replace(text, `key_info_manager = "k"`, `key_info_manager = "nope"`, 1)
+	_, err := config.Parse("cfg.toml", []byte(text))
+	if err == nil || !strings.Contains(err.Error(), "timeout") || !strings.Contains(err.Error(), "nope") {
+		t.Errorf("error %v", err)
+	}
+}
+
+func TestLoadMissingFile(t *testing.T) {
+	if _, err := config.Load(filepath.Join(t.TempDir(), "absent.toml")); err == nil {
+		t.Error("loaded a missing file")
+	}
+}
+
+// ---------------------------------------------------------------------------
+// DecodeProvider.
+
+type softSchema struct {
+	ProviderType   string `toml:"provider_type"`
+	KeyInfoManager string `toml:"key_info_manager"`
+	Name           string `toml:"name"`
+}
+
+type pkcs11Schema struct {
+	ProviderType            string  `toml:"provider_type"`
+	KeyInfoManager          string  `toml:"key_info_manager"`
+	Name                    string  `toml:"name"`
+	LibraryPath             string  `toml:"library_path"`
+	SlotNumber              *uint64 `toml:"slot_number"`
+	UserPin                 string  `toml:"user_pin"`
+	SoftwarePublicOperation bool    `toml:"software_public_operations"`
+	AllowExport             *bool   `toml:"allow_export"`
+}
+
+func providerOf(t *testing.T, extra string) config.Provider {
+	t.Helper()
+	c, err := config.Parse("cfg.toml", []byte(base+extra))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.Providers[0]
+}
+
+func TestDecodeProvider(t *testing.T) {
+	p := providerOf(t, "name = \"soft\"\n")
+	var s softSchema
+	if err := p.DecodeProvider("cfg.toml", &s); err != nil {
+		t.Fatal(err)
+	}
+	if s != (softSchema{ProviderType: "Software", KeyInfoManager: "k", Name: "soft"}) {
+		t.Errorf("decoded %+v", s)
+	}
+
+	p = providerOf(t, "library_path = \"/usr/lib/softhsm/libsofthsm2.so\"\n")
+	err := p.DecodeProvider("cfg.toml", &s)
+	if err == nil {
+		t.Fatal("unknown key accepted")
+	}
+	for _, w := range []string{"cfg.toml", "#1", "Software", "library_path", "unknown"} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error %q does not mention %q", err, w)
+		}
+	}
+
+	p = providerOf(t, "library_path = \"/lib.so\"\nslot_number = 3\nuser_pin = \"str:1234\"\nallow_export = false\n")
+	var k pkcs11Schema
+	if err := p.DecodeProvider("cfg.toml", &k); err != nil {
+		t.Fatal(err)
+	}
+	if k.LibraryPath != "/lib.so" || k.SlotNumber == nil || *k.SlotNumber != 3 || k.UserPin != "str:1234" || k.AllowExport == nil || *k.AllowExport {
+		t.Errorf("decoded %+v", k)
+	}
+
+	p = providerOf(t, "library_path = 12\n")
+	if err := p.DecodeProvider("cfg.toml", &k); err == nil || !strings.Contains(err.Error(), "#1") {
+		t.Errorf("mistyped library_path: %v", err)
+	}
+}
+
+// ---------------------------------------------------------------------------
+// DefaultText.
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestDefaultText(t *testing.T) {
+	tests := []struct {
+		name         string
+		uid          int
+		env          map[string]string
+		socket, path string
+	}{
+		{"root", 0, map[string]string{"XDG_RUNTIME_DIR": "/run/user/0", "HOME": "/root"},
+			"/run/parsec/parsec.sock", "/var/lib/parsec/parsec-keys.db"},
+		{"user with XDG", 1000, map[string]string{"XDG_RUNTIME_DIR": "/run/user/1000", "XDG_STATE_HOME": "/home/u/.state", "HOME": "/home/u"},
+			"/run/user/1000/parsec/parsec.sock", "/home/u/.state/parsec/parsec-keys.db"},
+		{"user without XDG", 1000, map[string]string{"HOME": "/home/u"},
+			"/tmp/parsecd-1000/parsec/parsec.sock", "/home/u/.local/state/parsec/parsec-keys.db"},
+		{"user without XDG or HOME", 1000, map[string]string{},
+			"/tmp/parsecd-1000/parsec/parsec.sock", "/tmp/parsecd-1000/state/parsec/parsec-keys.db"},
+		{"path with a quote", 1000, map[string]string{"XDG_RUNTIME_DIR": `/run/a"b`, "XDG_STATE_HOME": `/s\t`},
+			`/run/a"b/parsec/parsec.sock`, `/s\t/parsec/parsec-keys.db`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			text := config.DefaultText(tt.uid, env(tt.env))
+			c, err := config.Parse("", []byte(text))
+			if err != nil {
+				t.Fatalf("%v\n%s", err, text)
+			}
+			if c.SocketPath != tt.socket {
+				t.Errorf("socket %q, want %q", c.SocketPath, tt.socket)
+			}
+			if len(c.KeyManagers) != 1 || c.KeyManagers[0].Type != "Bbolt" || c.KeyManagers[0].Path != tt.path {
+				t.Errorf("key managers %+v, want one Bbolt at %q", c.KeyManagers, tt.path)
+			}
+			if c.AuthType != "UnixPeerCredentials" || len(c.Providers) != 1 || c.Providers[0].Type != "Software" ||
+				c.Providers[0].KeyManager != c.KeyManagers[0].Name || c.AllowRoot || c.Timeout != 200*time.Millisecond || len(c.Notes) != 0 {
+				t.Errorf("config %+v", c)
+			}
+		})
+	}
+}
