@@ -142,7 +142,7 @@ func (s *Server) serveConn(ctx context.Context, c net.Conn) {
 		resp = wire.DefaultResponse(code)
 	} else {
 		// A shutdown must not abort a request already being served.
-		resp = g.Handler.Handle(context.WithoutCancel(ctx), req, peer)
+		resp = s.handle(context.WithoutCancel(ctx), g.Handler, req, peer)
 	}
 	_ = c.SetWriteDeadline(time.Now().Add(g.Settings.Timeout))
 	if _, err := c.Write(wire.EncodeResponse(resp)); err != nil {
@@ -152,6 +152,18 @@ func (s *Server) serveConn(ctx context.Context, c net.Conn) {
 	if err != nil {
 		drain(c, g.Settings)
 	}
+}
+
+// handle runs the handler; a panic is logged and answered with a generic
+// error, so that the client is not left without a reply.
+func (s *Server) handle(ctx context.Context, h Handler, req *wire.Request, peer *auth.PeerCred) (resp *wire.Response) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.Error("panic while serving a request", "opcode", req.Header.Opcode.String(), "panic", r, "stack", string(debug.Stack()))
+			resp = wire.ReplyTo(req, status.PsaErrorGenericError, nil)
+		}
+	}()
+	return h.Handle(ctx, req, peer)
 }
 
 // drain follows an early rejection, when part of the request may still be
