@@ -42,9 +42,10 @@ type Generation struct {
 type Server struct {
 	log *slog.Logger
 
-	mu  sync.RWMutex
-	gen *Generation
-	sem chan struct{} // bounds concurrent connections (thread_pool_size)
+	mu   sync.RWMutex
+	gen  *Generation
+	sem  chan struct{} // bounds concurrent connections (thread_pool_size)
+	idle chan task     // parked workers take connections from here
 
 	conns sync.WaitGroup
 }
@@ -54,7 +55,7 @@ func NewServer(g *Generation, poolSize int, log *slog.Logger) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Server{log: log, gen: g, sem: make(chan struct{}, poolSize)}
+	return &Server{log: log, gen: g, sem: make(chan struct{}, poolSize), idle: make(chan task)}
 }
 
 // Swap installs a new generation (and pool size) for new connections and
@@ -105,10 +106,40 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			continue
 		}
 		s.conns.Add(1)
-		go func() {
-			defer func() { <-sem; s.conns.Done() }()
-			s.serveConn(ctx, c)
-		}()
+		t := task{ctx: ctx, conn: c, sem: sem}
+		select {
+		case s.idle <- t: // a parked worker takes it
+		default:
+			go s.worker(t)
+		}
+	}
+}
+
+// task is one accepted connection and the pool slot it holds.
+type task struct {
+	ctx  context.Context
+	conn net.Conn
+	sem  chan struct{}
+}
+
+// workerIdle is how long a worker waits for another connection before
+// exiting. Reusing workers keeps their grown stacks: a fresh goroutine
+// would grow its stack again on every signature.
+const workerIdle = 5 * time.Second
+
+func (s *Server) worker(t task) {
+	idle := time.NewTimer(workerIdle)
+	defer idle.Stop()
+	for {
+		s.serveConn(t.ctx, t.conn)
+		<-t.sem
+		s.conns.Done()
+		idle.Reset(workerIdle)
+		select {
+		case t = <-s.idle:
+		case <-idle.C:
+			return
+		}
 	}
 }
 
