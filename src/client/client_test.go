@@ -16,7 +16,6 @@ import (
 	"github.com/parsecd/parsecd/src/client/clienttest"
 	"github.com/parsecd/parsecd/src/interface/ops/listauthenticators"
 	"github.com/parsecd/parsecd/src/interface/ops/listopcodes"
-	"github.com/parsecd/parsecd/src/interface/ops/listproviders"
 	"github.com/parsecd/parsecd/src/interface/ops/ping"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
@@ -460,7 +459,7 @@ func TestAuthSelection(t *testing.T) {
 
 func TestProviderRouting(t *testing.T) {
 	svc := clienttest.NewService()
-	svc.Providers = []*listproviders.ProviderInfo{{Id: uint32(wire.ProviderTpm), Uuid: "x"}, clienttest.MbedCryptoInfo, clienttest.CoreInfo}
+	svc.ExtraFirst = []wire.ProviderID{wire.ProviderTpm}
 	srv := svc.Start(t)
 	c := newClient(t, srv)
 	for i := 0; i < 2; i++ {

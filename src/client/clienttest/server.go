@@ -1,5 +1,6 @@
-// Package clienttest provides an in-process fake Parsec service on a
-// temporary Unix socket, for testing code built on package client.
+// Package clienttest serves Parsec on a temporary Unix socket, for testing
+// code built on package client: canned replies (NewServer, Mux) or the real
+// service back end with the software provider (NewService).
 package clienttest
 
 import (

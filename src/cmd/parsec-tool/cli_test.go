@@ -52,11 +52,11 @@ func TestCoreSubcommands(t *testing.T) {
 		t.Errorf("ping = %q", got)
 	}
 	got := mustRun(t, ep, "list-providers")
-	if !strings.HasPrefix(got, "ID: 0x01 (Mbed Crypto provider)\nDescription: User space software provider\nVersion: 0.1.0\nVendor: Arm\nUUID: 1c1139dc-ad7c-47dc-ad6b-db6fdb466552\n\nID: 0x00 (Core provider)\n") ||
+	if !strings.HasPrefix(got, "ID: 0x01 (Mbed Crypto provider)\nDescription: Software provider built on the Go standard library crypto (answers on the Mbed Crypto provider id)\nVersion: 0.1.0\nVendor: parsecd\nUUID: 1c1139dc-ad7c-47dc-ad6b-db6fdb466552\n\nID: 0x00 (Core provider)\n") ||
 		!strings.Contains(got, "Vendor: Unspecified\n") {
 		t.Errorf("list-providers =\n%s", got)
 	}
-	if got := mustRun(t, ep, "list-authenticators"); got != "ID: 0x01 (Direct authentication)\nDescription: fake Direct authenticator\nVersion: 0.1.0\n\n" {
+	if got := mustRun(t, ep, "list-authenticators"); got != "ID: 0x01 (Direct authentication)\nDescription: Directly parses the authentication field as a UTF-8 string and uses that as the application identity. Should be used for testing only.\nVersion: 0.1.0\n\n" {
 		t.Errorf("list-authenticators = %q", got)
 	}
 	if got := mustRun(t, ep, "list-opcodes"); got != "0x01 (Ping)\n0x08 (ListProviders)\n0x09 (ListOpcodes)\n0x0e (ListAuthenticators)\n0x1a (ListKeys)\n" {
