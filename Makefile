@@ -2,7 +2,7 @@
 
 GO        ?= go
 BIN       ?= bin
-VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0-dev)
+VERSION   ?= $(or $(shell git describe --tags --match "v[0-9]*" 2>/dev/null | sed "s/^v//"),0.1.0-dev)
 COMMIT    ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 VPKG      := github.com/parsecd/parsecd/src/internal/version
 LDFLAGS   := -s -w -X $(VPKG).Version=$(VERSION) -X $(VPKG).Commit=$(COMMIT)
