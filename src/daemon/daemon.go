@@ -140,6 +140,12 @@ func (d *Daemon) build(ctx context.Context, cfg *config.Config, prev *graph) (*g
 			return fail(err)
 		}
 		g.providers = append(g.providers, p)
+		// Only at start-up: during a reload the old service may hold live reservations.
+		if r, ok := p.(provider.Reconciler); ok && prev == nil {
+			if err := r.Reconcile(ctx); err != nil {
+				return fail(fmt.Errorf("provider %q: reconciling the key store: %w", p.Name(), err))
+			}
+		}
 		g.keys = append(g.keys, store)
 	}
 	var a auth.Authenticator = auth.UnixPeer{}

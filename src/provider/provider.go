@@ -87,3 +87,10 @@ type Deps struct {
 	// AllowDeprecated lets GenerateKey use deprecated primitives.
 	AllowDeprecated bool
 }
+
+// Reconciler is implemented by providers that check the key store against
+// their back end at start-up, e.g. to settle reservations a crash left
+// between creating a key and committing its mapping (KeyStore.Pending).
+type Reconciler interface {
+	Reconcile(ctx context.Context) error
+}
