@@ -2,6 +2,7 @@ package soft
 
 import (
 	"context"
+	"crypto/ecdh"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -27,13 +28,16 @@ const (
 	formatPKIX  byte = 0x02
 )
 
-// key is a parsed stored key. Exactly one of the four key fields is set.
+// key is a parsed stored key. Exactly one of the key fields is set.
 type key struct {
-	attrs  psa.KeyAttributes
-	rsa    *rsa.PrivateKey
-	rsaPub *rsa.PublicKey
-	ec     *ecdsa.PrivateKey
-	ecPub  *ecdsa.PublicKey
+	attrs     psa.KeyAttributes
+	rsa       *rsa.PrivateKey
+	rsaPub    *rsa.PublicKey
+	ec        *ecdsa.PrivateKey // secp R1 pairs; ECDH through ec.ECDH()
+	ecPub     *ecdsa.PublicKey
+	x25519    *ecdh.PrivateKey // Montgomery 255 pairs
+	x25519Pub *ecdh.PublicKey
+	sym       []byte // AES, ChaCha20, HMAC, raw data and derivation keys
 }
 
 func (k *key) rsaPublic() *rsa.PublicKey {

@@ -98,16 +98,17 @@ func init() {
 		wire.OpPsaHashCompute:    op(func() *psahashcompute.Operation { return new(psahashcompute.Operation) }, hashCompute, implements[provider.Hasher]),
 		wire.OpPsaHashCompare:    op(func() *psahashcompare.Operation { return new(psahashcompare.Operation) }, hashCompare, implements[provider.Hasher]),
 
-		wire.OpPsaAeadEncrypt:        notImplemented(func() *psaaeadencrypt.Operation { return new(psaaeadencrypt.Operation) }),
-		wire.OpPsaAeadDecrypt:        notImplemented(func() *psaaeaddecrypt.Operation { return new(psaaeaddecrypt.Operation) }),
-		wire.OpPsaRawKeyAgreement:    notImplemented(func() *psarawkeyagreement.Operation { return new(psarawkeyagreement.Operation) }),
-		wire.OpPsaCipherEncrypt:      notImplemented(func() *psacipherencrypt.Operation { return new(psacipherencrypt.Operation) }),
-		wire.OpPsaCipherDecrypt:      notImplemented(func() *psacipherdecrypt.Operation { return new(psacipherdecrypt.Operation) }),
-		wire.OpPsaMacCompute:         notImplemented(func() *psamaccompute.Operation { return new(psamaccompute.Operation) }),
-		wire.OpPsaMacVerify:          notImplemented(func() *psamacverify.Operation { return new(psamacverify.Operation) }),
+		wire.OpPsaAeadEncrypt:     op(func() *psaaeadencrypt.Operation { return new(psaaeadencrypt.Operation) }, aeadEncrypt, implements[provider.Aead]),
+		wire.OpPsaAeadDecrypt:     op(func() *psaaeaddecrypt.Operation { return new(psaaeaddecrypt.Operation) }, aeadDecrypt, implements[provider.Aead]),
+		wire.OpPsaCipherEncrypt:   op(func() *psacipherencrypt.Operation { return new(psacipherencrypt.Operation) }, cipherEncrypt, implements[provider.Cipher]),
+		wire.OpPsaCipherDecrypt:   op(func() *psacipherdecrypt.Operation { return new(psacipherdecrypt.Operation) }, cipherDecrypt, implements[provider.Cipher]),
+		wire.OpPsaMacCompute:      op(func() *psamaccompute.Operation { return new(psamaccompute.Operation) }, macCompute, implements[provider.Mac]),
+		wire.OpPsaMacVerify:       op(func() *psamacverify.Operation { return new(psamacverify.Operation) }, macVerify, implements[provider.Mac]),
+		wire.OpPsaRawKeyAgreement: op(func() *psarawkeyagreement.Operation { return new(psarawkeyagreement.Operation) }, rawKeyAgreement, implements[provider.KeyAgreement]),
+		wire.OpCanDoCrypto:        op(func() *candocrypto.Operation { return new(candocrypto.Operation) }, canDoCrypto, implements[provider.CapabilityCheck]),
+
 		wire.OpAttestKey:             notImplemented(func() *attestkey.Operation { return new(attestkey.Operation) }),
 		wire.OpPrepareKeyAttestation: notImplemented(func() *preparekeyattestation.Operation { return new(preparekeyattestation.Operation) }),
-		wire.OpCanDoCrypto:           notImplemented(func() *candocrypto.Operation { return new(candocrypto.Operation) }),
 	}
 	for o, op := range coreOperations() {
 		operations[o] = op

@@ -26,6 +26,7 @@ import (
 	"github.com/parsecd/parsecd/src/interface/ops/psageneratekey"
 	"github.com/parsecd/parsecd/src/interface/ops/psageneraterandom"
 	"github.com/parsecd/parsecd/src/interface/ops/psahashcompute"
+	"github.com/parsecd/parsecd/src/interface/ops/psaaeadencrypt"
 	"github.com/parsecd/parsecd/src/interface/ops/psasignhash"
 	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
@@ -213,6 +214,11 @@ type rq struct {
 
 func direct(app string) (wire.AuthType, []byte) { return wire.AuthDirect, []byte(app) }
 
+// aeadBody is a well-formed AES-GCM encryption request.
+func aeadBody(t testing.TB) []byte {
+	return marshal(t, &psaaeadencrypt.Operation{KeyName: "k", Alg: psa.AeadToProto(psa.Aead{Alg: psa.AeadGcm}), Nonce: make([]byte, 12)})
+}
+
 func marshal(t testing.TB, m proto.Message) []byte {
 	t.Helper()
 	b, err := proto.Marshal(m)
@@ -344,7 +350,8 @@ func TestHandleSteps(t *testing.T) {
 		{"sign without auth", svc, rq{provider: wire.ProviderMbedCrypto, opcode: wire.OpPsaSignHash, body: signBody(t, "k")}, status.NotAuthenticated},
 		{"destroy without auth", svc, rq{provider: wire.ProviderMbedCrypto, opcode: wire.OpPsaDestroyKey}, status.NotAuthenticated},
 		{"list keys without auth", svc, rq{opcode: wire.OpListKeys}, status.NotAuthenticated},
-		{"aead without auth (not implemented)", svc, rq{provider: wire.ProviderMbedCrypto, opcode: wire.OpPsaAeadEncrypt}, status.NotAuthenticated},
+		{"aead with a missing algorithm", svc, rq{provider: wire.ProviderMbedCrypto, opcode: wire.OpPsaAeadEncrypt, authType: at, auth: app}, status.InvalidEncoding},
+		{"aead without auth (not implemented)", svc, rq{provider: wire.ProviderMbedCrypto, opcode: wire.OpPsaAeadEncrypt, body: aeadBody(t)}, status.NotAuthenticated},
 		// operations that need no application
 		{"generate random without auth", svc, rq{provider: wire.ProviderMbedCrypto, opcode: wire.OpPsaGenerateRandom,
 			body: marshal(t, &psageneraterandom.Operation{Size: 8})}, status.Success},
@@ -356,7 +363,7 @@ func TestHandleSteps(t *testing.T) {
 		{"ping with direct auth", svc, rq{opcode: wire.OpPing, authType: at, auth: app}, status.Success},
 		// step 21: provider-level failures
 		{"sign a missing key", svc, rq{provider: wire.ProviderMbedCrypto, opcode: wire.OpPsaSignHash, authType: at, auth: app, body: signBody(t, "nope")}, status.PsaErrorDoesNotExist},
-		{"aead not implemented", svc, rq{provider: wire.ProviderMbedCrypto, opcode: wire.OpPsaAeadEncrypt, authType: at, auth: app}, status.PsaErrorNotSupported},
+		{"aead not implemented", svc, rq{provider: wire.ProviderMbedCrypto, opcode: wire.OpPsaAeadEncrypt, authType: at, auth: app, body: aeadBody(t)}, status.PsaErrorNotSupported},
 		{"export key not in the provider's families", svc, rq{provider: wire.ProviderMbedCrypto, opcode: wire.OpPsaExportKey, authType: at, auth: app}, status.PsaErrorNotSupported},
 	}
 	for _, tt := range tests {

@@ -94,3 +94,36 @@ type Deps struct {
 type Reconciler interface {
 	Reconcile(ctx context.Context) error
 }
+
+// Aead encrypts and decrypts with authenticated encryption. The ciphertext
+// carries the tag at its end (PSA convention).
+type Aead interface {
+	AeadEncrypt(ctx context.Context, c Caller, name string, alg psa.Aead, nonce, additionalData, plaintext []byte) ([]byte, error)
+	AeadDecrypt(ctx context.Context, c Caller, name string, alg psa.Aead, nonce, additionalData, ciphertext []byte) ([]byte, error)
+}
+
+// Cipher encrypts and decrypts with an unauthenticated cipher; the IV is
+// generated on encryption and prepended to the ciphertext (PSA convention).
+type Cipher interface {
+	CipherEncrypt(ctx context.Context, c Caller, name string, alg psa.Cipher, plaintext []byte) ([]byte, error)
+	CipherDecrypt(ctx context.Context, c Caller, name string, alg psa.Cipher, ciphertext []byte) ([]byte, error)
+}
+
+// Mac computes and verifies message authentication codes.
+type Mac interface {
+	MacCompute(ctx context.Context, c Caller, name string, alg psa.Mac, input []byte) ([]byte, error)
+	MacVerify(ctx context.Context, c Caller, name string, alg psa.Mac, input, mac []byte) error
+}
+
+// KeyAgreement computes a raw shared secret from a private key and a peer's
+// public key in the PSA export format.
+type KeyAgreement interface {
+	RawKeyAgreement(ctx context.Context, c Caller, alg psa.KeyAgreementRaw, privateKeyName string, peerKey []byte) ([]byte, error)
+}
+
+// CapabilityCheck answers CanDoCrypto: nil means supported,
+// PsaErrorNotPermitted a policy that does not fit the key type, and
+// PsaErrorNotSupported anything else the provider cannot do.
+type CapabilityCheck interface {
+	CanDoCrypto(ctx context.Context, c Caller, check psa.CheckType, a psa.KeyAttributes) error
+}

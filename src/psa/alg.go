@@ -290,3 +290,28 @@ func (a Algorithm) Hashes() []Hash {
 	}
 	return hs
 }
+
+// CheckType is what CanDoCrypto asks about a key template (protobuf enum values).
+type CheckType uint8
+
+// Capability checks.
+const (
+	CheckUse      CheckType = 1
+	CheckGenerate CheckType = 2
+	CheckImport   CheckType = 3
+	CheckDerive   CheckType = 4
+)
+
+func (c CheckType) String() string {
+	switch c {
+	case CheckUse:
+		return "Use"
+	case CheckGenerate:
+		return "Generate"
+	case CheckImport:
+		return "Import"
+	case CheckDerive:
+		return "Derive"
+	}
+	return "CheckType(" + strconv.Itoa(int(c)) + ")"
+}

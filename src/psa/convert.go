@@ -446,3 +446,31 @@ func usageToProto(f UsageFlags) *attr.UsageFlags {
 		SignHash: f.Has(UsageSignHash), VerifyHash: f.Has(UsageVerifyHash), Derive: f.Has(UsageDerive),
 	}
 }
+
+// AeadFromProto converts an AEAD algorithm.
+func AeadFromProto(m *alg.Algorithm_Aead) (Aead, error) { return aeadFromProto(m) }
+
+// AeadToProto converts an AEAD algorithm.
+func AeadToProto(a Aead) *alg.Algorithm_Aead { return aeadToProto(a) }
+
+// MacFromProto converts a MAC algorithm.
+func MacFromProto(m *alg.Algorithm_Mac) (Mac, error) { return macFromProto(m) }
+
+// MacToProto converts a MAC algorithm.
+func MacToProto(m Mac) *alg.Algorithm_Mac { return macToProto(m) }
+
+// CipherFromProto converts a cipher enum; NONE and unknown values are invalid.
+func CipherFromProto(c alg.Algorithm_Cipher) (Cipher, error) {
+	if c < 1 || c > alg.Algorithm_Cipher(lastCipher) {
+		return 0, invalid("cipher algorithm")
+	}
+	return Cipher(c), nil
+}
+
+// KeyAgreementRawFromProto converts a raw key agreement enum.
+func KeyAgreementRawFromProto(r alg.Algorithm_KeyAgreement_Raw) (KeyAgreementRaw, error) {
+	if !rawKAValid(r) {
+		return 0, invalid("key agreement algorithm")
+	}
+	return KeyAgreementRaw(r), nil
+}
