@@ -55,12 +55,16 @@ func findKeySpec(t psa.KeyType) (keySpec, bool) {
 // (generate) or stored (import). bits 0 is allowed on import only: the size
 // then comes from the data.
 func checkKeyType(check psa.CheckType, t psa.KeyType, bits uint32) error {
+	if check == psa.CheckGenerate && t.IsPublic() {
+		// PSA: generating a public key type is invalid, whatever its family.
+		return status.Errorf(status.PsaErrorInvalidArgument, "a %v cannot be generated: generate the key pair", t)
+	}
 	s, ok := findKeySpec(t)
 	if !ok {
 		return status.Errorf(status.PsaErrorNotSupported, "%v keys are not supported", t)
 	}
 	if check == psa.CheckGenerate && !s.generate {
-		return status.Errorf(status.PsaErrorInvalidArgument, "a %v cannot be generated: generate the key pair", t)
+		return status.Errorf(status.PsaErrorInvalidArgument, "a %v cannot be generated", t)
 	}
 	if bits == 0 {
 		if check == psa.CheckImport {
@@ -241,6 +245,9 @@ func checkMacLength(m psa.Mac) error {
 }
 
 // CanDoCrypto implements provider.CapabilityCheck from the tables above.
+// Generate and Import answer exactly what GenerateKey and ImportKey do:
+// the key type and size decide (PSA checks a policy only when the key is
+// used). Use adds the policy algorithm, as every operation checks it.
 func (p *Provider) CanDoCrypto(_ context.Context, _ provider.Caller, check psa.CheckType, a psa.KeyAttributes) error {
 	switch check {
 	case psa.CheckDerive:
@@ -258,6 +265,9 @@ func (p *Provider) CanDoCrypto(_ context.Context, _ provider.Caller, check psa.C
 	}
 	if err := checkKeyType(check, a.Type, bits); err != nil {
 		return err
+	}
+	if check != psa.CheckUse {
+		return nil
 	}
 	return checkAlgorithm(a.Policy.Alg, a.Type)
 }

@@ -30,8 +30,17 @@ var cryptoHashes = [...]crypto.Hash{
 	psa.HashSHA3_512:  crypto.SHA3_512,
 }
 
-// cryptoHash maps a PSA hash to its Go implementation: MD5, SHA-1, SHA-2 and
-// SHA-3. Others (MD2, MD4, RIPEMD-160) are PsaErrorNotSupported.
+// cryptoHash maps a PSA hash to its Go implementation: MD5, SHA-1, SHA-2
+// (SHA-224/256/384/512, SHA-512/224, SHA-512/256) and SHA-3 (224/256/384/512),
+// all from the standard library. The set is the one implementedHash in
+// caps.go answers for (a test keeps the two equal). Others are
+// PsaErrorNotSupported:
+//
+//   - MD2 and MD4: broken, and not in the standard library;
+//   - RIPEMD-160: the standard library lacks it and its only Go module,
+//     golang.org/x/crypto/ripemd160, is deprecated upstream ("Deprecated:
+//     RIPEMD-160 is a legacy hash and should not be used for new
+//     applications"), so it is not a well-kept module to depend on.
 func cryptoHash(h psa.Hash) (crypto.Hash, error) {
 	if int(h) < len(cryptoHashes) {
 		if ch := cryptoHashes[h]; ch != 0 && ch.Available() {
@@ -41,13 +50,14 @@ func cryptoHash(h psa.Hash) (crypto.Hash, error) {
 	return 0, status.Errorf(status.PsaErrorNotSupported, "hash %v is not supported", h)
 }
 
-// HashCompute implements provider.Hasher.
+// HashCompute implements provider.Hasher (PsaHashCompute, opcode 0x0F).
 func (p *Provider) HashCompute(_ context.Context, alg psa.Hash, input []byte) ([]byte, error) {
 	return digestOf(alg, input)
 }
 
-// HashCompare implements provider.Hasher; the comparison is constant-time and
-// a mismatch (or a wrong length) is PsaErrorInvalidSignature.
+// HashCompare implements provider.Hasher (PsaHashCompare, opcode 0x10); the
+// comparison is constant-time and a mismatch (or a wrong length) is
+// PsaErrorInvalidSignature.
 func (p *Provider) HashCompare(_ context.Context, alg psa.Hash, input, hash []byte) error {
 	sum, err := digestOf(alg, input)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"crypto/sha3"
 	"crypto/sha512"
 	"encoding/hex"
+	"strings"
 	"testing"
 
 	"github.com/parsecd/parsecd/src/provider"
@@ -91,4 +92,106 @@ func TestGenerateRandom(t *testing.T) {
 	}
 	_, err = d.GenerateRandom(bg, 1<<20+1)
 	wantCode(t, err, status.ResponseTooLarge, "GenerateRandom above the default limit")
+}
+
+// hashByName maps the psa.Hash names used in testdata/hash_abc.txt.
+func hashByName(t *testing.T, name string) psa.Hash {
+	t.Helper()
+	for h := psa.HashNone; h <= psa.HashSHA3_512; h++ {
+		if h.String() == name {
+			return h
+		}
+	}
+	t.Fatalf("unknown hash %q", name)
+	return 0
+}
+
+// FIPS 180-4 / FIPS 202 / RFC 1321 known answers for every implemented hash.
+func TestHashKnownAnswers(t *testing.T) {
+	p, _ := newTestProvider(t)
+	seen := map[psa.Hash]bool{}
+	for _, v := range tdBlocks(t, "hash_abc.txt") {
+		h := hashByName(t, v["Hash"])
+		msg, want := []byte(v["Msg"]), unhex(v["Digest"])
+		got, err := p.HashCompute(bg, h, msg)
+		wantCode(t, err, status.Success, "HashCompute "+h.String())
+		if !bytes.Equal(got, want) {
+			t.Fatalf("%v(%q) = %x, want %x", h, msg, got, want)
+		}
+		wantCode(t, p.HashCompare(bg, h, msg, want), status.Success, "HashCompare "+h.String())
+		wantCode(t, p.HashCompare(bg, h, msg, flipBit(want, len(want)-1)), status.PsaErrorInvalidSignature, "HashCompare flipped "+h.String())
+		wantCode(t, p.HashCompare(bg, h, msg, append(bytes.Clone(want), 0)), status.PsaErrorInvalidSignature, "HashCompare long "+h.String())
+		if string(msg) == "abc" {
+			seen[h] = true
+		}
+	}
+	for h := psa.HashNone; h <= psa.HashSHA3_512; h++ {
+		if implementedHash(h) && !seen[h] {
+			t.Errorf("no \"abc\" vector for %v", h)
+		}
+	}
+}
+
+// HashCompute succeeds exactly for the hashes implementedHash (the
+// capability table) names, with a digest of the hash's size; every other
+// value, including RIPEMD-160, NONE and values no hash has, is 1134.
+func TestHashSetEqualsImplementedHash(t *testing.T) {
+	p, _ := newTestProvider(t)
+	n := 0
+	for i := 0; i < 256; i++ {
+		h := psa.Hash(i)
+		got, err := p.HashCompute(bg, h, []byte("abc"))
+		cerr := p.HashCompare(bg, h, []byte("abc"), got)
+		if implementedHash(h) {
+			n++
+			if err != nil || len(got) != h.Size() || cerr != nil {
+				t.Errorf("%v: HashCompute %x, %v; HashCompare %v", h, got, err, cerr)
+			}
+			continue
+		}
+		if codeOf(err) != status.PsaErrorNotSupported || codeOf(cerr) != status.PsaErrorNotSupported {
+			t.Errorf("%v: HashCompute %v, HashCompare %v, want %v", h, err, cerr, status.PsaErrorNotSupported)
+		}
+	}
+	want := []psa.Hash{psa.HashMD5, psa.HashSHA1, psa.HashSHA224, psa.HashSHA256, psa.HashSHA384, psa.HashSHA512,
+		psa.HashSHA512224, psa.HashSHA512256, psa.HashSHA3_224, psa.HashSHA3_256, psa.HashSHA3_384, psa.HashSHA3_512}
+	if n != len(want) {
+		t.Fatalf("%d hashes implemented, want %d", n, len(want))
+	}
+	for _, h := range want {
+		if !implementedHash(h) {
+			t.Errorf("%v is not implemented", h)
+		}
+	}
+	// RIPEMD-160: no well-kept Go module (golang.org/x/crypto/ripemd160 is deprecated).
+	_, err := p.HashCompute(bg, psa.HashRipemd160, nil)
+	wantCode(t, err, status.PsaErrorNotSupported, "RIPEMD-160")
+}
+
+// Every implemented hash agrees with `openssl dgst` on a 1000-byte message.
+func TestHashOpenSSL(t *testing.T) {
+	p, _ := newTestProvider(t)
+	names := map[psa.Hash]string{
+		psa.HashMD5: "md5", psa.HashSHA1: "sha1", psa.HashSHA224: "sha224", psa.HashSHA256: "sha256",
+		psa.HashSHA384: "sha384", psa.HashSHA512: "sha512", psa.HashSHA512224: "sha512-224", psa.HashSHA512256: "sha512-256",
+		psa.HashSHA3_224: "sha3-224", psa.HashSHA3_256: "sha3-256", psa.HashSHA3_384: "sha3-384", psa.HashSHA3_512: "sha3-512",
+	}
+	msg := make([]byte, 1000)
+	for i := range msg {
+		msg[i] = byte(i * 31)
+	}
+	in := writeFile(t, t.TempDir(), "msg", msg)
+	for h := psa.HashNone; h <= psa.HashSHA3_512; h++ {
+		if !implementedHash(h) {
+			continue
+		}
+		out, err := openssl(t, "dgst", "-"+names[h], "-r", in)
+		if err != nil {
+			t.Fatalf("openssl dgst -%s: %v\n%s", names[h], err, out)
+		}
+		want, _, _ := strings.Cut(string(out), " ")
+		if got := hex.EncodeToString(must(p.HashCompute(bg, h, msg))); got != want {
+			t.Fatalf("%v: parsecd %s, openssl %s", h, got, want)
+		}
+	}
 }

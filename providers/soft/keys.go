@@ -15,10 +15,13 @@ import (
 	"github.com/parsecd/parsecd/storage"
 )
 
-// Stored key material (storage.KeyInfo.ID) is one format byte followed by DER:
+// Stored key material (storage.KeyInfo.ID) is one format byte followed by
+// the key:
 //
-//	0x01 ‖ PKCS#8 PrivateKeyInfo       key pairs (RSA or EC with its named curve)
-//	0x02 ‖ PKIX SubjectPublicKeyInfo   public keys
+//	0x01 ‖ PKCS#8 PrivateKeyInfo       key pairs (RSA, EC with its named curve, X25519)
+//	0x02 ‖ PKIX SubjectPublicKeyInfo   public keys (RSA, EC, X25519)
+//	0x03 ‖ raw key bytes               symmetric keys: AES, ChaCha20, HMAC,
+//	                                   raw data, derivation (keys_sym.go)
 //
 // The format byte versions the encoding; unknown values are refused with
 // PsaErrorDataInvalid. The stored key must agree with the stored
@@ -52,11 +55,6 @@ func (k *key) ecPublic() *ecdsa.PublicKey {
 		return &k.ec.PublicKey
 	}
 	return k.ecPub
-}
-
-// rsaSizes are the RSA modulus sizes accepted for generation and import.
-func rsaSizeOK(bits uint32) bool {
-	return bits == 1024 || bits == 2048 || bits == 3072 || bits == 4096
 }
 
 // secpR1 returns the curve of a secp R1 size; ok is false for sizes
@@ -120,6 +118,11 @@ func parse(info storage.KeyInfo) (*key, error) {
 			return nil, status.Errorf(status.PsaErrorDataInvalid, "public key stored for a %v", a.Type)
 		}
 		parsed, err = x509.ParsePKIXPublicKey(id[1:])
+	case formatRaw:
+		if err := parseRaw(k, id[1:]); err != nil {
+			return nil, err
+		}
+		return k, nil
 	default:
 		return nil, status.Errorf(status.PsaErrorDataInvalid, "unknown stored key format %d", id[0])
 	}
@@ -137,9 +140,18 @@ func parse(info storage.KeyInfo) (*key, error) {
 		k.ec, bits = v, v.Curve.Params().BitSize
 	case *ecdsa.PublicKey:
 		k.ecPub, bits = v, v.Curve.Params().BitSize
+	case *ecdh.PrivateKey:
+		if v.Curve() == ecdh.X25519() {
+			k.x25519, bits = v, 255
+		}
+	case *ecdh.PublicKey:
+		if v.Curve() == ecdh.X25519() {
+			k.x25519Pub, bits = v, 255
+		}
 	}
 	okType := (a.Type.IsRSA() && (k.rsa != nil || k.rsaPub != nil)) ||
-		(a.Type.IsECC() && a.Type.EccFamily == psa.EccSecpR1 && (k.ec != nil || k.ecPub != nil))
+		(a.Type.IsECC() && a.Type.EccFamily == psa.EccSecpR1 && (k.ec != nil || k.ecPub != nil)) ||
+		(a.Type.IsECC() && a.Type.EccFamily == psa.EccMontgomery && (k.x25519 != nil || k.x25519Pub != nil))
 	if !okType || uint32(bits) != a.Bits {
 		return nil, status.Errorf(status.PsaErrorDataInvalid, "stored key does not match its attributes (%v, %d bits)", a.Type, a.Bits)
 	}
@@ -170,51 +182,20 @@ func (p *Provider) insert(ctx context.Context, c provider.Caller, name string, a
 	return storeErr(p.keys.Insert(ctx, p.triple(c, name), storage.KeyInfo{ID: id, Attributes: a}))
 }
 
-// GenerateKey implements provider.KeyManagement: RSA key pairs of
-// 1024/2048/3072/4096 bits (e = 65537) and secp R1 key pairs of 256/384/521 bits.
+// GenerateKey implements provider.KeyManagement for the types and sizes of
+// the capability table (caps.go): RSA key pairs (e = 65537), secp R1 and
+// X25519 key pairs, and random symmetric keys.
 func (p *Provider) GenerateKey(ctx context.Context, c provider.Caller, name string, a psa.KeyAttributes) error {
 	if a.Deprecated() && !p.allowDeprecated {
 		return status.Errorf(status.DeprecatedPrimitive, "key attributes use a deprecated primitive")
 	}
-	var priv any
-	switch {
-	case a.Type.IsPublic():
-		return status.Errorf(status.PsaErrorInvalidArgument, "cannot generate a %v: generate the key pair", a.Type)
-	case a.Type.Kind == psa.KeyRsaPair:
-		if !rsaSizeOK(a.Bits) {
-			return status.Errorf(status.PsaErrorInvalidArgument, "RSA keys are 1024, 2048, 3072 or 4096 bits, not %d", a.Bits)
-		}
-		if err := p.free(ctx, c, name); err != nil {
-			return err
-		}
-		k, err := rsa.GenerateKey(rand.Reader, int(a.Bits))
-		if err != nil {
-			return status.Errorf(status.PsaErrorGenericError, "generating RSA key: %w", err)
-		}
-		priv = k
-	case a.Type.Kind == psa.KeyEccPair:
-		if a.Type.EccFamily != psa.EccSecpR1 {
-			return status.Errorf(status.PsaErrorNotSupported, "curve family %v is not supported", a.Type.EccFamily)
-		}
-		if a.Bits == 0 {
-			return status.Errorf(status.PsaErrorInvalidArgument, "key size is required")
-		}
-		curve, ok := secpR1(a.Bits)
-		if !ok {
-			return status.Errorf(status.PsaErrorNotSupported, "secp%dr1 is not supported", a.Bits)
-		}
-		if err := p.free(ctx, c, name); err != nil {
-			return err
-		}
-		k, err := ecdsa.GenerateKey(curve, rand.Reader)
-		if err != nil {
-			return status.Errorf(status.PsaErrorGenericError, "generating ECC key: %w", err)
-		}
-		priv = k
-	default:
-		return status.Errorf(status.PsaErrorNotSupported, "%v keys are not supported", a.Type)
+	if err := checkKeyType(psa.CheckGenerate, a.Type, a.Bits); err != nil {
+		return err
 	}
-	id, err := encodePrivate(priv)
+	if err := p.free(ctx, c, name); err != nil {
+		return err
+	}
+	id, err := generate(a)
 	if err != nil {
 		return err
 	}
@@ -223,6 +204,34 @@ func (p *Provider) GenerateKey(ctx context.Context, c provider.Caller, name stri
 	}
 	p.log.DebugContext(ctx, "generated key", "type", a.Type.String(), "bits", a.Bits)
 	return nil
+}
+
+// generate makes the stored form of a new key; checkKeyType has accepted
+// the type and size.
+func generate(a psa.KeyAttributes) ([]byte, error) {
+	switch {
+	case a.Type.Kind == psa.KeyRsaPair:
+		k, err := rsa.GenerateKey(rand.Reader, int(a.Bits))
+		if err != nil {
+			return nil, status.Errorf(status.PsaErrorGenericError, "generating RSA key: %w", err)
+		}
+		return encodePrivate(k)
+	case a.Type.Kind == psa.KeyEccPair && a.Type.EccFamily == psa.EccSecpR1:
+		curve, ok := secpR1(a.Bits)
+		if !ok {
+			return nil, status.Errorf(status.PsaErrorNotSupported, "secp%dr1 is not supported", a.Bits)
+		}
+		k, err := ecdsa.GenerateKey(curve, rand.Reader)
+		if err != nil {
+			return nil, status.Errorf(status.PsaErrorGenericError, "generating ECC key: %w", err)
+		}
+		return encodePrivate(k)
+	case a.Type.Kind == psa.KeyEccPair && a.Type.EccFamily == psa.EccMontgomery && a.Bits == 255:
+		return generateX25519()
+	case isSymmetric(a.Type):
+		return generateSymmetric(a.Bits), nil
+	}
+	return nil, status.Errorf(status.PsaErrorNotSupported, "generating %d-bit %v keys is not supported", a.Bits, a.Type)
 }
 
 // free fails with PsaErrorAlreadyExists when the name is taken, before an
@@ -239,12 +248,18 @@ func (p *Provider) free(ctx context.Context, c provider.Caller, name string) err
 	return storeErr(err)
 }
 
-// ImportKey implements provider.KeyManagement. Formats (PSA): RSA public key =
-// DER RSAPublicKey, RSA key pair = DER RSAPrivateKey, secp R1 public key =
-// uncompressed point, secp R1 private key = big-endian scalar of ceil(bits/8)
-// bytes. A.Bits 0 takes the size from the data; otherwise it must match.
-// Importing deprecated primitives is allowed.
+// ImportKey implements provider.KeyManagement for the types and sizes of the
+// capability table. Formats (PSA): RSA public key = DER RSAPublicKey, RSA key
+// pair = DER RSAPrivateKey, secp R1 public key = uncompressed point, secp R1
+// private key = big-endian scalar of ceil(bits/8) bytes, X25519 public key =
+// 32-byte u-coordinate, X25519 private key = 32-byte little-endian scalar,
+// symmetric keys = the key bytes. A.Bits 0 takes the size from the data;
+// otherwise it must match (PsaErrorInvalidArgument). Importing deprecated
+// primitives is allowed.
 func (p *Provider) ImportKey(ctx context.Context, c provider.Caller, name string, a psa.KeyAttributes, data []byte) error {
+	if err := checkKeyType(psa.CheckImport, a.Type, a.Bits); err != nil {
+		return err
+	}
 	var id []byte
 	var err error
 	switch a.Type.Kind {
@@ -253,7 +268,7 @@ func (p *Provider) ImportKey(ctx context.Context, c provider.Caller, name string
 		if perr != nil {
 			return status.Errorf(status.PsaErrorInvalidArgument, "data is not a DER RSAPublicKey")
 		}
-		if a.Bits, err = rsaImportBits(a.Bits, pub.N.BitLen()); err != nil {
+		if a.Bits, err = rsaImportBits(a, pub.N.BitLen()); err != nil {
 			return err
 		}
 		id, err = encodePublic(pub)
@@ -262,12 +277,18 @@ func (p *Provider) ImportKey(ctx context.Context, c provider.Caller, name string
 		if perr != nil {
 			return status.Errorf(status.PsaErrorInvalidArgument, "data is not a valid DER RSAPrivateKey")
 		}
-		if a.Bits, err = rsaImportBits(a.Bits, priv.N.BitLen()); err != nil {
+		if a.Bits, err = rsaImportBits(a, priv.N.BitLen()); err != nil {
 			return err
 		}
 		id, err = encodePrivate(priv)
 	case psa.KeyEccPublic, psa.KeyEccPair:
-		id, a.Bits, err = parseECC(a, data)
+		if a.Type.EccFamily == psa.EccMontgomery {
+			id, a.Bits, err = importMontgomery(a, data)
+		} else {
+			id, a.Bits, err = parseECC(a, data)
+		}
+	case psa.KeyAes, psa.KeyChacha20, psa.KeyHmac, psa.KeyRawData, psa.KeyDerive:
+		id, a.Bits, err = importSymmetric(a, data)
 	default:
 		return status.Errorf(status.PsaErrorNotSupported, "%v keys are not supported", a.Type)
 	}
@@ -281,12 +302,14 @@ func (p *Provider) ImportKey(ctx context.Context, c provider.Caller, name string
 	return nil
 }
 
-func rsaImportBits(want uint32, got int) (uint32, error) {
-	if want != 0 && int(want) != got {
-		return 0, status.Errorf(status.PsaErrorInvalidArgument, "key_bits %d does not match the %d-bit key", want, got)
+// rsaImportBits checks the size of an imported RSA key against the
+// attributes and the capability table.
+func rsaImportBits(a psa.KeyAttributes, got int) (uint32, error) {
+	if a.Bits != 0 && int(a.Bits) != got {
+		return 0, status.Errorf(status.PsaErrorInvalidArgument, "key_bits %d does not match the %d-bit key", a.Bits, got)
 	}
-	if !rsaSizeOK(uint32(got)) {
-		return 0, status.Errorf(status.PsaErrorInvalidArgument, "RSA keys are 1024, 2048, 3072 or 4096 bits, not %d", got)
+	if err := checkKeyType(psa.CheckImport, a.Type, uint32(got)); err != nil {
+		return 0, err
 	}
 	return uint32(got), nil
 }
@@ -339,7 +362,8 @@ func parseECC(a psa.KeyAttributes, data []byte) ([]byte, uint32, error) {
 }
 
 // ExportPublicKey implements provider.KeyManagement: DER RSAPublicKey for RSA,
-// the uncompressed point for ECC. It needs no usage flag.
+// the uncompressed point for secp R1, the 32-byte u-coordinate for X25519.
+// It needs no usage flag. Symmetric keys have no public part: 1135.
 func (p *Provider) ExportPublicKey(ctx context.Context, c provider.Caller, name string) ([]byte, error) {
 	k, err := p.load(ctx, c, name)
 	if err != nil {
@@ -349,18 +373,27 @@ func (p *Provider) ExportPublicKey(ctx context.Context, c provider.Caller, name 
 }
 
 func exportPublic(k *key) ([]byte, error) {
-	if pub := k.rsaPublic(); pub != nil {
-		return x509.MarshalPKCS1PublicKey(pub), nil
+	switch {
+	case k.rsaPublic() != nil:
+		return x509.MarshalPKCS1PublicKey(k.rsaPublic()), nil
+	case k.ecPublic() != nil:
+		out, err := k.ecPublic().Bytes()
+		if err != nil {
+			return nil, status.Errorf(status.PsaErrorGenericError, "encoding public key: %w", err)
+		}
+		return out, nil
+	case k.x25519 != nil:
+		return k.x25519.PublicKey().Bytes(), nil
+	case k.x25519Pub != nil:
+		return k.x25519Pub.Bytes(), nil
 	}
-	out, err := k.ecPublic().Bytes()
-	if err != nil {
-		return nil, status.Errorf(status.PsaErrorGenericError, "encoding public key: %w", err)
-	}
-	return out, nil
+	return nil, status.Errorf(status.PsaErrorInvalidArgument, "a %v key has no public key to export", k.attrs.Type)
 }
 
-// ExportKey implements provider.KeyExport for key pairs with the export usage
-// flag: DER RSAPrivateKey for RSA, the scalar (ceil(bits/8) bytes) for ECC.
+// ExportKey implements provider.KeyExport for keys with the export usage
+// flag: DER RSAPrivateKey for RSA, the big-endian scalar (ceil(bits/8) bytes)
+// for secp R1, the 32-byte little-endian scalar for X25519, the key bytes
+// for symmetric keys.
 // Public keys export their public format whatever their flags, as the PSA
 // spec says of PSA_KEY_USAGE_EXPORT ("a public key ... can always be
 // exported regardless of the value of this permission flag").
@@ -384,14 +417,20 @@ func (p *Provider) ExportKey(ctx context.Context, c provider.Caller, name string
 	if err != nil {
 		return nil, err
 	}
-	if k.rsa != nil {
+	switch {
+	case k.rsa != nil:
 		return x509.MarshalPKCS1PrivateKey(k.rsa), nil
+	case k.ec != nil:
+		out, err := k.ec.Bytes()
+		if err != nil {
+			return nil, status.Errorf(status.PsaErrorGenericError, "encoding private key")
+		}
+		return out, nil
+	case k.x25519 != nil:
+		return k.x25519.Bytes(), nil
 	}
-	out, err := k.ec.Bytes()
-	if err != nil {
-		return nil, status.Errorf(status.PsaErrorGenericError, "encoding private key")
-	}
-	return out, nil
+	// A fresh copy from parse, not shared with the cache: the caller owns it.
+	return k.sym, nil
 }
 
 // DestroyKey implements provider.KeyManagement.

@@ -80,10 +80,14 @@ func TestGenerateKey(t *testing.T) {
 		{"p0", eccPair(0, allSign, ecdsa256), false, status.PsaErrorInvalidArgument},
 		{"secpk1", attrs(psa.KeyEccPair, psa.EccSecpK1, 256, allSign, signPolicy(ecdsa256)), false, status.PsaErrorNotSupported},
 		{"brainpool", attrs(psa.KeyEccPair, psa.EccBrainpoolPR1, 256, allSign, signPolicy(ecdsa256)), false, status.PsaErrorNotSupported},
-		{"montgomery", attrs(psa.KeyEccPair, psa.EccMontgomery, 255, allSign, psa.Algorithm{Kind: psa.AlgNone}), false, status.PsaErrorNotSupported},
+		{"montgomery", attrs(psa.KeyEccPair, psa.EccMontgomery, 255, allSign, psa.Algorithm{Kind: psa.AlgNone}), false, status.Success},
+		{"x448", attrs(psa.KeyEccPair, psa.EccMontgomery, 448, allSign, psa.Algorithm{Kind: psa.AlgNone}), false, status.PsaErrorNotSupported},
+		{"montgomery-256", attrs(psa.KeyEccPair, psa.EccMontgomery, 256, allSign, psa.Algorithm{Kind: psa.AlgNone}), false, status.PsaErrorInvalidArgument},
+		{"montgomery-public", attrs(psa.KeyEccPublic, psa.EccMontgomery, 255, 0, psa.Algorithm{Kind: psa.AlgNone}), false, status.PsaErrorInvalidArgument},
+		{"secpk1-public", attrs(psa.KeyEccPublic, psa.EccSecpK1, 256, 0, psa.Algorithm{Kind: psa.AlgNone}), false, status.PsaErrorInvalidArgument},
 		{"rsa-public", attrs(psa.KeyRsaPublic, 0, 2048, psa.UsageVerifyHash, rsaSign), false, status.PsaErrorInvalidArgument},
 		{"ecc-public", attrs(psa.KeyEccPublic, psa.EccSecpR1, 256, psa.UsageVerifyHash, signPolicy(ecdsa256)), false, status.PsaErrorInvalidArgument},
-		{"aes", attrs(psa.KeyAes, 0, 128, psa.UsageEncrypt, psa.Algorithm{Kind: psa.AlgNone}), false, status.PsaErrorNotSupported},
+		{"aes", attrs(psa.KeyAes, 0, 128, psa.UsageEncrypt, psa.Algorithm{Kind: psa.AlgNone}), false, status.Success},
 		{"dh", attrs(psa.KeyDhPair, 0, 2048, 0, psa.Algorithm{Kind: psa.AlgNone}), false, status.PsaErrorNotSupported},
 		{"des-deprecated", attrs(psa.KeyDes, 0, 64, psa.UsageEncrypt, psa.Algorithm{Kind: psa.AlgNone}), false, status.DeprecatedPrimitive},
 		{"des-allowed", attrs(psa.KeyDes, 0, 64, psa.UsageEncrypt, psa.Algorithm{Kind: psa.AlgNone}), true, status.PsaErrorNotSupported},
@@ -106,6 +110,9 @@ func TestGenerateKey(t *testing.T) {
 			if len(list) != 1 || list[0].Attributes != tc.a || list[0].Key != "k" {
 				t.Fatalf("store holds %+v", list)
 			}
+			if !tc.a.Type.IsPair() {
+				return // symmetric keys: TestGenerateSymmetric
+			}
 			pub := must(p.ExportPublicKey(bg, alice, "k"))
 			switch tc.a.Type.Kind {
 			case psa.KeyRsaPair:
@@ -114,6 +121,12 @@ func TestGenerateKey(t *testing.T) {
 					t.Fatalf("RSA key of %d bits with e=%d", k.N.BitLen(), k.E)
 				}
 			case psa.KeyEccPair:
+				if tc.a.Type.EccFamily == psa.EccMontgomery {
+					if len(pub) != 32 {
+						t.Fatalf("X25519 public key of %d bytes", len(pub))
+					}
+					return
+				}
 				if _, err := ecdsa.ParseUncompressedPublicKey(curveOf(tc.a.Bits), pub); err != nil {
 					t.Fatalf("exported point: %v", err)
 				}
@@ -254,7 +267,8 @@ func TestImportKey(t *testing.T) {
 		{"ecc-pair-odd-size", ecPairA(r1, 0), make([]byte, 33), status.PsaErrorInvalidArgument, 0},
 		{"ecc-pair-p192", ecPairA(r1, 192), make([]byte, 24), status.PsaErrorNotSupported, 0},
 		{"ecc-pair-brainpool", ecPairA(psa.EccBrainpoolPR1, 256), scalar, status.PsaErrorNotSupported, 0},
-		{"aes", attrs(psa.KeyAes, 0, 128, psa.UsageEncrypt, psa.Algorithm{Kind: psa.AlgNone}), make([]byte, 16), status.PsaErrorNotSupported, 0},
+		{"aes", attrs(psa.KeyAes, 0, 128, psa.UsageEncrypt, psa.Algorithm{Kind: psa.AlgNone}), make([]byte, 16), status.Success, 128},
+		{"dh", attrs(psa.KeyDhPair, 0, 0, 0, psa.Algorithm{Kind: psa.AlgNone}), make([]byte, 256), status.PsaErrorNotSupported, 0},
 		{"deprecated-policy-import-allowed", rsaPubA(0), rsaPub, status.Success, 2048},
 	}
 	// The last case carries a SHA-1 policy: import of deprecated primitives is allowed.

@@ -108,6 +108,9 @@ func sign(k *key, alg psa.AsymSign, digest []byte) ([]byte, error) {
 	if !k.attrs.Type.IsPair() {
 		return nil, status.Errorf(status.PsaErrorInvalidArgument, "a %v cannot sign", k.attrs.Type)
 	}
+	if err := checkAlgorithm(psa.Algorithm{Kind: psa.AlgAsymSign, Sign: alg}, k.attrs.Type); err != nil {
+		return nil, err // e.g. ECDSA with an X25519 key
+	}
 	var ch crypto.Hash
 	if alg.HasHash() {
 		var err error
@@ -170,6 +173,9 @@ var errBadSignature = &status.Error{Code: status.PsaErrorInvalidSignature, Msg: 
 
 // verify checks sig over digest with k; the policy check has been done.
 func verify(k *key, alg psa.AsymSign, digest, sig []byte) error {
+	if err := checkAlgorithm(psa.Algorithm{Kind: psa.AlgAsymSign, Sign: alg}, k.attrs.Type); err != nil {
+		return err
+	}
 	var ch crypto.Hash
 	if alg.HasHash() {
 		var err error

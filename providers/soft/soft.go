@@ -1,6 +1,8 @@
-// Package soft is parsecd's software provider: RSA and ECC (secp R1) keys,
-// signatures, asymmetric encryption, hashing and random generation built on
-// the Go standard library crypto packages only.
+// Package soft is parsecd's software provider: RSA, ECC (secp R1, X25519)
+// and symmetric keys, signatures, asymmetric encryption, AEAD, ciphers,
+// hashing and random generation built on the Go standard library crypto
+// packages, plus golang.org/x/crypto where the standard library lacks an
+// algorithm (ChaCha20, ChaCha20-Poly1305) and the ccm subpackage for AES-CCM.
 //
 // The key material itself lives in the key store (storage.KeyStore): the
 // provider keeps no state of its own, so a key exists exactly when its
