@@ -159,13 +159,20 @@ func (c *Client) GenerateKey(ctx context.Context, name string, attrs psa.KeyAttr
 	return c.Invoke(ctx, wire.OpPsaGenerateKey, &psageneratekey.Operation{KeyName: name, Attributes: psa.AttributesToProto(attrs)}, nil)
 }
 
-// ImportKey creates a key from key material in the PSA export format.
+// ImportKey creates a key from key material in the PSA import format
+// (PsaImportKey): DER RSAPublicKey / RSAPrivateKey (PKCS#1) for RSA, the
+// uncompressed point 0x04 ‖ X ‖ Y or the big-endian private scalar of
+// ceil(bits/8) bytes for SECP-R1, the 32 RFC 7748 bytes for X25519, and the
+// raw bytes for AES, ChaCha20, HMAC, derivation and raw-data keys. attrs.Bits
+// may be 0 to take the size from the data. KeyData converts Go keys.
 func (c *Client) ImportKey(ctx context.Context, name string, attrs psa.KeyAttributes, data []byte) error {
 	return c.Invoke(ctx, wire.OpPsaImportKey, &psaimportkey.Operation{KeyName: name, Attributes: psa.AttributesToProto(attrs), Data: data}, nil)
 }
 
-// ExportPublicKey returns the public key: DER RSAPublicKey (PKCS#1) for
-// RSA, the uncompressed point for Weierstrass curves.
+// ExportPublicKey returns the public key of a key pair or public key in the
+// PSA format (PsaExportPublicKey): DER RSAPublicKey (PKCS#1) for RSA, the
+// uncompressed point for Weierstrass curves, 32 bytes for X25519. No usage
+// flag is needed. ParsePublicKey turns it into a Go key.
 func (c *Client) ExportPublicKey(ctx context.Context, name string) ([]byte, error) {
 	var res psaexportpublickey.Result
 	if err := c.Invoke(ctx, wire.OpPsaExportPublicKey, &psaexportpublickey.Operation{KeyName: name}, &res); err != nil {
@@ -174,7 +181,11 @@ func (c *Client) ExportPublicKey(ctx context.Context, name string) ([]byte, erro
 	return res.Data, nil
 }
 
-// ExportKey returns the key material (needs the export usage flag).
+// ExportKey returns the key material in the PSA format (PsaExportKey):
+// DER RSAPrivateKey for RSA key pairs, the private scalar for ECC key pairs,
+// the raw bytes of symmetric keys, and the public format for public keys. A
+// key pair or symmetric key needs the export usage flag, else
+// status.PsaErrorNotPermitted. ParsePrivateKey turns a key pair into a Go key.
 func (c *Client) ExportKey(ctx context.Context, name string) ([]byte, error) {
 	var res psaexportkey.Result
 	if err := c.Invoke(ctx, wire.OpPsaExportKey, &psaexportkey.Operation{KeyName: name}, &res); err != nil {
@@ -208,7 +219,8 @@ func (c *Client) VerifyHash(ctx context.Context, name string, alg psa.AsymSign, 
 	return c.Invoke(ctx, wire.OpPsaVerifyHash, op, nil)
 }
 
-// SignMessage hashes and signs a message in the service.
+// SignMessage hashes and signs a message in the service (PsaSignMessage);
+// the key needs the sign_message usage flag. ECDSA signatures are r ‖ s.
 func (c *Client) SignMessage(ctx context.Context, name string, alg psa.AsymSign, message []byte) ([]byte, error) {
 	var res psasignmessage.Result
 	op := &psasignmessage.Operation{KeyName: name, Alg: psa.AsymSignToProto(alg), Message: message}
@@ -218,7 +230,8 @@ func (c *Client) SignMessage(ctx context.Context, name string, alg psa.AsymSign,
 	return res.Signature, nil
 }
 
-// VerifyMessage checks a signature of a message.
+// VerifyMessage checks a signature of a message (PsaVerifyMessage); a bad
+// signature is status.PsaErrorInvalidSignature.
 func (c *Client) VerifyMessage(ctx context.Context, name string, alg psa.AsymSign, message, signature []byte) error {
 	op := &psaverifymessage.Operation{KeyName: name, Alg: psa.AsymSignToProto(alg), Message: message, Signature: signature}
 	return c.Invoke(ctx, wire.OpPsaVerifyMessage, op, nil)
@@ -262,7 +275,8 @@ func (c *Client) GenerateRandom(ctx context.Context, n int) ([]byte, error) {
 	return res.RandomBytes, nil
 }
 
-// HashCompute hashes input.
+// HashCompute hashes input in the service (PsaHashCompute, no
+// authentication needed); an unimplemented hash is status.PsaErrorNotSupported.
 func (c *Client) HashCompute(ctx context.Context, alg psa.Hash, input []byte) ([]byte, error) {
 	var res psahashcompute.Result
 	if err := c.Invoke(ctx, wire.OpPsaHashCompute, &psahashcompute.Operation{Alg: psa.HashToProto(alg), Input: input}, &res); err != nil {

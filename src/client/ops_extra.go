@@ -19,40 +19,41 @@ import (
 	"github.com/parsecd/parsecd/src/wire"
 )
 
-// Thin typed wrappers over the remaining operations. The service may answer
-// status.PsaErrorNotSupported (or OpcodeDoesNotExist for MAC) for some of them.
+// Typed wrappers over the symmetric, MAC, key agreement and capability
+// operations. Algorithms are the native psa types; failures are
+// *status.Error (a provider without the operation answers
+// status.PsaErrorNotSupported; the reference Parsec service answers
+// status.OpcodeDoesNotExist to the MAC opcodes, which it never implemented).
 
-func aeadProto(a psa.Aead) *psaalgorithm.Algorithm_Aead {
-	return psa.AlgorithmToProto(psa.Algorithm{Kind: psa.AlgAead, Aead: a}).GetAead()
-}
-
-func macProto(m psa.Mac) *psaalgorithm.Algorithm_Mac {
-	return psa.AlgorithmToProto(psa.Algorithm{Kind: psa.AlgMac, Mac: m}).GetMac()
-}
-
-// AeadEncrypt encrypts and authenticates; the result is ciphertext ‖ tag.
+// AeadEncrypt encrypts and authenticates plaintext with an AES or ChaCha20
+// key (PsaAeadEncrypt). alg must be permitted by the key policy; nonce is
+// the caller's (12 bytes for GCM and ChaCha20-Poly1305, 7 to 13 for CCM)
+// and must never be reused with the same key. The result is ciphertext ‖ tag.
 func (c *Client) AeadEncrypt(ctx context.Context, name string, alg psa.Aead, nonce, additionalData, plaintext []byte) ([]byte, error) {
 	var res psaaeadencrypt.Result
-	op := &psaaeadencrypt.Operation{KeyName: name, Alg: aeadProto(alg), Nonce: nonce, AdditionalData: additionalData, Plaintext: plaintext}
+	op := &psaaeadencrypt.Operation{KeyName: name, Alg: psa.AeadToProto(alg), Nonce: nonce, AdditionalData: additionalData, Plaintext: plaintext}
 	if err := c.Invoke(ctx, wire.OpPsaAeadEncrypt, op, &res); err != nil {
 		return nil, err
 	}
 	return res.Ciphertext, nil
 }
 
-// AeadDecrypt checks and decrypts ciphertext ‖ tag; a bad tag is
-// status.PsaErrorInvalidSignature.
+// AeadDecrypt checks and decrypts ciphertext ‖ tag (PsaAeadDecrypt) with the
+// nonce and additional data used to encrypt; a wrong tag (tampered data,
+// wrong nonce or additional data) is status.PsaErrorInvalidSignature.
 func (c *Client) AeadDecrypt(ctx context.Context, name string, alg psa.Aead, nonce, additionalData, ciphertext []byte) ([]byte, error) {
 	var res psaaeaddecrypt.Result
-	op := &psaaeaddecrypt.Operation{KeyName: name, Alg: aeadProto(alg), Nonce: nonce, AdditionalData: additionalData, Ciphertext: ciphertext}
+	op := &psaaeaddecrypt.Operation{KeyName: name, Alg: psa.AeadToProto(alg), Nonce: nonce, AdditionalData: additionalData, Ciphertext: ciphertext}
 	if err := c.Invoke(ctx, wire.OpPsaAeadDecrypt, op, &res); err != nil {
 		return nil, err
 	}
 	return res.Plaintext, nil
 }
 
-// CipherEncrypt encrypts with an unauthenticated cipher; the service
-// generates the IV and prepends it to the result.
+// CipherEncrypt encrypts with an unauthenticated cipher mode
+// (PsaCipherEncrypt). The service generates the IV and returns IV ‖
+// ciphertext (no IV for ECB). Modes without padding need whole blocks,
+// else status.PsaErrorInvalidArgument.
 func (c *Client) CipherEncrypt(ctx context.Context, name string, alg psa.Cipher, plaintext []byte) ([]byte, error) {
 	var res psacipherencrypt.Result
 	op := &psacipherencrypt.Operation{KeyName: name, Alg: psaalgorithm.Algorithm_Cipher(alg), Plaintext: plaintext}
@@ -62,7 +63,8 @@ func (c *Client) CipherEncrypt(ctx context.Context, name string, alg psa.Cipher,
 	return res.Ciphertext, nil
 }
 
-// CipherDecrypt decrypts IV ‖ ciphertext.
+// CipherDecrypt decrypts IV ‖ ciphertext as CipherEncrypt returns it
+// (PsaCipherDecrypt); bad PKCS#7 padding is status.PsaErrorInvalidPadding.
 func (c *Client) CipherDecrypt(ctx context.Context, name string, alg psa.Cipher, ciphertext []byte) ([]byte, error) {
 	var res psacipherdecrypt.Result
 	op := &psacipherdecrypt.Operation{KeyName: name, Alg: psaalgorithm.Algorithm_Cipher(alg), Ciphertext: ciphertext}
@@ -72,24 +74,29 @@ func (c *Client) CipherDecrypt(ctx context.Context, name string, alg psa.Cipher,
 	return res.Plaintext, nil
 }
 
-// MacCompute computes a MAC.
+// MacCompute computes the MAC of input (PsaMacCompute) with an HMAC key
+// (HMAC) or an AES key (CMAC, CBC-MAC); a truncated alg gives a MAC of
+// alg.Length bytes.
 func (c *Client) MacCompute(ctx context.Context, name string, alg psa.Mac, input []byte) ([]byte, error) {
 	var res psamaccompute.Result
-	op := &psamaccompute.Operation{KeyName: name, Alg: macProto(alg), Input: input}
+	op := &psamaccompute.Operation{KeyName: name, Alg: psa.MacToProto(alg), Input: input}
 	if err := c.Invoke(ctx, wire.OpPsaMacCompute, op, &res); err != nil {
 		return nil, err
 	}
 	return res.Mac, nil
 }
 
-// MacVerify checks a MAC; a mismatch is status.PsaErrorInvalidSignature.
+// MacVerify checks the MAC of input (PsaMacVerify); a mismatch is
+// status.PsaErrorInvalidSignature.
 func (c *Client) MacVerify(ctx context.Context, name string, alg psa.Mac, input, mac []byte) error {
-	op := &psamacverify.Operation{KeyName: name, Alg: macProto(alg), Input: input, Mac: mac}
+	op := &psamacverify.Operation{KeyName: name, Alg: psa.MacToProto(alg), Input: input, Mac: mac}
 	return c.Invoke(ctx, wire.OpPsaMacVerify, op, nil)
 }
 
-// RawKeyAgreement computes a shared secret from a private key and the peer's
-// public key (an uncompressed point for ECDH).
+// RawKeyAgreement computes the shared secret of a private key of the service
+// and a peer's public key in the PSA export format (PsaRawKeyAgreement): an
+// uncompressed point 0x04 ‖ X ‖ Y for SECP-R1 ECDH, 32 little-endian bytes
+// for X25519. The secret is the x coordinate (ECDH) or the X25519 output.
 func (c *Client) RawKeyAgreement(ctx context.Context, alg psa.KeyAgreementRaw, privateKeyName string, peerKey []byte) ([]byte, error) {
 	var res psarawkeyagreement.Result
 	op := &psarawkeyagreement.Operation{Alg: psaalgorithm.Algorithm_KeyAgreement_Raw(alg), PrivateKeyName: privateKeyName, PeerKey: peerKey}
@@ -99,9 +106,11 @@ func (c *Client) RawKeyAgreement(ctx context.Context, alg psa.KeyAgreementRaw, p
 	return res.SharedSecret, nil
 }
 
-// CanDoCrypto asks whether the provider supports a key with these
-// attributes for the given check; nil means yes.
-func (c *Client) CanDoCrypto(ctx context.Context, check CheckType, attrs psa.KeyAttributes) error {
+// CanDoCrypto asks the provider whether it supports keys with these
+// attributes for check (CanDoCrypto, experimental): nil means yes;
+// status.PsaErrorNotPermitted means the policy algorithm does not fit the
+// key type; status.PsaErrorNotSupported (or another status) means no.
+func (c *Client) CanDoCrypto(ctx context.Context, check psa.CheckType, attrs psa.KeyAttributes) error {
 	op := &candocrypto.Operation{CheckType: candocrypto.CheckType(check), Attributes: psa.AttributesToProto(attrs)}
 	return c.Invoke(ctx, wire.OpCanDoCrypto, op, nil)
 }

@@ -4,10 +4,7 @@ import (
 	"context"
 	"crypto"
 	"crypto/ecdh"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rsa"
-	"crypto/x509"
 	"encoding/asn1"
 	"errors"
 	"fmt"
@@ -215,49 +212,6 @@ func (k *Key) Decrypt(rand io.Reader, ciphertext []byte, opts crypto.DecrypterOp
 		return key, nil
 	}
 	return pt, err
-}
-
-// ParsePublicKey parses a public key in the PSA export format for the key
-// type of attrs: *rsa.PublicKey from DER RSAPublicKey, *ecdsa.PublicKey from
-// an uncompressed SECP-R1 point (P-224/256/384/521), *ecdh.PublicKey for
-// Curve25519.
-func ParsePublicKey(attrs psa.KeyAttributes, data []byte) (crypto.PublicKey, error) {
-	t := attrs.Type
-	switch {
-	case t.IsRSA():
-		pub, err := x509.ParsePKCS1PublicKey(data)
-		if err != nil {
-			return nil, &status.Error{Code: status.InvalidEncoding, Msg: "RSA public key", Err: err}
-		}
-		return pub, nil
-	case t.IsECC() && t.EccFamily == psa.EccSecpR1:
-		var curve elliptic.Curve
-		switch attrs.Bits {
-		case 224:
-			curve = elliptic.P224()
-		case 256:
-			curve = elliptic.P256()
-		case 384:
-			curve = elliptic.P384()
-		case 521:
-			curve = elliptic.P521()
-		default:
-			return nil, &status.Error{Code: status.PsaErrorNotSupported, Msg: fmt.Sprintf("SECP-R1 curve of %d bits", attrs.Bits)}
-		}
-		pub, err := ecdsa.ParseUncompressedPublicKey(curve, data)
-		if err != nil {
-			return nil, &status.Error{Code: status.InvalidEncoding, Msg: "ECC public key", Err: err}
-		}
-		return pub, nil
-	case t.IsECC() && t.EccFamily == psa.EccMontgomery && attrs.Bits == 255:
-		pub, err := ecdh.X25519().NewPublicKey(data)
-		if err != nil {
-			return nil, &status.Error{Code: status.InvalidEncoding, Msg: "X25519 public key", Err: err}
-		}
-		return pub, nil
-	}
-	return nil, &status.Error{Code: status.PsaErrorNotSupported,
-		Msg: fmt.Sprintf("public keys of type %v (%d bits) are not supported by the Go standard library", t, attrs.Bits)}
 }
 
 // HashFromCrypto maps a crypto.Hash to the PSA hash.

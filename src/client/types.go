@@ -44,15 +44,16 @@ type KeyInfo struct {
 	Attributes psa.KeyAttributes
 }
 
-// CheckType says what CanDoCrypto checks (values of the protobuf enum).
-type CheckType uint8
+// CheckType is psa.CheckType, the check CanDoCrypto performs; the
+// constants below are kept for callers written against older versions.
+type CheckType = psa.CheckType
 
-// CanDoCrypto checks.
+// CanDoCrypto checks (the psa constants).
 const (
-	CheckUse      CheckType = 1
-	CheckGenerate CheckType = 2
-	CheckImport   CheckType = 3
-	CheckDerive   CheckType = 4
+	CheckUse      = psa.CheckUse
+	CheckGenerate = psa.CheckGenerate
+	CheckImport   = psa.CheckImport
+	CheckDerive   = psa.CheckDerive
 )
 
 // ActivateCredentialParams are the parameters PrepareKeyAttestation returns

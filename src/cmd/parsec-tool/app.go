@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -27,6 +28,7 @@ type command struct {
 	about string
 	args  []string // positional arguments (all required), for help and arity
 	auth  bool     // needs an authenticated client
+	extra bool     // a parsecd addition, not in parsec-tool 0.7
 	// define registers the flags and returns the action.
 	define func(o *options) func(a *app, pos []string) error
 }
@@ -35,10 +37,14 @@ type command struct {
 var commands []*command
 
 func init() {
-	all := append(append(append(coreCommands(), keyCommands()...), cryptoCommands()...), csrCommand())
+	all := slices.Concat(coreCommands(), keyCommands(), cryptoCommands(), []*command{csrCommand()},
+		importCommands(), symCommands())
 	for _, name := range []string{"ping", "list-providers", "list-authenticators", "list-opcodes", "list-keys",
 		"generate-random", "export-public-key", "create-rsa-key", "create-ecc-key", "decrypt", "sign",
-		"delete-key", "list-clients", "delete-client", "create-csr", "encrypt"} {
+		"delete-key", "list-clients", "delete-client", "create-csr", "encrypt",
+		// parsecd additions
+		"import-key", "create-key", "export-key", "hash", "hash-compare", "mac", "mac-verify",
+		"aead-encrypt", "aead-decrypt", "cipher-encrypt", "cipher-decrypt", "key-agreement", "can-do-crypto"} {
 		for _, c := range all {
 			if c.name == name {
 				commands = append(commands, c)
@@ -68,6 +74,7 @@ type app struct {
 	timeout  time.Duration
 	endpoint string
 	keyName  string // the key the command works on, for error messages
+	creating bool   // the command creates keyName (import-key, create-key)
 	c        *client.Client
 	ctx      context.Context
 }
@@ -254,6 +261,9 @@ func (a *app) describeStatus(se *status.Error) string {
 			return fmt.Sprintf("key %q already exists", key)
 		}
 	case status.PsaErrorNotPermitted:
+		if key != "" && a.creating {
+			return fmt.Sprintf("the service does not permit key %q with this type, policy or usage", key)
+		}
 		if key != "" {
 			return fmt.Sprintf("the policy of key %q does not permit this operation", key)
 		}
@@ -307,9 +317,17 @@ func (a *app) globalHelp(g *options) {
 		width = max(width, len(c.name))
 	}
 	for _, c := range commands {
-		fmt.Fprintf(w, "    %-*s    %s\n", width, c.name, c.about)
+		if !c.extra {
+			fmt.Fprintf(w, "    %-*s    %s\n", width, c.name, c.about)
+		}
 	}
 	fmt.Fprintf(w, "    %-*s    %s\n", width, "help", "Print this message or the help of the given subcommand(s)")
+	fmt.Fprintln(w, "\nPARSECD SUBCOMMANDS (not in parsec-tool 0.7):")
+	for _, c := range commands {
+		if c.extra {
+			fmt.Fprintf(w, "    %-*s    %s\n", width, c.name, c.about)
+		}
+	}
 	fmt.Fprintf(w, "\nThe service endpoint is read from %s (default %s).\n", client.EndpointEnv, client.DefaultEndpoint)
 	fmt.Fprintln(w, "Results go to standard output; log messages and errors to standard error.")
 	fmt.Fprintln(w, "Exit status: 0 on success, 1 on any error, including command-line usage errors")

@@ -3,9 +3,6 @@ package main
 import (
 	"crypto/sha256"
 	"crypto/sha512"
-	"encoding/base64"
-	"fmt"
-	"strings"
 
 	"github.com/parsecd/parsecd/src/client"
 	"github.com/parsecd/parsecd/src/psa"
@@ -26,9 +23,9 @@ func cryptoCommands() []*command {
 				keyNameFlag(o, &name)
 				return func(a *app, pos []string) error {
 					a.keyName = name
-					ct, err := base64.StdEncoding.DecodeString(strings.TrimSpace(pos[0]))
+					ct, err := decodeBase64("ciphertext", pos[0])
 					if err != nil {
-						return incorrectData("the ciphertext is not valid base64: %v", err)
+						return err
 					}
 					attrs, err := a.c.KeyAttributes(a.ctx, name)
 					if err != nil {
@@ -43,8 +40,7 @@ func cryptoCommands() []*command {
 					if err != nil {
 						return err
 					}
-					fmt.Fprintln(a.stdout, strings.ToValidUTF8(string(pt), "\uFFFD"))
-					return nil
+					return a.printText(pt)
 				}
 			},
 		},
@@ -62,8 +58,7 @@ func cryptoCommands() []*command {
 					if err != nil {
 						return err
 					}
-					fmt.Fprintln(a.stdout, base64.StdEncoding.EncodeToString(sig))
-					return nil
+					return a.printBase64(sig)
 				}
 			},
 		},
@@ -90,8 +85,7 @@ func cryptoCommands() []*command {
 					if err != nil {
 						return err
 					}
-					fmt.Fprintln(a.stdout, base64.StdEncoding.EncodeToString(ct))
-					return nil
+					return a.printBase64(ct)
 				}
 			},
 		},

@@ -147,6 +147,7 @@ func keyCommands() []*command {
 var (
 	oidRSAEncryption = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 1}
 	oidECPublicKey   = asn1.ObjectIdentifier{1, 2, 840, 10045, 2, 1}
+	oidX25519        = asn1.ObjectIdentifier{1, 3, 101, 110}
 	curveOIDs        = map[psa.EccFamily]map[uint32]asn1.ObjectIdentifier{
 		psa.EccSecpR1: {
 			192: {1, 2, 840, 10045, 3, 1, 1}, 224: {1, 3, 132, 0, 33}, 256: {1, 2, 840, 10045, 3, 1, 7},
@@ -178,10 +179,11 @@ func publicKeyPEM(attrs psa.KeyAttributes, data []byte, pkcs1 bool) (*pem.Block,
 			return &pem.Block{Type: "RSA PUBLIC KEY", Bytes: data}, nil
 		}
 		alg = algorithmIdentifier{Algorithm: oidRSAEncryption, Parameters: asn1.NullRawValue}
+	case t.IsECC() && pkcs1:
+		return nil, wrongKeyAlgorithm("the PKCS#1 format does not support ECC keys")
+	case t.EccFamily == psa.EccMontgomery && attrs.Bits == 255:
+		alg = algorithmIdentifier{Algorithm: oidX25519} // RFC 8410: no parameters
 	case t.IsECC():
-		if pkcs1 {
-			return nil, wrongKeyAlgorithm("the PKCS#1 format does not support ECC keys")
-		}
 		oid, ok := curveOIDs[t.EccFamily][attrs.Bits]
 		if !ok {
 			return nil, notSupported("unsupported ECC curve: family %v with %d bits", t.EccFamily, attrs.Bits)
