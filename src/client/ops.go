@@ -154,7 +154,11 @@ func (c *Client) DeleteClient(ctx context.Context, client string) error {
 
 // ---- key management ----
 
-// GenerateKey creates a key.
+// GenerateKey creates a key from the template attrs (PsaGenerateKey). An
+// existing name is status.PsaErrorAlreadyExists; an invalid size for the
+// type status.PsaErrorInvalidArgument, a valid but unimplemented one
+// status.PsaErrorNotSupported; a deprecated primitive may be refused with
+// status.DeprecatedPrimitive.
 func (c *Client) GenerateKey(ctx context.Context, name string, attrs psa.KeyAttributes) error {
 	return c.Invoke(ctx, wire.OpPsaGenerateKey, &psageneratekey.Operation{KeyName: name, Attributes: psa.AttributesToProto(attrs)}, nil)
 }
@@ -194,7 +198,8 @@ func (c *Client) ExportKey(ctx context.Context, name string) ([]byte, error) {
 	return res.Data, nil
 }
 
-// DestroyKey deletes a key.
+// DestroyKey deletes a key (PsaDestroyKey); a missing key is
+// status.PsaErrorDoesNotExist.
 func (c *Client) DestroyKey(ctx context.Context, name string) error {
 	return c.Invoke(ctx, wire.OpPsaDestroyKey, &psadestroykey.Operation{KeyName: name}, nil)
 }

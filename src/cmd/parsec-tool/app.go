@@ -83,7 +83,9 @@ type app struct {
 func run(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
 	a := &app{stdout: stdout, stderr: stderr, getenv: getenv, ctx: context.Background()}
 	if err := a.main(args); err != nil {
-		fmt.Fprintln(stderr, "Error: "+a.describe(err))
+		if !errors.Is(err, errAnswered) {
+			fmt.Fprintln(stderr, "Error: "+a.describe(err))
+		}
 		return 1
 	}
 	return 0
@@ -207,6 +209,10 @@ func (a *app) info(format string, args ...any) {
 	}
 	fmt.Fprintf(a.stderr, "[INFO ] "+format+"\n", args...)
 }
+
+// errAnswered ends a command that printed a negative answer as its result
+// (can-do-crypto): exit status 1, no error line.
+var errAnswered = errors.New("negative answer printed")
 
 // toolError is a failure found by the tool itself; kind follows parsec-tool's
 // ToolErrorKind names.

@@ -36,11 +36,7 @@ func cryptoCommands() []*command {
 						return err
 					}
 					a.info("Decrypting data with %s...", debugAsymEncrypt(alg))
-					pt, err := a.c.AsymmetricDecrypt(a.ctx, name, alg, ct, nil)
-					if err != nil {
-						return err
-					}
-					return a.printText(pt)
+					return a.printText(a.c.AsymmetricDecrypt(a.ctx, name, alg, ct, nil))
 				}
 			},
 		},
@@ -54,11 +50,7 @@ func cryptoCommands() []*command {
 				keyNameFlag(o, &name)
 				return func(a *app, pos []string) error {
 					a.keyName = name
-					sig, err := a.signWithPolicy(name, []byte(pos[0]))
-					if err != nil {
-						return err
-					}
-					return a.printBase64(sig)
+					return a.printBase64(a.signWithPolicy(name, []byte(pos[0])))
 				}
 			},
 		},
@@ -81,11 +73,7 @@ func cryptoCommands() []*command {
 						return err
 					}
 					a.info("Encrypting data with %s...", debugAsymEncrypt(alg))
-					ct, err := a.c.AsymmetricEncrypt(a.ctx, name, alg, []byte(pos[0]), nil)
-					if err != nil {
-						return err
-					}
-					return a.printBase64(ct)
+					return a.printBase64(a.c.AsymmetricEncrypt(a.ctx, name, alg, []byte(pos[0]), nil))
 				}
 			},
 		},

@@ -1,10 +1,13 @@
 package main
 
 import (
+	"bytes"
+	"strings"
 	"testing"
 
 	"github.com/parsecd/parsecd/src/client"
 	"github.com/parsecd/parsecd/src/psa"
+	"github.com/parsecd/parsecd/src/status"
 	"github.com/parsecd/parsecd/src/wire"
 )
 
@@ -82,5 +85,50 @@ func TestBlockFormats(t *testing.T) {
 	}
 	if got := formatRandom([]byte{0x00, 0xab, 0x7f}); got != "00 AB 7F " {
 		t.Errorf("formatRandom = %q", got)
+	}
+}
+
+// The outputs of the parsecd subcommands: hex (digests, MACs, secrets),
+// base64 (ciphertexts), text (plaintexts), "valid" for checks, and the
+// can-do-crypto answer.
+func TestExtraOutputs(t *testing.T) {
+	var out bytes.Buffer
+	a := &app{stdout: &out}
+	check := func(what string, err error, wantErr error, want string) {
+		t.Helper()
+		if err != wantErr || out.String() != want {
+			t.Errorf("%s: %q, %v; want %q, %v", what, out.String(), err, want, wantErr)
+		}
+		out.Reset()
+	}
+	b := []byte{0x00, 0xfb, 0xff}
+	check("printHex", a.printHex(b, nil), nil, "00fbff\n")
+	check("printBase64", a.printBase64(b, nil), nil, "APv/\n")
+	check("printText", a.printText([]byte("ok \xff"), nil), nil, "ok \uFFFD\n")
+	failed := &status.Error{Code: status.PsaErrorInvalidSignature}
+	check("printHex of a failure", a.printHex(nil, failed), failed, "")
+	check("valid", a.valid(nil), nil, "valid\n")
+	check("valid of a failure", a.valid(failed), failed, "")
+	check("supported", a.answer(nil), nil, "supported\n")
+	check("not supported", a.answer(&status.Error{Code: status.PsaErrorNotSupported, Msg: "curve"}), errAnswered,
+		"not supported: the requested operation or a parameter is not supported by this implementation (PsaErrorNotSupported)\n")
+	noService := &status.Error{Code: status.ConnectionError}
+	check("no service", a.answer(noService), noService, "")
+	unknownOp := &status.Error{Code: status.OpcodeDoesNotExist}
+	check("no CanDoCrypto", a.answer(unknownOp), unknownOp, "")
+
+	// A refusal while creating a key is about the template, not the policy.
+	a.keyName = "k"
+	if got := a.describe(&status.Error{Code: status.PsaErrorNotPermitted}); got != `the policy of key "k" does not permit this operation (PsaErrorNotPermitted)` {
+		t.Errorf("describe = %q", got)
+	}
+	a.creating = true
+	if got := a.describe(&status.Error{Code: status.PsaErrorNotPermitted}); got != `the service does not permit key "k" with this type, policy or usage (PsaErrorNotPermitted)` {
+		t.Errorf("describe while creating = %q", got)
+	}
+	// A usage error of can-do-crypto stays an error line, not an answer.
+	var stderr bytes.Buffer
+	if code := run([]string{"can-do-crypto", "--check", "use"}, &out, &stderr, func(string) string { return "" }); code != 1 || !strings.Contains(stderr.String(), "Error: ") {
+		t.Errorf("usage error: %d %q", code, stderr.String())
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/asn1"
 	"encoding/pem"
+	"fmt"
 	"math"
 
 	"github.com/parsecd/parsecd/src/psa"
@@ -48,34 +49,9 @@ var eccKeyAttributes = psa.KeyAttributes{
 
 func keyCommands() []*command {
 	return []*command{
-		{
-			name:  "export-public-key",
-			about: "Export the public part of the key pair in PEM format",
-			auth:  true,
-			define: func(o *options) func(*app, []string) error {
-				var name string
-				var pkcs1 bool
-				keyNameFlag(o, &name)
-				o.Bool(&pkcs1, 0, "pkcs1", "Export an RSA public key in PKCS#1 format (\"RSA PUBLIC KEY\")")
-				return func(a *app, _ []string) error {
-					a.keyName = name
-					data, err := a.c.ExportPublicKey(a.ctx, name)
-					if err != nil {
-						return err
-					}
-					attrs, err := a.c.KeyAttributes(a.ctx, name)
-					if err != nil {
-						return err
-					}
-					block, err := publicKeyPEM(attrs, data, pkcs1)
-					if err != nil {
-						return err
-					}
-					_, err = a.stdout.Write(pem.EncodeToMemory(block))
-					return err
-				}
-			},
-		},
+		exportCommand(command{name: "export-public-key", about: "Export the public part of the key pair in PEM format"},
+			"pkcs1", "Export an RSA public key in PKCS#1 format (\"RSA PUBLIC KEY\")",
+			func(a *app, name string) ([]byte, error) { return a.c.ExportPublicKey(a.ctx, name) }, publicKeyText),
 		{
 			name:  "create-rsa-key",
 			about: "Create a RSA key pair (2048 bits by default). Used by default for asymmetric encryption with RSA PKCS#1 v1.5",
@@ -90,17 +66,11 @@ func keyCommands() []*command {
 				o.Uint(&bits, 'b', "bits", "BITS", "Size of the key in bits (default 2048)", math.MaxUint32, false)
 				o.Bool(&oaep, 'o', "oaep", "Permit RSA OAEP (SHA-256) encryption instead of RSA PKCS#1 v1.5")
 				return func(a *app, _ []string) error {
-					a.keyName = name
+					what := "RSA encryption key"
 					if forSigning || forSigningPSS {
-						a.info("Creating RSA signing key...")
-					} else {
-						a.info("Creating RSA encryption key...")
+						what = "RSA signing key"
 					}
-					if err := a.c.GenerateKey(a.ctx, name, rsaKeyAttributes(uint32(bits), forSigning, forSigningPSS, oaep)); err != nil {
-						return err
-					}
-					a.info("Key %q created.", name)
-					return nil
+					return a.makeKey(name, rsaKeyAttributes(uint32(bits), forSigning, forSigningPSS, oaep), nil, what)
 				}
 			},
 		},
@@ -112,13 +82,7 @@ func keyCommands() []*command {
 				var name string
 				keyNameFlag(o, &name)
 				return func(a *app, _ []string) error {
-					a.keyName = name
-					a.info("Creating ECC signing key...")
-					if err := a.c.GenerateKey(a.ctx, name, eccKeyAttributes); err != nil {
-						return err
-					}
-					a.info("Key %q created.", name)
-					return nil
+					return a.makeKey(name, eccKeyAttributes, nil, "ECC signing key")
 				}
 			},
 		},
@@ -167,6 +131,47 @@ type algorithmIdentifier struct {
 type subjectPublicKeyInfo struct {
 	Algorithm algorithmIdentifier
 	PublicKey asn1.BitString
+}
+
+// exportCommand completes c into export-public-key or export-key: it looks
+// key --key-name up, fetches its data with export and prints what render
+// makes of it. The one option, a boolean (flag, usage), goes to render.
+func exportCommand(c command, flag, usage string, export func(a *app, name string) ([]byte, error),
+	render func(attrs psa.KeyAttributes, data []byte, flag bool) (string, error)) *command {
+	c.auth = true
+	c.define = func(o *options) func(*app, []string) error {
+		var name string
+		var set bool
+		keyNameFlag(o, &name)
+		o.Bool(&set, 0, flag, usage)
+		return func(a *app, _ []string) error {
+			a.keyName = name
+			attrs, err := a.c.KeyAttributes(a.ctx, name)
+			if err != nil {
+				return err
+			}
+			data, err := export(a, name)
+			if err != nil {
+				return err
+			}
+			text, err := render(attrs, data, set)
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprint(a.stdout, text)
+			return err
+		}
+	}
+	return &c
+}
+
+// publicKeyText is publicKeyPEM encoded.
+func publicKeyText(attrs psa.KeyAttributes, data []byte, pkcs1 bool) (string, error) {
+	block, err := publicKeyPEM(attrs, data, pkcs1)
+	if err != nil {
+		return "", err
+	}
+	return string(pem.EncodeToMemory(block)), nil
 }
 
 // publicKeyPEM wraps an exported public key: SubjectPublicKeyInfo
