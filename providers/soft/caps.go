@@ -185,6 +185,9 @@ func checkAlgorithm(alg psa.Algorithm, t psa.KeyType) error {
 		return checkMacLength(m)
 	case psa.AlgKeyAgreement:
 		switch {
+		case !t.IsPair():
+			// PSA: the private key of an agreement must be a key pair.
+			return status.Errorf(status.PsaErrorInvalidArgument, "key agreement needs a key pair, not a %v", t)
 		case alg.KeyAgreement.HasKdf:
 			return unsupported()
 		case alg.KeyAgreement.Raw == psa.KeyAgreementEcdh && t.Kind != psa.KeyEccPair:
