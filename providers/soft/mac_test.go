@@ -1,63 +1,26 @@
 package soft
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/aes"
 	"crypto/ecdsa"
 	"crypto/hmac"
 	"encoding/hex"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/parsecd/parsecd/providers/soft/internal/kat"
+
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
 )
 
-// tdBlocks reads a known-answer file of providers/soft/testdata: "Name =
-// value" lines in blocks separated by blank lines, # comments (which name
-// the source of the vectors).
+// tdBlocks reads a known-answer file of providers/soft/testdata.
 func tdBlocks(t testing.TB, name string) []map[string]string {
 	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatalf("test vectors: %v", err)
-	}
-	defer f.Close()
-	var out []map[string]string
-	cur := map[string]string{}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		switch {
-		case strings.HasPrefix(line, "#"):
-		case line == "":
-			if len(cur) > 0 {
-				out = append(out, cur)
-				cur = map[string]string{}
-			}
-		default:
-			k, v, ok := strings.Cut(line, "=")
-			if !ok {
-				t.Fatalf("%s: bad line %q", name, line)
-			}
-			cur[strings.TrimSpace(k)] = strings.TrimSpace(v)
-		}
-	}
-	if len(cur) > 0 {
-		out = append(out, cur)
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	if len(out) == 0 {
-		t.Fatalf("%s holds no vectors", name)
-	}
-	return out
+	return kat.Read(t, filepath.Join("testdata", name))
 }
 
 const macUsage = psa.UsageSignMessage | psa.UsageVerifyMessage

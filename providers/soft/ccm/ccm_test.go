@@ -1,16 +1,15 @@
 package ccm
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/aes"
 	"crypto/des"
 	"crypto/rand"
 	"encoding/hex"
-	"os"
 	"strconv"
-	"strings"
 	"testing"
+
+	"github.com/parsecd/parsecd/providers/soft/internal/kat"
 )
 
 // vector is one known answer of testdata/*.txt.
@@ -20,28 +19,14 @@ type vector struct {
 	tagLen                     int
 }
 
-// readVectors parses blocks of "Name = value" lines separated by blank
-// lines; # starts a comment line.
+// readVectors reads testdata vectors into their fields.
 func readVectors(t *testing.T, path string) []vector {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
 	var out []vector
-	fields := map[string]string{}
-	flush := func() {
-		if len(fields) == 0 {
-			return
-		}
+	for _, fields := range kat.Read(t, path) {
 		v := vector{source: fields["Source"]}
 		for name, dst := range map[string]*[]byte{"Key": &v.key, "Nonce": &v.nonce, "AAD": &v.ad, "Plaintext": &v.pt, "Output": &v.output} {
-			b, err := hex.DecodeString(fields[name])
-			if err != nil {
-				t.Fatalf("%s: %s: %v", v.source, name, err)
-			}
-			*dst = b
+			*dst = kat.Hex(t, fields[name])
 		}
 		var err error
 		if v.tagLen, err = strconv.Atoi(fields["TagLen"]); err != nil {
@@ -55,29 +40,6 @@ func readVectors(t *testing.T, path string) []vector {
 			v.ad = bytes.Repeat(v.ad, n)
 		}
 		out = append(out, v)
-		fields = map[string]string{}
-	}
-	s := bufio.NewScanner(f)
-	for s.Scan() {
-		line := strings.TrimSpace(s.Text())
-		switch {
-		case line == "":
-			flush()
-		case strings.HasPrefix(line, "#"):
-		default:
-			name, value, ok := strings.Cut(line, "=")
-			if !ok {
-				t.Fatalf("%s: bad line %q", path, line)
-			}
-			fields[strings.TrimSpace(name)] = strings.TrimSpace(value)
-		}
-	}
-	flush()
-	if err := s.Err(); err != nil {
-		t.Fatal(err)
-	}
-	if len(out) == 0 {
-		t.Fatalf("%s holds no vectors", path)
 	}
 	return out
 }

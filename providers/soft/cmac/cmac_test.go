@@ -1,7 +1,6 @@
 package cmac
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
@@ -11,55 +10,13 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/parsecd/parsecd/providers/soft/internal/kat"
 )
 
-// readVectors reads a "Name = hex" file of blank-line separated blocks
-// (see ../testdata/mac_cmac_aes.txt).
-func readVectors(t *testing.T, path string) []map[string]string {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatalf("test vectors: %v", err)
-	}
-	defer f.Close()
-	var out []map[string]string
-	cur := map[string]string{}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		switch {
-		case strings.HasPrefix(line, "#"):
-		case line == "":
-			if len(cur) > 0 {
-				out = append(out, cur)
-				cur = map[string]string{}
-			}
-		default:
-			name, value, ok := strings.Cut(line, "=")
-			if !ok {
-				t.Fatalf("%s: bad line %q", path, line)
-			}
-			cur[strings.TrimSpace(name)] = strings.TrimSpace(value)
-		}
-	}
-	if len(cur) > 0 {
-		out = append(out, cur)
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
+func readVectors(t *testing.T, path string) []map[string]string { return kat.Read(t, path) }
 
-func unhex(t *testing.T, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(strings.ReplaceAll(s, " ", ""))
-	if err != nil {
-		t.Fatalf("bad hex %q", s)
-	}
-	return b
-}
+func unhex(t *testing.T, s string) []byte { return kat.Hex(t, s) }
 
 // RFC 4493 §4 and NIST SP 800-38B Appendix D.1–D.3.
 func TestKnownAnswers(t *testing.T) {
