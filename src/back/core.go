@@ -121,11 +121,13 @@ func listKeys(ctx context.Context, c *call, _ *listkeys.Operation) (proto.Messag
 
 func listClients(ctx context.Context, c *call, _ *listclients.Operation) (proto.Message, error) {
 	seen := map[string]bool{}
+	asked := map[storage.KeyStore]bool{}
 	var names []string
-	for i, store := range c.s.stores {
-		if i > 0 && store == c.s.stores[i-1] {
+	for _, store := range c.s.stores {
+		if asked[store] {
 			continue
 		}
+		asked[store] = true
 		clients, err := store.Clients(ctx)
 		if err != nil {
 			return nil, err
