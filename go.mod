@@ -3,6 +3,7 @@ module github.com/parsecd/parsecd
 go 1.26.0
 
 require (
+	github.com/miekg/pkcs11 v1.1.2
 	github.com/pelletier/go-toml/v2 v2.4.3
 	go.etcd.io/bbolt v1.5.0
 	golang.org/x/crypto v0.59.0

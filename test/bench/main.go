@@ -4,7 +4,8 @@
 // writes a fixed reply, one connection per request), the same signature
 // computed in-process, and the daemon's resident memory idle and after load.
 // It prints figures and how they compare with the project's targets; it
-// asserts nothing.
+// asserts nothing. With -pkcs11 (pkcs11.go) it measures ECDSA P-256 sign
+// through parsecd's PKCS#11 provider against the same C_Sign made directly.
 package main
 
 import (
@@ -38,9 +39,17 @@ func main() {
 	daemon := flag.String("parsecd", "bin/parsecd", "parsecd binary to measure")
 	dur := flag.Duration("duration", 3*time.Second, "length of each measured phase")
 	floor := flag.String("floor", "", "internal: serve the floor on this socket")
+	p11 := flag.Bool("pkcs11", false, "measure sign through parsecd's PKCS#11 provider (a parsecd built with -tags pkcs11) vs the same C_Sign made directly, on a fresh SoftHSM2 token; needs this program built with CGO_ENABLED=1 -tags pkcs11")
 	flag.Parse()
 	if *floor != "" {
 		serveFloor(*floor)
+		return
+	}
+	if *p11 {
+		if err := runPkcs11(*daemon, *dur); err != nil {
+			fmt.Fprintln(os.Stderr, "bench -pkcs11:", err)
+			os.Exit(1)
+		}
 		return
 	}
 	if err := run(*daemon, *dur); err != nil {

@@ -44,9 +44,15 @@ func run(m *testing.M) int {
 	parsecdBin = filepath.Join(dir, "parsecd")
 	toolBin = filepath.Join(dir, "parsec-tool")
 	for bin, pkg := range map[string]string{parsecdBin: "./src/cmd/parsecd", toolBin: "./src/cmd/parsec-tool"} {
-		cmd := exec.Command("go", "build", "-trimpath", "-o", bin, pkg)
+		args, cgo := []string{"build", "-trimpath"}, "CGO_ENABLED=0"
+		if bin == parsecdBin {
+			// parsecdBuild (harness_pkcs11_test.go / harness_nopkcs11_test.go):
+			// with the pkcs11 tag, the daemon under test is the tagged cgo build.
+			args, cgo = append(args, parsecdBuild.flags...), parsecdBuild.env
+		}
+		cmd := exec.Command("go", append(args, "-o", bin, pkg)...)
 		cmd.Dir = repoRoot
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		cmd.Env = append(os.Environ(), cgo)
 		if out, err := cmd.CombinedOutput(); err != nil {
 			fmt.Fprintf(os.Stderr, "building %s: %v\n%s", pkg, err, out)
 			return 1

@@ -8,6 +8,12 @@ command -v protoc >/dev/null 2>&1 || need+=(protobuf-compiler)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v gcc >/dev/null 2>&1 || need+=(gcc)
 command -v git >/dev/null 2>&1 || need+=(git)
+# cgo (the race detector and the PKCS#11 build) needs the C library headers.
+[ -e /usr/include/stdlib.h ] || need+=(libc6-dev)
+# The PKCS#11 tests run against SoftHSM2: its module and softhsm2-util.
+if ! command -v softhsm2-util >/dev/null 2>&1 || [ ! -e /usr/lib/softhsm/libsofthsm2.so ]; then
+	need+=(softhsm2)
+fi
 
 if [ ${#need[@]} -gt 0 ]; then
 	if [ "$(id -u)" != 0 ]; then
@@ -21,4 +27,4 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 command -v go >/dev/null 2>&1 || { echo "deps.sh: go is not on PATH" >&2; exit 1; }
-echo "deps.sh: $(go version); $(protoc --version); $(openssl version)"
+echo "deps.sh: $(go version); $(protoc --version); $(openssl version); softhsm2 $(softhsm2-util --version)"

@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 
+	// The PKCS#11 provider: the real one with cgo and -tags pkcs11, else a
+	// stub that refuses provider_type "Pkcs11" ("built without PKCS#11 support").
+	_ "github.com/parsecd/parsecd/providers/pkcs11"
 	"github.com/parsecd/parsecd/providers/soft"
 	"github.com/parsecd/parsecd/src/config"
 	"github.com/parsecd/parsecd/src/provider"

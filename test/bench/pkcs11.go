@@ -1,0 +1,237 @@
+//go:build cgo && pkcs11
+
+package main
+
+// ECDSA P-256 sign through parsecd's PKCS#11 provider vs the same
+// miekg/pkcs11 C_SignInit + C_Sign made directly, with the same key (the
+// token object parsecd created, found by its CKA_LABEL once parsecd has
+// stopped) on the same SoftHSM2 token (a fresh one from
+// test/scripts/init-softhsm.sh). The ratio is the price of going through
+// the daemon (socket, framing, authentication, key lookup, session pool) on
+// top of the token's own work.
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/miekg/pkcs11"
+
+	"github.com/parsecd/parsecd/src/interface/ops/psageneratekey"
+	"github.com/parsecd/parsecd/src/interface/ops/psasignhash"
+	"github.com/parsecd/parsecd/src/psa"
+	"github.com/parsecd/parsecd/src/wire"
+)
+
+const (
+	p11Lib   = "/usr/lib/softhsm/libsofthsm2.so"
+	p11Label = "parsec-test"
+	p11PIN   = "1234"
+)
+
+func runPkcs11(daemon string, d time.Duration) error {
+	dir, err := os.MkdirTemp("", "parsecd-bench-pkcs11-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	out, err := exec.Command("test/scripts/init-softhsm.sh", "-d", filepath.Join(dir, "softhsm")).Output()
+	if err != nil {
+		return fmt.Errorf("test/scripts/init-softhsm.sh (run from the repository root): %w", err)
+	}
+	// This process and parsecd (which inherits the environment) use the same token.
+	if err := os.Setenv("SOFTHSM2_CONF", strings.TrimSpace(string(out))); err != nil {
+		return err
+	}
+	digest := sha256.Sum256([]byte("parsecd benchmark"))
+
+	sock := filepath.Join(dir, "parsec.sock")
+	cfg := filepath.Join(dir, "config.toml")
+	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(`[core_settings]
+allow_root = true
+log_level = "error"
+[listener]
+listener_type = "DomainSocket"
+timeout = 1000
+socket_path = %q
+[authenticator]
+auth_type = "Direct"
+[[key_manager]]
+name = "store"
+manager_type = "Bbolt"
+path = %q
+[[provider]]
+provider_type = "Pkcs11"
+key_info_manager = "store"
+library_path = %q
+token_label = %q
+user_pin = "str:%s"
+`, sock, filepath.Join(dir, "keys.db"), p11Lib, p11Label, p11PIN)), 0o600); err != nil {
+		return err
+	}
+	pd, err := start(dir, sock, daemon, "-c", cfg)
+	if err != nil {
+		return err
+	}
+	stopped := false
+	stop := func() {
+		if !stopped {
+			stopped = true
+			_ = pd.Process.Signal(os.Interrupt)
+			_ = pd.Wait()
+		}
+	}
+	defer stop()
+	attrs := psa.KeyAttributes{
+		Type: psa.KeyType{Kind: psa.KeyEccPair, EccFamily: psa.EccSecpR1}, Bits: 256,
+		Policy: psa.KeyPolicy{Usage: psa.UsageSignHash | psa.UsageVerifyHash,
+			Alg: psa.Algorithm{Kind: psa.AlgAsymSign, Sign: psa.AsymSign{Kind: psa.SignEcdsa, Hash: psa.HashSHA256}}},
+	}
+	gen := frame(wire.ProviderPkcs11, wire.OpPsaGenerateKey, &psageneratekey.Operation{KeyName: "bench-p256", Attributes: psa.AttributesToProto(attrs)}, true)
+	if err := roundTrip(sock, gen); err != nil {
+		return fmt.Errorf("creating the benchmark key on the token through parsecd: %w", err)
+	}
+	sign := frame(wire.ProviderPkcs11, wire.OpPsaSignHash, &psasignhash.Operation{KeyName: "bench-p256",
+		Alg: psa.AsymSignToProto(attrs.Policy.Alg.Sign), Hash: digest[:]}, true)
+
+	via := map[int]result{}
+	for _, c := range []int{1, 4} {
+		via[c] = load(sock, sign, c, d)
+	}
+	// Direct: the same key, this process alone on the token.
+	stop()
+	direct := map[int]result{}
+	for _, c := range []int{1, 4} {
+		r, err := directSign("bench-p256", digest[:], c, d)
+		if err != nil {
+			return fmt.Errorf("direct C_Sign: %w", err)
+		}
+		direct[c] = r
+	}
+
+	fmt.Printf("PKCS#11 benchmark: ECDSA P-256 sign on SoftHSM2 %s (%s per phase, %d CPUs)\n\n", p11Lib, d, runtimeCPUs())
+	fmt.Printf("%-32s %10s %10s %10s %6s\n", "phase", "ops/s", "p50", "p99", "errors")
+	for _, c := range []int{1, 4} {
+		for _, row := range []struct {
+			name string
+			r    result
+		}{{"direct C_Sign", direct[c]}, {"parsecd PKCS#11 sign", via[c]}} {
+			fmt.Printf("%-32s %10.0f %10s %10s %6d\n", fmt.Sprintf("%s x%d", row.name, c), row.r.rate(),
+				row.r.p50.Round(time.Microsecond), row.r.p99.Round(time.Microsecond), row.r.errs)
+		}
+	}
+	fmt.Println("\nparsecd / direct:")
+	for _, c := range []int{1, 4} {
+		fmt.Printf("  x%d: throughput %.2f, p50 %.2f (+%s per signature)\n", c,
+			via[c].rate()/direct[c].rate(), float64(via[c].p50)/float64(direct[c].p50),
+			(via[c].p50 - direct[c].p50).Round(time.Microsecond))
+	}
+	return nil
+}
+
+// directSign signs with clients sessions of one process (logged in once:
+// the login is per token) looping C_SignInit + C_Sign with CKM_ECDSA on
+// the private key object labelled label.
+func directSign(label string, digest []byte, clients int, d time.Duration) (result, error) {
+	p := pkcs11.New(p11Lib)
+	if p == nil {
+		return result{}, fmt.Errorf("cannot load %s", p11Lib)
+	}
+	defer p.Destroy()
+	if err := p.Initialize(); err != nil {
+		return result{}, fmt.Errorf("C_Initialize: %w", err)
+	}
+	defer func() { _ = p.Finalize() }()
+	slots, err := p.GetSlotList(true)
+	if err != nil {
+		return result{}, fmt.Errorf("C_GetSlotList: %w", err)
+	}
+	slot, found := uint(0), false
+	for _, s := range slots {
+		if ti, err := p.GetTokenInfo(s); err == nil && strings.TrimSpace(ti.Label) == p11Label {
+			slot, found = s, true
+			break
+		}
+	}
+	if !found {
+		return result{}, fmt.Errorf("no token labelled %q", p11Label)
+	}
+	var sessions []pkcs11.SessionHandle
+	defer func() {
+		for _, s := range sessions {
+			_ = p.CloseSession(s)
+		}
+	}()
+	for range clients {
+		s, err := p.OpenSession(slot, pkcs11.CKF_SERIAL_SESSION|pkcs11.CKF_RW_SESSION)
+		if err != nil {
+			return result{}, fmt.Errorf("C_OpenSession: %w", err)
+		}
+		sessions = append(sessions, s)
+	}
+	if err := p.Login(sessions[0], pkcs11.CKU_USER, p11PIN); err != nil {
+		return result{}, fmt.Errorf("C_Login: %w", err)
+	}
+	defer func() { _ = p.Logout(sessions[0]) }()
+	if err := p.FindObjectsInit(sessions[0], []*pkcs11.Attribute{
+		pkcs11.NewAttribute(pkcs11.CKA_CLASS, pkcs11.CKO_PRIVATE_KEY),
+		pkcs11.NewAttribute(pkcs11.CKA_KEY_TYPE, pkcs11.CKK_EC),
+		pkcs11.NewAttribute(pkcs11.CKA_LABEL, label),
+	}); err != nil {
+		return result{}, fmt.Errorf("C_FindObjectsInit: %w", err)
+	}
+	objs, _, err := p.FindObjects(sessions[0], 2)
+	_ = p.FindObjectsFinal(sessions[0])
+	if err != nil {
+		return result{}, fmt.Errorf("C_FindObjects: %w", err)
+	}
+	if len(objs) != 1 {
+		return result{}, fmt.Errorf("%d EC private keys labelled %q on the token, want the one parsecd created", len(objs), label)
+	}
+	priv := objs[0]
+	mech := []*pkcs11.Mechanism{pkcs11.NewMechanism(pkcs11.CKM_ECDSA, nil)}
+	var mu sync.Mutex
+	var lat []time.Duration
+	errs := 0
+	deadline := time.Now().Add(d)
+	begin := time.Now()
+	var wg sync.WaitGroup
+	for _, s := range sessions {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var mine []time.Duration
+			bad := 0
+			for time.Now().Before(deadline) {
+				t := time.Now()
+				if err := p.SignInit(s, mech, priv); err != nil {
+					bad++
+					continue
+				}
+				if sig, err := p.Sign(s, digest); err != nil || len(sig) != 64 {
+					bad++
+					continue
+				}
+				mine = append(mine, time.Since(t))
+			}
+			mu.Lock()
+			lat = append(lat, mine...)
+			errs += bad
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(begin)
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	r := result{ops: len(lat), elapsed: elapsed, errs: errs}
+	if len(lat) > 0 {
+		r.p50, r.p99 = lat[len(lat)/2], lat[len(lat)*99/100]
+	}
+	return r, nil
+}

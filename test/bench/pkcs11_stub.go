@@ -1,0 +1,12 @@
+//go:build !cgo || !pkcs11
+
+package main
+
+import (
+	"errors"
+	"time"
+)
+
+func runPkcs11(string, time.Duration) error {
+	return errors.New("this benchmark was built without PKCS#11 support: run it with CGO_ENABLED=1 go run -tags pkcs11 ./test/bench -pkcs11")
+}
