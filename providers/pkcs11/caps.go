@@ -31,6 +31,30 @@ var interesting = map[uint]bool{
 	pkcs11.CKM_RSA_PKCS_OAEP:         true,
 	pkcs11.CKM_RSA_X_509:             true,
 	pkcs11.CKM_ECDSA:                 true,
+	// symmetric (aes.go, aead.go, cipher.go, mac.go)
+	pkcs11.CKM_AES_KEY_GEN:            true,
+	pkcs11.CKM_GENERIC_SECRET_KEY_GEN: true,
+	pkcs11.CKM_AES_GCM:                true,
+	pkcs11.CKM_AES_CCM:                true,
+	pkcs11.CKM_AES_ECB:                true,
+	pkcs11.CKM_AES_CBC:                true,
+	pkcs11.CKM_AES_CBC_PAD:            true,
+	pkcs11.CKM_AES_CTR:                true,
+	pkcs11.CKM_AES_CFB128:             true,
+	pkcs11.CKM_AES_OFB:                true,
+	pkcs11.CKM_AES_CMAC:               true,
+	pkcs11.CKM_MD5_HMAC:               true,
+	pkcs11.CKM_SHA_1_HMAC:             true,
+	pkcs11.CKM_SHA224_HMAC:            true,
+	pkcs11.CKM_SHA256_HMAC:            true,
+	pkcs11.CKM_SHA384_HMAC:            true,
+	pkcs11.CKM_SHA512_HMAC:            true,
+	pkcs11.CKM_SHA512_224_HMAC:        true,
+	pkcs11.CKM_SHA512_256_HMAC:        true,
+	pkcs11.CKM_SHA3_224_HMAC:          true,
+	pkcs11.CKM_SHA3_256_HMAC:          true,
+	pkcs11.CKM_SHA3_384_HMAC:          true,
+	pkcs11.CKM_SHA3_512_HMAC:          true,
 }
 
 // keySpec is one key type the provider creates.
@@ -39,7 +63,11 @@ type keySpec struct {
 	family psa.EccFamily // ECC only
 	sizes  []uint32      // supported sizes
 	valid  []uint32      // other sizes PSA defines for the type (unsupported, 1134); anything else is invalid (1135)
-	gen    uint          // key-pair generation mechanism; 0 = cannot be generated
+	gen    uint          // key (pair) generation mechanism; 0 = cannot be generated
+	// secret keys (one CKO_SECRET_KEY object) with sizes nil take any
+	// whole number of bytes from 8 bits to maxBits.
+	secret  bool
+	maxBits uint32
 }
 
 var rsaSizes = []uint32{2048, 3072, 4096}
@@ -53,6 +81,17 @@ var keySpecs = []keySpec{
 	{kind: psa.KeyRsaPublic, sizes: rsaSizes},
 	{kind: psa.KeyEccPair, family: psa.EccSecpR1, sizes: []uint32{256, 384, 521}, valid: []uint32{192, 224}, gen: pkcs11.CKM_EC_KEY_PAIR_GEN},
 	{kind: psa.KeyEccPublic, family: psa.EccSecpR1, sizes: []uint32{256, 384, 521}, valid: []uint32{192, 224}},
+	{kind: psa.KeyAes, sizes: []uint32{128, 192, 256}, gen: pkcs11.CKM_AES_KEY_GEN, secret: true},
+	{kind: psa.KeyHmac, gen: pkcs11.CKM_GENERIC_SECRET_KEY_GEN, secret: true, maxBits: maxSecretBits},
+}
+
+// maxSecretBits bounds HMAC keys, as in the software provider.
+const maxSecretBits = 8 * 1024
+
+// isSecret reports whether keys of type t are secret key objects.
+func isSecret(t psa.KeyType) bool {
+	s, ok := findKeySpec(t)
+	return ok && s.secret
 }
 
 func findKeySpec(t psa.KeyType) (keySpec, bool) {
@@ -96,13 +135,28 @@ func (p *Provider) checkKeyType(check psa.CheckType, t psa.KeyType, bits uint32)
 		}
 		return status.Errorf(status.PsaErrorInvalidArgument, "a key size is required")
 	}
-	if !slices.Contains(s.sizes, bits) {
+	if s.sizes == nil {
+		if bits%8 != 0 {
+			return status.Errorf(status.PsaErrorInvalidArgument, "%v keys are a whole number of bytes, not %d bits", t, bits)
+		}
+		if bits > s.maxBits {
+			return status.Errorf(status.PsaErrorNotSupported, "%v keys of more than %d bits are not supported", t, s.maxBits)
+		}
+	} else if !slices.Contains(s.sizes, bits) {
 		if slices.Contains(s.valid, bits) || (t.IsRSA() && rsaValid(bits)) {
 			return status.Errorf(status.PsaErrorNotSupported, "%d-bit %v keys are not supported", bits, t)
 		}
 		return status.Errorf(status.PsaErrorInvalidArgument, "%d bits is not a valid size for a %v", bits, t)
 	}
-	if check == psa.CheckGenerate {
+	if check == psa.CheckGenerate && s.secret {
+		if !p.mech(s.gen, pkcs11.CKF_GENERATE) {
+			return status.Errorf(status.PsaErrorNotSupported, "the token cannot generate %v keys (no %s)", t, mechName(s.gen))
+		}
+		// AES key sizes are in bytes (PKCS#11 2.40 §2.10).
+		if t.Kind == psa.KeyAes && !p.mechSize(s.gen, bits/8) {
+			return status.Errorf(status.PsaErrorNotSupported, "the token cannot generate %d-bit %v keys", bits, t)
+		}
+	} else if check == psa.CheckGenerate {
 		if !p.mech(s.gen, pkcs11.CKF_GENERATE_KEY_PAIR) {
 			return status.Errorf(status.PsaErrorNotSupported, "the token cannot generate %v keys (no %s)", t, mechName(s.gen))
 		}
@@ -219,8 +273,13 @@ func (p *Provider) checkAlgorithm(alg psa.Algorithm, t psa.KeyType) error {
 			return mismatch()
 		}
 		return unsupported("")
-	case psa.AlgAead, psa.AlgCipher, psa.AlgMac, psa.AlgKeyDerivation:
-		// Symmetric algorithms: the provider only creates asymmetric keys.
+	case psa.AlgAead:
+		return p.checkAead(alg.Aead, t, mismatch, unsupported)
+	case psa.AlgCipher:
+		return p.checkCipher(alg.Cipher, t, mismatch, unsupported)
+	case psa.AlgMac:
+		return p.checkMac(alg.Mac, t, mismatch, unsupported)
+	case psa.AlgKeyDerivation:
 		return mismatch()
 	}
 	return unsupported("")
@@ -250,26 +309,52 @@ func (p *Provider) CanDoCrypto(_ context.Context, _ provider.Caller, check psa.C
 	if check != psa.CheckUse {
 		return p.checkExport(a)
 	}
-	return p.checkAlgorithm(a.Policy.Alg, a.Type)
+	if err := p.checkAlgorithm(a.Policy.Alg, a.Type); err != nil {
+		return err
+	}
+	return p.checkSecretSize(a.Policy.Alg, a.Type, bits)
 }
 
-// checkExport refuses key pairs with the export usage flag when the
+// checkExport refuses key pairs and secret keys with the export usage flag when the
 // provider does not allow export (allow_export = false).
 func (p *Provider) checkExport(a psa.KeyAttributes) error {
-	if a.Type.IsPair() && a.Policy.Usage.Has(psa.UsageExport) && !p.opts.AllowExport {
+	if (a.Type.IsPair() || isSecret(a.Type)) && a.Policy.Usage.Has(psa.UsageExport) && !p.opts.AllowExport {
 		return status.Errorf(status.PsaErrorNotPermitted, "this provider does not allow exportable keys (allow_export = false)")
 	}
 	return nil
 }
 
 var mechNames = map[uint]string{
-	pkcs11.CKM_RSA_PKCS_KEY_PAIR_GEN: "CKM_RSA_PKCS_KEY_PAIR_GEN",
-	pkcs11.CKM_EC_KEY_PAIR_GEN:       "CKM_EC_KEY_PAIR_GEN",
-	pkcs11.CKM_RSA_PKCS:              "CKM_RSA_PKCS",
-	pkcs11.CKM_RSA_PKCS_PSS:          "CKM_RSA_PKCS_PSS",
-	pkcs11.CKM_RSA_PKCS_OAEP:         "CKM_RSA_PKCS_OAEP",
-	pkcs11.CKM_RSA_X_509:             "CKM_RSA_X_509",
-	pkcs11.CKM_ECDSA:                 "CKM_ECDSA",
+	pkcs11.CKM_RSA_PKCS_KEY_PAIR_GEN:  "CKM_RSA_PKCS_KEY_PAIR_GEN",
+	pkcs11.CKM_EC_KEY_PAIR_GEN:        "CKM_EC_KEY_PAIR_GEN",
+	pkcs11.CKM_RSA_PKCS:               "CKM_RSA_PKCS",
+	pkcs11.CKM_RSA_PKCS_PSS:           "CKM_RSA_PKCS_PSS",
+	pkcs11.CKM_RSA_PKCS_OAEP:          "CKM_RSA_PKCS_OAEP",
+	pkcs11.CKM_RSA_X_509:              "CKM_RSA_X_509",
+	pkcs11.CKM_ECDSA:                  "CKM_ECDSA",
+	pkcs11.CKM_AES_KEY_GEN:            "CKM_AES_KEY_GEN",
+	pkcs11.CKM_GENERIC_SECRET_KEY_GEN: "CKM_GENERIC_SECRET_KEY_GEN",
+	pkcs11.CKM_AES_GCM:                "CKM_AES_GCM",
+	pkcs11.CKM_AES_CCM:                "CKM_AES_CCM",
+	pkcs11.CKM_AES_ECB:                "CKM_AES_ECB",
+	pkcs11.CKM_AES_CBC:                "CKM_AES_CBC",
+	pkcs11.CKM_AES_CBC_PAD:            "CKM_AES_CBC_PAD",
+	pkcs11.CKM_AES_CTR:                "CKM_AES_CTR",
+	pkcs11.CKM_AES_CFB128:             "CKM_AES_CFB128",
+	pkcs11.CKM_AES_OFB:                "CKM_AES_OFB",
+	pkcs11.CKM_AES_CMAC:               "CKM_AES_CMAC",
+	pkcs11.CKM_MD5_HMAC:               "CKM_MD5_HMAC",
+	pkcs11.CKM_SHA_1_HMAC:             "CKM_SHA_1_HMAC",
+	pkcs11.CKM_SHA224_HMAC:            "CKM_SHA224_HMAC",
+	pkcs11.CKM_SHA256_HMAC:            "CKM_SHA256_HMAC",
+	pkcs11.CKM_SHA384_HMAC:            "CKM_SHA384_HMAC",
+	pkcs11.CKM_SHA512_HMAC:            "CKM_SHA512_HMAC",
+	pkcs11.CKM_SHA512_224_HMAC:        "CKM_SHA512_224_HMAC",
+	pkcs11.CKM_SHA512_256_HMAC:        "CKM_SHA512_256_HMAC",
+	pkcs11.CKM_SHA3_224_HMAC:          "CKM_SHA3_224_HMAC",
+	pkcs11.CKM_SHA3_256_HMAC:          "CKM_SHA3_256_HMAC",
+	pkcs11.CKM_SHA3_384_HMAC:          "CKM_SHA3_384_HMAC",
+	pkcs11.CKM_SHA3_512_HMAC:          "CKM_SHA3_512_HMAC",
 }
 
 func mechName(m uint) string {

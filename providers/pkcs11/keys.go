@@ -339,7 +339,7 @@ func privateTemplate(a psa.KeyAttributes, id []byte, label string) []*pkcs11.Att
 }
 
 // GenerateKey implements provider.KeyManagement: RSA and secp R1 key pairs
-// generated on the token as token objects.
+// generated on the token as token objects, and secret keys (aes.go).
 func (p *Provider) GenerateKey(ctx context.Context, c provider.Caller, name string, a psa.KeyAttributes) error {
 	if a.Deprecated() && !p.allowDeprecated {
 		return status.Errorf(status.DeprecatedPrimitive, "key attributes use a deprecated primitive")
@@ -349,6 +349,9 @@ func (p *Provider) GenerateKey(ctx context.Context, c provider.Caller, name stri
 	}
 	if err := p.checkExport(a); err != nil {
 		return err
+	}
+	if isSecret(a.Type) {
+		return p.generateSecret(ctx, c, name, a)
 	}
 	var mech []*pkcs11.Mechanism
 	var extra []*pkcs11.Attribute
@@ -397,6 +400,9 @@ func (p *Provider) ImportKey(ctx context.Context, c provider.Caller, name string
 	}
 	if err := p.checkExport(a); err != nil {
 		return err
+	}
+	if isSecret(a.Type) {
+		return p.importSecret(ctx, c, name, a, data)
 	}
 	// extra attributes of the private and the public object
 	var priv, pub []*pkcs11.Attribute
@@ -617,6 +623,9 @@ func (p *Provider) ExportPublicKey(ctx context.Context, c provider.Caller, name 
 	if err != nil {
 		return nil, err
 	}
+	if isSecret(k.attrs.Type) {
+		return nil, status.Errorf(status.PsaErrorInvalidArgument, "a %v key has no public key to export", k.attrs.Type)
+	}
 	pub, err := p.publicKey(ctx, k)
 	if err != nil {
 		return nil, err
@@ -643,6 +652,9 @@ func (p *Provider) ExportKey(ctx context.Context, c provider.Caller, name string
 	}
 	if err := psa.CheckExport(k.attrs); err != nil {
 		return nil, err
+	}
+	if isSecret(k.attrs.Type) {
+		return p.exportSecret(ctx, k)
 	}
 	var out []byte
 	err = p.use(ctx, k, pkcs11.CKO_PRIVATE_KEY, func(h pkcs11.SessionHandle, obj pkcs11.ObjectHandle) error {

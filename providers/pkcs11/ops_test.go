@@ -486,7 +486,7 @@ func TestImport(t *testing.T) {
 		{"ECC scalar zero", signAttrs(psa.KeyEccPair, 256, psa.UsageVerifyHash, verify), make([]byte, 32), status.PsaErrorInvalidArgument},
 		{"secp192r1", signAttrs(psa.KeyEccPublic, 192, psa.UsageVerifyHash, verify), make([]byte, 49), status.PsaErrorNotSupported},
 		{"Montgomery", psa.KeyAttributes{Type: psa.KeyType{Kind: psa.KeyEccPublic, EccFamily: psa.EccMontgomery}, Bits: 255}, make([]byte, 32), status.PsaErrorNotSupported},
-		{"AES", psa.KeyAttributes{Type: psa.KeyType{Kind: psa.KeyAes}, Bits: 128}, make([]byte, 16), status.PsaErrorNotSupported},
+		{"ChaCha20", psa.KeyAttributes{Type: psa.KeyType{Kind: psa.KeyChacha20}, Bits: 256}, make([]byte, 32), status.PsaErrorNotSupported},
 	}
 	for _, tc := range tests {
 		wantCode(t, p.ImportKey(ctx, appA, "refused", tc.a, tc.data), tc.want, "ImportKey "+tc.name)
@@ -584,8 +584,8 @@ func TestErrorPaths(t *testing.T) {
 		{"secp224r1", signAttrs(psa.KeyEccPair, 224, allUsage, ecdsa256), status.PsaErrorNotSupported},
 		{"secp200r1", signAttrs(psa.KeyEccPair, 200, allUsage, ecdsa256), status.PsaErrorInvalidArgument},
 		{"secp256k1", psa.KeyAttributes{Type: psa.KeyType{Kind: psa.KeyEccPair, EccFamily: psa.EccSecpK1}, Bits: 256}, status.PsaErrorNotSupported},
-		{"AES", psa.KeyAttributes{Type: psa.KeyType{Kind: psa.KeyAes}, Bits: 256}, status.PsaErrorNotSupported},
-		{"HMAC", psa.KeyAttributes{Type: psa.KeyType{Kind: psa.KeyHmac}, Bits: 256}, status.PsaErrorNotSupported},
+		{"ChaCha20", psa.KeyAttributes{Type: psa.KeyType{Kind: psa.KeyChacha20}, Bits: 256}, status.PsaErrorNotSupported},
+		{"raw data", psa.KeyAttributes{Type: psa.KeyType{Kind: psa.KeyRawData}, Bits: 256}, status.PsaErrorNotSupported},
 		{"deprecated SHA-1 policy", signAttrs(psa.KeyEccPair, 256, allUsage, signAlg(psa.SignEcdsa, psa.HashSHA1)), status.DeprecatedPrimitive},
 	}
 	for _, tc := range gen {
