@@ -14,6 +14,11 @@ command -v git >/dev/null 2>&1 || need+=(git)
 if ! command -v softhsm2-util >/dev/null 2>&1 || [ ! -e /usr/lib/softhsm/libsofthsm2.so ]; then
 	need+=(softhsm2)
 fi
+# make test-arm runs the arm64 unit tests under qemu-user (the binaries are static).
+command -v qemu-aarch64 >/dev/null 2>&1 || need+=(qemu-user)
+# make test-rootfs checks rootfs/'s units and sysusers.d/tmpfiles.d with
+# systemd-analyze, systemd-sysusers and systemd-tmpfiles (package systemd).
+command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 
 if [ ${#need[@]} -gt 0 ]; then
 	if [ "$(id -u)" != 0 ]; then

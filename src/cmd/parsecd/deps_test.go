@@ -25,17 +25,28 @@ const (
 // to cgo.
 func goCmd(t *testing.T, cgo string, args ...string) string {
 	t.Helper()
+	return goCmdEnv(t, []string{"CGO_ENABLED=" + cgo}, args...)
+}
+
+// goCmdEnv runs the go command in this package's directory with the
+// environment overridden by set ("NAME=value" entries). GOOS, GOARCH and GOARM
+// are cleared unless set names them, so that a test run under
+// `GOARCH=arm64 go test -exec qemu-aarch64` (make test-arm) builds what the
+// test means to build.
+func goCmdEnv(t *testing.T, set []string, args ...string) string {
+	t.Helper()
 	cmd := exec.Command("go", args...)
+	drop := []string{"CGO_ENABLED=", "GOOS=", "GOARCH=", "GOARM="}
 	env := []string{}
 	for _, e := range os.Environ() {
-		if !strings.HasPrefix(e, "CGO_ENABLED=") {
+		if !slices.ContainsFunc(drop, func(p string) bool { return strings.HasPrefix(e, p) }) {
 			env = append(env, e)
 		}
 	}
-	cmd.Env = append(env, "CGO_ENABLED="+cgo)
+	cmd.Env = append(env, set...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		t.Fatalf("CGO_ENABLED=%s go %s: %v\n%s", cgo, strings.Join(args, " "), err, out)
+		t.Fatalf("%s go %s: %v\n%s", strings.Join(set, " "), strings.Join(args, " "), err, out)
 	}
 	return string(out)
 }
@@ -79,22 +90,85 @@ func TestDefaultBuildDoesNotLinkPkcs11(t *testing.T) {
 func TestDefaultBuildIsStatic(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "parsecd")
 	goCmd(t, "0", "build", "-trimpath", "-o", bin, ".")
+	checkStatic(t, "the default parsecd", bin, elf.EM_NONE)
+}
+
+// TestCrossBuildsAreStatic builds parsecd and parsec-tool as `make cross`
+// does (linux/arm64 and linux/arm with GOARM=7, CGO_ENABLED=0, -trimpath,
+// -s -w) and checks that each is a static ELF executable for the right
+// machine and that neither the build nor the binary's module list contains
+// the PKCS#11 provider's cgo dependency.
+func TestCrossBuildsAreStatic(t *testing.T) {
+	if testing.Short() {
+		t.Skip("cross builds are slow; not in -short")
+	}
+	targets := []struct {
+		name    string
+		env     []string
+		machine elf.Machine
+		class   elf.Class
+	}{
+		{"linux_arm64", []string{"GOOS=linux", "GOARCH=arm64"}, elf.EM_AARCH64, elf.ELFCLASS64},
+		{"linux_armv7", []string{"GOOS=linux", "GOARCH=arm", "GOARM=7"}, elf.EM_ARM, elf.ELFCLASS32},
+	}
+	cmds := map[string]string{"parsecd": ".", "parsec-tool": "../parsec-tool"}
+	dir := t.TempDir()
+	for _, tg := range targets {
+		t.Run(tg.name, func(t *testing.T) {
+			env := append([]string{"CGO_ENABLED=0"}, tg.env...)
+			pkgs := strings.Fields(goCmdEnv(t, env, "list", "-deps", selfPkg))
+			if linksPkcs11(pkgs) {
+				t.Errorf("%s go list -deps %s contains %s", strings.Join(env, " "), selfPkg, p11Module)
+			}
+			for name, pkg := range cmds {
+				bin := filepath.Join(dir, tg.name, name)
+				goCmdEnv(t, env, "build", "-trimpath", "-ldflags", "-s -w", "-o", bin, pkg)
+				what := tg.name + "/" + name
+				checkStatic(t, what, bin, tg.machine)
+				if f, err := elf.Open(bin); err == nil {
+					if f.Class != tg.class {
+						t.Errorf("%s is %v, want %v", what, f.Class, tg.class)
+					}
+					f.Close()
+				}
+				mods := goCmdEnv(t, nil, "version", "-m", bin)
+				if strings.Contains(mods, p11Module) {
+					t.Errorf("go version -m %s lists %s:\n%s", what, p11Module, mods)
+				}
+				if !strings.Contains(mods, "CGO_ENABLED=0") {
+					t.Errorf("go version -m %s does not record CGO_ENABLED=0:\n%s", what, mods)
+				}
+			}
+		})
+	}
+}
+
+// checkStatic fails t unless bin is an ELF executable with no interpreter, no
+// dynamic segment and no DT_NEEDED entries, for machine (any when EM_NONE).
+func checkStatic(t *testing.T, what, bin string, machine elf.Machine) {
+	t.Helper()
 	f, err := elf.Open(bin)
 	if err != nil {
-		t.Fatalf("the default parsecd is not an ELF file: %v", err)
+		t.Fatalf("%s is not an ELF file: %v", what, err)
 	}
 	defer f.Close()
+	if machine != elf.EM_NONE && f.Machine != machine {
+		t.Errorf("%s is for %v, want %v", what, f.Machine, machine)
+	}
+	if f.Type != elf.ET_EXEC {
+		t.Errorf("%s is ELF type %v, want ET_EXEC (a static, non-PIE executable)", what, f.Type)
+	}
 	for _, p := range f.Progs {
 		switch p.Type {
 		case elf.PT_INTERP:
 			interp, _ := readAll(p)
-			t.Errorf("the default parsecd has an ELF interpreter (%q): it is dynamically linked", strings.TrimRight(string(interp), "\x00"))
+			t.Errorf("%s has an ELF interpreter (%q): it is dynamically linked", what, strings.TrimRight(string(interp), "\x00"))
 		case elf.PT_DYNAMIC:
-			t.Errorf("the default parsecd has a PT_DYNAMIC segment: it is dynamically linked")
+			t.Errorf("%s has a PT_DYNAMIC segment: it is dynamically linked", what)
 		}
 	}
 	if libs, err := f.ImportedLibraries(); err == nil && len(libs) > 0 {
-		t.Errorf("the default parsecd needs shared libraries: %v", libs)
+		t.Errorf("%s needs shared libraries (DT_NEEDED): %v", what, libs)
 	}
 }
 
