@@ -76,6 +76,17 @@ test-arm: ## core unit tests for linux/arm64 under qemu-aarch64 (Debian qemu-use
 test-rootfs: build ## check rootfs/: systemd-analyze verify on the units, sysusers.d/tmpfiles.d, sh -n on the init script, parsecd --check-config on config.toml
 	./test/scripts/check-rootfs.sh $(BIN)/parsecd
 
+# meta-parsec/ and recipes/ (BitBake cannot run here): layer.conf fields,
+# SUMMARY/LICENSE/LIC_FILES_CHKSUM md5s, file:// in SRC_URI, gomod .inc files
+# current, no host paths, sh -n on scripts and recipe shell functions,
+# py_compile of lib/, kas files and bblayers.conf.sample. --selftest first
+# proves the lint fails on a broken fixture layer (test/scripts/testdata/lint-layer).
+.PHONY: test-layer
+test-layer: ## lint the BitBake layer meta-parsec/ and recipes/ (after a self-test on broken fixtures)
+	python3 test/scripts/lint-layer.py --selftest
+	python3 test/scripts/lint-layer.py
+test: test-layer
+
 race: ## unit tests of the core under the race detector (needs cgo)
 	CGO_ENABLED=1 $(GO) test -count=1 -race -timeout 600s ./src/... ./storage/... ./providers/...
 

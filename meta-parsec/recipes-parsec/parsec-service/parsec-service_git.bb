@@ -1,0 +1,86 @@
+SUMMARY = "PARSEC security service (parsecd, Go implementation)"
+DESCRIPTION = "parsecd is a Go implementation of the PARSEC security service \
+(Platform AbstRaction for SECurity): a small static daemon that lends the \
+platform's crypto back ends (software, PKCS#11, TPM) to client applications \
+over a Unix socket, each with its own key store. It speaks the Parsec wire \
+protocol, so parsec-tool and the Parsec client libraries work unchanged."
+SECTION = "security"
+
+require parsec-source.inc
+
+GO_INSTALL = "${GO_IMPORT}/src/cmd/parsecd"
+
+inherit go-mod go-mod-update-modules systemd update-rc.d useradd
+
+# tpm: the TPM 2.0 provider. Placeholder: parsecd has no TPM provider yet,
+# so the option adds nothing today; it is on by default on tpm2 distros so
+# that images pick the provider up as soon as it lands (pure Go, talks to
+# /dev/tpmrm0: no tpm2-tss needed). The default config.toml keeps its TPM
+# block commented out until then.
+# pkcs11: the PKCS#11 provider (cgo: dlopen()s the token's module), built
+# with -tags pkcs11; the binary is then dynamically linked. SoftHSM is
+# recommended when meta-oe is present (dynamic-layers/openembedded-layer).
+PACKAGECONFIG ??= "${@bb.utils.contains('DISTRO_FEATURES', 'tpm2', 'tpm', '', d)}"
+PACKAGECONFIG[tpm] = ",,,"
+PACKAGECONFIG[pkcs11] = ",,,"
+
+CGO_ENABLED = "${@bb.utils.contains('PACKAGECONFIG', 'pkcs11', '1', '0', d)}"
+GOBUILDFLAGS:append = "${@bb.utils.contains('PACKAGECONFIG', 'pkcs11', ' -tags=pkcs11', '', d)}"
+PARSEC_BUILD_TAGS = "${@bb.utils.contains('PACKAGECONFIG', 'pkcs11', 'pkcs11', 'none', d)}"
+
+# The device configuration installed as /etc/parsec/config.toml: the
+# project's rootfs/etc/parsec/config.toml unless local.conf points elsewhere.
+PARSEC_CONFIG ?= "${S}/src/${GO_IMPORT}/rootfs/etc/parsec/config.toml"
+
+# System user parsec (group parsec, member of tss for /dev/tpmrm0) and group
+# parsec-clients, as rootfs/usr/lib/sysusers.d/parsec.conf declares them.
+USERADD_PACKAGES = "${PN}"
+GROUPADD_PARAM:${PN} = "--system tss; --system parsec; --system parsec-clients"
+USERADD_PARAM:${PN} = "--system --gid parsec --groups tss --shell /usr/sbin/nologin \
+    --home-dir /var/lib/parsec --no-create-home parsec"
+
+SYSTEMD_PACKAGES = "${PN}"
+SYSTEMD_SERVICE:${PN} = "parsec.service parsec.socket"
+
+INITSCRIPT_PACKAGES = "${PN}"
+INITSCRIPT_NAME = "parsec"
+INITSCRIPT_PARAMS = "defaults 85 15"
+
+do_install() {
+    rootfs=${PARSEC_SRC}/rootfs
+
+    # The daemon (a service, not a user command) and upstream's path for it.
+    install -d -m 0755 ${D}${libexecdir}/parsec
+    install -m 0755 ${B}/${GO_BUILD_BINDIR}/parsecd ${D}${libexecdir}/parsec/parsecd
+    ln -sf parsecd ${D}${libexecdir}/parsec/parsec
+
+    # Configuration: readable by the service user only (a conffile).
+    install -d -m 0755 ${D}${sysconfdir}/parsec
+    install -m 0400 ${PARSEC_CONFIG} ${D}${sysconfdir}/parsec/config.toml
+    chown parsec:parsec ${D}${sysconfdir}/parsec/config.toml
+
+    if ${@bb.utils.contains('DISTRO_FEATURES', 'systemd', 'true', 'false', d)}; then
+        install -d ${D}${systemd_system_unitdir}
+        install -m 0644 $rootfs/usr/lib/systemd/system/parsec.service ${D}${systemd_system_unitdir}/
+        install -m 0644 $rootfs/usr/lib/systemd/system/parsec.socket ${D}${systemd_system_unitdir}/
+        install -d ${D}${nonarch_libdir}/sysusers.d ${D}${nonarch_libdir}/tmpfiles.d
+        install -m 0644 $rootfs/usr/lib/sysusers.d/parsec.conf ${D}${nonarch_libdir}/sysusers.d/parsec.conf
+        install -m 0644 $rootfs/usr/lib/tmpfiles.d/parsec.conf ${D}${nonarch_libdir}/tmpfiles.d/parsec.conf
+    fi
+
+    if ${@bb.utils.contains('DISTRO_FEATURES', 'sysvinit', 'true', 'false', d)}; then
+        install -d ${D}${INIT_D_DIR}
+        install -m 0755 $rootfs/etc/init.d/parsec ${D}${INIT_D_DIR}/parsec
+    fi
+}
+
+FILES:${PN} += " \
+    ${libexecdir}/parsec \
+    ${sysconfdir}/parsec \
+    ${nonarch_libdir}/sysusers.d/parsec.conf \
+    ${nonarch_libdir}/tmpfiles.d/parsec.conf \
+"
+CONFFILES:${PN} = "${sysconfdir}/parsec/config.toml"
+
+# The CLI (parsec-tool) is its own recipe, as upstream's.
+RRECOMMENDS:${PN} += "parsec-tool"

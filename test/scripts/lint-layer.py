@@ -1,0 +1,908 @@
+#!/usr/bin/env python3
+"""make test-layer: lint the BitBake layer meta-parsec/ and the kas/conf files
+under recipes/ (BitBake itself cannot run on these machines).
+
+Checks (every failure is printed as `file:line: message`):
+  - meta-parsec/conf/layer.conf: BBFILE_COLLECTIONS has parsec-layer;
+    BBFILE_PATTERN_, BBFILE_PRIORITY_, LAYERDEPENDS_ (with core),
+    LAYERSERIES_COMPAT_ (with wrynose) for parsec-layer; BBFILES set;
+    addpylib present; BBFILES_DYNAMIC entries name existing dynamic-layers/ dirs.
+  - every .bb: SUMMARY, LICENSE, LIC_FILES_CHKSUM (.bbappend exempt);
+    each LIC_FILES_CHKSUM file:// entry in this repository (${S}/, src/${GO_IMPORT}/
+    for recipes that build this repository) or in the Go module cache
+    (pkg/mod/..., downloaded with `go mod download` when missing) has the
+    right md5 (beginline/endline honoured).
+  - every file:// in SRC_URI exists in the recipe's search path
+    (files/, ${BPN}-${PV}/, ${BPN}/, ${PN}/ next to the recipe).
+  - the generated gomod .inc files are current (test/scripts/gen-gomods.sh
+    run into a temporary directory, compared with the committed files).
+  - no host paths (/home/, /work/, /tmp/, /root/, /usr/local/go) in layer or
+    recipes/ files.
+  - sh -n (bash -n for bash scripts) on shell scripts in the layer and on
+    every shell function of the recipes and classes (python functions skipped).
+  - Python under meta-parsec/lib/ compiles.
+  - recipes/: kas files (repos with url have branch/commit/tag, local paths
+    exist, top-level files define machine and distro), bblayers.conf.sample
+    layer names match the kas layers and the layer exists.
+
+Usage: lint-layer.py [--root DIR]   lint DIR/meta-parsec and DIR/recipes
+       lint-layer.py --selftest     prove the lint fails on the broken fixture
+                                    layer in testdata/lint-layer/bad and passes
+                                    on testdata/lint-layer/good
+"""
+
+import argparse
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
+LAYER = "meta-parsec"
+RECIPES = "recipes"
+COLLECTION = "parsec-layer"
+GOMOD_INCS = ("parsec-service-go-mods.inc", "parsec-service-licenses.inc")
+GOMOD_DIR = "meta-parsec/recipes-parsec/parsec-service"
+GEN_GOMODS = "test/scripts/gen-gomods.sh"
+
+
+class Lint:
+    def __init__(self, root):
+        self.root = os.path.abspath(root)
+        self.errors = []
+        self.notes = []
+        self.counts = {}
+
+    def count(self, what):
+        self.counts[what] = self.counts.get(what, 0) + 1
+
+    def rel(self, path):
+        return os.path.relpath(path, self.root)
+
+    def err(self, path, line, msg):
+        loc = self.rel(path) + (":%d" % line if line else "")
+        self.errors.append("%s: %s" % (loc, msg))
+
+    def note(self, msg):
+        self.notes.append(msg)
+
+
+# ---------------------------------------------------------------- parsing
+
+ASSIGN_RE = re.compile(
+    r'^(?:export\s+)?([A-Za-z0-9_${}.\-/+@~]+(?:\[[^\]]*\])?(?::[A-Za-z0-9_${}.\-+]+)*)\s*'
+    r'(\?\?=|\?=|:=|\+=|=\+|\.=|=\.|=)\s*(["\'])(.*)\3\s*$', re.S)
+
+
+def logical_lines(path):
+    """Yield (first line number, text) with backslash continuations joined."""
+    with open(path, encoding="utf-8", errors="replace") as f:
+        lines = f.read().split("\n")
+    i = 0
+    while i < len(lines):
+        start = i + 1
+        text = lines[i]
+        while text.endswith("\\") and i + 1 < len(lines):
+            i += 1
+            text = text[:-1] + " " + lines[i]
+        i += 1
+        yield start, text
+
+
+def parse_vars(path):
+    """Return list of (var, base, op, value, line) for a .bb/.inc/.conf file.
+    Function bodies are skipped."""
+    out = []
+    in_func = False
+    for ln, text in logical_lines(path):
+        s = text.strip()
+        if in_func == "py":
+            # a def ends at the next line that is not indented
+            if not text or text[0].isspace() or s.startswith("#"):
+                continue
+            in_func = False
+        elif in_func:
+            if text.startswith("}"):
+                in_func = False
+            continue
+        if FUNC_RE.match(text):
+            in_func = True
+            continue
+        if text.startswith("def "):
+            in_func = "py"
+            continue
+        if not s or s.startswith("#"):
+            continue
+        m = ASSIGN_RE.match(s)
+        if m:
+            var, op, val = m.group(1), m.group(2), m.group(4)
+            base = var.split(":")[0].split("[")[0]
+            out.append((var, base, op, val, ln))
+    return out
+
+
+FUNC_RE = re.compile(r'^(?:(python|fakeroot)\s+)?(?:fakeroot\s+)?([A-Za-z0-9_.${}:\-]*)\s*\(\)\s*\{\s*$')
+INCLUDE_RE = re.compile(r'^(require|include|include_all)\s+(\S+)\s*$')
+OTHER_LAYER_DIRS = {"recipes-core", "recipes-kernel", "recipes-bsp", "recipes-devtools",
+                    "recipes-extended", "recipes-connectivity", "recipes-support",
+                    "recipes-graphics", "recipes-multimedia", "recipes-sato", "recipes-rt",
+                    "recipes-security", "recipes-tpm", "recipes-tpm2", "recipes-oe",
+                    "classes", "classes-recipe", "classes-global", "conf"}
+INHERIT_RE = re.compile(r'^inherit\s+(.+)$')
+
+
+def expand(val, env, depth=0):
+    if depth > 8:
+        return val
+
+    def rep(m):
+        name = m.group(1)
+        if name in env:
+            return expand(env[name], env, depth + 1)
+        return m.group(0)
+    return re.sub(r'\$\{([A-Za-z0-9_\-]+)\}', rep, val)
+
+
+class Recipe:
+    """A .bb or .bbappend with its require/include files."""
+
+    def __init__(self, lint, path, layerdir):
+        self.lint = lint
+        self.path = path
+        self.layerdir = layerdir
+        base = os.path.basename(path)
+        stem = base.rsplit(".", 1)[0]
+        if "_" in stem:
+            pn, pv = stem.split("_", 1)
+        else:
+            pn, pv = stem, "1.0"
+        pv = pv.replace("%", "")
+        self.pn, self.pv = pn, pv
+        bpn = re.sub(r'^(nativesdk-)|(-native|-cross|-crosssdk)$', '', pn)
+        self.env = {"PN": pn, "PV": pv, "BPN": bpn, "BP": "%s-%s" % (bpn, pv),
+                    "P": "%s-%s" % (pn, pv), "LAYERDIR": layerdir,
+                    "THISDIR": os.path.dirname(path), "FILE_DIRNAME": os.path.dirname(path)}
+        self.assigns = []  # (file, var, base, op, value, line)
+        self.files = []
+        self.inherits = []
+        self._load(path)
+        for f, var, b, op, val, ln in self.assigns:
+            if var == b and op in ("=", ":=", "?=", "??=") and (op in ("=", ":=") or b not in self.env):
+                self.env[b] = val
+
+    def _load(self, path, depth=0):
+        if depth > 5 or path in self.files:
+            return
+        self.files.append(path)
+        for var, b, op, val, ln in parse_vars(path):
+            self.assigns.append((path, var, b, op, val, ln))
+            if var == b and op in ("=", ":="):
+                self.env[b] = val
+        for ln, text in logical_lines(path):
+            s = text.strip()
+            m = INCLUDE_RE.match(s)
+            if m:
+                target = expand(m.group(2), self.env)
+                cands = [os.path.join(os.path.dirname(path), target),
+                         os.path.join(self.layerdir, target)]
+                found = [c for c in cands if os.path.isfile(c)]
+                if found:
+                    self._load(found[0], depth + 1)
+                elif m.group(1) == "require" and "${" not in target and (
+                        "/" not in target or target.split("/")[0] not in OTHER_LAYER_DIRS):
+                    # next to the recipe, or under a directory only this layer
+                    # has (recipes-parsec/...): other paths may come from the
+                    # BBPATH of other layers (recipes-core/images/...)
+                    self.lint.err(path, ln, "require %s: file not found" % target)
+                elif m.group(1) == "require":
+                    self.lint.note("%s:%d: require %s: not in this layer (another layer's BBPATH)" % (self.lint.rel(path), ln, target))
+            m = INHERIT_RE.match(s)
+            if m:
+                self.inherits += m.group(1).split()
+
+    def values(self, base):
+        return [(f, val, ln) for f, var, b, op, val, ln in self.assigns if b == base]
+
+    def has(self, base):
+        return any(b == base for f, var, b, op, val, ln in self.assigns)
+
+
+# ---------------------------------------------------------------- checks
+
+def check_layer_conf(lint, layerdir):
+    conf = os.path.join(layerdir, "conf", "layer.conf")
+    if not os.path.isfile(conf):
+        lint.err(conf, 0, "missing")
+        return
+    assigns = parse_vars(conf)
+    vals = {}
+    lines = {}
+    for var, b, op, val, ln in assigns:
+        vals.setdefault(var, []).append(val)
+        lines.setdefault(var, ln)
+    words = lambda var: " ".join(vals.get(var, [])).split()
+    if COLLECTION not in words("BBFILE_COLLECTIONS"):
+        lint.err(conf, lines.get("BBFILE_COLLECTIONS", 0), "BBFILE_COLLECTIONS does not include %s" % COLLECTION)
+    for var in ("BBFILE_PATTERN_", "BBFILE_PRIORITY_", "LAYERDEPENDS_", "LAYERSERIES_COMPAT_"):
+        full = var + COLLECTION
+        if full not in vals or not " ".join(vals[full]).strip():
+            lint.err(conf, 0, "%s is not set" % full)
+    if "BBFILE_PRIORITY_" + COLLECTION in vals:
+        p = vals["BBFILE_PRIORITY_" + COLLECTION][-1].strip()
+        if not p.isdigit():
+            lint.err(conf, lines["BBFILE_PRIORITY_" + COLLECTION], "BBFILE_PRIORITY_%s is not a number: %r" % (COLLECTION, p))
+    if "LAYERDEPENDS_" + COLLECTION in vals and "core" not in [w.split(":")[0] for w in words("LAYERDEPENDS_" + COLLECTION)]:
+        lint.err(conf, lines["LAYERDEPENDS_" + COLLECTION], "LAYERDEPENDS_%s does not contain core" % COLLECTION)
+    if "LAYERSERIES_COMPAT_" + COLLECTION in vals and "wrynose" not in words("LAYERSERIES_COMPAT_" + COLLECTION):
+        lint.err(conf, lines["LAYERSERIES_COMPAT_" + COLLECTION], "LAYERSERIES_COMPAT_%s does not contain wrynose" % COLLECTION)
+    if not words("BBFILES"):
+        lint.err(conf, 0, "BBFILES is not set")
+    text = open(conf, encoding="utf-8").read()
+    if not re.search(r'^\s*addpylib\s+\S+\s+\S+', text, re.M):
+        lint.err(conf, 0, "addpylib ${LAYERDIR}/lib oeqa is missing")
+    else:
+        for m in re.finditer(r'^\s*addpylib\s+(\S+)\s+(\S+)', text, re.M):
+            d = m.group(1).replace("${LAYERDIR}", layerdir)
+            ln = text[:m.start()].count("\n") + 1
+            if not os.path.isdir(os.path.join(d, m.group(2))):
+                lint.err(conf, ln, "addpylib: %s/%s does not exist" % (m.group(1), m.group(2)))
+    for var, b, op, val, ln in assigns:
+        if b != "BBFILES_DYNAMIC":
+            continue
+        for entry in val.split():
+            if ":" not in entry:
+                lint.err(conf, ln, "BBFILES_DYNAMIC entry %r has no collection:" % entry)
+                continue
+            coll, pat = entry.split(":", 1)
+            pat = pat.replace("${LAYERDIR}", layerdir)
+            m = re.match(r'(.*?/dynamic-layers/[^/]+)/', pat)
+            if not m:
+                lint.err(conf, ln, "BBFILES_DYNAMIC entry %r is not under dynamic-layers/" % entry)
+                continue
+            if not os.path.isdir(m.group(1)):
+                lint.err(conf, ln, "BBFILES_DYNAMIC %s: %s does not exist" % (coll, lint.rel(m.group(1))))
+    dyn = os.path.join(layerdir, "dynamic-layers")
+    if os.path.isdir(dyn):
+        named = " ".join(v for var, b, op, v, ln in assigns if b == "BBFILES_DYNAMIC")
+        for d in sorted(os.listdir(dyn)):
+            if "/dynamic-layers/%s/" % d not in named:
+                lint.err(os.path.join(dyn, d), 0, "dynamic-layers/%s is not named in BBFILES_DYNAMIC" % d)
+
+
+def md5_of(path, begin=None, end=None):
+    with open(path, "rb") as f:
+        data = f.read()
+    if begin or end:
+        lines = data.splitlines(keepends=True)
+        b = int(begin) if begin else 1
+        e = int(end) if end else len(lines)
+        data = b"".join(lines[b - 1:e])
+    return hashlib.md5(data).hexdigest()
+
+
+_gomodcache = None
+
+
+def gomodcache():
+    global _gomodcache
+    if _gomodcache is None:
+        try:
+            _gomodcache = subprocess.run(["go", "env", "GOMODCACHE"], capture_output=True,
+                                         text=True, check=True).stdout.strip()
+        except (OSError, subprocess.CalledProcessError):
+            _gomodcache = ""
+    return _gomodcache
+
+
+def decode_modpath(p):
+    return re.sub(r'!([a-z])', lambda m: m.group(1).upper(), p)
+
+
+def builds_this_repo(recipe):
+    src = " ".join(v for f, v, ln in recipe.values("SRC_URI"))
+    if re.search(r'git://[^;\s]*parsecd', src):
+        return True
+    gi = recipe.env.get("GO_IMPORT", "")
+    return gi.startswith("github.com/parsecd/parsecd")
+
+
+def check_lic_chksum(lint, recipe):
+    this = builds_this_repo(recipe)
+    goimport = expand(recipe.env.get("GO_IMPORT", ""), recipe.env)
+    for f, val, ln in recipe.values("LIC_FILES_CHKSUM"):
+        for entry in val.split():
+            if not entry.startswith("file://"):
+                lint.err(f, ln, "LIC_FILES_CHKSUM entry %r is not file://" % entry)
+                continue
+            parts = entry[len("file://"):].split(";")
+            path = expand(parts[0], recipe.env)
+            params = dict(p.split("=", 1) for p in parts[1:] if "=" in p)
+            md5 = params.get("md5")
+            if not md5:
+                lint.err(f, ln, "LIC_FILES_CHKSUM %s has no md5=" % parts[0])
+                continue
+            if not re.fullmatch(r'[0-9a-f]{32}', md5):
+                lint.err(f, ln, "LIC_FILES_CHKSUM %s: md5 %r is not 32 hex digits" % (parts[0], md5))
+                continue
+            if path.startswith("${COMMON_LICENSE_DIR}") or path.startswith("${COREBASE}"):
+                continue
+            rel = re.sub(r'^\$\{S\}/?', '', path)
+            target = None
+            if rel.startswith("pkg/mod/"):
+                cache = gomodcache()
+                if not cache:
+                    lint.err(f, ln, "%s: go env GOMODCACHE failed" % rel)
+                    continue
+                target = os.path.join(cache, rel[len("pkg/mod/"):])
+                if not os.path.isfile(target):
+                    m = re.match(r'pkg/mod/(.+?)@([^/]+)/', rel)
+                    if m:
+                        mod = "%s@%s" % (decode_modpath(m.group(1)), m.group(2))
+                        r = subprocess.run(["go", "mod", "download", mod], cwd=lint.root,
+                                           capture_output=True, text=True)
+                        if r.returncode:
+                            lint.err(f, ln, "go mod download %s failed: %s" % (mod, r.stderr.strip()))
+                            continue
+            elif "${" in rel:
+                lint.err(f, ln, "LIC_FILES_CHKSUM %s: cannot resolve %s" % (parts[0], rel))
+                continue
+            elif this:
+                if goimport and rel.startswith("src/%s/" % goimport):
+                    rel = rel[len("src/%s/" % goimport):]
+                target = os.path.join(lint.root, rel)
+            else:
+                lint.note("%s:%d: %s is outside this repository, md5 not checked" % (lint.rel(f), ln, path))
+                continue
+            if not os.path.isfile(target):
+                lint.err(f, ln, "LIC_FILES_CHKSUM %s: %s does not exist" % (parts[0], target if rel.startswith("pkg/mod/") else lint.rel(target)))
+                continue
+            got = md5_of(target, params.get("beginline"), params.get("endline"))
+            lint.count("license md5s")
+            if got != md5:
+                lint.err(f, ln, "LIC_FILES_CHKSUM %s: md5 is %s, recipe says %s" % (";".join(p for p in parts if not p.startswith("md5=")), got, md5))
+
+
+def check_src_uri(lint, recipe):
+    d = os.path.dirname(recipe.path)
+    e = recipe.env
+    subdirs = []
+    for sd in ("%s-%s" % (e["BPN"], e["PV"]), "%s-%s" % (e["BPN"], e["PV"].split("+")[0]),
+               e["BPN"], e["PN"], "files", "."):
+        if sd not in subdirs:
+            subdirs.append(sd)
+    # bbappends and .inc files add their own directory through FILESEXTRAPATHS
+    dirs = {d}
+    for f in recipe.files:
+        dirs.add(os.path.dirname(f))
+    for f, val, ln in recipe.values("FILESEXTRAPATHS"):
+        for p in val.split(":"):
+            p = p.replace("${THISDIR}", os.path.dirname(f)).replace("${LAYERDIR}", recipe.layerdir)
+            p = expand(p, e)
+            if p and "${" not in p:
+                dirs.add(p.rstrip("/"))
+    for f, val, ln in recipe.values("SRC_URI"):
+        for entry in val.split():
+            if not entry.startswith("file://"):
+                continue
+            name = expand(entry[len("file://"):].split(";")[0], e)
+            if "${" in name:
+                lint.err(f, ln, "SRC_URI %s: cannot resolve the file name" % entry)
+                continue
+            lint.count("SRC_URI files")
+            found = any(os.path.exists(os.path.join(dd, sd, name)) for dd in dirs for sd in subdirs)
+            if not found:
+                lint.err(f, ln, "SRC_URI file://%s not found in %s/{%s}" % (
+                    name, lint.rel(d), ",".join(subdirs)))
+
+
+def strip_inline_python(body):
+    out = []
+    i = 0
+    while i < len(body):
+        if body.startswith("${@", i):
+            depth = 0
+            j = i + 1
+            while j < len(body):
+                if body[j] == "{":
+                    depth += 1
+                elif body[j] == "}":
+                    depth -= 1
+                    if depth == 0:
+                        break
+                j += 1
+            out.append("BBINLINEPY")
+            i = j + 1
+        else:
+            out.append(body[i])
+            i += 1
+    return "".join(out)
+
+
+def sh_check(lint, path, line, text, shell="sh"):
+    r = subprocess.run([shell, "-n"], input=text, capture_output=True, text=True)
+    if r.returncode:
+        for msg in (r.stderr.strip().splitlines() or ["syntax error"]):
+            m = re.search(r'(?:line |: )(\d+):\s*(.*)', msg)
+            if m:
+                lint.err(path, line + int(m.group(1)) - 1, "%s -n: %s" % (shell, m.group(2)))
+            else:
+                lint.err(path, line, "%s -n: %s" % (shell, msg))
+
+
+def check_functions(lint, path):
+    """sh -n on every shell function of a .bb/.bbappend/.inc/.bbclass."""
+    with open(path, encoding="utf-8", errors="replace") as f:
+        lines = f.read().split("\n")
+    i = 0
+    while i < len(lines):
+        m = FUNC_RE.match(lines[i])
+        if not m:
+            i += 1
+            continue
+        start = i + 1
+        body = []
+        i += 1
+        while i < len(lines) and not lines[i].startswith("}"):
+            body.append(lines[i])
+            i += 1
+        if i >= len(lines):
+            lint.err(path, start, "function %s: no closing } at column 1" % m.group(2))
+        i += 1
+        if m.group(1) == "python":
+            continue
+        text = strip_inline_python("\n".join(body)) + "\n"
+        lint.count("shell functions")
+        sh_check(lint, path, start + 1, text)
+
+
+HOST_RE = re.compile(r'(?<![\w}.\-])(/home/|/work/|/tmp/|/root/|/usr/local/go\b)')
+
+
+def check_host_paths(lint, path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            for n, line in enumerate(f, 1):
+                for m in HOST_RE.finditer(line):
+                    lint.err(path, n, "host path %s" % m.group(1).rstrip("/") + "/")
+    except UnicodeDecodeError:
+        pass
+
+
+def shebang(path):
+    try:
+        with open(path, "rb") as f:
+            first = f.readline(200)
+    except OSError:
+        return None
+    if first.startswith(b"#!"):
+        return first[2:].decode("utf-8", "replace").strip()
+    return None
+
+
+def check_scripts(lint, path):
+    sb = shebang(path)
+    if sb is None and not path.endswith(".sh"):
+        return
+    if sb and not re.search(r'\b(sh|bash|dash|ash)\b', sb):
+        return
+    shell = "bash" if sb and "bash" in sb else "sh"
+    text = open(path, encoding="utf-8", errors="replace").read()
+    lint.count("shell scripts")
+    sh_check(lint, path, 1, text, shell)
+
+
+def check_python(lint, path):
+    try:
+        src = open(path, encoding="utf-8").read()
+        compile(src, path, "exec")
+        lint.count("python files")
+    except SyntaxError as e:
+        lint.err(path, e.lineno or 0, "python: %s" % e.msg)
+
+
+def check_gomods(lint):
+    """gen-gomods.sh --stdout prints the go-mods .inc then the licenses .inc
+    as they should be; compare with the committed pair."""
+    gen = os.path.join(lint.root, GEN_GOMODS)
+    incdir = os.path.join(lint.root, GOMOD_DIR)
+    if not os.path.isdir(incdir):
+        return
+    if not os.path.isfile(gen):
+        lint.err(gen, 0, "missing: cannot check that %s/%s are current" % (GOMOD_DIR, " ".join(GOMOD_INCS)))
+        return
+    r = subprocess.run([gen, "--stdout"], cwd=lint.root, capture_output=True, text=True)
+    if r.returncode:
+        lint.err(gen, 0, "%s --stdout failed (%d): %s" % (GEN_GOMODS, r.returncode, r.stderr.strip()[-2000:]))
+        return
+    fresh = r.stdout.splitlines()
+    committed = []  # (file, line number, text)
+    for name in GOMOD_INCS:
+        path = os.path.join(incdir, name)
+        if not os.path.isfile(path):
+            lint.err(path, 0, "missing (run %s)" % GEN_GOMODS)
+            return
+        with open(path, encoding="utf-8") as f:
+            committed += [(path, n, t) for n, t in enumerate(f.read().splitlines(), 1)]
+    lint.count("gomod .inc checks")
+    if [t for _, _, t in committed] == fresh:
+        return
+    import difflib
+    diff = list(difflib.unified_diff([t for _, _, t in committed], fresh, "committed", "generated",
+                                     lineterm="", n=0))
+    i = next((i for i, (c, g) in enumerate(zip(committed, fresh)) if c[2] != g), min(len(committed), len(fresh)))
+    path, n = (committed[i][0], committed[i][1]) if i < len(committed) else (committed[-1][0], committed[-1][1] + 1)
+    lint.err(path, n, "stale: differs from `%s --stdout` (run %s and commit):\n    %s"
+             % (GEN_GOMODS, GEN_GOMODS, "\n    ".join(diff[2:22])))
+
+
+# ---------------------------------------------------------------- kas
+
+def parse_yaml(path, lint):
+    """A small YAML subset parser: block mappings, block lists of scalars or
+    mappings, block scalars (| and >), quoted/plain scalars, comments.
+    Returns (tree, linemap) where linemap maps id(node)->line."""
+    raw = open(path, encoding="utf-8").read().split("\n")
+    toks = []  # (indent, line number, text)
+    i = 0
+    while i < len(raw):
+        line = raw[i]
+        s = line.strip()
+        if not s or s.startswith("#") or s == "---":
+            i += 1
+            continue
+        if "\t" in line[:len(line) - len(line.lstrip())]:
+            lint.err(path, i + 1, "tab in indentation")
+        toks.append([len(line) - len(line.lstrip(" ")), i + 1, s])
+        # block scalar: swallow the indented lines that follow
+        if re.search(r':\s*[|>][-+]?\s*(#.*)?$', s):
+            ind = toks[-1][0]
+            j = i + 1
+            while j < len(raw) and (not raw[j].strip() or len(raw[j]) - len(raw[j].lstrip(" ")) > ind):
+                j += 1
+            toks[-1].append("\n".join(raw[i + 1:j]))
+            i = j
+            continue
+        i += 1
+
+    def scalar(v):
+        v = re.sub(r'\s+#.*$', '', v).strip()
+        if len(v) >= 2 and v[0] == v[-1] and v[0] in "'\"":
+            return v[1:-1]
+        if v in ("", "~", "null"):
+            return None
+        return v
+
+    pos = [0]
+
+    def block(indent):
+        if pos[0] >= len(toks):
+            return None
+        first = toks[pos[0]]
+        if first[2].startswith("- ") or first[2] == "-":
+            lst = []
+            while pos[0] < len(toks) and toks[pos[0]][0] == first[0] and toks[pos[0]][2].startswith("-"):
+                t = toks[pos[0]]
+                item = t[2][1:].strip()
+                if re.match(r'^[^\'"]*?:(\s|$)', item):
+                    # list of mappings: rewrite token as a mapping at deeper indent
+                    t[0] += 2
+                    t[2] = item
+                    lst.append(block(t[0]))
+                else:
+                    pos[0] += 1
+                    lst.append(scalar(item))
+            return lst
+        mp = {}
+        ind = first[0]
+        while pos[0] < len(toks) and toks[pos[0]][0] == ind:
+            t = toks[pos[0]]
+            m = re.match(r'^("[^"]*"|\'[^\']*\'|[^:]+?):(?:\s+(.*))?$', t[2])
+            if not m:
+                lint.err(path, t[1], "cannot parse %r" % t[2])
+                pos[0] += 1
+                continue
+            key = scalar(m.group(1))
+            val = m.group(2)
+            pos[0] += 1
+            if len(t) > 3:
+                mp[key] = t[3]
+            elif val is not None and scalar(val) is not None:
+                if val.strip().startswith("["):
+                    mp[key] = [scalar(x) for x in val.strip()[1:-1].split(",") if x.strip()]
+                else:
+                    mp[key] = scalar(val)
+            elif pos[0] < len(toks) and toks[pos[0]][0] > ind:
+                mp[key] = block(toks[pos[0]][0])
+            elif pos[0] < len(toks) and toks[pos[0]][0] == ind and toks[pos[0]][2].startswith("- "):
+                mp[key] = block(ind)
+            else:
+                mp[key] = None
+            lines_of[(id(mp), key)] = t[1]
+        if pos[0] < len(toks) and toks[pos[0]][0] > ind:
+            lint.err(path, toks[pos[0]][1], "unexpected indentation")
+            pos[0] += 1
+        return mp
+
+    lines_of = {}
+    tree = block(0) if toks else {}
+    if pos[0] < len(toks):
+        lint.err(path, toks[pos[0]][1], "unparsed content")
+    return tree if isinstance(tree, dict) else {}, lines_of
+
+
+def check_kas(lint, recipesdir):
+    kasfiles = sorted(os.path.join(dp, f) for dp, dn, fn in os.walk(recipesdir)
+                      for f in fn if f.endswith((".yml", ".yaml")))
+    trees = {}
+    included = set()
+    kas_layers = set()
+    for kf in kasfiles:
+        tree, lines = parse_yaml(kf, lint)
+        lint.count("kas files")
+        trees[kf] = (tree, lines)
+        L = lambda m, k: lines.get((id(m), k), 0)
+        hdr = tree.get("header")
+        if not isinstance(hdr, dict) or not hdr.get("version"):
+            lint.err(kf, 1, "kas: header: version: missing")
+        incs = (hdr or {}).get("includes") or [] if isinstance(hdr, dict) else []
+        for inc in incs:
+            if isinstance(inc, dict):
+                continue  # include from another repo
+            cands = [os.path.join(os.path.dirname(kf), inc), os.path.join(lint.root, inc)]
+            hit = [c for c in cands if os.path.isfile(c)]
+            if not hit:
+                lint.err(kf, L(hdr, "includes"), "kas include %s does not exist" % inc)
+            else:
+                included.add(os.path.normpath(hit[0]))
+        repos = tree.get("repos")
+        if repos is None:
+            continue
+        if not isinstance(repos, dict):
+            lint.err(kf, L(tree, "repos"), "kas: repos: is not a mapping")
+            continue
+        for name, r in repos.items():
+            ln = L(repos, name)
+            r = r or {}
+            if not isinstance(r, dict):
+                lint.err(kf, ln, "kas repo %s: not a mapping" % name)
+                continue
+            layers = r.get("layers") or {}
+            if isinstance(layers, list):
+                layers = {x: None for x in layers}
+            if r.get("url"):
+                if not any(r.get(k) for k in ("branch", "commit", "tag", "refspec")):
+                    lint.err(kf, ln, "kas repo %s: url without branch/commit/tag" % name)
+                for lay, v in layers.items():
+                    if v not in ("disabled", "excluded"):
+                        kas_layers.add(os.path.basename(os.path.normpath(os.path.join(name, lay))))
+                if not layers:
+                    kas_layers.add(name)
+            else:
+                base = lint.root
+                if r.get("path"):
+                    p = r["path"]
+                    base = p if os.path.isabs(p) else os.path.join(lint.root, p)
+                    if not os.path.isdir(base):
+                        lint.err(kf, ln, "kas repo %s: path %s does not exist" % (name, p))
+                        continue
+                for lay, v in layers.items():
+                    if v in ("disabled", "excluded"):
+                        continue
+                    if not os.path.isdir(os.path.join(base, lay)):
+                        lint.err(kf, L(layers, lay) or ln, "kas repo %s: layer %s does not exist" % (name, lay))
+                    elif lay != "." and not os.path.isfile(os.path.join(base, lay, "conf", "layer.conf")):
+                        lint.err(kf, L(layers, lay) or ln, "kas repo %s: %s has no conf/layer.conf" % (name, lay))
+                    kas_layers.add(os.path.basename(os.path.normpath(os.path.join(base, lay))))
+    # top-level files (not included by another) must define machine and distro
+    def merged(kf, seen=()):
+        tree = trees[kf][0]
+        out = {}
+        hdr = tree.get("header") if isinstance(tree.get("header"), dict) else {}
+        for inc in (hdr.get("includes") or []):
+            if isinstance(inc, dict):
+                out["_remote_include"] = True
+                continue
+            for c in (os.path.join(os.path.dirname(kf), inc), os.path.join(lint.root, inc)):
+                c = os.path.normpath(c)
+                if c in trees and c not in seen:
+                    out.update(merged(c, seen + (kf,)))
+                    break
+        out.update({k: v for k, v in tree.items() if v is not None})
+        return out
+    for kf in kasfiles:
+        if os.path.normpath(kf) in included:
+            continue
+        m = merged(kf)
+        for key in ("machine", "distro"):
+            if not m.get(key) and not m.get("_remote_include"):
+                lint.err(kf, 1, "kas: %s: not set (here or in an include)" % key)
+    return kas_layers
+
+
+def check_bblayers(lint, recipesdir, kas_layers):
+    for dp, dn, fn in os.walk(recipesdir):
+        for f in fn:
+            if not f.startswith("bblayers.conf"):
+                continue
+            path = os.path.join(dp, f)
+            lint.count("bblayers samples")
+            entries = []
+            raw = open(path, encoding="utf-8").read().split("\n")
+            for var, b, op, val, ln in parse_vars(path):
+                if b == "BBLAYERS":
+                    for e in val.split():
+                        n = next((i + 1 for i in range(ln - 1, len(raw)) if e in raw[i].split()), ln)
+                        entries.append((e, n))
+            if not entries:
+                lint.err(path, 0, "no BBLAYERS")
+                continue
+            prefixes = set()
+            names = []
+            for e, ln in entries:
+                if e.startswith("/"):
+                    lint.err(path, ln, "BBLAYERS %s is an absolute path" % e)
+                name = os.path.basename(e.rstrip("/"))
+                names.append(name)
+                m = re.match(r'^(\$\{[A-Z_]+\}|##[A-Z_]+##)', e)
+                if not m:
+                    lint.err(path, ln, "BBLAYERS %s does not start with ${TOPDIR}, ##OEROOT## or another variable" % e)
+                else:
+                    prefixes.add(m.group(1))
+                if kas_layers and name not in kas_layers:
+                    lint.err(path, ln, "BBLAYERS layer %s is not a layer of the kas files (%s)" % (name, " ".join(sorted(kas_layers))))
+            if len(prefixes) > 1:
+                lint.err(path, entries[0][1], "BBLAYERS mixes path prefixes %s" % " ".join(sorted(prefixes)))
+            if LAYER not in names:
+                lint.err(path, entries[0][1], "BBLAYERS does not name %s" % LAYER)
+            dups = {n for n in names if names.count(n) > 1}
+            for n in sorted(dups):
+                lint.err(path, entries[0][1], "BBLAYERS names %s twice" % n)
+
+
+# ---------------------------------------------------------------- driver
+
+REQUIRED_FILES = {
+    "README.md": "yocto-check-layer test_readme",
+    "SECURITY.md": "yocto-check-layer test_security",
+    "lib/oeqa/runtime/cases/parsec.py": "meta-security's security-test-image TEST_SUITES parsec",
+}
+
+TEXT_SKIP = (".png", ".jpg", ".gz", ".xz", ".zst", ".bin", ".pyc")
+
+
+def run(root):
+    lint = Lint(root)
+    layerdir = os.path.join(lint.root, LAYER)
+    recipesdir = os.path.join(lint.root, RECIPES)
+    if not os.path.isdir(layerdir):
+        lint.err(layerdir, 0, "layer directory missing")
+        return lint
+    check_layer_conf(lint, layerdir)
+    allfiles = []
+    for base in (layerdir, recipesdir):
+        for dp, dn, fn in os.walk(base):
+            dn[:] = [d for d in dn if d not in ("__pycache__", ".git")]
+            allfiles += [os.path.join(dp, f) for f in sorted(fn)]
+    for path in allfiles:
+        if path.endswith(TEXT_SKIP):
+            continue
+        check_host_paths(lint, path)
+        if path.endswith((".bb", ".bbappend", ".inc", ".bbclass")):
+            check_functions(lint, path)
+        elif path.endswith(".py"):
+            if os.path.relpath(path, layerdir).startswith("lib" + os.sep) or shebang(path):
+                check_python(lint, path)
+        elif path.startswith(layerdir + os.sep):
+            check_scripts(lint, path)
+        if path.endswith((".bb", ".bbappend")):
+            recipe = Recipe(lint, path, layerdir)
+            lint.count("recipes")
+            if path.endswith(".bb"):
+                for var in ("SUMMARY", "LICENSE", "LIC_FILES_CHKSUM"):
+                    if not recipe.has(var):
+                        lint.err(path, 0, "%s is not set" % var)
+            check_lic_chksum(lint, recipe)
+            check_src_uri(lint, recipe)
+    check_gomods(lint)
+    # files the issue and yocto-check-layer require of the layer
+    for need in REQUIRED_FILES:
+        if not os.path.isfile(os.path.join(layerdir, need)):
+            lint.err(os.path.join(layerdir, need), 0, "missing (%s)" % REQUIRED_FILES[need])
+    if os.path.isdir(recipesdir):
+        if not any(f.endswith((".yml", ".yaml")) for dp, dn, fn in os.walk(recipesdir) for f in fn):
+            lint.err(recipesdir, 0, "no kas files (*.yml)")
+        if not any(f.startswith("bblayers.conf") for dp, dn, fn in os.walk(recipesdir) for f in fn):
+            lint.err(recipesdir, 0, "no bblayers.conf.sample")
+        kas_layers = check_kas(lint, recipesdir)
+        check_bblayers(lint, recipesdir, kas_layers)
+    else:
+        lint.err(recipesdir, 0, "missing")
+    return lint
+
+
+# Every check that the broken fixture must trip: (file suffix, message part).
+SELFTEST_EXPECT = [
+    ("meta-parsec/conf/layer.conf", "LAYERSERIES_COMPAT_parsec-layer does not contain wrynose"),
+    ("meta-parsec/conf/layer.conf", "LAYERDEPENDS_parsec-layer does not contain core"),
+    ("meta-parsec/conf/layer.conf", "addpylib"),
+    ("meta-parsec/conf/layer.conf", "BBFILES_DYNAMIC tpm-layer"),
+    ("broken_1.0.bb:", "LIC_FILES_CHKSUM LICENSE: md5 is"),
+    ("broken_1.0.bb:", "LIC_FILES_CHKSUM pkg/mod/golang.org/x/sys@v0.50.0/LICENSE;beginline=1;endline=2: md5 is"),
+    ("broken_1.0.bb:", "SRC_URI file://missing.conf not found"),
+    ("broken_1.0.bb:", "host path /home/"),
+    ("broken_1.0.bb:", "host path /usr/local/go/"),
+    ("broken_1.0.bb:", "sh -n"),
+    ("nosummary_1.0.bb", "SUMMARY is not set"),
+    ("broken_1.0.bb:", "require missing-common.inc: file not found"),
+    ("nosummary_1.0.bb:7", "SRC_URI file://after-def.patch not found"),
+    ("parsec-service-licenses.inc:2", "stale"),
+    ("files/broken-init", "sh -n"),
+    ("files/bashy.sh", "bash -n"),
+    ("lib/oeqa/runtime/cases/parsec.py", "python:"),
+    ("recipes/kas/broken.yml", "url without branch/commit/tag"),
+    ("recipes/kas/broken.yml", "layer meta-missing does not exist"),
+    ("recipes/kas/broken.yml", "machine: not set"),
+    ("recipes/kas/broken.yml", "include common-missing.yml does not exist"),
+    ("recipes/conf/bblayers.conf.sample", "is not a layer of the kas files"),
+    ("recipes/conf/local.conf.sample", "host path /tmp/"),
+    ("meta-parsec/SECURITY.md", "missing"),
+]
+
+
+def selftest():
+    data = os.path.join(HERE, "testdata", "lint-layer")
+    ok = True
+    bad = run(os.path.join(data, "bad"))
+    for suffix, part in SELFTEST_EXPECT:
+        hit = [e for e in bad.errors if suffix in e.split(": ")[0] + ":" and part in e]
+        hit = hit or [e for e in bad.errors if suffix in e and part in e]
+        if not hit:
+            print("selftest: FAIL: no error %r for %s" % (part, suffix))
+            ok = False
+    for e in bad.errors:
+        if not re.match(r'^[^:\s]+(:\d+)?: ', e):
+            print("selftest: FAIL: error without a file: %s" % e)
+            ok = False
+    good = run(os.path.join(data, "good"))
+    for e in good.errors:
+        print("selftest: FAIL: good fixture: %s" % e)
+        ok = False
+    if not ok:
+        print("selftest: errors reported on the bad fixture:")
+        for e in bad.errors:
+            print("  " + e)
+        return 1
+    print("lint-layer selftest: ok (%d expected failures found on the broken fixture, good fixture clean)"
+          % len(bad.errors))
+    return 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--root", default=REPO, help="directory holding meta-parsec/ and recipes/ (default: the repository)")
+    ap.add_argument("--selftest", action="store_true", help="run the lint against the fixtures in testdata/lint-layer")
+    ap.add_argument("-v", "--verbose", action="store_true")
+    a = ap.parse_args()
+    if a.selftest:
+        return selftest()
+    lint = run(a.root)
+    if a.verbose:
+        for n in lint.notes:
+            print("note: " + n)
+    for e in lint.errors:
+        print(e, file=sys.stderr)
+    if lint.errors:
+        print("lint-layer: %d problem(s) in %s (checked %s)" % (len(lint.errors), lint.root,
+              ", ".join("%d %s" % (v, k) for k, v in sorted(lint.counts.items()))), file=sys.stderr)
+        return 1
+    print("lint-layer: %s/%s and %s/ are clean (%s)" % (lint.root, LAYER, RECIPES,
+          ", ".join("%d %s" % (v, k) for k, v in sorted(lint.counts.items()))))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,2 @@
+class ParsecTest(object)
+    pass

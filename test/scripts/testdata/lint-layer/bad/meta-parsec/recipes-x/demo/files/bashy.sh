@@ -1,0 +1,3 @@
+#!/bin/bash
+arr=(a b
+[[ -n x ]] && echo "${arr[0]}"

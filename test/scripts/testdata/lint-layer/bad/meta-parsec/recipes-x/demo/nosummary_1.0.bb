@@ -1,0 +1,7 @@
+LICENSE = "MIT"
+LIC_FILES_CHKSUM = "file://${COMMON_LICENSE_DIR}/MIT;md5=0835ade698e0bcf8506ecda2f7b4f302"
+
+def helper(d):
+    return "x"
+
+SRC_URI = "file://after-def.patch"
