@@ -56,7 +56,7 @@ func (p *Provider) checkAead(a psa.Aead, t psa.KeyType, mismatch func() error, u
 	default:
 		return unsupported("")
 	}
-	if err := checkAeadTag(a); err != nil {
+	if err := a.CheckTagLength(); err != nil {
 		return err
 	}
 	m := aeadMech(a.Alg)
@@ -65,28 +65,6 @@ func (p *Provider) checkAead(a psa.Aead, t psa.KeyType, mismatch func() error, u
 	}
 	if a.Alg == psa.AeadCcm {
 		return unsupported(": CK_CCM_PARAMS are not implemented")
-	}
-	return nil
-}
-
-// checkAeadTag checks a shortened tag length: CCM takes 4–16 even bytes,
-// GCM 4, 8 or 12–16 bytes, ChaCha20-Poly1305 only its full 16 bytes.
-func checkAeadTag(a psa.Aead) error {
-	if !a.Shortened {
-		return nil
-	}
-	n := a.TagLength
-	ok := false
-	switch a.Alg {
-	case psa.AeadCcm:
-		ok = n >= 4 && n <= 16 && n%2 == 0
-	case psa.AeadGcm:
-		ok = n == 4 || n == 8 || (n >= 12 && n <= 16)
-	case psa.AeadChacha20Poly1305:
-		ok = n == 16
-	}
-	if !ok {
-		return status.Errorf(status.PsaErrorInvalidArgument, "a %d-byte tag is not valid for this AEAD", n)
 	}
 	return nil
 }

@@ -30,20 +30,6 @@ import (
 // CKM_RSA_X_509: SoftHSM 2.6 accepts a label in C_DecryptInit and ignores
 // it, so its native decryption would not check the label.
 
-// checkCrypt validates the arguments common to encryption and decryption.
-func checkCrypt(alg psa.AsymEncrypt, salt []byte) error {
-	switch alg.Kind {
-	case psa.EncRsaPkcs1v15:
-		if len(salt) > 0 {
-			return status.Errorf(status.PsaErrorInvalidArgument, "RSA PKCS#1 v1.5 encryption takes no salt")
-		}
-	case psa.EncRsaOaep:
-	default:
-		return status.Errorf(status.PsaErrorNotSupported, "%v is not supported", alg)
-	}
-	return nil
-}
-
 // oaepKey names OAEP parameters for the refused cache.
 type oaepKey struct {
 	hash  psa.Hash
@@ -85,7 +71,7 @@ func (p *Provider) AsymmetricEncrypt(ctx context.Context, c provider.Caller, nam
 	if err := psa.CheckEncrypt(k.attrs, psa.UsageEncrypt, alg); err != nil {
 		return nil, err
 	}
-	if err := checkCrypt(alg, salt); err != nil {
+	if err := psa.CheckEncryptSalt(alg, salt); err != nil {
 		return nil, err
 	}
 	if err := p.checkAlgorithm(psa.Algorithm{Kind: psa.AlgAsymEncrypt, Encrypt: alg}, k.attrs.Type.PublicOf()); err != nil {
@@ -192,7 +178,7 @@ func (p *Provider) AsymmetricDecrypt(ctx context.Context, c provider.Caller, nam
 	if err := psa.CheckEncrypt(k.attrs, psa.UsageDecrypt, alg); err != nil {
 		return nil, err
 	}
-	if err := checkCrypt(alg, salt); err != nil {
+	if err := psa.CheckEncryptSalt(alg, salt); err != nil {
 		return nil, err
 	}
 	if !k.attrs.Type.IsPair() {

@@ -58,23 +58,6 @@ func macMech(m psa.Mac) uint {
 	return 0
 }
 
-// macSize is the full length of a MAC in bytes.
-func macSize(m psa.Mac) uint32 {
-	if m.Kind == psa.MacHmac {
-		return uint32(m.Hash.Size())
-	}
-	return aesBlock // CMAC and CBC-MAC over AES
-}
-
-// checkMacLength checks a truncation: at least 4 bytes (PSA's minimum for
-// truncated MACs) and at most the full length.
-func checkMacLength(m psa.Mac) error {
-	if m.Truncated && (m.Length < 4 || m.Length > macSize(m)) {
-		return status.Errorf(status.PsaErrorInvalidArgument, "a MAC truncated to %d bytes is not valid", m.Length)
-	}
-	return nil
-}
-
 // checkMac is checkAlgorithm for MACs.
 func (p *Provider) checkMac(m psa.Mac, t psa.KeyType, mismatch func() error, unsupported func(string) error) error {
 	switch m.Kind {
@@ -92,7 +75,7 @@ func (p *Provider) checkMac(m psa.Mac, t psa.KeyType, mismatch func() error, uns
 	default:
 		return unsupported("")
 	}
-	if err := checkMacLength(m); err != nil {
+	if err := m.CheckTruncation(); err != nil {
 		return err
 	}
 	if m.Kind == psa.MacCbcMac {
@@ -135,7 +118,7 @@ func (p *Provider) macOf(ctx context.Context, c provider.Caller, name string, us
 		return nil, err
 	}
 	n := psa.MacLength(k.attrs.Type, alg)
-	if n == 0 || int(n) > len(full) || len(full) != int(macSize(alg)) {
+	if n == 0 || int(n) > len(full) || len(full) != int(alg.FullLength()) {
 		clear(full)
 		return nil, status.Errorf(status.PsaErrorGenericError, "the token returned a %d-byte MAC for %v", len(full), a)
 	}

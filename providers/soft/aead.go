@@ -28,7 +28,7 @@ var _ provider.Aead = (*Provider)(nil)
 //   - ChaCha20-Poly1305 (RFC 8439): 12-byte nonce (other lengths 1135), 16-byte tag.
 //
 // The ciphertext is the encrypted payload followed by the tag. A shortened
-// tag of an invalid length is 1135 (checkAeadTag, as CanDoCrypto answers).
+// tag of an invalid length is 1135 (Aead.CheckTagLength, as CanDoCrypto answers).
 // Decryption of a ciphertext shorter than the tag is 1135; any other
 // authentication failure (a changed ciphertext, tag, nonce or additional
 // data) is PsaErrorInvalidSignature (1149) and releases no plaintext.

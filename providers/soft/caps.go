@@ -149,7 +149,7 @@ func checkAlgorithm(alg psa.Algorithm, t psa.KeyType) error {
 				return mismatch()
 			}
 		}
-		return checkAeadTag(alg.Aead)
+		return alg.Aead.CheckTagLength()
 	case psa.AlgCipher:
 		switch alg.Cipher {
 		case psa.CipherStream:
@@ -182,7 +182,7 @@ func checkAlgorithm(alg psa.Algorithm, t psa.KeyType) error {
 				return mismatch()
 			}
 		}
-		return checkMacLength(m)
+		return m.CheckTruncation()
 	case psa.AlgKeyAgreement:
 		switch {
 		case !t.IsPair():
@@ -206,45 +206,6 @@ func checkAlgorithm(alg psa.Algorithm, t psa.KeyType) error {
 		return unsupported()
 	}
 	return unsupported()
-}
-
-// checkAeadTag checks a shortened tag length: CCM takes 4–16 even bytes,
-// GCM 4, 8 or 12–16 bytes, ChaCha20-Poly1305 only its full 16 bytes.
-func checkAeadTag(a psa.Aead) error {
-	if !a.Shortened {
-		return nil
-	}
-	n := a.TagLength
-	ok := false
-	switch a.Alg {
-	case psa.AeadCcm:
-		ok = n >= 4 && n <= 16 && n%2 == 0
-	case psa.AeadGcm:
-		ok = n == 4 || n == 8 || (n >= 12 && n <= 16)
-	case psa.AeadChacha20Poly1305:
-		ok = n == 16
-	}
-	if !ok {
-		return status.Errorf(status.PsaErrorInvalidArgument, "a %d-byte tag is not valid for this AEAD", n)
-	}
-	return nil
-}
-
-// macSize is the full length of a MAC in bytes.
-func macSize(m psa.Mac) uint32 {
-	if m.Kind == psa.MacHmac {
-		return uint32(m.Hash.Size())
-	}
-	return 16 // CMAC and CBC-MAC over AES
-}
-
-// checkMacLength checks a truncation: at least 4 bytes (PSA's minimum for
-// truncated MACs) and at most the full length.
-func checkMacLength(m psa.Mac) error {
-	if m.Truncated && (m.Length < 4 || m.Length > macSize(m)) {
-		return status.Errorf(status.PsaErrorInvalidArgument, "a MAC truncated to %d bytes is not valid", m.Length)
-	}
-	return nil
 }
 
 // CanDoCrypto implements provider.CapabilityCheck from the tables above.

@@ -11,17 +11,6 @@ import (
 	"github.com/parsecd/parsecd/src/status"
 )
 
-// checkCrypt validates the arguments common to encryption and decryption.
-func checkCrypt(alg psa.AsymEncrypt, salt []byte) error {
-	if alg.Kind == psa.EncRsaPkcs1v15 && len(salt) > 0 {
-		return status.Errorf(status.PsaErrorInvalidArgument, "RSA PKCS#1 v1.5 encryption takes no salt")
-	}
-	if alg.Kind != psa.EncRsaPkcs1v15 && alg.Kind != psa.EncRsaOaep {
-		return status.Errorf(status.PsaErrorNotSupported, "%v is not supported", alg)
-	}
-	return nil
-}
-
 // AsymmetricEncrypt implements provider.AsymEncryption: RSA PKCS#1 v1.5, and
 // RSA OAEP whose label is the salt (an empty salt means no label). Public
 // keys can encrypt.
@@ -33,7 +22,7 @@ func (p *Provider) AsymmetricEncrypt(ctx context.Context, c provider.Caller, nam
 	if err := psa.CheckEncrypt(k.attrs, psa.UsageEncrypt, alg); err != nil {
 		return nil, err
 	}
-	if err := checkCrypt(alg, salt); err != nil {
+	if err := psa.CheckEncryptSalt(alg, salt); err != nil {
 		return nil, err
 	}
 	if len(plaintext) == 0 {
@@ -69,7 +58,7 @@ func (p *Provider) AsymmetricDecrypt(ctx context.Context, c provider.Caller, nam
 	if err := psa.CheckEncrypt(k.attrs, psa.UsageDecrypt, alg); err != nil {
 		return nil, err
 	}
-	if err := checkCrypt(alg, salt); err != nil {
+	if err := psa.CheckEncryptSalt(alg, salt); err != nil {
 		return nil, err
 	}
 	if !k.attrs.Type.IsPair() {

@@ -7,7 +7,7 @@ import (
 )
 
 // newGCM returns AES-GCM with a 12-byte nonce and a tag of tagSize bytes
-// (16, 12 to 15, 8 or 4: checkAeadTag has checked it).
+// (16, 12 to 15, 8 or 4: Aead.CheckTagLength has checked it).
 func newGCM(b cipher.Block, tagSize int) (cipher.AEAD, error) {
 	switch {
 	case tagSize == 16:
