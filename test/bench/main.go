@@ -109,14 +109,25 @@ type result struct {
 
 func (r result) rate() float64 { return float64(r.ops) / r.elapsed.Seconds() }
 
+// load runs one request per connection from clients concurrent clients.
 func load(sock string, req []byte, clients int, d time.Duration) result {
+	ops := make([]func() error, clients)
+	for i := range ops {
+		ops[i] = func() error { return roundTrip(sock, req) }
+	}
+	return measure(ops, d)
+}
+
+// measure runs each op in its own goroutine, back to back, for d and
+// gathers throughput and latency; a failed op counts as an error.
+func measure(ops []func() error, d time.Duration) result {
 	var mu sync.Mutex
 	var lat []time.Duration
 	errs := 0
 	deadline := time.Now().Add(d)
 	start := time.Now()
 	var wg sync.WaitGroup
-	for range clients {
+	for _, op := range ops {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -124,7 +135,7 @@ func load(sock string, req []byte, clients int, d time.Duration) result {
 			bad := 0
 			for time.Now().Before(deadline) {
 				t := time.Now()
-				if err := roundTrip(sock, req); err != nil {
+				if err := op(); err != nil {
 					bad++
 					continue
 				}

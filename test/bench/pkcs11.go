@@ -16,9 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/miekg/pkcs11"
@@ -196,42 +194,18 @@ func directSign(label string, digest []byte, clients int, d time.Duration) (resu
 	}
 	priv := objs[0]
 	mech := []*pkcs11.Mechanism{pkcs11.NewMechanism(pkcs11.CKM_ECDSA, nil)}
-	var mu sync.Mutex
-	var lat []time.Duration
-	errs := 0
-	deadline := time.Now().Add(d)
-	begin := time.Now()
-	var wg sync.WaitGroup
-	for _, s := range sessions {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var mine []time.Duration
-			bad := 0
-			for time.Now().Before(deadline) {
-				t := time.Now()
-				if err := p.SignInit(s, mech, priv); err != nil {
-					bad++
-					continue
-				}
-				if sig, err := p.Sign(s, digest); err != nil || len(sig) != 64 {
-					bad++
-					continue
-				}
-				mine = append(mine, time.Since(t))
+	ops := make([]func() error, len(sessions))
+	for i, s := range sessions {
+		ops[i] = func() error {
+			if err := p.SignInit(s, mech, priv); err != nil {
+				return err
 			}
-			mu.Lock()
-			lat = append(lat, mine...)
-			errs += bad
-			mu.Unlock()
-		}()
+			sig, err := p.Sign(s, digest)
+			if err == nil && len(sig) != 64 {
+				err = fmt.Errorf("signature of %d bytes", len(sig))
+			}
+			return err
+		}
 	}
-	wg.Wait()
-	elapsed := time.Since(begin)
-	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	r := result{ops: len(lat), elapsed: elapsed, errs: errs}
-	if len(lat) > 0 {
-		r.p50, r.p99 = lat[len(lat)/2], lat[len(lat)*99/100]
-	}
-	return r, nil
+	return measure(ops, d), nil
 }
