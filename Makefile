@@ -87,6 +87,17 @@ test-layer: ## lint the BitBake layer meta-parsec/ and recipes/ (after a self-te
 	python3 test/scripts/lint-layer.py
 test: test-layer
 
+# The TPM provider's tests against a fresh swtpm (test/scripts/swtpm.sh):
+# PARSEC_TEST_TCTI names it, and makes every TPM test a failure, not a skip,
+# when swtpm cannot run. The tests also start swtpms of their own.
+.PHONY: test-tpm
+test-tpm: deps ## TPM provider tests against a fresh swtpm (loopback TCP, temporary state dir)
+	@out=$$(./test/scripts/swtpm.sh start) || exit 1; eval "$$out"; \
+	trap './test/scripts/swtpm.sh stop "$$SWTPM_DIR"' EXIT; \
+	echo "test-tpm: PARSEC_TEST_TCTI=$$PARSEC_TEST_TCTI"; \
+	PARSEC_TEST_TCTI="$$PARSEC_TEST_TCTI" $(GO) test -count=1 -timeout 600s ./providers/tpm/...
+test: test-tpm
+
 race: ## unit tests of the core under the race detector (needs cgo)
 	CGO_ENABLED=1 $(GO) test -count=1 -race -timeout 600s ./src/... ./storage/... ./providers/...
 

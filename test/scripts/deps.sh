@@ -19,6 +19,8 @@ command -v qemu-aarch64 >/dev/null 2>&1 || need+=(qemu-user)
 # make test-rootfs checks rootfs/'s units and sysusers.d/tmpfiles.d with
 # systemd-analyze, systemd-sysusers and systemd-tmpfiles (package systemd).
 command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
+# The TPM provider's tests run against swtpm (test/scripts/swtpm.sh starts it).
+command -v swtpm >/dev/null 2>&1 || need+=(swtpm swtpm-tools)
 
 if [ ${#need[@]} -gt 0 ]; then
 	if [ "$(id -u)" != 0 ]; then
