@@ -4,12 +4,12 @@ package pkcs11
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/rsa"
 	_ "crypto/sha1"   // OAEP and PSS hashes
 	_ "crypto/sha256" // (crypto.Hash.New needs them linked)
 	_ "crypto/sha512"
-	"errors"
+
+	"github.com/parsecd/parsecd/providers/internal/rsaenc"
 
 	"github.com/miekg/pkcs11"
 
@@ -151,20 +151,7 @@ func (p *Provider) encryptGo(ctx context.Context, k *keyRef, alg psa.AsymEncrypt
 	if !ok {
 		return nil, status.Errorf(status.PsaErrorNotPermitted, "%v cannot be used with a %v key", alg, k.attrs.Type)
 	}
-	var out []byte
-	if alg.Kind == psa.EncRsaOaep {
-		out, err = rsa.EncryptOAEP(hashSpecs[alg.Hash].crypto.New(), rand.Reader, rk, plaintext, salt)
-	} else {
-		//lint:ignore SA1019 PKCS#1 v1.5 encryption is part of the Parsec/PSA contract (RsaPkcs1v15Crypt)
-		out, err = rsa.EncryptPKCS1v15(rand.Reader, rk, plaintext)
-	}
-	if errors.Is(err, rsa.ErrMessageTooLong) {
-		return nil, status.Errorf(status.PsaErrorInvalidArgument, "plaintext too long for the RSA key and algorithm")
-	}
-	if err != nil {
-		return nil, status.Errorf(status.PsaErrorGenericError, "RSA encryption failed: %w", err)
-	}
-	return out, nil
+	return rsaenc.Encrypt(rk, alg, hashSpecs[alg.Hash].crypto, plaintext, salt)
 }
 
 // AsymmetricDecrypt implements provider.AsymEncryption on the token. A

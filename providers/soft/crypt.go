@@ -2,9 +2,10 @@ package soft
 
 import (
 	"context"
-	"crypto/rand"
+	"crypto"
 	"crypto/rsa"
-	"errors"
+
+	"github.com/parsecd/parsecd/providers/internal/rsaenc"
 
 	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
@@ -28,24 +29,13 @@ func (p *Provider) AsymmetricEncrypt(ctx context.Context, c provider.Caller, nam
 	if len(plaintext) == 0 {
 		return nil, status.Errorf(status.PsaErrorInvalidArgument, "plaintext is empty")
 	}
-	var out []byte
+	var ch crypto.Hash
 	if alg.Kind == psa.EncRsaOaep {
-		ch, herr := cryptoHash(alg.Hash)
-		if herr != nil {
-			return nil, herr
+		if ch, err = cryptoHash(alg.Hash); err != nil {
+			return nil, err
 		}
-		out, err = rsa.EncryptOAEP(ch.New(), rand.Reader, k.rsaPublic(), plaintext, salt)
-	} else {
-		//lint:ignore SA1019 PKCS#1 v1.5 encryption is part of the Parsec/PSA contract (RsaPkcs1v15Crypt)
-		out, err = rsa.EncryptPKCS1v15(rand.Reader, k.rsaPublic(), plaintext)
 	}
-	if errors.Is(err, rsa.ErrMessageTooLong) {
-		return nil, status.Errorf(status.PsaErrorInvalidArgument, "plaintext too long for the RSA key and algorithm")
-	}
-	if err != nil {
-		return nil, status.Errorf(status.PsaErrorGenericError, "RSA encryption failed: %w", err)
-	}
-	return out, nil
+	return rsaenc.Encrypt(k.rsaPublic(), alg, ch, plaintext, salt)
 }
 
 // AsymmetricDecrypt implements provider.AsymEncryption. Any decryption

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"sync"
 	"time"
 )
 
@@ -23,24 +22,13 @@ const (
 
 // mssimTPM implements transport.TPMCloser over the simulator protocol.
 type mssimTPM struct {
-	mu        sync.Mutex
+	latch
 	cmd, plat net.Conn
 	timeout   time.Duration
-	broken    error
 }
 
 func (m *mssimTPM) Send(cmd []byte) ([]byte, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.broken != nil {
-		return nil, m.broken
-	}
-	rsp, err := m.roundTrip(cmd)
-	if err != nil {
-		m.broken = err
-		return nil, err
-	}
-	return rsp, nil
+	return m.exchange(func() ([]byte, error) { return m.roundTrip(cmd) })
 }
 
 func (m *mssimTPM) roundTrip(cmd []byte) ([]byte, error) {

@@ -27,22 +27,32 @@ var ErrTransport = errors.New("tpm transport")
 // socket server (TCP or Unix) expects them: the command, then a response
 // whose header carries its size. It implements transport.TPMCloser.
 type streamTPM struct {
-	mu      sync.Mutex
+	latch
 	conn    net.Conn
 	timeout time.Duration
-	broken  error
 }
 
 func (s *streamTPM) Send(cmd []byte) ([]byte, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.broken != nil {
-		return nil, s.broken
+	return s.exchange(func() ([]byte, error) { return s.roundTrip(cmd) })
+}
+
+// latch serialises the exchanges of a transport and, once one fails,
+// refuses every later one: the stream is out of step after a partial
+// exchange.
+type latch struct {
+	mu     sync.Mutex
+	broken error
+}
+
+func (l *latch) exchange(f func() ([]byte, error)) ([]byte, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.broken != nil {
+		return nil, l.broken
 	}
-	rsp, err := s.roundTrip(cmd)
+	rsp, err := f()
 	if err != nil {
-		// The stream is out of step after a partial exchange: refuse further use.
-		s.broken = err
+		l.broken = err
 		return nil, err
 	}
 	return rsp, nil
