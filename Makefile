@@ -81,6 +81,11 @@ test-rootfs: build ## check rootfs/: systemd-analyze verify on the units, sysuse
 # current, no host paths, sh -n on scripts and recipe shell functions,
 # py_compile of lib/, kas files and bblayers.conf.sample. --selftest first
 # proves the lint fails on a broken fixture layer (test/scripts/testdata/lint-layer).
+.PHONY: yocto-modules
+yocto-modules: ## regenerate meta-parsec's gomod .inc files from go.mod/go.sum (run after any dependency change; test-layer fails while they are stale)
+	$(GO) mod download
+	./test/scripts/gen-gomods.sh
+
 .PHONY: test-layer
 test-layer: ## lint the BitBake layer meta-parsec/ and recipes/ (after a self-test on broken fixtures)
 	python3 test/scripts/lint-layer.py --selftest

@@ -12,6 +12,9 @@ Checks (every failure is printed as `file:line: message`):
     for recipes that build this repository) or in the Go module cache
     (pkg/mod/..., downloaded with `go mod download` when missing) has the
     right md5 (beginline/endline honoured).
+  - LICENSE (with its appends) names only licenses that have a text in
+    oe-core's common-licenses, or that have NO_GENERIC_LICENSE[name] set to
+    one of the LIC_FILES_CHKSUM paths; CLOSED only on its own.
   - every file:// in SRC_URI exists in the recipe's search path
     (files/, ${BPN}-${PV}/, ${BPN}/, ${PN}/ next to the recipe).
   - the generated gomod .inc files are current (test/scripts/gen-gomods.sh
@@ -364,6 +367,68 @@ def check_lic_chksum(lint, recipe):
             lint.count("license md5s")
             if got != md5:
                 lint.err(f, ln, "LIC_FILES_CHKSUM %s: md5 is %s, recipe says %s" % (";".join(p for p in parts if not p.startswith("md5=")), got, md5))
+
+
+# License names with a text in oe-core's meta/files/common-licenses that a
+# Go daemon and its modules may carry. Any other name needs
+# NO_GENERIC_LICENSE[name] pointing at one of the recipe's LIC_FILES_CHKSUM
+# files, or oe-core's license-exists QA check (an error, and one of
+# yocto-check-layer's required checks) fails do_populate_lic.
+GENERIC_LICENSES = {
+    "0BSD", "Apache-2.0", "BSD-2-Clause", "BSD-3-Clause", "CC0-1.0", "GPL-2.0-only",
+    "GPL-2.0-or-later", "GPL-3.0-only", "GPL-3.0-or-later", "ISC", "LGPL-2.1-only",
+    "LGPL-2.1-or-later", "LGPL-3.0-only", "MIT", "MPL-2.0", "Unlicense", "Zlib",
+}
+LICENSE_OPS_RE = re.compile(r'[&|() ]+')
+
+
+def effective_license(recipe):
+    """LICENSE as BitBake sees it: the last plain assignment, then the
+    appends (+=, .=, :append) in the order they were read."""
+    val = None
+    for f, var, b, op, v, ln in recipe.assigns:
+        if b != "LICENSE" or var != b and not var.startswith("LICENSE:append"):
+            continue
+        if op in ("=", ":=") or op in ("?=", "??=") and val is None:
+            val = v
+        elif op == "+=" or var.startswith("LICENSE:append") or op == ".=":
+            val = (val or "") + (" " if op == "+=" else "") + v
+    return val
+
+
+def check_license_names(lint, recipe):
+    lic = effective_license(recipe)
+    if lic is None:
+        return
+    where = next(((f, ln) for f, var, b, op, v, ln in recipe.assigns if b == "LICENSE"), (recipe.path, 0))
+    names = [n for n in LICENSE_OPS_RE.split(expand(lic, recipe.env)) if n]
+    if "CLOSED" in names and len(names) > 1:
+        lint.err(where[0], where[1], "LICENSE %r: CLOSED combined with other licenses (oe-core's "
+                 "license-exists check has no text for CLOSED inside an expression): name the "
+                 "license, e.g. LicenseRef-x with NO_GENERIC_LICENSE[LicenseRef-x]" % lic)
+        return
+    chksum_paths = set()
+    for f, val, ln in recipe.values("LIC_FILES_CHKSUM"):
+        for entry in val.split():
+            if entry.startswith("file://"):
+                # compared as written: BitBake matches the flag's value
+                # against LIC_FILES_CHKSUM paths literally
+                chksum_paths.add(expand(entry[len("file://"):].split(";")[0], recipe.env))
+    flags = {}
+    for f, var, b, op, v, ln in recipe.assigns:
+        m = re.fullmatch(r'NO_GENERIC_LICENSE\[([^\]]+)\]', var)
+        if m:
+            flags[m.group(1)] = (expand(v, recipe.env), f, ln)
+    for name in dict.fromkeys(names):
+        lint.count("license names")
+        if name == "CLOSED" or name in GENERIC_LICENSES:
+            continue
+        if name not in flags:
+            lint.err(where[0], where[1], "LICENSE %s: no generic license text in oe-core; set "
+                     "NO_GENERIC_LICENSE[%s] to one of the LIC_FILES_CHKSUM files" % (name, name))
+        elif flags[name][0] not in chksum_paths:
+            lint.err(flags[name][1], flags[name][2], "NO_GENERIC_LICENSE[%s] = %r is not a "
+                     "LIC_FILES_CHKSUM file (%s)" % (name, flags[name][0], ", ".join(sorted(chksum_paths))))
 
 
 def check_src_uri(lint, recipe):
@@ -806,12 +871,14 @@ def run(root):
                     if not recipe.has(var):
                         lint.err(path, 0, "%s is not set" % var)
             check_lic_chksum(lint, recipe)
+            check_license_names(lint, recipe)
             check_src_uri(lint, recipe)
     check_gomods(lint)
     # files the issue and yocto-check-layer require of the layer
     for need in REQUIRED_FILES:
         if not os.path.isfile(os.path.join(layerdir, need)):
             lint.err(os.path.join(layerdir, need), 0, "missing (%s)" % REQUIRED_FILES[need])
+    check_readme(lint, layerdir)
     if os.path.isdir(recipesdir):
         if not any(f.endswith((".yml", ".yaml")) for dp, dn, fn in os.walk(recipesdir) for f in fn):
             lint.err(recipesdir, 0, "no kas files (*.yml)")
@@ -822,6 +889,26 @@ def run(root):
     else:
         lint.err(recipesdir, 0, "missing")
     return lint
+
+
+def check_readme(lint, layerdir):
+    """What yocto-check-layer's test_readme asks of the layer README: it
+    names maintainers, says how patches are sent and has a contact with an
+    @ (the test skips these when the README points at another README)."""
+    readmes = sorted(f for f in os.listdir(layerdir) if f.lower().startswith("readme"))
+    if not readmes:
+        return  # reported as a missing required file
+    path = os.path.join(layerdir, readmes[0])
+    with open(path, encoding="utf-8", errors="replace") as f:
+        data = f.read()
+    if re.search("README", data, re.IGNORECASE):
+        lint.note("%s refers to another README: yocto-check-layer skips its checks" % lint.rel(path))
+        return
+    for word, what in (("maintainer", "maintainer info"), ("patch", "patching information")):
+        if word not in data.lower():
+            lint.err(path, 0, "no %s (yocto-check-layer test_readme looks for %r)" % (what, word))
+    if not re.search(r"[^@]+@[^@]+", data):
+        lint.err(path, 0, "no e-mail address or @handle (yocto-check-layer test_readme)")
 
 
 # Every check that the broken fixture must trip: (file suffix, message part).
@@ -850,6 +937,11 @@ SELFTEST_EXPECT = [
     ("recipes/conf/bblayers.conf.sample", "is not a layer of the kas files"),
     ("recipes/conf/local.conf.sample", "host path /tmp/"),
     ("meta-parsec/SECURITY.md", "missing"),
+    ("meta-parsec/README.md", "no patching information"),
+    ("closed_1.0.bb", "CLOSED combined with other licenses"),
+    ("refnoflag_1.0.bb", "LICENSE LicenseRef-demo: no generic license text"),
+    ("refnoflag_1.0.bb", "LICENSE Frobnicate-1.0: no generic license text"),
+    ("refbadflag_1.0.bb", "NO_GENERIC_LICENSE[LicenseRef-demo] = 'COPYRIGHT' is not a LIC_FILES_CHKSUM file"),
 ]
 
 

@@ -1,0 +1,5 @@
+SUMMARY = "Fixture: a non-generic license named with NO_GENERIC_LICENSE, plus appended module licenses"
+LICENSE = "LicenseRef-demo"
+LIC_FILES_CHKSUM = "file://LICENSE;md5=682c7b9c6212ab562ba69370e10636ad"
+NO_GENERIC_LICENSE[LicenseRef-demo] = "LICENSE"
+LICENSE += "& BSD-3-Clause & MIT"
