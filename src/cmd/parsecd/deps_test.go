@@ -177,3 +177,35 @@ func readAll(p *elf.Prog) ([]byte, error) {
 	_, err := p.ReadAt(b, 0)
 	return b, err
 }
+
+// TestYoctoRecipeFlagsGiveAStaticBinary builds parsecd for arm64 with the
+// linker flags oe-core's go.bbclass passes on aarch64 (GO_DYNLINK is set
+// there, so an rpath to the shared Go runtime; the target's loader with -I;
+// -extldflags) and the recipe's CGO_ENABLED=0, without the -buildmode=pie the
+// recipe removes: the result must still be static. The control build keeps
+// -buildmode=pie and must come out dynamically linked, which is why
+// parsec-source.inc removes it.
+func TestYoctoRecipeFlagsGiveAStaticBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("cross builds are slow; not in -short")
+	}
+	ldflags := "-r /usr/lib/go/pkg/aarch64-poky-linux_dynlink -I /lib/ld-linux-aarch64.so.1 " +
+		"-X github.com/parsecd/parsecd/src/internal/version.Version=0.1.0+git " +
+		"-extldflags '--sysroot=/sysroot -Wl,-O1 -Wl,--hash-style=gnu -Wl,--as-needed -Wl,-z,relro,-z,now'"
+	env := []string{"CGO_ENABLED=0", "GOOS=linux", "GOARCH=arm64"}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "parsecd")
+	goCmdEnv(t, env, "build", "-trimpath", "-ldflags="+ldflags, "-o", bin, ".")
+	checkStatic(t, "parsecd built with go.bbclass's flags", bin, elf.EM_AARCH64)
+
+	pie := filepath.Join(dir, "parsecd-pie")
+	goCmdEnv(t, env, "build", "-trimpath", "-ldflags="+ldflags, "-buildmode=pie", "-o", pie, ".")
+	f, err := elf.Open(pie)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if f.Type != elf.ET_DYN {
+		t.Errorf("control: with -buildmode=pie parsecd is ELF type %v, want ET_DYN; the recipe's PIE removal may no longer be needed", f.Type)
+	}
+}
