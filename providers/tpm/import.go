@@ -49,7 +49,6 @@ func (p *Provider) ImportKey(ctx context.Context, c provider.Caller, name string
 		}
 		sens.AuthValue = tpm2.TPM2BAuth{Buffer: auth}
 		priv, err := p.importPair(ctx, pub, sens)
-		clear(sens.AuthValue.Buffer)
 		if err != nil {
 			return record{}, err
 		}
