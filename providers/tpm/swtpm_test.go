@@ -53,17 +53,24 @@ func launchSwtpm(args ...string) (map[string]string, func(keep bool) error, erro
 	if env["SWTPM_DIR"] == "" || env["PARSEC_TEST_TCTI"] == "" {
 		return nil, nil, fmt.Errorf("swtpm.sh start printed %q", out)
 	}
-	stop := func(keep bool) error {
-		a := []string{"stop", env["SWTPM_DIR"]}
-		if keep {
-			a = append(a, "--keep")
-		}
-		if out, err := exec.Command(script, a...).CombinedOutput(); err != nil {
-			return fmt.Errorf("swtpm.sh stop: %v: %s", err, out)
-		}
-		return nil
+	return env, func(keep bool) error { return stopSwtpm(env["SWTPM_DIR"], keep) }, nil
+}
+
+// stopSwtpm stops the swtpm that launchSwtpm started on dir; keep keeps
+// its state for a restart on the same dir.
+func stopSwtpm(dir string, keep bool) error {
+	script, err := filepath.Abs("../../test/scripts/swtpm.sh")
+	if err != nil {
+		return err
 	}
-	return env, stop, nil
+	a := []string{"stop", dir}
+	if keep {
+		a = append(a, "--keep")
+	}
+	if out, err := exec.Command(script, a...).CombinedOutput(); err != nil {
+		return fmt.Errorf("swtpm.sh stop: %v: %s", err, out)
+	}
+	return nil
 }
 
 // startSwtpm starts a fresh swtpm (launchSwtpm) and stops it when the
