@@ -2,8 +2,8 @@ package tpm
 
 import (
 	"context"
-	"errors"
 	"crypto/rsa"
+	"errors"
 
 	"github.com/google/go-tpm/tpm2"
 	"github.com/google/go-tpm/tpm2/transport"
