@@ -220,7 +220,7 @@ func (p *Provider) AsymmetricDecrypt(ctx context.Context, c provider.Caller, nam
 			return p11("C_Decrypt", err, bad, remap{pkcs11.CKR_ENCRYPTED_DATA_LEN_RANGE: status.PsaErrorInvalidPadding, pkcs11.CKR_DATA_LEN_RANGE: status.PsaErrorInvalidPadding})
 		}
 		defer clear(em)
-		pt, err := decodeOAEP(hashSpecs[alg.Hash].crypto.New(), size, em, salt)
+		pt, err := rsaenc.DecodeOAEP(hashSpecs[alg.Hash].crypto.New(), size, em, salt)
 		if err != nil {
 			return err
 		}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/miekg/pkcs11"
 
+	"github.com/parsecd/parsecd/providers/internal/rsaenc"
 	"github.com/parsecd/parsecd/providers/providertest"
 	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
@@ -384,33 +385,33 @@ func TestDecodeOAEP(t *testing.T) {
 					t.Fatal(err)
 				}
 				em := raw(ct)
-				got, err := decodeOAEP(cryptoHash(h).New(), k, em, label)
+				got, err := rsaenc.DecodeOAEP(cryptoHash(h).New(), k, em, label)
 				if err != nil || !bytes.Equal(got, msg) {
 					t.Fatalf("%v: decodeOAEP = %q, %v", h, got, err)
 				}
 				// Leading zero dropped by a token.
-				if got, err := decodeOAEP(cryptoHash(h).New(), k, em[1:], label); err != nil || !bytes.Equal(got, msg) {
+				if got, err := rsaenc.DecodeOAEP(cryptoHash(h).New(), k, em[1:], label); err != nil || !bytes.Equal(got, msg) {
 					t.Fatalf("%v: without the leading zero: %q, %v", h, got, err)
 				}
 				for _, i := range []int{0, 1, h.Size(), h.Size() + 1, 2*h.Size() + 1, k - len(msg) - 1, k - 1} {
 					bad := bytes.Clone(em)
 					bad[i] ^= 0x01
-					if out, err := decodeOAEP(cryptoHash(h).New(), k, bad, label); err == nil && bytes.Equal(out, msg) {
+					if out, err := rsaenc.DecodeOAEP(cryptoHash(h).New(), k, bad, label); err == nil && bytes.Equal(out, msg) {
 						t.Fatalf("%v: flipping byte %d is not detected", h, i)
 					} else if err != nil && !errorsIsCode(err, status.PsaErrorInvalidPadding) {
 						t.Fatalf("%v: %v", h, err)
 					}
 				}
-				if _, err := decodeOAEP(cryptoHash(h).New(), k, em, append(label, 1)); err == nil {
+				if _, err := rsaenc.DecodeOAEP(cryptoHash(h).New(), k, em, append(label, 1)); err == nil {
 					t.Fatalf("%v: another label accepted", h)
 				}
 			}
 		}
 	}
-	if _, err := decodeOAEP(cryptoHash(psa.HashSHA512).New(), 100, make([]byte, 100), nil); err == nil {
+	if _, err := rsaenc.DecodeOAEP(cryptoHash(psa.HashSHA512).New(), 100, make([]byte, 100), nil); err == nil {
 		t.Fatal("a modulus too small for the hash accepted")
 	}
-	if _, err := decodeOAEP(cryptoHash(psa.HashSHA1).New(), 100, make([]byte, 101), nil); err == nil {
+	if _, err := rsaenc.DecodeOAEP(cryptoHash(psa.HashSHA1).New(), 100, make([]byte, 101), nil); err == nil {
 		t.Fatal("an encoded message longer than the modulus accepted")
 	}
 }

@@ -136,6 +136,10 @@ func (d *Daemon) build(ctx context.Context, cfg *config.Config, prev *graph) (*g
 			Keys: store, Log: d.log.With("provider", pc.Type),
 			BufferSizeLimit: cfg.BufferSizeLimit, AllowDeprecated: cfg.AllowDeprecated,
 		})
+		if errors.Is(err, provider.ErrSkip) {
+			d.log.Warn("provider skipped", "provider", pc.Type, "error", err)
+			continue
+		}
 		if err != nil {
 			return fail(err)
 		}
@@ -147,6 +151,9 @@ func (d *Daemon) build(ctx context.Context, cfg *config.Config, prev *graph) (*g
 			}
 		}
 		g.keys = append(g.keys, store)
+	}
+	if len(g.providers) == 0 && len(cfg.Providers) > 0 {
+		return fail(errors.New("every [[provider]] was skipped: no crypto provider left to serve"))
 	}
 	var a auth.Authenticator = auth.UnixPeer{}
 	if cfg.AuthType == "Direct" {

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -44,3 +45,9 @@ func Build(ctx context.Context, file string, cfg config.Provider, deps Deps) (Pr
 	}
 	return f(ctx, file, cfg, deps)
 }
+
+// ErrSkip is wrapped by a factory's error when its [[provider]] entry asks
+// to be left out rather than stop the daemon when its device is missing
+// (the TPM provider's skip_if_no_tpm): the daemon logs the error as a
+// warning and starts with the other providers.
+var ErrSkip = errors.New("provider skipped")

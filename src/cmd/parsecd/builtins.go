@@ -7,6 +7,8 @@ import (
 	// stub that refuses provider_type "Pkcs11" ("built without PKCS#11 support").
 	_ "github.com/parsecd/parsecd/providers/pkcs11"
 	"github.com/parsecd/parsecd/providers/soft"
+	// The TPM 2.0 provider (pure Go, go-tpm): in every build.
+	_ "github.com/parsecd/parsecd/providers/tpm"
 	"github.com/parsecd/parsecd/src/config"
 	"github.com/parsecd/parsecd/src/provider"
 )

@@ -1,6 +1,4 @@
-//go:build cgo && pkcs11
-
-package pkcs11
+package rsaenc
 
 import (
 	"crypto/subtle"
@@ -9,21 +7,21 @@ import (
 	"github.com/parsecd/parsecd/src/status"
 )
 
-// errDecrypt is the one answer to any OAEP decoding failure: which check
+// ErrDecrypt is the one answer to any OAEP decoding failure: which check
 // failed must not leak (Manger's attack).
-var errDecrypt = &status.Error{Code: status.PsaErrorInvalidPadding, Msg: "decryption failed"}
+var ErrDecrypt = &status.Error{Code: status.PsaErrorInvalidPadding, Msg: "decryption failed"}
 
-// decodeOAEP is EME-OAEP decoding (RFC 8017 §7.1.2 step 3) of the encoded
-// message em that raw RSA produced for a k-byte modulus, in constant time
+// DecodeOAEP is EME-OAEP decoding (RFC 8017 §7.1.2 step 3) of the encoded
+// message em that raw RSA (on a token or a TPM) produced for a k-byte modulus, in constant time
 // with respect to the contents of em. h is the OAEP hash, also used by
 // MGF1; label is the OAEP label.
-func decodeOAEP(h hash.Hash, k int, em, label []byte) ([]byte, error) {
+func DecodeOAEP(h hash.Hash, k int, em, label []byte) ([]byte, error) {
 	hLen := h.Size()
 	if k < 2*hLen+2 || len(em) > k {
-		return nil, errDecrypt
+		return nil, ErrDecrypt
 	}
 	if len(em) < k {
-		// A token may drop leading zero bytes.
+		// A token or TPM may drop leading zero bytes.
 		padded := make([]byte, k)
 		copy(padded[k-len(em):], em)
 		em = padded
@@ -55,7 +53,7 @@ func decodeOAEP(h hash.Hash, k int, em, label []byte) ([]byte, error) {
 		invalid = subtle.ConstantTimeSelect(lookingForIndex&^equals0, 1, invalid)
 	}
 	if firstByteIsZero&lHashGood&^invalid&^lookingForIndex != 1 {
-		return nil, errDecrypt
+		return nil, ErrDecrypt
 	}
 	return append([]byte(nil), rest[index+1:]...), nil
 }
