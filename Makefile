@@ -132,3 +132,6 @@ clean:
 	rm -rf $(BIN)
 
 include make/generate.mk
+
+include make/qemu.mk
+test: test-qemu

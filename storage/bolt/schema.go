@@ -8,11 +8,6 @@ import (
 	"github.com/parsecd/parsecd/src/status"
 )
 
-// SchemaVersion is the layout version of the key store that this build
-// reads and writes. Open upgrades a store with an older version through
-// the migration table and refuses one with a newer version.
-const SchemaVersion = 1
-
 // A Migration upgrades a store in place from schema version v-1 to v,
 // where v is its key in a migration table. It runs inside the write
 // transaction that then records the new version, so a failed migration

@@ -21,6 +21,35 @@ command -v qemu-aarch64 >/dev/null 2>&1 || need+=(qemu-user)
 command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 # The TPM provider's tests run against swtpm (test/scripts/swtpm.sh starts it).
 command -v swtpm >/dev/null 2>&1 || need+=(swtpm swtpm-tools)
+# make test-qemu (qemu/): QEMU for both guest kinds, the guest's busybox and
+# cpio for its initramfs, readelf (binutils) for the guest's library closure,
+# a cross C toolchain for the arm64 PKCS#11 (cgo) build, mke2fs for the OTA
+# scenario's data disk, shellcheck for qemu/'s scripts.
+command -v qemu-system-aarch64 >/dev/null 2>&1 || need+=(qemu-system-arm)
+command -v qemu-system-x86_64 >/dev/null 2>&1 || need+=(qemu-system-x86)
+[ -e /bin/busybox ] || need+=(busybox-static)
+command -v cpio >/dev/null 2>&1 || need+=(cpio)
+command -v readelf >/dev/null 2>&1 || need+=(binutils)
+command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || need+=(gcc-aarch64-linux-gnu)
+[ -e /usr/aarch64-linux-gnu/include/stdlib.h ] || need+=(libc6-dev-arm64-cross)
+command -v mke2fs >/dev/null 2>&1 || need+=(e2fsprogs)
+command -v shellcheck >/dev/null 2>&1 || need+=(shellcheck)
+# The guest's parts are arm64 (and amd64) Debian packages fetched with
+# apt-get download (qemu/fetch.sh): apt must know the arm64 architecture.
+add_arch=0
+if [ "$(dpkg --print-architecture)" != arm64 ] && ! dpkg --print-foreign-architectures | grep -qx arm64; then
+	add_arch=1
+fi
+
+if [ "$add_arch" = 1 ]; then
+	if [ "$(id -u)" != 0 ]; then
+		echo "deps.sh: apt lacks the arm64 architecture; run as root or: dpkg --add-architecture arm64 && apt-get update" >&2
+		exit 1
+	fi
+	echo "deps.sh: adding the arm64 architecture to apt"
+	dpkg --add-architecture arm64
+	apt-get update -qq
+fi
 
 if [ ${#need[@]} -gt 0 ]; then
 	if [ "$(id -u)" != 0 ]; then

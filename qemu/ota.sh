@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# make test-qemu-ota: the OTA update scenario, three boots on one data disk
+# (an ext4 image holding /var/lib/parsec: key store and SoftHSM token) and
+# one TPM state directory:
+#
+#   1. image N    (parsecd VERSION)                       ota-create
+#   2. image N+1  (VERSION's minor + 1, -tags otatest:    ota-verify
+#                  store schema 2, a v1->v2 migration)
+#   3. image N    again (rollback)                        ota-rollback
+#
+#   qemu/ota.sh [ARCH]
+#
+# The guest side is TestGuestOTA (test/e2e/guest_test.go); this script only
+# builds, boots and judges. Environment as for qemu/suite.sh.
+set -euo pipefail
+
+arch=${1:-aarch64}
+here=$(cd "$(dirname "$0")" && pwd)
+cd "$here/.."
+b=${QEMU_BUILD:-build/qemu}
+cache=${QEMU_CACHE:-$b/cache}
+version=${VERSION:-0.1.0-dev}
+w=$b/$arch
+now() { date +%s.%N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+
+# N+1: the next minor version of N's major.minor.patch.
+IFS=. read -r maj min _ <<<"${version%%-*}"
+[[ "$maj" =~ ^[0-9]+$ && "$min" =~ ^[0-9]+$ ]] || { maj=0 min=0; }
+next="$maj.$((min + 1)).0-ota"
+
+t0=$(now)
+root=$("$here/fetch.sh" "$arch" "$cache")
+"$here/build.sh" "$arch" "$w/ota-n/bin" "$version"
+"$here/initramfs.sh" "$arch" "$root" "$w/ota-n/bin" "$w/ota-n/initramfs.cpio.gz" "$version"
+"$here/build.sh" "$arch" "$w/ota-n1/bin" "$next" otatest
+"$here/initramfs.sh" "$arch" "$root" "$w/ota-n1/bin" "$w/ota-n1/initramfs.cpio.gz" "$next"
+kernel=$(ls "$root"/boot/vmlinuz-*)
+
+run=$(mktemp -d "${TMPDIR:-/tmp}/parsec-qemu.XXXXXX")
+trap 'rm -rf "$run"' EXIT
+disk=$run/data.img
+truncate -s 64M "$disk"
+mke2fs -q -t ext4 -L parsec-data -F "$disk"
+t1=$(now)
+echo "test-qemu-ota ($arch): prepare $(secs "$t0" "$t1") s (image N $version, image N+1 $next)"
+
+# boot IMAGE SCENARIO CHECK...: one boot on the shared disk and TPM state.
+boot() {
+	local image=$1 scenario=$2 t log
+	shift 2
+	log=$w/console-$scenario.log
+	t=$(now)
+	"$here/swtpm.sh" "$run/tpmstate" "$run/swtpm.sock" "$run/swtpm.log"
+	"$here/boot.sh" "$arch" "$kernel" "$w/$image/initramfs.cpio.gz" "$run/swtpm.sock" "$log" "$scenario" "$disk"
+	echo "test-qemu-ota ($arch): $scenario ($image): $(secs "$t" "$(now)") s; console: $log"
+	"$here/judge.sh" "$log" tpm-device data-disk softhsm-token e2e-binary TestGuestOTA "$@"
+}
+boot ota-n ota-create parsecd-start
+boot ota-n1 ota-verify parsecd-start
+boot ota-n ota-rollback
+echo "test-qemu-ota ($arch): PASS"

@@ -1,0 +1,27 @@
+//go:build otatest
+
+package bolt
+
+import bbolt "go.etcd.io/bbolt"
+
+// SchemaVersion, in a build with the otatest tag, is one past the real
+// layout: the qemu/ OTA scenario (make test-qemu-ota) boots such a parsecd
+// as "image N+1" on the key store that image N wrote, so that the update
+// runs a real schema migration, and then boots image N again to check that
+// it refuses the newer store without touching it. Never ship this tag;
+// storage/bolt's own schema tests assume version 1 and fail under it.
+const SchemaVersion = 2
+
+// otatestMigratedKey is the meta key that the otatest migration writes;
+// the in-guest test (test/e2e/guest_test.go) reads it to prove the step ran.
+var otatestMigratedKey = []byte("otatest_migrated")
+
+func init() {
+	migrations[2] = migrateOTATest
+}
+
+// migrateOTATest is the test step from version 1 to 2: it leaves the keys
+// as they are and records that it ran.
+func migrateOTATest(tx *bbolt.Tx) error {
+	return tx.Bucket(bucketMeta).Put(otatestMigratedKey, []byte("1->2"))
+}
