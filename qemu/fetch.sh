@@ -33,18 +33,17 @@ kernel=$(apt-cache depends "$meta" 2>/dev/null |
 pkgs=("$kernel" busybox-static libsofthsm2 softhsm2 softhsm2-common
 	libc6 libgcc-s1 libstdc++6 libssl3 libsqlite3-0)
 
-# package=version for every package, as apt would fetch them now.
-want=""
+# package=version for every package, as apt would fetch them now (one
+# apt-cache call: each one reads the whole package cache).
+want=$(apt-cache policy "${pkgs[@]/%/:$deb}" | awk -v deb=":$deb" '
+	/^[^ ].*:$/ { p = $0; sub(/:$/, "", p); sub(deb "$", "", p) }
+	$1 == "Candidate:" && $2 != "(none)" { print p "=" $2 }')
 for p in "${pkgs[@]}"; do
-	v=$(apt-cache policy "$p:$deb" | awk '$1 == "Candidate:" { print $2 }')
-	if [ -z "$v" ] || [ "$v" = "(none)" ]; then
-		die "apt-cache has no candidate for $p:$deb"
-	fi
-	want+="$p=$v"$'\n'
+	grep -q "^$p=" <<<"$want" || die "apt-cache has no candidate for $p:$deb"
 done
 
 dir="$cache/$arch"
-if [ -f "$dir/packages" ] && [ "$(cat "$dir/packages")" = "${want%$'\n'}" ] && [ -d "$dir/root" ]; then
+if [ -f "$dir/packages" ] && [ "$(cat "$dir/packages")" = "$want" ] && [ -d "$dir/root" ]; then
 	echo "qemu/fetch.sh: cache $dir is current (kernel $kernel)" >&2
 	echo "$dir/root"
 	exit 0
@@ -66,5 +65,5 @@ done
 for f in "$dir"/debs/*.deb; do
 	dpkg -x "$f" "$dir/root"
 done
-printf '%s' "${want%$'\n'}" >"$dir/packages"
+printf '%s' "$want" >"$dir/packages"
 echo "$dir/root"
