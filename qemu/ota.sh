@@ -11,34 +11,20 @@
 #   qemu/ota.sh [ARCH]
 #
 # The guest side is TestGuestOTA (test/e2e/guest_test.go); this script only
-# builds, boots and judges. Environment as for qemu/suite.sh.
+# builds, boots and judges. Environment: see qemu/common.sh.
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR
 
-arch=${1:-aarch64}
-here=$(cd "$(dirname "$0")" && pwd)
-cd "$here/.."
-b=${QEMU_BUILD:-build/qemu}
-cache=${QEMU_CACHE:-$b/cache}
-version=${VERSION:-0.1.0-dev}
-w=$b/$arch
-now() { date +%s.%N; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
-
+t0=$(date +%s.%N)
+# shellcheck source=common.sh
+. "$(dirname "$0")/common.sh" "${1:-aarch64}"
 # N+1: the next minor version of N's major.minor.patch.
 IFS=. read -r maj min _ <<<"${version%%-*}"
 [[ "$maj" =~ ^[0-9]+$ && "$min" =~ ^[0-9]+$ ]] || { maj=0 min=0; }
 next="$maj.$((min + 1)).0-ota"
+image ota-n "$version"
+image ota-n1 "$next" otatest
 
-t0=$(now)
-root=$("$here/fetch.sh" "$arch" "$cache")
-"$here/build.sh" "$arch" "$w/ota-n/bin" "$version"
-"$here/initramfs.sh" "$arch" "$root" "$w/ota-n/bin" "$w/ota-n/initramfs.cpio.gz" "$version"
-"$here/build.sh" "$arch" "$w/ota-n1/bin" "$next" otatest
-"$here/initramfs.sh" "$arch" "$root" "$w/ota-n1/bin" "$w/ota-n1/initramfs.cpio.gz" "$next"
-kernel=$(ls "$root"/boot/vmlinuz-*)
-
-run=$(mktemp -d "${TMPDIR:-/tmp}/parsec-qemu.XXXXXX")
-trap 'rm -rf "$run"' EXIT
 disk=$run/data.img
 truncate -s 64M "$disk"
 mke2fs -q -t ext4 -L parsec-data -F "$disk"

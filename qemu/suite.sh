@@ -1,38 +1,25 @@
 #!/usr/bin/env bash
-# make test-qemu: boots the test image once and runs the in-guest suite.
+# make test-qemu-suite: boots the test image once and runs the in-guest
+# end-to-end suite (TestGuest* in test/e2e/guest_test.go).
 #
 #   qemu/suite.sh [ARCH]            ARCH: aarch64 (default) or x86_64
 #
-# Environment: QEMU_BUILD (default build/qemu), QEMU_CACHE (default
-# $QEMU_BUILD/cache), VERSION (stamp), QEMU_TPM (1: the guest config has
-# the TPM provider; 0: software + PKCS#11 only), QEMU_TIMEOUT, QEMU_MEM.
+# Environment: see qemu/common.sh.
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR
 
-arch=${1:-aarch64}
-here=$(cd "$(dirname "$0")" && pwd)
-cd "$here/.."
-b=${QEMU_BUILD:-build/qemu}
-cache=${QEMU_CACHE:-$b/cache}
-version=${VERSION:-0.1.0-dev}
-w=$b/$arch
-now() { date +%s.%N; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
-
-t0=$(now)
-root=$("$here/fetch.sh" "$arch" "$cache")
-"$here/build.sh" "$arch" "$w/bin" "$version"
-"$here/initramfs.sh" "$arch" "$root" "$w/bin" "$w/initramfs.cpio.gz" "$version"
+t0=$(date +%s.%N)
+# shellcheck source=common.sh
+. "$(dirname "$0")/common.sh" "${1:-aarch64}"
+image suite "$version"
 t1=$(now)
 
-run=$(mktemp -d "${TMPDIR:-/tmp}/parsec-qemu.XXXXXX")
-trap 'rm -rf "$run"' EXIT
 "$here/swtpm.sh" "$run/tpmstate" "$run/swtpm.sock" "$run/swtpm.log"
 log=$w/console-suite.log
-"$here/boot.sh" "$arch" "$(ls "$root"/boot/vmlinuz-*)" "$w/initramfs.cpio.gz" "$run/swtpm.sock" "$log" suite
+"$here/boot.sh" "$arch" "$kernel" "$w/suite/initramfs.cpio.gz" "$run/swtpm.sock" "$log" suite
 t2=$(now)
 
-echo "test-qemu ($arch): prepare $(secs "$t0" "$t1") s, boot+tests+poweroff $(secs "$t1" "$t2") s, initramfs $(du -k "$w/initramfs.cpio.gz" | cut -f1) KiB; console: $log"
-checks=(tpm-device softhsm-token rootfs-config parsecd-start e2e-binary
-	TestGuestDaemonUser TestGuestProviders TestGuestCrossProvider TestGuestUnixUsers TestGuestRestart)
-"$here/judge.sh" "$log" "${checks[@]}"
+echo "test-qemu ($arch): prepare $(secs "$t0" "$t1") s, boot+tests+poweroff $(secs "$t1" "$t2") s, initramfs $(du -k "$w/suite/initramfs.cpio.gz" | cut -f1) KiB; console: $log"
+"$here/judge.sh" "$log" tpm-device softhsm-token rootfs-config parsecd-start e2e-binary \
+	TestGuestDaemonUser TestGuestProviders TestGuestCrossProvider TestGuestUnixUsers TestGuestRestart
 echo "test-qemu ($arch): PASS"
