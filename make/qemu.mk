@@ -15,3 +15,13 @@ test-qemu-suite: deps ## only the in-guest end-to-end suite (QEMU_ARCH=aarch64|x
 
 test-qemu-ota: deps ## OTA scenario: image N makes keys on a data disk, N+1 (newer, store schema 2) keeps them, N again refuses the store
 	$(QEMU_ENV) ./qemu/ota.sh $(QEMU_ARCH)
+
+# qemu/'s scripts (shellcheck) and the otatest build of storage/bolt, which
+# the default lint cannot see.
+.PHONY: lint-qemu
+lint-qemu: ## shellcheck qemu/ scripts and the guest /init; vet and staticcheck storage/bolt with -tags otatest
+	shellcheck -x qemu/*.sh
+	shellcheck -s sh qemu/guest/init
+	$(GO) vet -tags otatest ./storage/bolt/
+	$(STATICCHECK) -tags otatest ./storage/bolt/
+lint: lint-qemu

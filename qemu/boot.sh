@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # Boots the test image once and writes its serial console to LOG:
 #
 #   qemu/boot.sh ARCH KERNEL INITRD TPMSOCK LOG SCENARIO [DISK]
@@ -10,7 +11,6 @@
 # failed or panicked: only qemu/judge.sh decides, from LOG. timeout
 # (QEMU_TIMEOUT seconds, default 300) bounds a hung guest.
 set -euo pipefail
-# shellcheck source-path=SCRIPTDIR
 
 arch=${1:?usage: boot.sh ARCH KERNEL INITRD TPMSOCK LOG SCENARIO [DISK]}
 kernel=${2:?} initrd=${3:?} sock=${4:?} log=${5:?} scenario=${6:?} disk=${7:-}

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # Cross-builds what the guest runs, into OUT:
 #
 #   qemu/build.sh ARCH OUT VERSION [EXTRA_TAGS]
@@ -15,7 +16,6 @@
 # VERSION is stamped into both daemons (-X …/version.Version). EXTRA_TAGS
 # (e.g. otatest, the OTA scenario's schema migration) goes to the daemons only.
 set -euo pipefail
-# shellcheck source-path=SCRIPTDIR
 
 arch=${1:?usage: build.sh ARCH OUT VERSION [EXTRA_TAGS]}
 out=${2:?usage: build.sh ARCH OUT VERSION [EXTRA_TAGS]}

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # Assembles the guest's initramfs (gzip'd newc cpio, built unprivileged):
 #
 #   qemu/initramfs.sh ARCH ROOT BIN OUT VERSION
@@ -16,7 +17,6 @@
 # that /init applies as systemd would. The parsecd binary goes where the
 # init script expects it (/usr/libexec/parsec/parsecd).
 set -euo pipefail
-# shellcheck source-path=SCRIPTDIR
 
 die() { echo "qemu/initramfs.sh: $*" >&2; exit 1; }
 

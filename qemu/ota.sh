@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # make test-qemu-ota: the OTA update scenario, three boots on one data disk
 # (an ext4 image holding /var/lib/parsec: key store and SoftHSM token) and
 # one TPM state directory:
@@ -13,7 +14,6 @@
 # The guest side is TestGuestOTA (test/e2e/guest_test.go); this script only
 # builds, boots and judges. Environment: see qemu/common.sh.
 set -euo pipefail
-# shellcheck source-path=SCRIPTDIR
 
 t0=$(date +%s.%N)
 # shellcheck source=common.sh

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # make test-qemu-suite: boots the test image once and runs the in-guest
 # end-to-end suite (TestGuest* in test/e2e/guest_test.go).
 #
@@ -6,7 +7,6 @@
 #
 # Environment: see qemu/common.sh.
 set -euo pipefail
-# shellcheck source-path=SCRIPTDIR
 
 t0=$(date +%s.%N)
 # shellcheck source=common.sh
