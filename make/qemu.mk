@@ -2,9 +2,10 @@
 # with our cross-built binaries) under QEMU with swtpm and SoftHSM2, and run
 # the in-guest end-to-end suite, then the OTA update scenario. See
 # qemu/README.md. QEMU_ARCH=x86_64 boots a q35 guest instead; QEMU_TPM=0
-# leaves the TPM provider out of the guest config.
+# leaves the TPM provider out of the guest config (auto: only if the tree
+# has one).
 QEMU_ARCH ?= aarch64
-QEMU_TPM  ?= auto
+QEMU_TPM  ?= 1
 QEMU_ENV  := VERSION=$(VERSION) QEMU_TPM=$(QEMU_TPM)
 
 .PHONY: test-qemu test-qemu-suite test-qemu-ota

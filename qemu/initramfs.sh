@@ -25,9 +25,9 @@ root=${2:?} bin=${3:?} out=${4:?} version=${5:?}
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=arch.sh
 . "$here/arch.sh" "$arch"
-# QEMU_TPM: 1 = the guest config has the TPM provider, 0 = it has not,
-# auto (default) = 1 when this tree's parsecd registers a TPM provider.
-tpm=${QEMU_TPM:-auto}
+# QEMU_TPM: 1 (default) = the guest config has the TPM provider, 0 = it
+# has not, auto = 1 when this tree's parsecd registers a TPM provider.
+tpm=${QEMU_TPM:-1}
 if [ "$tpm" = auto ]; then
 	tpm=0
 	for f in "$here"/../providers/tpm/*.go; do
