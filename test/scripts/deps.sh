@@ -21,8 +21,9 @@ command -v qemu-aarch64 >/dev/null 2>&1 || need+=(qemu-user)
 command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 # The TPM provider's tests run against swtpm (test/scripts/swtpm.sh starts it).
 command -v swtpm >/dev/null 2>&1 || need+=(swtpm swtpm-tools)
-# make test-qemu (qemu/): QEMU for both guest kinds, the guest's busybox and
-# cpio for its initramfs, readelf (binutils) for the guest's library closure,
+# make test-qemu (qemu/): QEMU for both guest kinds, busybox-static (the
+# guest gets its own arch's busybox from qemu/fetch.sh; any host busybox
+# will do here) and cpio for the initramfs, readelf (binutils) for the guest's library closure,
 # a cross C toolchain for the arm64 PKCS#11 (cgo) build, mke2fs for the OTA
 # scenario's data disk, shellcheck for qemu/'s scripts.
 command -v qemu-system-aarch64 >/dev/null 2>&1 || need+=(qemu-system-arm)
