@@ -23,9 +23,9 @@ command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 command -v swtpm >/dev/null 2>&1 || need+=(swtpm swtpm-tools)
 # make test-qemu (qemu/): QEMU for both guest kinds, busybox-static (the
 # guest gets its own arch's busybox from qemu/fetch.sh; any host busybox
-# will do here) and cpio for the initramfs, readelf (binutils) for the guest's library closure,
-# a cross C toolchain for the arm64 PKCS#11 (cgo) build, mke2fs for the OTA
-# scenario's data disk, shellcheck for qemu/'s scripts.
+# will do here), cpio for the initramfs, readelf (binutils) for the guest's
+# library closure, a cross C toolchain for the arm64 PKCS#11 (cgo) build,
+# mke2fs for the OTA scenario's data disk, shellcheck for qemu/'s scripts.
 command -v qemu-system-aarch64 >/dev/null 2>&1 || need+=(qemu-system-arm)
 command -v qemu-system-x86_64 >/dev/null 2>&1 || need+=(qemu-system-x86)
 [ -e /bin/busybox ] || need+=(busybox-static)
