@@ -39,6 +39,7 @@ if [ "$tpm" = auto ]; then
 	fi
 	[ "$tpm" = 1 ] || echo "qemu/initramfs.sh: QEMU_TPM=auto: this tree's parsecd has no TPM provider: the guest runs Software and PKCS#11 only" >&2
 fi
+case "$tpm" in 0 | 1) ;; *) die "QEMU_TPM=$tpm: want 1, 0 or auto" ;; esac
 
 st=$out.d
 rm -rf "$st"
