@@ -88,14 +88,16 @@ test-layer: ## lint the BitBake layer meta-parsec/ and recipes/ (after a self-te
 test: test-layer
 
 # The TPM provider's tests against a fresh swtpm (test/scripts/swtpm.sh):
-# PARSEC_TEST_TCTI names it, and makes every TPM test a failure, not a skip,
-# when swtpm cannot run. The tests also start swtpms of their own.
+# PARSEC_TEST_TCTI names it; without it the tests start a swtpm of their
+# own (as under make test-unit), and a swtpm that cannot start is a failure,
+# not a skip. The end-to-end TPM tests start one swtpm per daemon.
 .PHONY: test-tpm
-test-tpm: deps ## TPM provider tests against a fresh swtpm (loopback TCP, temporary state dir)
+test-tpm: deps ## TPM provider and end-to-end TPM tests against fresh swtpms (temporary state dirs)
 	@out=$$(./test/scripts/swtpm.sh start) || exit 1; eval "$$out"; \
 	trap './test/scripts/swtpm.sh stop "$$SWTPM_DIR"' EXIT; \
 	echo "test-tpm: PARSEC_TEST_TCTI=$$PARSEC_TEST_TCTI"; \
 	PARSEC_TEST_TCTI="$$PARSEC_TEST_TCTI" $(GO) test -count=1 -timeout 600s ./providers/tpm/...
+	$(GO) test -count=1 -timeout 600s -run Tpm ./test/e2e/
 test: test-tpm
 
 race: ## unit tests of the core under the race detector (needs cgo)
