@@ -5,7 +5,8 @@
 // computed in-process, and the daemon's resident memory idle and after load.
 // It prints figures and how they compare with the project's targets; it
 // asserts nothing. With -pkcs11 (pkcs11.go) it measures ECDSA P-256 sign
-// through parsecd's PKCS#11 provider against the same C_Sign made directly.
+// through parsecd's PKCS#11 provider against the same C_Sign made directly;
+// with -tpm (tpm.go), through the TPM provider against go-tpm on swtpm.
 package main
 
 import (
@@ -40,9 +41,17 @@ func main() {
 	dur := flag.Duration("duration", 3*time.Second, "length of each measured phase")
 	floor := flag.String("floor", "", "internal: serve the floor on this socket")
 	p11 := flag.Bool("pkcs11", false, "measure sign through parsecd's PKCS#11 provider (a parsecd built with -tags pkcs11) vs the same C_Sign made directly, on a fresh SoftHSM2 token; needs this program built with CGO_ENABLED=1 -tags pkcs11")
+	tpmFlag := flag.Bool("tpm", false, "measure sign through parsecd's TPM provider vs the same go-tpm calls made directly, on a fresh swtpm")
 	flag.Parse()
 	if *floor != "" {
 		serveFloor(*floor)
+		return
+	}
+	if *tpmFlag {
+		if err := runTPM(*daemon, *dur); err != nil {
+			fmt.Fprintln(os.Stderr, "bench -tpm:", err)
+			os.Exit(1)
+		}
 		return
 	}
 	if *p11 {
