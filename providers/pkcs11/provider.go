@@ -14,7 +14,6 @@ import (
 
 	"github.com/parsecd/parsecd/src/config"
 	"github.com/parsecd/parsecd/src/provider"
-	"github.com/parsecd/parsecd/src/status"
 	"github.com/parsecd/parsecd/src/wire"
 	"github.com/parsecd/parsecd/storage"
 )
@@ -195,19 +194,6 @@ func (p *Provider) Close() error {
 
 func (p *Provider) triple(c provider.Caller, name string) storage.KeyTriple {
 	return storage.KeyTriple{Auth: c.Auth, App: c.App, Provider: p.name, Key: name}
-}
-
-// storeErr gives a key-store failure a wire status: errors that carry one
-// keep it, anything else is a key info manager error.
-func storeErr(err error) error {
-	if err == nil {
-		return nil
-	}
-	var c status.Coder
-	if errors.As(err, &c) {
-		return err
-	}
-	return status.Errorf(status.KeyInfoManagerError, "key store: %w", err)
 }
 
 // factory builds the provider of a [[provider]] entry.

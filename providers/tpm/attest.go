@@ -2,11 +2,11 @@ package tpm
 
 import (
 	"context"
-	"crypto/rsa"
 
 	"github.com/google/go-tpm/tpm2"
 	"github.com/google/go-tpm/tpm2/transport"
 
+	"github.com/parsecd/parsecd/providers/internal/pubkey"
 	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/status"
 )
@@ -76,7 +76,7 @@ func (p *Provider) PrepareKeyAttestation(ctx context.Context, c provider.Caller,
 		if err != nil {
 			return status.Errorf(status.PsaErrorGenericError, "the endorsement key's public area: %w", err)
 		}
-		out.AttestingKeyPub, err = exportPublic(pub.(*rsa.PublicKey))
+		out.AttestingKeyPub, err = pubkey.Export(pub)
 		return err
 	})
 	return out, err

@@ -74,7 +74,7 @@ func goVerify(t *testing.T, pub crypto.PublicKey, alg psa.AsymSign, h, sig []byt
 	case *ecdsa.PublicKey:
 		n := (k.Curve.Params().BitSize + 7) / 8
 		if len(sig) != 2*n || !ecdsa.Verify(k, h, new(big.Int).SetBytes(sig[:n]), new(big.Int).SetBytes(sig[n:])) {
-			err = errBadSignature
+			err = errors.New("crypto/ecdsa rejects it")
 		}
 	}
 	if err != nil {

@@ -195,18 +195,6 @@ func (p *Provider) triple(c provider.Caller, name string) storage.KeyTriple {
 	return storage.KeyTriple{Auth: c.Auth, App: c.App, Provider: p.name, Key: name}
 }
 
-// storeErr gives a key-store failure a wire status: errors that carry one
-// keep it, anything else is a key info manager error.
-func storeErr(err error) error {
-	if err == nil {
-		return nil
-	}
-	var c status.Coder
-	if errors.As(err, &c) {
-		return err
-	}
-	return status.Errorf(status.KeyInfoManagerError, "key store: %w", err)
-}
 
 // factory builds the provider of a [[provider]] entry.
 func factory(ctx context.Context, file string, cfg config.Provider, deps provider.Deps) (provider.Provider, error) {

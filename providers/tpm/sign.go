@@ -3,13 +3,11 @@ package tpm
 import (
 	"context"
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/rsa"
-	"math/big"
 
 	"github.com/google/go-tpm/tpm2"
 	"github.com/google/go-tpm/tpm2/transport"
 
+	"github.com/parsecd/parsecd/providers/internal/pubkey"
 	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
@@ -118,8 +116,6 @@ func signatureBytes(k *key, s tpm2.TPMTSignature) ([]byte, error) {
 	return nil, status.Errorf(status.PsaErrorGenericError, "the TPM returned a signature of algorithm %v", s.SigAlg)
 }
 
-var errBadSignature = &status.Error{Code: status.PsaErrorInvalidSignature, Msg: "signature does not verify"}
-
 // VerifyHash implements provider.AsymSign in Go with the stored public key:
 // verification needs no secret, so it costs no TPM round trip and works
 // for imported public keys, which never enter the TPM. RSA-PSS signatures
@@ -140,23 +136,5 @@ func (p *Provider) VerifyHash(ctx context.Context, c provider.Caller, name strin
 	if alg.HasHash() {
 		_, ch, _ = p.caps.hash(alg.Hash)
 	}
-	switch pub := k.pub.(type) {
-	case *rsa.PublicKey:
-		if alg.Kind == psa.SignRsaPss {
-			err = rsa.VerifyPSS(pub, ch, hash, sig, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash, Hash: ch})
-		} else {
-			err = rsa.VerifyPKCS1v15(pub, ch, hash, sig)
-		}
-		if err != nil {
-			return errBadSignature
-		}
-		return nil
-	case *ecdsa.PublicKey:
-		n := byteLen(k.attrs.Bits)
-		if len(sig) != 2*n || !ecdsa.Verify(pub, hash, new(big.Int).SetBytes(sig[:n]), new(big.Int).SetBytes(sig[n:])) {
-			return errBadSignature
-		}
-		return nil
-	}
-	return status.Errorf(status.PsaErrorGenericError, "unexpected public key type %T", k.pub)
+	return pubkey.Verify(k.pub, alg, ch, hash, sig)
 }
