@@ -205,7 +205,6 @@ func (p *Provider) ExportPublicKey(ctx context.Context, c provider.Caller, name 
 	return pubkey.Export(k.pub)
 }
 
-
 // DestroyKey implements provider.KeyManagement. The key lives only in its
 // record (the TPM keeps nothing once it is flushed), so removing the
 // mapping destroys it.

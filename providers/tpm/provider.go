@@ -195,7 +195,6 @@ func (p *Provider) triple(c provider.Caller, name string) storage.KeyTriple {
 	return storage.KeyTriple{Auth: c.Auth, App: c.App, Provider: p.name, Key: name}
 }
 
-
 // factory builds the provider of a [[provider]] entry.
 func factory(ctx context.Context, file string, cfg config.Provider, deps provider.Deps) (provider.Provider, error) {
 	var c Config
