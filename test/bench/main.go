@@ -232,15 +232,12 @@ func start(dir, sock string, args ...string) (*exec.Cmd, error) {
 	return cmd, nil
 }
 
-func run(daemon string, d time.Duration) error {
-	dir, err := os.MkdirTemp("", "parsecd-bench-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
-	sock := filepath.Join(dir, "parsec.sock")
-	cfg := filepath.Join(dir, "config.toml")
-	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(`[core_settings]
+// writeConfig writes dir/config.toml for a daemon with one provider (the
+// body of its [[provider]] entry) and returns its socket and config paths.
+func writeConfig(dir, provider string) (sock, cfg string, err error) {
+	sock = filepath.Join(dir, "parsec.sock")
+	cfg = filepath.Join(dir, "config.toml")
+	err = os.WriteFile(cfg, []byte(fmt.Sprintf(`[core_settings]
 allow_root = true
 log_level = "error"
 [listener]
@@ -254,9 +251,19 @@ name = "store"
 manager_type = "Bbolt"
 path = %q
 [[provider]]
-provider_type = "Software"
 key_info_manager = "store"
-`, sock, filepath.Join(dir, "keys.db"))), 0o600); err != nil {
+%s`, sock, filepath.Join(dir, "keys.db"), provider)), 0o600)
+	return sock, cfg, err
+}
+
+func run(daemon string, d time.Duration) error {
+	dir, err := os.MkdirTemp("", "parsecd-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	sock, cfg, err := writeConfig(dir, "provider_type = \"Software\"\n")
+	if err != nil {
 		return err
 	}
 	pd, err := start(dir, sock, daemon, "-c", cfg)

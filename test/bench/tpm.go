@@ -45,27 +45,8 @@ func runTPM(daemon string, d time.Duration) error {
 	defer exec.Command("test/scripts/swtpm.sh", "stop", filepath.Join(dir, "swtpm")).Run()
 	digest := sha256.Sum256([]byte("parsecd benchmark"))
 
-	sock := filepath.Join(dir, "parsec.sock")
-	cfg := filepath.Join(dir, "config.toml")
-	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(`[core_settings]
-allow_root = true
-log_level = "error"
-[listener]
-listener_type = "DomainSocket"
-timeout = 1000
-socket_path = %q
-[authenticator]
-auth_type = "Direct"
-[[key_manager]]
-name = "store"
-manager_type = "Bbolt"
-path = %q
-[[provider]]
-provider_type = "Tpm"
-key_info_manager = "store"
-tcti = %q
-owner_hierarchy_auth = ""
-`, sock, filepath.Join(dir, "keys.db"), tcti)), 0o600); err != nil {
+	sock, cfg, err := writeConfig(dir, fmt.Sprintf("provider_type = \"Tpm\"\ntcti = %q\nowner_hierarchy_auth = \"\"\n", tcti))
+	if err != nil {
 		return err
 	}
 	pd, err := start(dir, sock, daemon, "-c", cfg)
