@@ -14,37 +14,14 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
-	"sync"
 	"testing"
 
+	"github.com/parsecd/parsecd/providers/providertest"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
 )
 
-// Go keys, generated once: Go holds the private half for cross-checks of
-// imported keys.
-var (
-	goKeysOnce sync.Once
-	goRSA      *rsa.PrivateKey
-	goEC       map[uint32]*ecdsa.PrivateKey
-)
-
-func goKeys(t testing.TB) (*rsa.PrivateKey, map[uint32]*ecdsa.PrivateKey) {
-	t.Helper()
-	goKeysOnce.Do(func() {
-		var err error
-		if goRSA, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
-			panic(err)
-		}
-		goEC = map[uint32]*ecdsa.PrivateKey{}
-		for bits, c := range map[uint32]elliptic.Curve{256: elliptic.P256(), 384: elliptic.P384()} {
-			if goEC[bits], err = ecdsa.GenerateKey(c, rand.Reader); err != nil {
-				panic(err)
-			}
-		}
-	})
-	return goRSA, goEC
-}
+var goKeys = providertest.GoKeys
 
 func digestFor(h psa.Hash, msg string) []byte {
 	switch h {
