@@ -134,7 +134,7 @@ func directTPM(tcti string, digest []byte, d time.Duration) (floor, same result,
 	}
 	srk, err := tpm2.CreatePrimary{PrimaryHandle: tpm2.TPMRHOwner, InPublic: tpm2.New2B(tpm2.ECCSRKTemplate)}.Execute(t)
 	if err != nil {
-		return floor, same, fmt.Errorf("CreatePrimary: %w", err)
+		return floor, same, fmt.Errorf("TPM2_CreatePrimary: %w", err)
 	}
 	defer tpm2.FlushContext{FlushHandle: srk.ObjectHandle}.Execute(t)
 	srkPub, err := srk.OutPublic.Contents()
@@ -157,7 +157,7 @@ func directTPM(tcti string, digest []byte, d time.Duration) (floor, same result,
 		InSensitive: tpm2.TPM2BSensitiveCreate{Sensitive: &tpm2.TPMSSensitiveCreate{UserAuth: tpm2.TPM2BAuth{Buffer: auth}}},
 		InPublic:    tpm2.New2B(tmpl)}.Execute(t)
 	if err != nil {
-		return floor, same, fmt.Errorf("Create: %w", err)
+		return floor, same, fmt.Errorf("TPM2_Create: %w", err)
 	}
 	scheme := tpm2.TPMTSigScheme{Scheme: tpm2.TPMAlgECDSA, Details: tpm2.NewTPMUSigScheme(tpm2.TPMAlgECDSA, &tpm2.TPMSSchemeHash{HashAlg: tpm2.TPMAlgSHA256})}
 	signWith := func(h tpm2.AuthHandle) error {
@@ -170,7 +170,7 @@ func directTPM(tcti string, digest []byte, d time.Duration) (floor, same result,
 	}
 	loaded, err := loadKey()
 	if err != nil {
-		return floor, same, fmt.Errorf("Load: %w", err)
+		return floor, same, fmt.Errorf("TPM2_Load: %w", err)
 	}
 	kept := tpm2.AuthHandle{Handle: loaded.ObjectHandle, Name: loaded.Name, Auth: tpm2.PasswordAuth(auth)}
 	floor = measure([]func() error{func() error { return signWith(kept) }}, d)
