@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/google/go-tpm/tpm2"
@@ -393,4 +394,26 @@ func TestTpmKeyAttestation(t *testing.T) {
 	}
 	_, err := c.PrepareKeyAttestation(ctx, "rsa", "ecc")
 	opsExpect(t, err, status.PsaErrorNotSupported, "PrepareKeyAttestation with an explicit attesting key")
+}
+
+// TestTpmReload: SIGHUP builds a new TPM provider while the old one still
+// serves; on swtpm (one connection at a time) they must share the TPM
+// connection, and keys keep working.
+func TestTpmReload(t *testing.T) {
+	t.Parallel()
+	d, _ := tpmDaemon(t, "")
+	d.Start()
+	c := d.Direct("tpm-reload")
+	ctx := t.Context()
+	opsOK(t, c.GenerateKey(ctx, "k", opsSignAttrs(opsECCPair, 256, opsSignUsage, tpmECDSA)), "GenerateKey")
+	pub := opsECPublic(t, c, "k", elliptic.P256())
+	for i := range 2 {
+		d.Signal(syscall.SIGHUP)
+		digest := opsDigest(crypto.SHA256, []byte{byte(i)})
+		sig, err := c.SignHash(ctx, "k", tpmECDSA, digest)
+		opsOK(t, err, "SignHash after SIGHUP")
+		if !opsVerifyECDSA(pub, digest, sig) {
+			t.Fatal("the key changed across the reload")
+		}
+	}
 }
