@@ -8,8 +8,10 @@
 //   - transport.go, swtpm.go, mssim.go: Open for a TCTI (go-tpm's linuxtpm
 //     for devices, swtpm's socket server, the TPM simulator protocol),
 //     Startup, Probe.
-//   - provider.go: New, the one connection under a mutex (reopened after a
-//     transport failure), Info, Close, registration as "Tpm".
+//   - provider.go: New, Info, Close, registration as "Tpm".
+//   - link.go: the one connection per TPM, shared by the providers naming
+//     it (a reload builds the new one while the old one serves), its mutex,
+//     reconnection after a transport failure, the cached storage key.
 //   - srk.go: the storage primary key, recreated with CreatePrimary at each
 //     start, which is what makes keys survive restarts and TPM resets.
 //   - record.go: the versioned key record kept in the key store (public
