@@ -118,8 +118,8 @@ func (p *Provider) keyTemplate(a psa.KeyAttributes, generated bool) (tpm2.TPMTPu
 }
 
 // newAuth draws a key's random auth value, with no zero byte: go-tpm
-// v0.9.8 builds an HMAC session's key by dropping every byte from the last
-// zero on (hmacKeyFromAuthValue means to trim trailing zeros only, as the
+// v0.9.8 builds an HMAC session's key by cutting the auth value at its first
+// zero byte (hmacKeyFromAuthValue means to trim trailing zeros only, as the
 // TPM does), so an auth value with a zero inside fails with TPM_RC_BAD_AUTH
 // (one key in eight). Each byte is uniform over 1..255: 255.8 bits.
 func newAuth() ([]byte, error) {
