@@ -139,9 +139,9 @@ func newAuth() ([]byte, error) {
 // store creates a key's mapping with storage.Create: reserve the name
 // first (a duplicate fails before the TPM works), then make the record,
 // then commit. Nothing lives in the TPM, so there is nothing to undo.
-func (p *Provider) store(ctx context.Context, c provider.Caller, name string, a psa.KeyAttributes, make func() (record, error)) error {
+func (p *Provider) store(ctx context.Context, c provider.Caller, name string, a psa.KeyAttributes, build func() (record, error)) error {
 	return storage.StatusError(storage.Create(ctx, p.keys, p.triple(c, name), func(ctx context.Context) (storage.KeyInfo, func(context.Context) error, error) {
-		rec, err := make()
+		rec, err := build()
 		if err != nil {
 			return storage.KeyInfo{}, nil, err
 		}
