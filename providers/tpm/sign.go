@@ -119,8 +119,10 @@ func signatureBytes(k *key, s tpm2.TPMTSignature) ([]byte, error) {
 // VerifyHash implements provider.AsymSign in Go with the stored public key:
 // verification needs no secret, so it costs no TPM round trip and works
 // for imported public keys, which never enter the TPM. RSA-PSS signatures
-// must use a salt as long as the hash (PSA's RSA_PSS, and what TPMs
-// produce, TPM 2.0 Part 1 §B.7); any other salt is an invalid signature.
+// must use a salt as long as the hash (PSA's RSA_PSS, as the software
+// provider checks it); any other salt is an invalid signature. swtpm
+// (libtpms) signs with such a salt, checked by the tests; a TPM that used
+// the largest salt instead would fail this check, and other PSA verifiers.
 func (p *Provider) VerifyHash(ctx context.Context, c provider.Caller, name string, alg psa.AsymSign, hash, sig []byte) error {
 	k, err := p.load(ctx, c, name)
 	if err != nil {
