@@ -64,10 +64,7 @@ func exported(t *testing.T, p *Provider, name string) crypto.PublicKey {
 	data, err := p.ExportPublicKey(context.Background(), appA, name)
 	wantCode(t, err, status.Success, "ExportPublicKey "+name)
 	if data[0] == 0x04 {
-		c := elliptic.P256()
-		if len(data) == 97 {
-			c = elliptic.P384()
-		}
+		c := map[int]elliptic.Curve{65: elliptic.P256(), 97: elliptic.P384(), 133: elliptic.P521()}[len(data)]
 		k, err := ecdsa.ParseUncompressedPublicKey(c, data)
 		if err != nil {
 			t.Fatal(err)
@@ -96,6 +93,8 @@ func TestSignSchemes(t *testing.T) {
 		{psa.KeyEccPair, 256, signAlg(psa.SignEcdsa, psa.HashSHA256)},
 		{psa.KeyEccPair, 384, signAlg(psa.SignEcdsa, psa.HashSHA384)},
 		{psa.KeyEccPair, 256, signAlg(psa.SignEcdsa, psa.HashSHA384)},
+		{psa.KeyEccPair, 521, signAlg(psa.SignEcdsa, psa.HashSHA512)},
+		{psa.KeyRsaPair, 3072, signAlg(psa.SignRsaPss, psa.HashSHA512)},
 	}
 	for _, tc := range cases {
 		name := fmt.Sprint(tc.bits, tc.alg)
