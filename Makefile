@@ -93,14 +93,16 @@ test-layer: ## lint the BitBake layer meta-parsec/ and recipes/ (after a self-te
 test: test-layer
 
 # The TPM provider's tests against a fresh swtpm (test/scripts/swtpm.sh):
-# PARSEC_TEST_TCTI names it, and makes every TPM test a failure, not a skip,
-# when swtpm cannot run. The tests also start swtpms of their own.
+# PARSEC_TEST_TCTI names it; without it the tests start a swtpm of their
+# own (as under make test-unit), and a swtpm that cannot start is a failure,
+# not a skip. The end-to-end TPM tests start one swtpm per daemon.
 .PHONY: test-tpm
-test-tpm: deps ## TPM provider tests against a fresh swtpm (loopback TCP, temporary state dir)
+test-tpm: deps ## TPM provider and end-to-end TPM tests against fresh swtpms (temporary state dirs)
 	@out=$$(./test/scripts/swtpm.sh start) || exit 1; eval "$$out"; \
 	trap './test/scripts/swtpm.sh stop "$$SWTPM_DIR"' EXIT; \
 	echo "test-tpm: PARSEC_TEST_TCTI=$$PARSEC_TEST_TCTI"; \
 	PARSEC_TEST_TCTI="$$PARSEC_TEST_TCTI" $(GO) test -count=1 -timeout 600s ./providers/tpm/...
+	$(GO) test -count=1 -timeout 600s -run Tpm ./test/e2e/
 test: test-tpm
 
 race: ## unit tests of the core under the race detector (needs cgo)
@@ -123,10 +125,11 @@ vet-pkcs11:
 staticcheck-pkcs11:
 	CGO_ENABLED=1 $(STATICCHECK) $(P11TAGS) ./...
 
-bench: build build-pkcs11 ## throughput, latency and memory of parsecd vs in-process crypto and a bare socket floor; PKCS#11 sign vs direct C_Sign
+bench: build build-pkcs11 ## throughput, latency and memory of parsecd vs in-process crypto and a bare socket floor; PKCS#11 sign vs direct C_Sign; TPM sign vs direct go-tpm
 	$(GO) test -run '^$$' -bench . -benchmem ./src/wire/ ./storage/bolt/ ./providers/soft/
 	$(GO) run ./test/bench -parsecd $(BIN)/parsecd
 	$(P11GO) run $(P11TAGS) ./test/bench -pkcs11 -parsecd $(BIN)/parsecd-pkcs11
+	$(GO) run ./test/bench -tpm -parsecd $(BIN)/parsecd
 
 clean:
 	rm -rf $(BIN)

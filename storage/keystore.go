@@ -83,3 +83,17 @@ type KeyStore interface {
 
 // IsNotFound reports whether err means the key does not exist.
 func IsNotFound(err error) bool { return errors.Is(err, status.PsaErrorDoesNotExist) }
+
+// StatusError gives a key-store failure a wire status for a provider to
+// return: errors that carry one (does not exist, already exists, ...)
+// keep it, anything else is a key info manager error.
+func StatusError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var c status.Coder
+	if errors.As(err, &c) {
+		return err
+	}
+	return status.Errorf(status.KeyInfoManagerError, "key store: %w", err)
+}

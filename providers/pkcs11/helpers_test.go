@@ -4,12 +4,8 @@ package pkcs11
 
 import (
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
-	"sync"
 	"testing"
 
 	"github.com/parsecd/parsecd/providers/providertest"
@@ -43,30 +39,7 @@ func oaep(h psa.Hash) psa.AsymEncrypt { return psa.AsymEncrypt{Kind: psa.EncRsaO
 
 var pkcs1Crypt = psa.AsymEncrypt{Kind: psa.EncRsaPkcs1v15}
 
-// Go keys, generated once: importing them is faster than generating on
-// the token, and Go holds the private half for cross-checks.
-var (
-	goKeysOnce sync.Once
-	goRSA      *rsa.PrivateKey
-	goEC       map[uint32]*ecdsa.PrivateKey
-)
-
-func goKeys(t testing.TB) (*rsa.PrivateKey, map[uint32]*ecdsa.PrivateKey) {
-	t.Helper()
-	goKeysOnce.Do(func() {
-		var err error
-		if goRSA, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
-			panic(err)
-		}
-		goEC = map[uint32]*ecdsa.PrivateKey{}
-		for bits, c := range map[uint32]elliptic.Curve{256: elliptic.P256(), 384: elliptic.P384(), 521: elliptic.P521()} {
-			if goEC[bits], err = ecdsa.GenerateKey(c, rand.Reader); err != nil {
-				panic(err)
-			}
-		}
-	})
-	return goRSA, goEC
-}
+var goKeys = providertest.GoKeys
 
 // digestOf hashes msg with h.
 func digestOf(t testing.TB, h psa.Hash, msg string) []byte {

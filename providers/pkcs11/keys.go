@@ -17,6 +17,7 @@ import (
 
 	"github.com/miekg/pkcs11"
 
+	"github.com/parsecd/parsecd/providers/internal/pubkey"
 	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
@@ -50,7 +51,7 @@ func (p *Provider) load(ctx context.Context, c provider.Caller, name string) (*k
 	t := p.triple(c, name)
 	info, err := p.keys.Get(ctx, t)
 	if err != nil {
-		return nil, storeErr(err)
+		return nil, storage.StatusError(err)
 	}
 	id, serial, ok := decodeKeyID(info.ID)
 	if !ok {
@@ -198,12 +199,12 @@ func (p *Provider) removeMapping(ctx context.Context, k *keyRef) error {
 	defer p.mapMu.Unlock()
 	cur, err := p.keys.Get(ctx, k.triple)
 	if err != nil {
-		return storeErr(err)
+		return storage.StatusError(err)
 	}
 	if !bytes.Equal(cur.ID, k.stored) {
 		return storage.ErrNotFound
 	}
-	return storeErr(p.keys.Remove(ctx, k.triple))
+	return storage.StatusError(p.keys.Remove(ctx, k.triple))
 }
 
 // commitLocked is the key store with Commit ordered by mapMu (see removeMapping).
@@ -255,7 +256,7 @@ func (p *Provider) create(ctx context.Context, c provider.Caller, name string, a
 		}
 		return storage.KeyInfo{ID: encodeKeyID(id, p.tok.serial), Attributes: a}, undo, nil
 	})
-	return storeErr(err)
+	return storage.StatusError(err)
 }
 
 // newCKAID returns a fresh random CKA_ID.
@@ -589,21 +590,6 @@ func ecPoint(v []byte, size int) []byte {
 	return v
 }
 
-// exportPublic encodes a public key in the PSA format.
-func exportPublic(pub crypto.PublicKey) ([]byte, error) {
-	switch k := pub.(type) {
-	case *rsa.PublicKey:
-		return x509.MarshalPKCS1PublicKey(k), nil
-	case *ecdsa.PublicKey:
-		out, err := k.Bytes()
-		if err != nil {
-			return nil, status.Errorf(status.PsaErrorGenericError, "encoding the public key: %w", err)
-		}
-		return out, nil
-	}
-	return nil, status.Errorf(status.PsaErrorGenericError, "unexpected public key type %T", pub)
-}
-
 // publicKey reads the key's public key from its public object.
 func (p *Provider) publicKey(ctx context.Context, k *keyRef) (crypto.PublicKey, error) {
 	var pub crypto.PublicKey
@@ -630,7 +616,7 @@ func (p *Provider) ExportPublicKey(ctx context.Context, c provider.Caller, name 
 	if err != nil {
 		return nil, err
 	}
-	return exportPublic(pub)
+	return pubkey.Export(pub)
 }
 
 // ExportKey implements provider.KeyExport. Public keys export their public
@@ -648,7 +634,7 @@ func (p *Provider) ExportKey(ctx context.Context, c provider.Caller, name string
 		if err != nil {
 			return nil, err
 		}
-		return exportPublic(pub)
+		return pubkey.Export(pub)
 	}
 	if err := psa.CheckExport(k.attrs); err != nil {
 		return nil, err

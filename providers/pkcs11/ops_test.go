@@ -13,12 +13,10 @@ import (
 	_ "crypto/sha3"
 	"crypto/x509"
 	"fmt"
-	"math/big"
 	"testing"
 
 	"github.com/miekg/pkcs11"
 
-	"github.com/parsecd/parsecd/providers/internal/rsaenc"
 	"github.com/parsecd/parsecd/providers/providertest"
 	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
@@ -368,56 +366,6 @@ func TestEncryption(t *testing.T) {
 	wantCode(t, err, status.PsaErrorDoesNotExist, "encrypt with an unknown key")
 }
 
-func TestDecodeOAEP(t *testing.T) {
-	// Go encrypts; raw RSA with the private exponent gives the encoded
-	// message; decodeOAEP must recover the plaintext, and refuse any change.
-	goRSA, _ := goKeys(t)
-	k := goRSA.Size()
-	raw := func(ct []byte) []byte {
-		m := new(big.Int).Exp(new(big.Int).SetBytes(ct), goRSA.D, goRSA.N)
-		return m.FillBytes(make([]byte, k))
-	}
-	for _, h := range []psa.Hash{psa.HashSHA1, psa.HashSHA256, psa.HashSHA512} {
-		for _, label := range [][]byte{nil, []byte("label")} {
-			for _, msg := range [][]byte{{}, []byte("x"), bytes.Repeat([]byte{7}, k-2*h.Size()-2)} {
-				ct, err := rsa.EncryptOAEP(cryptoHash(h).New(), rand.Reader, &goRSA.PublicKey, msg, label)
-				if err != nil {
-					t.Fatal(err)
-				}
-				em := raw(ct)
-				got, err := rsaenc.DecodeOAEP(cryptoHash(h).New(), k, em, label)
-				if err != nil || !bytes.Equal(got, msg) {
-					t.Fatalf("%v: decodeOAEP = %q, %v", h, got, err)
-				}
-				// Leading zero dropped by a token.
-				if got, err := rsaenc.DecodeOAEP(cryptoHash(h).New(), k, em[1:], label); err != nil || !bytes.Equal(got, msg) {
-					t.Fatalf("%v: without the leading zero: %q, %v", h, got, err)
-				}
-				for _, i := range []int{0, 1, h.Size(), h.Size() + 1, 2*h.Size() + 1, k - len(msg) - 1, k - 1} {
-					bad := bytes.Clone(em)
-					bad[i] ^= 0x01
-					if out, err := rsaenc.DecodeOAEP(cryptoHash(h).New(), k, bad, label); err == nil && bytes.Equal(out, msg) {
-						t.Fatalf("%v: flipping byte %d is not detected", h, i)
-					} else if err != nil && !errorsIsCode(err, status.PsaErrorInvalidPadding) {
-						t.Fatalf("%v: %v", h, err)
-					}
-				}
-				if _, err := rsaenc.DecodeOAEP(cryptoHash(h).New(), k, em, append(label, 1)); err == nil {
-					t.Fatalf("%v: another label accepted", h)
-				}
-			}
-		}
-	}
-	if _, err := rsaenc.DecodeOAEP(cryptoHash(psa.HashSHA512).New(), 100, make([]byte, 100), nil); err == nil {
-		t.Fatal("a modulus too small for the hash accepted")
-	}
-	if _, err := rsaenc.DecodeOAEP(cryptoHash(psa.HashSHA1).New(), 100, make([]byte, 101), nil); err == nil {
-		t.Fatal("an encoded message longer than the modulus accepted")
-	}
-}
-
-func errorsIsCode(err error, c status.Code) bool { return status.CodeOf(err) == c }
-
 // TestImport imports every key format and checks what the token holds.
 func TestImport(t *testing.T) {
 	ctx := context.Background()
@@ -701,3 +649,5 @@ func TestCanDoCrypto(t *testing.T) {
 }
 
 func ecdsa256() psa.AsymSign { return signAlg(psa.SignEcdsa, psa.HashSHA256) }
+
+func errorsIsCode(err error, c status.Code) bool { return status.CodeOf(err) == c }

@@ -12,9 +12,7 @@ import (
 
 	"github.com/miekg/pkcs11"
 
-	"github.com/parsecd/parsecd/src/config"
 	"github.com/parsecd/parsecd/src/provider"
-	"github.com/parsecd/parsecd/src/status"
 	"github.com/parsecd/parsecd/src/wire"
 	"github.com/parsecd/parsecd/storage"
 )
@@ -197,36 +195,6 @@ func (p *Provider) triple(c provider.Caller, name string) storage.KeyTriple {
 	return storage.KeyTriple{Auth: c.Auth, App: c.App, Provider: p.name, Key: name}
 }
 
-// storeErr gives a key-store failure a wire status: errors that carry one
-// keep it, anything else is a key info manager error.
-func storeErr(err error) error {
-	if err == nil {
-		return nil
-	}
-	var c status.Coder
-	if errors.As(err, &c) {
-		return err
-	}
-	return status.Errorf(status.KeyInfoManagerError, "key store: %w", err)
-}
-
-// factory builds the provider of a [[provider]] entry.
-func factory(ctx context.Context, file string, cfg config.Provider, deps provider.Deps) (provider.Provider, error) {
-	var c Config
-	if err := cfg.DecodeProvider(file, &c); err != nil {
-		return nil, err
-	}
-	o, err := c.Options()
-	if err != nil {
-		return nil, fmt.Errorf("%s: [[provider]] #%d (%s): %w", file, cfg.Index, cfg.Type, err)
-	}
-	p, err := New(ctx, o, deps)
-	if err != nil {
-		return nil, err
-	}
-	return p, nil
-}
-
 func init() {
-	provider.Register(ProviderType, factory)
+	provider.Register(ProviderType, provider.TypedFactory[Config, Options](New))
 }

@@ -7,6 +7,8 @@ import (
 	"errors"
 
 	"github.com/miekg/pkcs11"
+
+	"github.com/parsecd/parsecd/storage"
 )
 
 // Reconcile implements provider.Reconciler. A crash between creating a
@@ -23,7 +25,7 @@ import (
 func (p *Provider) Reconcile(ctx context.Context) error {
 	pending, err := p.keys.Pending(ctx, p.name)
 	if err != nil {
-		return storeErr(err)
+		return storage.StatusError(err)
 	}
 	if len(pending) == 0 {
 		return nil
@@ -47,7 +49,7 @@ func (p *Provider) Reconcile(ctx context.Context) error {
 		}
 		destroyed += n
 		if err := p.keys.Abort(ctx, k); err != nil {
-			return storeErr(err)
+			return storage.StatusError(err)
 		}
 	}
 	p.log.InfoContext(ctx, "dropped key reservations left by an interrupted creation",
@@ -59,13 +61,13 @@ func (p *Provider) Reconcile(ctx context.Context) error {
 func (p *Provider) committedIDs(ctx context.Context) (map[string]bool, error) {
 	clients, err := p.keys.Clients(ctx)
 	if err != nil {
-		return nil, storeErr(err)
+		return nil, storage.StatusError(err)
 	}
 	ids := map[string]bool{}
 	for _, c := range clients {
 		entries, err := p.keys.List(ctx, p.name, c)
 		if err != nil {
-			return nil, storeErr(err)
+			return nil, storage.StatusError(err)
 		}
 		for _, e := range entries {
 			if id, _, ok := decodeKeyID(e.ID); ok {

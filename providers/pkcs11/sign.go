@@ -5,13 +5,12 @@ package pkcs11
 import (
 	"context"
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/rsa"
 	"encoding/asn1"
 	"math/big"
 
 	"github.com/miekg/pkcs11"
 
+	"github.com/parsecd/parsecd/providers/internal/pubkey"
 	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
@@ -138,7 +137,8 @@ func rawECDSA(sig []byte, n int) ([]byte, error) {
 	return nil, status.Errorf(status.PsaErrorGenericError, "the token returned a %d-byte ECDSA signature, want %d", len(sig), 2*n)
 }
 
-var errBadSignature = &status.Error{Code: status.PsaErrorInvalidSignature, Msg: "signature does not verify"}
+// errBadSignature is the one answer to a signature that does not verify.
+var errBadSignature = pubkey.ErrBadSignature
 
 // VerifyHash implements provider.AsymSign; public keys can verify. The
 // token verifies, or Go on the token's public key with
@@ -199,30 +199,5 @@ func verifyGo(pub crypto.PublicKey, alg psa.AsymSign, digest, sig []byte) error 
 		}
 		ch = hs.crypto
 	}
-	switch k := pub.(type) {
-	case *rsa.PublicKey:
-		switch alg.Kind {
-		case psa.SignRsaPkcs1v15, psa.SignRsaPkcs1v15Raw:
-			if rsa.VerifyPKCS1v15(k, ch, digest, sig) != nil {
-				return errBadSignature
-			}
-			return nil
-		case psa.SignRsaPss:
-			if rsa.VerifyPSS(k, ch, digest, sig, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash, Hash: ch}) != nil {
-				return errBadSignature
-			}
-			return nil
-		}
-	case *ecdsa.PublicKey:
-		if alg.Kind == psa.SignEcdsa || alg.Kind == psa.SignEcdsaAny {
-			n := len(sig) / 2
-			r := new(big.Int).SetBytes(sig[:n])
-			s := new(big.Int).SetBytes(sig[n:])
-			if !ecdsa.Verify(k, digest, r, s) {
-				return errBadSignature
-			}
-			return nil
-		}
-	}
-	return status.Errorf(status.PsaErrorNotSupported, "%v is not supported", alg)
+	return pubkey.Verify(pub, alg, ch, digest, sig)
 }

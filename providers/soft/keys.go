@@ -179,7 +179,7 @@ func (p *Provider) load(ctx context.Context, c provider.Caller, name string) (*k
 // insert stores a new key atomically and clears id.
 func (p *Provider) insert(ctx context.Context, c provider.Caller, name string, a psa.KeyAttributes, id []byte) error {
 	defer clear(id)
-	return storeErr(p.keys.Insert(ctx, p.triple(c, name), storage.KeyInfo{ID: id, Attributes: a}))
+	return storage.StatusError(p.keys.Insert(ctx, p.triple(c, name), storage.KeyInfo{ID: id, Attributes: a}))
 }
 
 // GenerateKey implements provider.KeyManagement for the types and sizes of
@@ -245,7 +245,7 @@ func (p *Provider) free(ctx context.Context, c provider.Caller, name string) err
 	case storage.IsNotFound(err):
 		return nil
 	}
-	return storeErr(err)
+	return storage.StatusError(err)
 }
 
 // ImportKey implements provider.KeyManagement for the types and sizes of the
@@ -439,7 +439,7 @@ func (p *Provider) DestroyKey(ctx context.Context, c provider.Caller, name strin
 	p.cache.forget(t)
 	defer p.cache.forget(t)
 	if err := p.keys.Remove(ctx, t); err != nil {
-		return storeErr(err)
+		return storage.StatusError(err)
 	}
 	p.log.DebugContext(ctx, "destroyed key")
 	return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/parsecd/parsecd/src/provider"
+	"github.com/parsecd/parsecd/storage"
 )
 
 var _ provider.Reconciler = (*Provider)(nil)
@@ -14,11 +15,11 @@ var _ provider.Reconciler = (*Provider)(nil)
 func (p *Provider) Reconcile(ctx context.Context) error {
 	pending, err := p.keys.Pending(ctx, p.name)
 	if err != nil {
-		return storeErr(err)
+		return storage.StatusError(err)
 	}
 	for _, k := range pending {
 		if err := p.keys.Abort(ctx, k); err != nil {
-			return storeErr(err)
+			return storage.StatusError(err)
 		}
 	}
 	if len(pending) > 0 {

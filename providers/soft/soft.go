@@ -19,7 +19,6 @@ import (
 	"log/slog"
 
 	"github.com/parsecd/parsecd/src/provider"
-	"github.com/parsecd/parsecd/src/status"
 	"github.com/parsecd/parsecd/src/wire"
 	"github.com/parsecd/parsecd/storage"
 )
@@ -105,25 +104,11 @@ func (p *Provider) triple(c provider.Caller, name string) storage.KeyTriple {
 	return storage.KeyTriple{Auth: c.Auth, App: c.App, Provider: p.name, Key: name}
 }
 
-// storeErr gives a key-store failure a wire status: errors that carry one
-// (does not exist, already exists, ...) keep it, anything else is a key
-// info manager error.
-func storeErr(err error) error {
-	if err == nil {
-		return nil
-	}
-	var c status.Coder
-	if errors.As(err, &c) {
-		return err
-	}
-	return status.Errorf(status.KeyInfoManagerError, "key store: %w", err)
-}
-
 // get returns the stored key info of a caller's key.
 func (p *Provider) get(ctx context.Context, c provider.Caller, name string) (storage.KeyInfo, error) {
 	info, err := p.keys.Get(ctx, p.triple(c, name))
 	if err != nil {
-		return storage.KeyInfo{}, storeErr(err)
+		return storage.KeyInfo{}, storage.StatusError(err)
 	}
 	return info, nil
 }

@@ -223,8 +223,8 @@ func (c caps) checkAlgorithm(alg psa.Algorithm, t psa.KeyType) error {
 }
 
 // checkCreate is what GenerateKey and ImportKey check before touching the
-// TPM: the key type and size, deprecated primitives (on generation), and
-// that the policy algorithm is one the key could be used with.
+// TPM: the key type and size, and deprecated primitives on generation. As
+// in PSA, the policy algorithm is checked when the key is used.
 func (p *Provider) checkCreate(check psa.CheckType, a psa.KeyAttributes) error {
 	if check == psa.CheckGenerate && a.Deprecated() && !p.allowDeprecated {
 		return status.Errorf(status.DeprecatedPrimitive, "key attributes use a deprecated primitive")

@@ -1,27 +1,29 @@
-// Package tpm is the foundation of parsecd's TPM 2.0 provider (issue 4),
-// built on the pure-Go github.com/google/go-tpm library so the static
-// CGO_ENABLED=0 binary keeps TPM support.
+// Package tpm is parsecd's TPM 2.0 provider (Parsec provider id 3), built
+// on the pure-Go github.com/google/go-tpm library so the static
+// CGO_ENABLED=0 binary keeps TPM support. docs/tpm-provider.md describes
+// it for users; the files each do one job:
 //
-// What exists:
+//   - tcti.go, auth.go, config.go: the [[provider]] entry (Parsec's `tcti`
+//     syntax, hierarchy auths with str:/hex:, skip_if_no_tpm).
+//   - transport.go, swtpm.go, mssim.go: Open for a TCTI (go-tpm's linuxtpm
+//     for devices, swtpm's socket server, the TPM simulator protocol),
+//     Startup, Probe.
+//   - provider.go: New, Info, Close, registration as "Tpm".
+//   - link.go: the one connection per TPM, shared by the providers naming
+//     it (a reload builds the new one while the old one serves), its mutex,
+//     reconnection after a transport failure, the cached storage key.
+//   - srk.go: the storage primary key, recreated with CreatePrimary at each
+//     start, which is what makes keys survive restarts and TPM resets.
+//   - record.go: the versioned key record kept in the key store (public
+//     area, wrapped private area, per-key auth value).
+//   - keys.go, import.go: generation, import (public keys; key pairs with
+//     the duplication/Import flow), export, destroy, the salted sessions.
+//   - sign.go, crypt.go, random.go, attest.go: the operations.
+//   - caps.go: what the TPM reports (algorithms, curves, RSA sizes) and the
+//     checks GenerateKey, ImportKey, every operation and CanDoCrypto share.
+//   - errors.go: TPM response codes to PSA statuses, once.
 //
-//   - ParseTCTI: Parsec's `tcti` syntax (device[:/dev/tpmrm0], mssim:host=..,port=..,
-//     swtpm:host=..,port=.., swtpm:path=/run/swtpm.sock) into a TCTI value.
-//   - ParseHierarchyAuth: `owner_hierarchy_auth` / `endorsement_hierarchy_auth`
-//     values with str:/hex: prefixes; the value never appears in an error and
-//     an Auth formats as "[redacted]".
-//   - Open: the transport for a TCTI: go-tpm's linuxtpm for devices, and small
-//     transports of this package for swtpm's socket server (raw TPM commands over
-//     TCP or a Unix socket, swtpm.go) and the TPM simulator protocol (mssim.go).
-//   - Probe: Startup (TPM_RC_INITIALIZE ignored) and a GetCapability of
-//     TPM_PT_MANUFACTURER, the check each TPM test suite starts with.
-//
-// The tests start their own swtpm on a temporary state directory through
-// test/scripts/swtpm.sh (or use PARSEC_TEST_TCTI when it is set).
-//
-// What issue 4 still needs: the provider itself (it is not registered, so the
-// daemon still refuses provider_type = "Tpm" as not available), the primary
-// storage key, key generation/import/destroy with wrapped blobs in the key
-// store, the twelve operations, attestation, parameter-encryption sessions,
-// PSA status mapping, skip_if_no_tpm, restart and TPM-reset persistence, the
-// end-to-end and cross-provider tests and the benchmark.
+// The tests run against swtpm: PARSEC_TEST_TCTI (make test-tpm) or a swtpm
+// they start through test/scripts/swtpm.sh; a swtpm that cannot start is a
+// failure.
 package tpm

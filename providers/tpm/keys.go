@@ -3,14 +3,12 @@ package tpm
 import (
 	"context"
 	"crypto"
-	"crypto/ecdsa"
 	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
 
 	"github.com/google/go-tpm/tpm2"
 	"github.com/google/go-tpm/tpm2/transport"
 
+	"github.com/parsecd/parsecd/providers/internal/pubkey"
 	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
@@ -28,7 +26,7 @@ type key struct {
 func (p *Provider) load(ctx context.Context, c provider.Caller, name string) (*key, error) {
 	info, err := p.keys.Get(ctx, p.triple(c, name))
 	if err != nil {
-		return nil, storeErr(err)
+		return nil, storage.StatusError(err)
 	}
 	rec, err := decodeRecord(info.ID)
 	if err != nil {
@@ -120,8 +118,8 @@ func (p *Provider) keyTemplate(a psa.KeyAttributes, generated bool) (tpm2.TPMTPu
 }
 
 // newAuth draws a key's random auth value, with no zero byte: go-tpm
-// v0.9.8 builds an HMAC session's key by dropping every byte from the last
-// zero on (hmacKeyFromAuthValue means to trim trailing zeros only, as the
+// v0.9.8 builds an HMAC session's key by cutting the auth value at its first
+// zero byte (hmacKeyFromAuthValue means to trim trailing zeros only, as the
 // TPM does), so an auth value with a zero inside fails with TPM_RC_BAD_AUTH
 // (one key in eight). Each byte is uniform over 1..255: 255.8 bits.
 func newAuth() ([]byte, error) {
@@ -141,9 +139,9 @@ func newAuth() ([]byte, error) {
 // store creates a key's mapping with storage.Create: reserve the name
 // first (a duplicate fails before the TPM works), then make the record,
 // then commit. Nothing lives in the TPM, so there is nothing to undo.
-func (p *Provider) store(ctx context.Context, c provider.Caller, name string, a psa.KeyAttributes, make func() (record, error)) error {
-	return storeErr(storage.Create(ctx, p.keys, p.triple(c, name), func(ctx context.Context) (storage.KeyInfo, func(context.Context) error, error) {
-		rec, err := make()
+func (p *Provider) store(ctx context.Context, c provider.Caller, name string, a psa.KeyAttributes, build func() (record, error)) error {
+	return storage.StatusError(storage.Create(ctx, p.keys, p.triple(c, name), func(ctx context.Context) (storage.KeyInfo, func(context.Context) error, error) {
+		rec, err := build()
 		if err != nil {
 			return storage.KeyInfo{}, nil, err
 		}
@@ -204,29 +202,14 @@ func (p *Provider) ExportPublicKey(ctx context.Context, c provider.Caller, name 
 	if err != nil {
 		return nil, err
 	}
-	return exportPublic(k.pub)
-}
-
-// exportPublic encodes a public key in the PSA format.
-func exportPublic(pub crypto.PublicKey) ([]byte, error) {
-	switch k := pub.(type) {
-	case *rsa.PublicKey:
-		return x509.MarshalPKCS1PublicKey(k), nil
-	case *ecdsa.PublicKey:
-		out, err := k.Bytes()
-		if err != nil {
-			return nil, status.Errorf(status.PsaErrorGenericError, "encoding the public key: %w", err)
-		}
-		return out, nil
-	}
-	return nil, status.Errorf(status.PsaErrorGenericError, "unexpected public key type %T", pub)
+	return pubkey.Export(k.pub)
 }
 
 // DestroyKey implements provider.KeyManagement. The key lives only in its
 // record (the TPM keeps nothing once it is flushed), so removing the
 // mapping destroys it.
 func (p *Provider) DestroyKey(ctx context.Context, c provider.Caller, name string) error {
-	if err := storeErr(p.keys.Remove(ctx, p.triple(c, name))); err != nil {
+	if err := storage.StatusError(p.keys.Remove(ctx, p.triple(c, name))); err != nil {
 		return err
 	}
 	p.log.DebugContext(ctx, "destroyed key")
@@ -239,11 +222,11 @@ func (p *Provider) DestroyKey(ctx context.Context, c provider.Caller, name strin
 func (p *Provider) Reconcile(ctx context.Context) error {
 	pending, err := p.keys.Pending(ctx, p.name)
 	if err != nil {
-		return storeErr(err)
+		return storage.StatusError(err)
 	}
 	for _, t := range pending {
 		if err := p.keys.Abort(ctx, t); err != nil {
-			return storeErr(err)
+			return storage.StatusError(err)
 		}
 	}
 	if len(pending) > 0 {

@@ -85,7 +85,7 @@ func TestTPMReset(t *testing.T) {
 		t.Fatal(err)
 	}
 	check(running)
-	running.Close() // swtpm serves one connection at a time
+	running.Close() // the last holder: the new provider opens a connection of its own
 	check(newTestProvider(t, tcti, store))
 }
 
@@ -213,4 +213,19 @@ func TestClosed(t *testing.T) {
 	if err := p.Close(); err != nil {
 		t.Fatalf("second Close: %v", err)
 	}
+}
+
+// TestSharedConnection: two providers on the same TPM (as during a reload)
+// share its one connection (swtpm accepts no second one), and closing one
+// leaves the other working.
+func TestSharedConnection(t *testing.T) {
+	env := startSwtpm(t, "--unix")
+	store := memory.New()
+	old := newTestProvider(t, env["PARSEC_TEST_TCTI"], store)
+	check := makeKeys(t, old)
+	reloaded := newTestProvider(t, env["PARSEC_TEST_TCTI"], store)
+	check(reloaded)
+	check(old)
+	old.Close()
+	check(reloaded)
 }

@@ -14,37 +14,14 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
-	"sync"
 	"testing"
 
+	"github.com/parsecd/parsecd/providers/providertest"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
 )
 
-// Go keys, generated once: Go holds the private half for cross-checks of
-// imported keys.
-var (
-	goKeysOnce sync.Once
-	goRSA      *rsa.PrivateKey
-	goEC       map[uint32]*ecdsa.PrivateKey
-)
-
-func goKeys(t testing.TB) (*rsa.PrivateKey, map[uint32]*ecdsa.PrivateKey) {
-	t.Helper()
-	goKeysOnce.Do(func() {
-		var err error
-		if goRSA, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
-			panic(err)
-		}
-		goEC = map[uint32]*ecdsa.PrivateKey{}
-		for bits, c := range map[uint32]elliptic.Curve{256: elliptic.P256(), 384: elliptic.P384()} {
-			if goEC[bits], err = ecdsa.GenerateKey(c, rand.Reader); err != nil {
-				panic(err)
-			}
-		}
-	})
-	return goRSA, goEC
-}
+var goKeys = providertest.GoKeys
 
 func digestFor(h psa.Hash, msg string) []byte {
 	switch h {
@@ -74,7 +51,7 @@ func goVerify(t *testing.T, pub crypto.PublicKey, alg psa.AsymSign, h, sig []byt
 	case *ecdsa.PublicKey:
 		n := (k.Curve.Params().BitSize + 7) / 8
 		if len(sig) != 2*n || !ecdsa.Verify(k, h, new(big.Int).SetBytes(sig[:n]), new(big.Int).SetBytes(sig[n:])) {
-			err = errBadSignature
+			err = errors.New("crypto/ecdsa rejects it")
 		}
 	}
 	if err != nil {
@@ -87,10 +64,7 @@ func exported(t *testing.T, p *Provider, name string) crypto.PublicKey {
 	data, err := p.ExportPublicKey(context.Background(), appA, name)
 	wantCode(t, err, status.Success, "ExportPublicKey "+name)
 	if data[0] == 0x04 {
-		c := elliptic.P256()
-		if len(data) == 97 {
-			c = elliptic.P384()
-		}
+		c := map[int]elliptic.Curve{65: elliptic.P256(), 97: elliptic.P384(), 133: elliptic.P521()}[len(data)]
 		k, err := ecdsa.ParseUncompressedPublicKey(c, data)
 		if err != nil {
 			t.Fatal(err)
@@ -119,6 +93,8 @@ func TestSignSchemes(t *testing.T) {
 		{psa.KeyEccPair, 256, signAlg(psa.SignEcdsa, psa.HashSHA256)},
 		{psa.KeyEccPair, 384, signAlg(psa.SignEcdsa, psa.HashSHA384)},
 		{psa.KeyEccPair, 256, signAlg(psa.SignEcdsa, psa.HashSHA384)},
+		{psa.KeyEccPair, 521, signAlg(psa.SignEcdsa, psa.HashSHA512)},
+		{psa.KeyRsaPair, 3072, signAlg(psa.SignRsaPss, psa.HashSHA512)},
 	}
 	for _, tc := range cases {
 		name := fmt.Sprint(tc.bits, tc.alg)

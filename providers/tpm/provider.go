@@ -6,12 +6,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"sync"
+	"sync/atomic"
 
-	"github.com/google/go-tpm/tpm2"
 	"github.com/google/go-tpm/tpm2/transport"
 
-	"github.com/parsecd/parsecd/src/config"
 	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/status"
 	"github.com/parsecd/parsecd/src/wire"
@@ -22,8 +20,8 @@ import (
 const defaultBufferSizeLimit = 1 << 20
 
 // Provider is the TPM 2.0 provider. It is safe for concurrent use: every
-// TPM command runs under one mutex on one connection, as a TPM (and
-// swtpm) serves one command at a time.
+// TPM command runs under one mutex on one connection (link.go), as a TPM
+// (and swtpm) serves one command at a time.
 type Provider struct {
 	name            string
 	opts            Options
@@ -33,10 +31,8 @@ type Provider struct {
 	allowDeprecated bool
 	caps            caps // read once at start-up
 
-	mu     sync.Mutex
-	tpm    transport.TPMCloser // nil after a transport failure: reopened on the next operation
-	srk    *primary            // the storage primary key while loaded
-	closed bool
+	link   *link
+	closed atomic.Bool
 }
 
 // Compile-time checks of the operation families served (Parsec's twelve).
@@ -70,91 +66,49 @@ func New(ctx context.Context, o Options, deps provider.Deps) (*Provider, error) 
 		limit = defaultBufferSizeLimit
 	}
 	p := &Provider{name: o.Name, opts: o, keys: deps.Keys, log: log, bufferSizeLimit: limit, allowDeprecated: deps.AllowDeprecated}
-	t, err := p.open(ctx)
+	l, err := acquire(ctx, o.TCTI)
 	if err != nil {
 		if o.SkipIfNoTPM {
 			return nil, fmt.Errorf("tpm provider: %w (skip_if_no_tpm = true): %w", provider.ErrSkip, err)
 		}
 		return nil, fmt.Errorf("tpm provider: %w", err)
 	}
-	p.tpm = t
-	if p.caps, err = readCaps(t); err != nil {
-		t.Close()
+	p.link = l
+	var maker string
+	err = l.do(ctx, log, func(t transport.TPM) error {
+		var err error
+		if p.caps, err = readCaps(t); err != nil {
+			return err
+		}
+		srk, err := createSRK(t, o.OwnerAuth, p.caps)
+		if err != nil {
+			return fmt.Errorf("creating the storage primary key in the owner hierarchy (check owner_hierarchy_auth): %w", err)
+		}
+		l.setStorageKey(t, srk, o.OwnerAuth)
+		maker, _ = Manufacturer(t)
+		return nil
+	})
+	if err != nil {
+		_ = l.release()
 		return nil, fmt.Errorf("tpm provider: %s: %w", o.TCTI, err)
 	}
-	if p.srk, err = createSRK(t, o.OwnerAuth, p.caps); err != nil {
-		t.Close()
-		return nil, fmt.Errorf("tpm provider: %s: creating the storage primary key in the owner hierarchy (check owner_hierarchy_auth): %w", o.TCTI, err)
-	}
-	maker, _ := Manufacturer(t)
 	log.Info("TPM ready", "tcti", o.TCTI.String(), "manufacturer", maker, "rsa_bits", p.caps.rsaBits,
 		"curves", p.caps.curveBits(), "max_random_chunk", p.caps.maxDigest)
 	return p, nil
 }
 
-// open connects to the TPM and starts it up.
-func (p *Provider) open(ctx context.Context) (transport.TPMCloser, error) {
-	t, err := Open(ctx, p.opts.TCTI)
-	if err != nil {
-		return nil, err
-	}
-	if err := Startup(t); err != nil {
-		t.Close()
-		return nil, fmt.Errorf("%s: %w", p.opts.TCTI, err)
-	}
-	return t, nil
-}
-
-// do runs fn with the TPM under the provider's lock, reconnecting first if
-// an earlier failure dropped the connection. A transport failure drops it
-// again; a stale storage key handle (the TPM was reset under a running
-// daemon) is recreated and fn retried once.
+// do runs fn with the TPM (link.do) unless the provider is closed.
 func (p *Provider) do(ctx context.Context, fn func(t transport.TPM) error) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.closed {
+	if p.closed.Load() {
 		return status.Errorf(status.PsaErrorCommunicationFailure, "the TPM provider is closed")
 	}
-	for attempt := 0; ; attempt++ {
-		if p.tpm == nil {
-			t, err := p.open(ctx)
-			if err != nil {
-				return status.Errorf(status.PsaErrorCommunicationFailure, "reconnecting to the TPM: %w", err)
-			}
-			p.tpm, p.srk = t, nil
-			p.log.InfoContext(ctx, "reconnected to the TPM")
-		}
-		err := fn(p.tpm)
-		switch {
-		case unreachable(err):
-			p.log.WarnContext(ctx, "TPM connection lost: it will be reopened on the next operation", "error", err)
-			p.tpm.Close()
-			p.tpm, p.srk = nil, nil
-			return err
-		case attempt == 0 && p.srk != nil && staleHandle(err):
-			p.srk = nil
-			continue
-		}
-		return err
-	}
-}
-
-// staleHandle reports whether err names a handle the TPM no longer knows.
-func staleHandle(err error) bool {
-	return errors.Is(err, tpm2.TPMRCHandle) || errors.Is(err, tpm2.TPMRCReferenceH0) || errors.Is(err, tpm2.TPMRCReferenceH0+1)
+	return p.link.do(ctx, p.log, fn)
 }
 
 // storageKey returns the storage primary key, creating it when needed.
-// The caller holds p.mu.
+// It runs inside do.
 func (p *Provider) storageKey(t transport.TPM) (*primary, error) {
-	if p.srk == nil {
-		srk, err := createSRK(t, p.opts.OwnerAuth, p.caps)
-		if err != nil {
-			return nil, err
-		}
-		p.srk = srk
-	}
-	return p.srk, nil
+	return p.link.storageKey(t, p.caps)
 }
 
 // Info implements provider.Provider.
@@ -171,60 +125,19 @@ func (p *Provider) Info() provider.Info {
 // Name implements provider.Provider.
 func (p *Provider) Name() string { return p.name }
 
-// Close implements provider.Provider: it flushes the storage key and
-// closes the connection.
+// Close implements provider.Provider: the last provider using the
+// connection flushes the storage key and closes it.
 func (p *Provider) Close() error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.closed {
+	if p.closed.Swap(true) {
 		return nil
 	}
-	p.closed = true
-	if p.tpm == nil {
-		return nil
-	}
-	if p.srk != nil {
-		flush(p.tpm, p.srk.handle)
-	}
-	err := p.tpm.Close()
-	p.tpm, p.srk = nil, nil
-	return err
+	return p.link.release()
 }
 
 func (p *Provider) triple(c provider.Caller, name string) storage.KeyTriple {
 	return storage.KeyTriple{Auth: c.Auth, App: c.App, Provider: p.name, Key: name}
 }
 
-// storeErr gives a key-store failure a wire status: errors that carry one
-// keep it, anything else is a key info manager error.
-func storeErr(err error) error {
-	if err == nil {
-		return nil
-	}
-	var c status.Coder
-	if errors.As(err, &c) {
-		return err
-	}
-	return status.Errorf(status.KeyInfoManagerError, "key store: %w", err)
-}
-
-// factory builds the provider of a [[provider]] entry.
-func factory(ctx context.Context, file string, cfg config.Provider, deps provider.Deps) (provider.Provider, error) {
-	var c Config
-	if err := cfg.DecodeProvider(file, &c); err != nil {
-		return nil, err
-	}
-	o, err := c.Options()
-	if err != nil {
-		return nil, fmt.Errorf("%s: [[provider]] #%d (%s): %w", file, cfg.Index, cfg.Type, err)
-	}
-	p, err := New(ctx, o, deps)
-	if err != nil {
-		return nil, err
-	}
-	return p, nil
-}
-
 func init() {
-	provider.Register(ProviderType, factory)
+	provider.Register(ProviderType, provider.TypedFactory[Config, Options](New))
 }

@@ -3,13 +3,11 @@ package tpm
 import (
 	"context"
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/rsa"
-	"math/big"
 
 	"github.com/google/go-tpm/tpm2"
 	"github.com/google/go-tpm/tpm2/transport"
 
+	"github.com/parsecd/parsecd/providers/internal/pubkey"
 	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
@@ -118,13 +116,13 @@ func signatureBytes(k *key, s tpm2.TPMTSignature) ([]byte, error) {
 	return nil, status.Errorf(status.PsaErrorGenericError, "the TPM returned a signature of algorithm %v", s.SigAlg)
 }
 
-var errBadSignature = &status.Error{Code: status.PsaErrorInvalidSignature, Msg: "signature does not verify"}
-
 // VerifyHash implements provider.AsymSign in Go with the stored public key:
 // verification needs no secret, so it costs no TPM round trip and works
 // for imported public keys, which never enter the TPM. RSA-PSS signatures
-// must use a salt as long as the hash (PSA's RSA_PSS, and what TPMs
-// produce, TPM 2.0 Part 1 §B.7); any other salt is an invalid signature.
+// must use a salt as long as the hash (PSA's RSA_PSS, as the software
+// provider checks it); any other salt is an invalid signature. swtpm
+// (libtpms) signs with such a salt, checked by the tests; a TPM that used
+// the largest salt instead would fail this check, and other PSA verifiers.
 func (p *Provider) VerifyHash(ctx context.Context, c provider.Caller, name string, alg psa.AsymSign, hash, sig []byte) error {
 	k, err := p.load(ctx, c, name)
 	if err != nil {
@@ -140,23 +138,5 @@ func (p *Provider) VerifyHash(ctx context.Context, c provider.Caller, name strin
 	if alg.HasHash() {
 		_, ch, _ = p.caps.hash(alg.Hash)
 	}
-	switch pub := k.pub.(type) {
-	case *rsa.PublicKey:
-		if alg.Kind == psa.SignRsaPss {
-			err = rsa.VerifyPSS(pub, ch, hash, sig, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash, Hash: ch})
-		} else {
-			err = rsa.VerifyPKCS1v15(pub, ch, hash, sig)
-		}
-		if err != nil {
-			return errBadSignature
-		}
-		return nil
-	case *ecdsa.PublicKey:
-		n := byteLen(k.attrs.Bits)
-		if len(sig) != 2*n || !ecdsa.Verify(pub, hash, new(big.Int).SetBytes(sig[:n]), new(big.Int).SetBytes(sig[n:])) {
-			return errBadSignature
-		}
-		return nil
-	}
-	return status.Errorf(status.PsaErrorGenericError, "unexpected public key type %T", k.pub)
+	return pubkey.Verify(k.pub, alg, ch, hash, sig)
 }

@@ -32,7 +32,6 @@ import (
 	"github.com/parsecd/parsecd/src/interface/ops/psaverifymessage"
 	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
-	"github.com/parsecd/parsecd/src/status"
 	"github.com/parsecd/parsecd/src/wire"
 )
 
@@ -56,21 +55,6 @@ func op[In proto.Message](newIn func() In, run func(context.Context, *call, In) 
 }
 
 func implements[F any](p provider.Provider) bool { _, ok := p.(F); return ok }
-
-// notImplemented serves operations whose contract exists but that no
-// provider offers yet: the body is still decoded so that garbage gets 7,
-// and a missing application is still NotAuthenticated (facts §1.4: step 20
-// comes before the provider's answer).
-func notImplemented[In proto.Message](newIn func() In) operation {
-	return op(newIn, func(_ context.Context, c *call, _ In) (proto.Message, error) {
-		if c.opcode.NeedsAuth() {
-			if _, err := c.caller(); err != nil {
-				return nil, err
-			}
-		}
-		return nil, status.Errorf(status.PsaErrorNotSupported, "%v is not supported by %v", c.opcode, c.p.Info().ID)
-	}, func(provider.Provider) bool { return false })
-}
 
 type (
 	psaSignAlg = psaalgorithm.Algorithm_AsymmetricSignature
@@ -107,8 +91,9 @@ func init() {
 		wire.OpPsaRawKeyAgreement: op(func() *psarawkeyagreement.Operation { return new(psarawkeyagreement.Operation) }, rawKeyAgreement, implements[provider.KeyAgreement]),
 		wire.OpCanDoCrypto:        op(func() *candocrypto.Operation { return new(candocrypto.Operation) }, canDoCrypto, implements[provider.CapabilityCheck]),
 
-		wire.OpAttestKey:             notImplemented(func() *attestkey.Operation { return new(attestkey.Operation) }),
-		wire.OpPrepareKeyAttestation: notImplemented(func() *preparekeyattestation.Operation { return new(preparekeyattestation.Operation) }),
+		wire.OpAttestKey: op(func() *attestkey.Operation { return new(attestkey.Operation) }, attestKey, implements[provider.KeyAttestation]),
+		wire.OpPrepareKeyAttestation: op(func() *preparekeyattestation.Operation { return new(preparekeyattestation.Operation) },
+			prepareKeyAttestation, implements[provider.KeyAttestation]),
 	}
 	for o, op := range coreOperations() {
 		operations[o] = op

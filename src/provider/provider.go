@@ -127,3 +127,26 @@ type KeyAgreement interface {
 type CapabilityCheck interface {
 	CanDoCrypto(ctx context.Context, c Caller, check psa.CheckType, a psa.KeyAttributes) error
 }
+
+// MakeCredentialParams are what a verifier needs to make a credential for
+// the TPM2_ActivateCredential key attestation (PrepareKeyAttestation):
+// the attested key's TPM name (the contents of its TPM2B_NAME), its public
+// area (the contents of its TPM2B_PUBLIC, which hashes to the name) and
+// the attesting key's public key in the PsaExportPublicKey format.
+type MakeCredentialParams struct {
+	Name            []byte
+	Public          []byte
+	AttestingKeyPub []byte
+}
+
+// KeyAttestation attests that a key lives in the provider's hardware with
+// the ActivateCredential mechanism (AttestKey, PrepareKeyAttestation; both
+// experimental). An empty attestingKey names the provider's default
+// attesting key (for a TPM, its endorsement key).
+type KeyAttestation interface {
+	PrepareKeyAttestation(ctx context.Context, c Caller, attestedKey, attestingKey string) (MakeCredentialParams, error)
+	// AttestKey runs TPM2_ActivateCredential on credentialBlob and secret
+	// (the contents of a TPM2B_ID_OBJECT and a TPM2B_ENCRYPTED_SECRET) and
+	// returns the credential.
+	AttestKey(ctx context.Context, c Caller, attestedKey, attestingKey string, credentialBlob, secret []byte) ([]byte, error)
+}

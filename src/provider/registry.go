@@ -51,3 +51,30 @@ func Build(ctx context.Context, file string, cfg config.Provider, deps Deps) (Pr
 // (the TPM provider's skip_if_no_tpm): the daemon logs the error as a
 // warning and starts with the other providers.
 var ErrSkip = errors.New("provider skipped")
+
+// Schema is a provider type's [[provider]] entry schema: decoded by
+// DecodeProvider, then validated into the runtime options O.
+type Schema[O any] interface {
+	Options() (O, error)
+}
+
+// TypedFactory is the Factory of a provider type whose entry decodes into
+// C (a Schema) and whose constructor takes the validated options:
+// DecodeProvider, Options (errors name the file and entry), then build.
+func TypedFactory[C Schema[O], O any, P Provider](build func(context.Context, O, Deps) (P, error)) Factory {
+	return func(ctx context.Context, file string, cfg config.Provider, deps Deps) (Provider, error) {
+		var c C
+		if err := cfg.DecodeProvider(file, &c); err != nil {
+			return nil, err
+		}
+		o, err := c.Options()
+		if err != nil {
+			return nil, fmt.Errorf("%s: [[provider]] #%d (%s): %w", file, cfg.Index, cfg.Type, err)
+		}
+		p, err := build(ctx, o, deps)
+		if err != nil {
+			return nil, err // not a nil P in a non-nil Provider
+		}
+		return p, nil
+	}
+}

@@ -5,7 +5,8 @@
 // computed in-process, and the daemon's resident memory idle and after load.
 // It prints figures and how they compare with the project's targets; it
 // asserts nothing. With -pkcs11 (pkcs11.go) it measures ECDSA P-256 sign
-// through parsecd's PKCS#11 provider against the same C_Sign made directly.
+// through parsecd's PKCS#11 provider against the same C_Sign made directly;
+// with -tpm (tpm.go), through the TPM provider against go-tpm on swtpm.
 package main
 
 import (
@@ -40,9 +41,17 @@ func main() {
 	dur := flag.Duration("duration", 3*time.Second, "length of each measured phase")
 	floor := flag.String("floor", "", "internal: serve the floor on this socket")
 	p11 := flag.Bool("pkcs11", false, "measure sign through parsecd's PKCS#11 provider (a parsecd built with -tags pkcs11) vs the same C_Sign made directly, on a fresh SoftHSM2 token; needs this program built with CGO_ENABLED=1 -tags pkcs11")
+	tpmFlag := flag.Bool("tpm", false, "measure sign through parsecd's TPM provider vs the same go-tpm calls made directly, on a fresh swtpm")
 	flag.Parse()
 	if *floor != "" {
 		serveFloor(*floor)
+		return
+	}
+	if *tpmFlag {
+		if err := runTPM(*daemon, *dur); err != nil {
+			fmt.Fprintln(os.Stderr, "bench -tpm:", err)
+			os.Exit(1)
+		}
 		return
 	}
 	if *p11 {
@@ -223,15 +232,12 @@ func start(dir, sock string, args ...string) (*exec.Cmd, error) {
 	return cmd, nil
 }
 
-func run(daemon string, d time.Duration) error {
-	dir, err := os.MkdirTemp("", "parsecd-bench-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
-	sock := filepath.Join(dir, "parsec.sock")
-	cfg := filepath.Join(dir, "config.toml")
-	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(`[core_settings]
+// writeConfig writes dir/config.toml for a daemon with one provider (the
+// body of its [[provider]] entry) and returns its socket and config paths.
+func writeConfig(dir, provider string) (sock, cfg string, err error) {
+	sock = filepath.Join(dir, "parsec.sock")
+	cfg = filepath.Join(dir, "config.toml")
+	err = os.WriteFile(cfg, []byte(fmt.Sprintf(`[core_settings]
 allow_root = true
 log_level = "error"
 [listener]
@@ -245,9 +251,19 @@ name = "store"
 manager_type = "Bbolt"
 path = %q
 [[provider]]
-provider_type = "Software"
 key_info_manager = "store"
-`, sock, filepath.Join(dir, "keys.db"))), 0o600); err != nil {
+%s`, sock, filepath.Join(dir, "keys.db"), provider)), 0o600)
+	return sock, cfg, err
+}
+
+func run(daemon string, d time.Duration) error {
+	dir, err := os.MkdirTemp("", "parsecd-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	sock, cfg, err := writeConfig(dir, "provider_type = \"Software\"\n")
+	if err != nil {
 		return err
 	}
 	pd, err := start(dir, sock, daemon, "-c", cfg)

@@ -49,28 +49,8 @@ func runPkcs11(daemon string, d time.Duration) error {
 	}
 	digest := sha256.Sum256([]byte("parsecd benchmark"))
 
-	sock := filepath.Join(dir, "parsec.sock")
-	cfg := filepath.Join(dir, "config.toml")
-	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(`[core_settings]
-allow_root = true
-log_level = "error"
-[listener]
-listener_type = "DomainSocket"
-timeout = 1000
-socket_path = %q
-[authenticator]
-auth_type = "Direct"
-[[key_manager]]
-name = "store"
-manager_type = "Bbolt"
-path = %q
-[[provider]]
-provider_type = "Pkcs11"
-key_info_manager = "store"
-library_path = %q
-token_label = %q
-user_pin = "str:%s"
-`, sock, filepath.Join(dir, "keys.db"), p11Lib, p11Label, p11PIN)), 0o600); err != nil {
+	sock, cfg, err := writeConfig(dir, fmt.Sprintf("provider_type = \"Pkcs11\"\nlibrary_path = %q\ntoken_label = %q\nuser_pin = \"str:%s\"\n", p11Lib, p11Label, p11PIN))
+	if err != nil {
 		return err
 	}
 	pd, err := start(dir, sock, daemon, "-c", cfg)
