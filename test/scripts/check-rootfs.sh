@@ -7,7 +7,9 @@
 #  - systemd-sysusers and systemd-tmpfiles on sysusers.d / tmpfiles.d, in
 #    that root; the resulting modes and owners are compared;
 #  - sh -n (and dash -n / busybox sh -n when present) on the init script;
-#  - parsecd --check-config on rootfs/etc/parsec/config.toml.
+#  - parsecd --check-config on rootfs/etc/parsec/config.toml, and on it
+#    without its TPM provider as meta-parsec installs it without
+#    PACKAGECONFIG tpm (drop-tpm-provider.awk).
 # Usage: check-rootfs.sh [path of parsecd] (default bin/parsecd)
 set -euo pipefail
 
@@ -97,4 +99,13 @@ echo "check-rootfs: sh -n $script: ok"
 
 # 4. The default device configuration.
 "$parsecd" --check-config -c "$rootfs/etc/parsec/config.toml" || fail "parsecd --check-config rejected rootfs/etc/parsec/config.toml"
+# Without PACKAGECONFIG tpm, meta-parsec installs it through
+# drop-tpm-provider.awk: the result must keep the software provider, lose
+# the TPM one and still be valid.
+notpm="$tmp/config-without-tpm.toml"
+awk -f meta-parsec/recipes-parsec/parsec-service/files/drop-tpm-provider.awk "$rootfs/etc/parsec/config.toml" >"$notpm"
+grep -q '^provider_type = "Tpm"' "$rootfs/etc/parsec/config.toml" || fail "rootfs config.toml has no TPM provider"
+! grep -q 'provider_type = "Tpm"' "$notpm" || fail "drop-tpm-provider.awk left the TPM provider in: $(cat "$notpm")"
+grep -q '^provider_type = "Software"' "$notpm" || fail "drop-tpm-provider.awk removed the software provider"
+"$parsecd" --check-config -c "$notpm" || fail "parsecd --check-config rejected config.toml without its TPM provider"
 echo "check-rootfs: all checks passed"

@@ -10,18 +10,21 @@ require parsec-source.inc
 
 GO_INSTALL = "${GO_IMPORT}/src/cmd/parsecd"
 
+SRC_URI += "file://drop-tpm-provider.awk"
+
 inherit go-mod go-mod-update-modules systemd update-rc.d useradd
 
-# tpm: the TPM 2.0 provider. Placeholder: parsecd has no TPM provider yet,
-# so the option adds nothing today; it is on by default on tpm2 distros so
-# that images pick the provider up as soon as it lands (pure Go, talks to
-# /dev/tpmrm0: no tpm2-tss needed). The default config.toml keeps its TPM
-# block commented out until then.
+# tpm: the TPM 2.0 provider is pure Go and in every build (no tpm2-tss, no
+# cgo). The option decides whether the device config uses it: with it (the
+# default on tpm2 distros) config.toml lists the TPM provider first, on
+# /dev/tpmrm0, skipped at start when the device has no TPM; without it the
+# TPM provider's paragraph is removed from the installed config
+# (files/drop-tpm-provider.awk). It also recommends the kernel's TPM drivers.
 # pkcs11: the PKCS#11 provider (cgo: dlopen()s the token's module), built
 # with -tags pkcs11; the binary is then dynamically linked. SoftHSM is
 # recommended when meta-oe is present (dynamic-layers/openembedded-layer).
 PACKAGECONFIG ??= "${@bb.utils.contains('DISTRO_FEATURES', 'tpm2', 'tpm', '', d)}"
-PACKAGECONFIG[tpm] = ",,,"
+PACKAGECONFIG[tpm] = ",,,,kernel-module-tpm-tis kernel-module-tpm-crb"
 PACKAGECONFIG[pkcs11] = ",,,"
 
 CGO_ENABLED = "${@bb.utils.contains('PACKAGECONFIG', 'pkcs11', '1', '0', d)}"
@@ -56,7 +59,12 @@ do_install() {
 
     # Configuration: readable by the service user only (a conffile).
     install -d -m 0755 ${D}${sysconfdir}/parsec
-    install -m 0400 ${PARSEC_CONFIG} ${D}${sysconfdir}/parsec/config.toml
+    if ${@bb.utils.contains('PACKAGECONFIG', 'tpm', 'true', 'false', d)}; then
+        install -m 0400 ${PARSEC_CONFIG} ${D}${sysconfdir}/parsec/config.toml
+    else
+        awk -f ${UNPACKDIR}/drop-tpm-provider.awk ${PARSEC_CONFIG} >${D}${sysconfdir}/parsec/config.toml
+        chmod 0400 ${D}${sysconfdir}/parsec/config.toml
+    fi
     chown parsec:parsec ${D}${sysconfdir}/parsec/config.toml
 
     if ${@bb.utils.contains('DISTRO_FEATURES', 'systemd', 'true', 'false', d)}; then
