@@ -213,12 +213,8 @@ func checkAlgorithm(alg psa.Algorithm, t psa.KeyType) error {
 // the key type and size decide (PSA checks a policy only when the key is
 // used). Use adds the policy algorithm, as every operation checks it.
 func (p *Provider) CanDoCrypto(_ context.Context, _ provider.Caller, check psa.CheckType, a psa.KeyAttributes) error {
-	switch check {
-	case psa.CheckDerive:
-		return status.Errorf(status.PsaErrorNotSupported, "key derivation is not supported")
-	case psa.CheckGenerate, psa.CheckImport, psa.CheckUse:
-	default:
-		return status.Errorf(status.InvalidEncoding, "unknown check type %v", check)
+	if err := psa.CheckCanDoType(check); err != nil {
+		return err
 	}
 	if check == psa.CheckGenerate && a.Deprecated() && !p.allowDeprecated {
 		return status.Errorf(status.DeprecatedPrimitive, "key attributes use a deprecated primitive")

@@ -236,12 +236,8 @@ func (p *Provider) checkCreate(check psa.CheckType, a psa.KeyAttributes) error {
 // Generate and Import answer what GenerateKey and ImportKey do; Use adds
 // the policy algorithm, as every operation checks it.
 func (p *Provider) CanDoCrypto(_ context.Context, _ provider.Caller, check psa.CheckType, a psa.KeyAttributes) error {
-	switch check {
-	case psa.CheckDerive:
-		return status.Errorf(status.PsaErrorNotSupported, "key derivation is not supported")
-	case psa.CheckGenerate, psa.CheckImport, psa.CheckUse:
-	default:
-		return status.Errorf(status.InvalidEncoding, "unknown check type %v", check)
+	if err := psa.CheckCanDoType(check); err != nil {
+		return err
 	}
 	if check == psa.CheckUse && a.Bits == 0 {
 		return status.Errorf(status.PsaErrorInvalidArgument, "a key size is required")

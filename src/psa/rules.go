@@ -58,3 +58,16 @@ func CheckEncryptSalt(alg AsymEncrypt, salt []byte) error {
 	}
 	return nil
 }
+
+// CheckCanDoType refuses the CanDoCrypto check types no provider answers:
+// key derivation (PsaErrorNotSupported; no provider derives keys) and
+// values outside the contract (InvalidEncoding).
+func CheckCanDoType(check CheckType) error {
+	switch check {
+	case CheckDerive:
+		return status.Errorf(status.PsaErrorNotSupported, "key derivation is not supported")
+	case CheckGenerate, CheckImport, CheckUse:
+		return nil
+	}
+	return status.Errorf(status.InvalidEncoding, "unknown check type %v", check)
+}
