@@ -8,7 +8,9 @@
 # their contents (dpkg -x). The package set is the cloud-flavour kernel (its
 # versioned package resolved through apt-cache, so a security update with a
 # new ABI needs no edit here; the plain arm64 flavour lacks the TPM TIS
-# driver), busybox-static, and SoftHSM with its C/C++ runtime. The cache is
+# driver), busybox-static, SoftHSM with its C/C++ runtime, and openssl (the
+# checks of meta-parsec's parsec-cli-tests.sh; it needs only libssl3 and
+# libc6, which SoftHSM brings already). The cache is
 # reused while CACHE/ARCH/packages (package=version lines) matches what apt
 # offers; otherwise it is fetched again. Prints CACHE/ARCH/root.
 set -euo pipefail
@@ -30,7 +32,7 @@ kernel=$(apt-cache depends "$meta" 2>/dev/null |
 	true
 [ -n "$kernel" ] || die "apt-cache knows no $meta: is the $deb architecture added (dpkg --add-architecture $deb && apt-get update; test/scripts/deps.sh does it)?"
 
-pkgs=("$kernel" busybox-static libsofthsm2 softhsm2 softhsm2-common
+pkgs=("$kernel" busybox-static libsofthsm2 softhsm2 softhsm2-common openssl
 	libc6 libgcc-s1 libstdc++6 libssl3 libsqlite3-0)
 
 # package=version for every package, as apt would fetch them now (one

@@ -12,10 +12,11 @@
 # Contents: busybox, qemu/guest/init as /init, the TPM TIS and virtio-blk modules (with
 # their dependencies, in load order, from each module's depends=), SoftHSM
 # (softhsm2-util and the module at Debian's /usr/lib/softhsm path) with the
-# ELF closure (DT_NEEDED, recursively) of it and of the cgo parsecd, and the
-# files of rootfs/: the init script, configs, sysusers.d and tmpfiles.d
-# that /init applies as systemd would. The parsecd binary goes where the
-# init script expects it (/usr/libexec/parsec/parsecd).
+# ELF closure (DT_NEEDED, recursively) of it, of openssl and of the cgo
+# parsecd, meta-parsec's parsec-cli-tests.sh where the parsec-tool package
+# installs it (/usr/bin), and the files of rootfs/: the init script, configs,
+# sysusers.d and tmpfiles.d that /init applies as systemd would. The parsecd
+# binary goes where the init script expects it (/usr/libexec/parsec/parsecd).
 set -euo pipefail
 
 die() { echo "qemu/initramfs.sh: $*" >&2; exit 1; }
@@ -54,6 +55,7 @@ install -m 0755 "$bin/parsecd" "$st/usr/libexec/parsec/parsecd"
 install -m 0755 "$bin/parsecd-static" "$st/usr/libexec/parsec/parsecd-static"
 install -m 0755 "$bin/parsec-tool" "$st/usr/bin/parsec-tool"
 install -m 0755 "$bin/e2e.test" "$st/usr/libexec/parsec/e2e.test"
+install -m 0755 "$here/../meta-parsec/recipes-parsec/parsec-tool/files/parsec-cli-tests.sh" "$st/usr/bin/parsec-cli-tests.sh"
 cat >"$st/etc/default/parsec" <<'CONF'
 # qemu/ test image: parsecd with every provider (rootfs/usr/share/parsec/config-qemu.toml).
 CONFIG=/usr/share/parsec/config-qemu.toml
@@ -107,6 +109,12 @@ install -m 0755 "$root/usr/bin/softhsm2-util" "$st/usr/bin/softhsm2-util"
 mkdir -p "$st/usr/lib/$TRIPLET/softhsm"
 install -m 0644 "$lib/softhsm/libsofthsm2.so" "$st/usr/lib/$TRIPLET/softhsm/libsofthsm2.so"
 ln -s "../$TRIPLET/softhsm/libsofthsm2.so" "$st/usr/lib/softhsm/libsofthsm2.so"
+# openssl for parsec-cli-tests.sh, with its config at Debian's OPENSSLDIR
+# (/usr/lib/ssl/openssl.cnf links to /etc/ssl), as the package installs it.
+install -m 0755 "$root/usr/bin/openssl" "$st/usr/bin/openssl"
+install -D -m 0644 "$root/etc/ssl/openssl.cnf" "$st/etc/ssl/openssl.cnf"
+mkdir -p "$st/usr/lib/ssl"
+ln -s /etc/ssl/openssl.cnf "$st/usr/lib/ssl/openssl.cnf"
 mkdir -p "$st/lib/$TRIPLET"
 declare -A seen=()
 closure() {
@@ -128,7 +136,7 @@ closure() {
 		closure "$path"
 	done
 }
-for f in "$st/usr/bin/softhsm2-util" "$st/usr/lib/$TRIPLET/softhsm/libsofthsm2.so" "$st/usr/libexec/parsec/parsecd"; do
+for f in "$st/usr/bin/softhsm2-util" "$st/usr/lib/$TRIPLET/softhsm/libsofthsm2.so" "$st/usr/bin/openssl" "$st/usr/libexec/parsec/parsecd"; do
 	closure "$f"
 done
 

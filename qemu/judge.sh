@@ -19,7 +19,7 @@ done < <(grep -E '^[^ ]+ RESULT: FAIL$' <<<"$text" || true)
 for name in "$@"; do
 	grep -qx "$name RESULT: PASS" <<<"$text" || bad+=("no \"$name RESULT: PASS\"")
 done
-grep -E '^(GUEST-BOOTED|GUEST-TESTS-TIME|GUEST-SUMMARY) ' <<<"$text" | sed 's/^/  guest: /' || true
+grep -E '^(GUEST-BOOTED|GUEST-TESTS-TIME|GUEST-CLI-TESTS-TIME|GUEST-SUMMARY) ' <<<"$text" | sed 's/^/  guest: /' || true
 if [ ${#bad[@]} -gt 0 ]; then
 	echo "---- last lines of $log"
 	tail -n 60 <<<"$text"

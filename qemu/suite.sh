@@ -21,5 +21,6 @@ t2=$(now)
 
 echo "test-qemu ($arch): prepare $(secs "$t0" "$t1") s, boot+tests+poweroff $(secs "$t1" "$t2") s, initramfs $(du -k "$w/suite/initramfs.cpio.gz" | cut -f1) KiB; console: $log"
 "$here/judge.sh" "$log" tpm-device softhsm-token rootfs-config parsecd-start e2e-binary \
-	TestGuestDaemonUser TestGuestProviders TestGuestCrossProvider TestGuestUnixUsers TestGuestRestart
+	TestGuestDaemonUser TestGuestProviders TestGuestCrossProvider TestGuestUnixUsers TestGuestRestart \
+	parsec-cli-tests
 echo "test-qemu ($arch): PASS"
