@@ -67,6 +67,19 @@ type Options struct {
 	SessionPoolSize          int
 }
 
+// Notes are the warnings the provider logs at start; they implement
+// provider.Noter, so --check-config shows them too.
+func (o Options) Notes() []string {
+	var notes []string
+	if o.PINFileWarning != "" {
+		notes = append(notes, o.PINFileWarning)
+	}
+	if !o.HasPIN {
+		notes = append(notes, "no user_pin configured: PKCS#11 sessions are not logged in, so private keys may be unusable")
+	}
+	return notes
+}
+
 // String never shows the PIN.
 func (o Options) String() string {
 	slot := "unset"

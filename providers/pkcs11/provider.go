@@ -130,11 +130,8 @@ func New(ctx context.Context, o Options, deps provider.Deps) (*Provider, error) 
 		return fail(err)
 	}
 	p.pool.put(h)
-	if o.PINFileWarning != "" {
-		log.Warn(o.PINFileWarning)
-	}
-	if !o.HasPIN {
-		log.Warn("no user_pin configured: PKCS#11 sessions are not logged in, so private keys may be unusable")
+	for _, n := range o.Notes() {
+		log.Warn(n)
 	}
 	log.Info("PKCS#11 token ready", "library", o.LibraryPath, "slot", tok.slot, "token", tok.label,
 		"serial", tok.serial, "manufacturer", tok.maker, "model", tok.model, "mechanisms", len(mechs),
@@ -197,4 +194,7 @@ func (p *Provider) triple(c provider.Caller, name string) storage.KeyTriple {
 
 func init() {
 	provider.Register(ProviderType, provider.TypedFactory[Config, Options](New))
+	// --check-config: the keys and the PIN (a PIN file is read, as at start)
+	// are checked, but the module is not loaded.
+	provider.RegisterValidator(ProviderType, provider.TypedValidator[Config, Options]())
 }

@@ -10,14 +10,20 @@ import (
 	"github.com/parsecd/parsecd/src/provider"
 )
 
-// unsupported is the provider_type "Pkcs11" factory of builds without the
-// provider: it explains how to get one.
-func unsupported(_ context.Context, file string, cfg config.Provider, _ provider.Deps) (provider.Provider, error) {
-	return nil, fmt.Errorf("%s: [[provider]] #%d (%s): this parsecd was built without PKCS#11 support; "+
+// unsupported is the provider_type "Pkcs11" check of builds without the
+// provider: it explains how to get one. --check-config reports it too, as
+// this binary would refuse to start on the entry.
+func unsupported(file string, cfg config.Provider) error {
+	return fmt.Errorf("%s: this parsecd was built without PKCS#11 support; "+
 		"build it with cgo and the pkcs11 tag (CGO_ENABLED=1 go build -tags pkcs11 ./src/cmd/parsecd, or make build-pkcs11)",
-		file, cfg.Index, cfg.Type)
+		cfg.Where(file))
 }
 
 func init() {
-	provider.Register(ProviderType, unsupported)
+	provider.Register(ProviderType, func(_ context.Context, file string, cfg config.Provider, _ provider.Deps) (provider.Provider, error) {
+		return nil, unsupported(file, cfg)
+	})
+	provider.RegisterValidator(ProviderType, func(file string, cfg config.Provider) ([]string, error) {
+		return nil, unsupported(file, cfg)
+	})
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/pelletier/go-toml/v2"
+	"github.com/pelletier/go-toml/v2/unstable"
 )
 
 // Defaults of core_settings and listener.
@@ -111,6 +112,50 @@ type Provider struct {
 	KeyManager string
 	Raw        []byte
 	Index      int // position in the file, from 1
+	// Pos is where the entry's [[provider]] header is (zero when unknown,
+	// e.g. an inline array of tables); keys says where each key is, so
+	// that errors about one can point at its line.
+	Pos  Position
+	keys map[string]Position
+}
+
+// Position is a line and column of a config file, from 1.
+type Position struct{ Line, Col int }
+
+// Where names the entry in messages: "FILE:LINE:COL: [[provider]] #N (TYPE)".
+func (p Provider) Where(file string) string { return p.at(file, p.Pos) }
+
+func (p Provider) at(file string, pos Position) string {
+	if pos.Line > 0 {
+		file = fmt.Sprintf("%s:%d:%d", file, pos.Line, pos.Col)
+	}
+	return fmt.Sprintf("%s: [[provider]] #%d (%s)", file, p.Index, p.Type)
+}
+
+// keyAt names the entry at the line of one of its keys (the header's when
+// the key is not written in the file).
+func (p Provider) keyAt(file, key string) string {
+	if pos, ok := p.keys[key]; ok {
+		return p.at(file, pos)
+	}
+	return p.Where(file)
+}
+
+// Wrap prefixes each of err's errors (errors.Join) with the entry, one per
+// line, so that every reported problem names the file and the entry. The
+// providers' messages start with the key they are about ("tcti is
+// required", "invalid tcti ...", "user_pin: ..."): when that word is a key
+// of the entry, the line is the key's, else the header's.
+func (p Provider) Wrap(file string, err error) error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var errs []error
+		for _, e := range j.Unwrap() {
+			errs = append(errs, p.Wrap(file, e))
+		}
+		return errors.Join(errs...)
+	}
+	word, _, _ := strings.Cut(strings.TrimPrefix(err.Error(), "invalid "), " ")
+	return fmt.Errorf("%s: %w", p.keyAt(file, strings.TrimSuffix(word, ":")), err)
 }
 
 // Load reads and validates a config file.
@@ -248,11 +293,15 @@ func Parse(name string, data []byte) (*Config, error) {
 	}
 
 	names := map[string]bool{}
+	pos := providerPositions(data)
 	for i, p := range f.Provider {
 		pc, err := providerEntry(i+1, p)
 		if err != nil {
 			bad("%v", err)
 			continue
+		}
+		if i < len(pos) {
+			pc.Pos, pc.keys = pos[i].header, pos[i].keys
 		}
 		if !kms[pc.KeyManager] {
 			bad("[[provider]] #%d: key_info_manager %q does not name a [[key_manager]]", pc.Index, pc.KeyManager)
@@ -309,22 +358,77 @@ func providerEntry(index int, p map[string]any) (Provider, error) {
 	return pc, nil
 }
 
+type entryPositions struct {
+	header Position
+	keys   map[string]Position
+}
+
+// providerPositions finds, in the text of a config that decoded, each
+// [[provider]] header and the keys under it, in file order. Raw is
+// re-encoded TOML, so errors about it would otherwise have no line.
+func providerPositions(data []byte) []entryPositions {
+	var p unstable.Parser
+	p.Reset(data)
+	at := func(n *unstable.Node) Position {
+		s := p.Shape(n.Raw)
+		return Position{Line: s.Start.Line, Col: s.Start.Column}
+	}
+	// key returns a node's dotted key and the position of its first part.
+	key := func(n *unstable.Node) (string, Position) {
+		var parts []string
+		var first Position
+		for it := n.Key(); it.Next(); {
+			if len(parts) == 0 {
+				first = at(it.Node())
+			}
+			parts = append(parts, string(it.Node().Data))
+		}
+		return strings.Join(parts, "."), first
+	}
+	var out []entryPositions
+	in := false
+	for p.NextExpression() {
+		n := p.Expression()
+		switch n.Kind {
+		case unstable.Table, unstable.ArrayTable:
+			k, pos := key(n)
+			in = n.Kind == unstable.ArrayTable && k == "provider"
+			if in {
+				out = append(out, entryPositions{header: pos, keys: map[string]Position{}})
+			}
+		case unstable.KeyValue:
+			if in {
+				k, pos := key(n)
+				out[len(out)-1].keys[k] = pos
+			}
+		}
+	}
+	return out
+}
+
 // DecodeProvider decodes the keys of a [[provider]] entry strictly into v,
 // which must declare provider_type, key_info_manager and name as well.
+// Errors point at the key's line when the entry came from a file.
 func (p Provider) DecodeProvider(file string, v any) error {
 	dec := toml.NewDecoder(bytes.NewReader(p.Raw)).DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var sm *toml.StrictMissingError
-		if errors.As(err, &sm) {
-			var keys []string
-			for _, e := range sm.Errors {
-				keys = append(keys, strings.Join(e.Key(), "."))
-			}
-			return fmt.Errorf("%s: [[provider]] #%d (%s): unknown key(s) %s", file, p.Index, p.Type, strings.Join(keys, ", "))
+	err := dec.Decode(v)
+	var sm *toml.StrictMissingError
+	var de *toml.DecodeError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &sm):
+		var errs []error
+		for _, e := range sm.Errors {
+			k := strings.Join(e.Key(), ".")
+			errs = append(errs, fmt.Errorf("%s: unknown key %q", p.keyAt(file, k), k))
 		}
-		return fmt.Errorf("%s: [[provider]] #%d (%s): %w", file, p.Index, p.Type, err)
+		return errors.Join(errs...)
+	case errors.As(err, &de) && len(de.Key()) > 0:
+		k := strings.Join(de.Key(), ".")
+		return fmt.Errorf("%s: key %q: %w", p.keyAt(file, k), k, err)
 	}
-	return nil
+	return p.Wrap(file, err)
 }
 
 // describe turns a go-toml error into one naming file, line and key.

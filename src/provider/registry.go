@@ -16,9 +16,23 @@ import (
 // every provider type owns its schema.
 type Factory func(ctx context.Context, file string, cfg config.Provider, deps Deps) (Provider, error)
 
+// Validator checks a [[provider]] entry's own keys and values without
+// opening a device, loading a module or building anything: what
+// `parsecd --check-config` runs for each entry. It returns the same errors
+// the entry's Factory would for its schema, and notes: what the provider
+// would log as warnings at start (e.g. a PIN file other users can read).
+type Validator func(file string, cfg config.Provider) (notes []string, err error)
+
+// Noter is implemented by provider options that carry start-up warnings;
+// TypedValidator returns them as notes.
+type Noter interface {
+	Notes() []string
+}
+
 var (
-	regMu     sync.RWMutex
-	factories = map[string]Factory{}
+	regMu      sync.RWMutex
+	factories  = map[string]Factory{}
+	validators = map[string]Validator{}
 )
 
 // Register makes a provider_type available; builds without a provider
@@ -29,21 +43,68 @@ func Register(providerType string, f Factory) {
 	factories[providerType] = f
 }
 
+// RegisterValidator gives a provider_type registered with Register the
+// check --check-config runs on its entries.
+func RegisterValidator(providerType string, v Validator) {
+	regMu.Lock()
+	defer regMu.Unlock()
+	validators[providerType] = v
+}
+
+// lookup returns the factory and validator of a provider_type, or the
+// error naming the types this build has.
+func lookup(file string, cfg config.Provider) (Factory, Validator, error) {
+	regMu.RLock()
+	defer regMu.RUnlock()
+	f, ok := factories[cfg.Type]
+	if !ok {
+		var known []string
+		for t := range factories {
+			known = append(known, t)
+		}
+		sort.Strings(known)
+		return nil, nil, fmt.Errorf("%s: provider_type %q is not available in this build of parsecd (available: %s)",
+			cfg.Where(file), cfg.Type, strings.Join(known, ", "))
+	}
+	return f, validators[cfg.Type], nil
+}
+
 // Build constructs the provider of a [[provider]] entry.
 func Build(ctx context.Context, file string, cfg config.Provider, deps Deps) (Provider, error) {
-	regMu.RLock()
-	f, ok := factories[cfg.Type]
-	var known []string
-	for t := range factories {
-		known = append(known, t)
-	}
-	regMu.RUnlock()
-	if !ok {
-		sort.Strings(known)
-		return nil, fmt.Errorf("%s: [[provider]] #%d: provider_type %q is not available in this build of parsecd (available: %s)",
-			file, cfg.Index, cfg.Type, strings.Join(known, ", "))
+	f, _, err := lookup(file, cfg)
+	if err != nil {
+		return nil, err
 	}
 	return f(ctx, file, cfg, deps)
+}
+
+// ErrNoValidator is returned by Validate for a provider_type registered
+// without a Validator: its keys are only checked when the daemon builds it.
+var ErrNoValidator = errors.New("this provider type has no configuration check; its keys are checked when parsecd starts")
+
+// Validate checks a [[provider]] entry without building its provider: the
+// type must be available in this build and its keys valid.
+func Validate(file string, cfg config.Provider) (notes []string, err error) {
+	_, v, err := lookup(file, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if v == nil {
+		return nil, fmt.Errorf("%s: %w", cfg.Where(file), ErrNoValidator)
+	}
+	return v(file, cfg)
+}
+
+// Types lists the registered provider types, and for each whether it has a
+// Validator (a test keeps every built-in type checkable).
+func Types() map[string]bool {
+	regMu.RLock()
+	defer regMu.RUnlock()
+	out := make(map[string]bool, len(factories))
+	for t := range factories {
+		out[t] = validators[t] != nil
+	}
+	return out
 }
 
 // ErrSkip is wrapped by a factory's error when its [[provider]] entry asks
@@ -58,18 +119,49 @@ type Schema[O any] interface {
 	Options() (O, error)
 }
 
+// typedOptions decodes an entry into C and validates it into O: the step
+// TypedFactory and TypedValidator share, so that --check-config and the
+// daemon accept and refuse the same entries.
+func typedOptions[C Schema[O], O any](file string, cfg config.Provider) (O, error) {
+	var c C
+	if err := cfg.DecodeProvider(file, &c); err != nil {
+		var zero O
+		return zero, err
+	}
+	o, err := c.Options()
+	if err != nil {
+		return o, cfg.Wrap(file, err)
+	}
+	return o, nil
+}
+
+// TypedValidator is the Validator of a provider type whose Factory is
+// TypedFactory[C, O]: DecodeProvider and Options, without building.
+// Options must therefore not open devices or load modules.
+func TypedValidator[C Schema[O], O any]() Validator {
+	return func(file string, cfg config.Provider) ([]string, error) {
+		o, err := typedOptions[C](file, cfg)
+		if err != nil {
+			return nil, err
+		}
+		var notes []string
+		if n, ok := any(o).(Noter); ok {
+			for _, s := range n.Notes() {
+				notes = append(notes, cfg.Where(file)+": "+s)
+			}
+		}
+		return notes, nil
+	}
+}
+
 // TypedFactory is the Factory of a provider type whose entry decodes into
 // C (a Schema) and whose constructor takes the validated options:
 // DecodeProvider, Options (errors name the file and entry), then build.
 func TypedFactory[C Schema[O], O any, P Provider](build func(context.Context, O, Deps) (P, error)) Factory {
 	return func(ctx context.Context, file string, cfg config.Provider, deps Deps) (Provider, error) {
-		var c C
-		if err := cfg.DecodeProvider(file, &c); err != nil {
-			return nil, err
-		}
-		o, err := c.Options()
+		o, err := typedOptions[C](file, cfg)
 		if err != nil {
-			return nil, fmt.Errorf("%s: [[provider]] #%d (%s): %w", file, cfg.Index, cfg.Type, err)
+			return nil, err
 		}
 		p, err := build(ctx, o, deps)
 		if err != nil {

@@ -9,7 +9,6 @@ import (
 	"github.com/parsecd/parsecd/providers/soft"
 	// The TPM 2.0 provider (pure Go, go-tpm): in every build.
 	_ "github.com/parsecd/parsecd/providers/tpm"
-	"github.com/parsecd/parsecd/src/config"
 	"github.com/parsecd/parsecd/src/provider"
 )
 
@@ -20,20 +19,24 @@ type softConfig struct {
 	Name           string `toml:"name"`
 }
 
-func newSoft(_ context.Context, file string, cfg config.Provider, deps provider.Deps) (provider.Provider, error) {
-	var sc softConfig
-	if err := cfg.DecodeProvider(file, &sc); err != nil {
-		return nil, err
+// Options implements provider.Schema: the only option is the name.
+func (c softConfig) Options() (string, error) {
+	if c.Name == "" {
+		return soft.DefaultName, nil
 	}
-	name := sc.Name
-	if name == "" {
-		name = soft.DefaultName
-	}
+	return c.Name, nil
+}
+
+func newSoft(_ context.Context, name string, deps provider.Deps) (*soft.Provider, error) {
 	return soft.New(name, deps)
 }
 
 func init() {
-	provider.Register("Software", newSoft)
+	factory := provider.TypedFactory[softConfig, string](newSoft)
+	check := provider.TypedValidator[softConfig, string]()
 	// Existing Parsec configs name the software provider MbedCrypto.
-	provider.Register("MbedCrypto", newSoft)
+	for _, t := range []string{"Software", "MbedCrypto"} {
+		provider.Register(t, factory)
+		provider.RegisterValidator(t, check)
+	}
 }
