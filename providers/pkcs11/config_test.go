@@ -165,8 +165,8 @@ func TestFactory(t *testing.T) {
 	p.Close()
 
 	for _, tc := range []struct{ name, body, want string }{
-		{"unknown key", fmt.Sprintf("library_path = %q\nbogus = 1\n", testLib), "unknown key(s) bogus"},
-		{"Parsec's label key name", fmt.Sprintf("library_path = %q\nlabel = \"x\"\n", testLib), "unknown key(s) label"},
+		{"unknown key", fmt.Sprintf("library_path = %q\nbogus = 1\n", testLib), `cfg.toml:16:1: [[provider]] #1 (Pkcs11): unknown key "bogus"`},
+		{"Parsec's label key name", fmt.Sprintf("library_path = %q\nlabel = \"x\"\n", testLib), `cfg.toml:16:1: [[provider]] #1 (Pkcs11): unknown key "label"`},
 		{"no library", "slot_number = 1\n", "library_path is required"},
 		{"mistyped slot", fmt.Sprintf("library_path = %q\nslot_number = \"1\"\n", testLib), "#1"},
 		{"negative slot", fmt.Sprintf("library_path = %q\nslot_number = -1\n", testLib), "#1"},
@@ -347,5 +347,68 @@ func TestSingleTokenDefault(t *testing.T) {
 	p := newTestProvider(t, o, nil)
 	if p.tok.label != testLabel {
 		t.Fatalf("picked %v", p.tok)
+	}
+}
+
+// TestValidate: what parsecd --check-config runs on a Pkcs11 entry. The
+// module is never loaded (a library that does not exist passes), errors
+// point at the line of the key they are about (the entry starts on line
+// 12, its own keys on line 15), and the start-up warnings come back as
+// notes.
+func TestValidate(t *testing.T) {
+	dir := t.TempDir()
+	openPIN := filepath.Join(dir, "open-pin")
+	if err := os.WriteFile(openPIN, []byte("8642\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const lib = "library_path = \"/nonexistent/libp11.so\"\n"
+	for _, tc := range []struct {
+		name, body string
+		want       []string // one per error line, in order; none = valid
+		notes      []string
+	}{
+		{"not loaded", lib + "user_pin = \"str:1234\"\n", nil, nil},
+		{"no PIN", lib, nil, []string{"cfg.toml:12:3: [[provider]] #1 (Pkcs11): no user_pin configured"}},
+		{"PIN file others can read", lib + "user_pin = \"file:" + openPIN + "\"\n", nil,
+			[]string{"cfg.toml:12:3: [[provider]] #1 (Pkcs11): the PIN file " + openPIN + " has mode -rw-r--r--"}},
+		{"no library", "token_label = \"t\"\n", []string{"cfg.toml:12:3: [[provider]] #1 (Pkcs11): library_path is required"}, nil},
+		{"unknown key", lib + "label = \"t\"\n", []string{`cfg.toml:16:1: [[provider]] #1 (Pkcs11): unknown key "label"`}, nil},
+		{"mistyped slot", lib + "slot_number = \"0\"\n", []string{`cfg.toml:16:1: [[provider]] #1 (Pkcs11): key "slot_number": `}, nil},
+		{"odd hex PIN", lib + "user_pin = \"hex:313\"\n", []string{"cfg.toml:16:1: [[provider]] #1 (Pkcs11): user_pin: the hex: value is not"}, nil},
+		{"file PIN without a path", lib + "user_pin = \"file:\"\n", []string{"cfg.toml:16:1: [[provider]] #1 (Pkcs11): user_pin: file: needs a path"}, nil},
+		{"missing PIN file", lib + "user_pin = \"file:" + filepath.Join(dir, "none") + "\"\n",
+			[]string{"cfg.toml:16:1: [[provider]] #1 (Pkcs11): user_pin: reading the PIN file: "}, nil},
+		{"every error reported", "token_label = \" \"\nsession_pool_size = 0\n", []string{
+			"cfg.toml:12:3: [[provider]] #1 (Pkcs11): library_path is required",
+			"cfg.toml:15:1: [[provider]] #1 (Pkcs11): token_label is empty",
+			"cfg.toml:16:1: [[provider]] #1 (Pkcs11): session_pool_size 0 is out of range",
+		}, nil},
+	} {
+		notes, err := provider.Validate("cfg.toml", entry(t, tc.body))
+		var lines []string
+		if err != nil {
+			lines = strings.Split(err.Error(), "\n")
+		}
+		if len(lines) != len(tc.want) {
+			t.Errorf("%s: errors %q, want %d", tc.name, lines, len(tc.want))
+			continue
+		}
+		for i, w := range tc.want {
+			if !strings.HasPrefix(lines[i], w) {
+				t.Errorf("%s: error %q, want it to start with %q", tc.name, lines[i], w)
+			}
+		}
+		if err != nil && (strings.Contains(err.Error(), "1234") || strings.Contains(err.Error(), "313")) {
+			t.Errorf("%s: the error shows the PIN: %v", tc.name, err)
+		}
+		if len(notes) != len(tc.notes) {
+			t.Errorf("%s: notes %q, want %d", tc.name, notes, len(tc.notes))
+			continue
+		}
+		for i, w := range tc.notes {
+			if !strings.HasPrefix(notes[i], w) {
+				t.Errorf("%s: note %q, want it to start with %q", tc.name, notes[i], w)
+			}
+		}
 	}
 }

@@ -21,9 +21,13 @@ func TestStub(t *testing.T) {
 		p.Close()
 		t.Fatal("the stub built a provider")
 	}
-	for _, want := range []string{"built without PKCS#11 support", "CGO_ENABLED=1", "-tags pkcs11", "config.toml", "#2"} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error %q does not say %q", err, want)
+	// --check-config says the same: this binary would not start on the entry.
+	_, verr := provider.Validate("config.toml", cfg)
+	for _, err := range []error{err, verr} {
+		for _, want := range []string{"built without PKCS#11 support", "CGO_ENABLED=1", "-tags pkcs11", "config.toml", "#2"} {
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("error %v does not say %q", err, want)
+			}
 		}
 	}
 }

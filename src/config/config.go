@@ -373,17 +373,21 @@ func providerPositions(data []byte) []entryPositions {
 		s := p.Shape(n.Raw)
 		return Position{Line: s.Start.Line, Col: s.Start.Column}
 	}
-	// key returns a node's dotted key and the position of its first part.
-	key := func(n *unstable.Node) (string, Position) {
-		var parts []string
+	// key returns a node's key, dotted, its prefixes ("a.b.c": a, a.b) and
+	// the position of its first part. Raw holds a.b = 1 as a table a, so an
+	// error may name a prefix.
+	key := func(n *unstable.Node) (string, []string, Position) {
+		var parts, prefixes []string
 		var first Position
 		for it := n.Key(); it.Next(); {
 			if len(parts) == 0 {
 				first = at(it.Node())
+			} else {
+				prefixes = append(prefixes, strings.Join(parts, "."))
 			}
 			parts = append(parts, string(it.Node().Data))
 		}
-		return strings.Join(parts, "."), first
+		return strings.Join(parts, "."), prefixes, first
 	}
 	var out []entryPositions
 	in := false
@@ -391,15 +395,22 @@ func providerPositions(data []byte) []entryPositions {
 		n := p.Expression()
 		switch n.Kind {
 		case unstable.Table, unstable.ArrayTable:
-			k, pos := key(n)
+			k, _, pos := key(n)
 			in = n.Kind == unstable.ArrayTable && k == "provider"
 			if in {
 				out = append(out, entryPositions{header: pos, keys: map[string]Position{}})
 			}
 		case unstable.KeyValue:
-			if in {
-				k, pos := key(n)
-				out[len(out)-1].keys[k] = pos
+			if !in {
+				continue
+			}
+			k, prefixes, pos := key(n)
+			keys := out[len(out)-1].keys
+			keys[k] = pos
+			for _, pre := range prefixes {
+				if _, ok := keys[pre]; !ok {
+					keys[pre] = pos
+				}
 			}
 		}
 	}

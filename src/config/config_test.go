@@ -1,9 +1,11 @@
 package config_test
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -388,6 +390,78 @@ func TestDecodeProvider(t *testing.T) {
 	p = providerOf(t, "library_path = 12\n")
 	if err := p.DecodeProvider("cfg.toml", &k); err == nil || !strings.Contains(err.Error(), "#1") {
 		t.Errorf("mistyped library_path: %v", err)
+	}
+}
+
+// TestProviderPositions: errors about a [[provider]] entry point at the
+// line of the key they are about, in the file as written (Raw is
+// re-encoded, so its own lines would be wrong), else at the header.
+func TestProviderPositions(t *testing.T) {
+	text := strings.Join([]string{
+		"[core_settings]", // 1
+		"[listener]",
+		`listener_type = "DomainSocket"`,
+		"[authenticator]",
+		`auth_type = "Direct"`, // 5
+		"[[key_manager]]",
+		`name = "k"`,
+		`manager_type = "Bbolt"`,
+		"[[provider]]",
+		`provider_type = "Software"`, // 10
+		`key_info_manager = "k"`,
+		"",
+		"  [[ provider ]]  # the second entry",
+		`  provider_type = "Pkcs11"`,
+		`  key_info_manager = "k"`, // 15
+		`  library_path = 12`,
+		`  colour = "red"`,
+		`  token."label" = "x"`,
+		"[[key_manager]]",
+		`name = "other"`, // 20
+		`manager_type = "Bbolt"`,
+		"",
+	}, "\n")
+	c, err := config.Parse("cfg.toml", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Providers) != 2 || c.Providers[0].Pos != (config.Position{Line: 9, Col: 3}) || c.Providers[1].Pos != (config.Position{Line: 13, Col: 6}) {
+		t.Fatalf("providers %+v", c.Providers)
+	}
+	p := c.Providers[1]
+	var k pkcs11Schema
+	err = p.DecodeProvider("cfg.toml", &k)
+	if want := `cfg.toml:16:3: [[provider]] #2 (Pkcs11): key "library_path": `; err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("mistyped key: %v, want %q...", err, want)
+	}
+	var s softSchema
+	err = p.DecodeProvider("cfg.toml", &s)
+	want := []string{
+		`cfg.toml:16:3: [[provider]] #2 (Pkcs11): unknown key "library_path"`,
+		`cfg.toml:17:3: [[provider]] #2 (Pkcs11): unknown key "colour"`,
+		// a dotted key is a table in Raw: the error names the table
+		`cfg.toml:18:3: [[provider]] #2 (Pkcs11): unknown key "token"`,
+	}
+	if err == nil {
+		t.Fatal("unknown keys accepted")
+	}
+	got := strings.Split(err.Error(), "\n")
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Errorf("unknown keys:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// Wrap: one line per joined error; a message that starts with a key of
+	// the entry points at that key, any other at the header.
+	err = p.Wrap("cfg.toml", errors.Join(errors.New("invalid colour \"red\""), errors.New("library_path: bad"), errors.New("something else")))
+	wantWrap := "cfg.toml:17:3: [[provider]] #2 (Pkcs11): invalid colour \"red\"\n" +
+		"cfg.toml:16:3: [[provider]] #2 (Pkcs11): library_path: bad\n" +
+		"cfg.toml:13:6: [[provider]] #2 (Pkcs11): something else"
+	if err.Error() != wantWrap {
+		t.Errorf("Wrap:\n%v\nwant\n%s", err, wantWrap)
+	}
+	// An entry built in code has no position: the file alone.
+	if got := (config.Provider{Type: "Tpm", Index: 3}).Where("f.toml"); got != "f.toml: [[provider]] #3 (Tpm)" {
+		t.Errorf("Where without a position: %q", got)
 	}
 }
 
