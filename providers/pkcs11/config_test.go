@@ -389,26 +389,24 @@ func TestValidate(t *testing.T) {
 		if err != nil {
 			lines = strings.Split(err.Error(), "\n")
 		}
-		if len(lines) != len(tc.want) {
-			t.Errorf("%s: errors %q, want %d", tc.name, lines, len(tc.want))
-			continue
-		}
-		for i, w := range tc.want {
-			if !strings.HasPrefix(lines[i], w) {
-				t.Errorf("%s: error %q, want it to start with %q", tc.name, lines[i], w)
-			}
-		}
+		wantPrefixes(t, tc.name+": errors", lines, tc.want)
+		wantPrefixes(t, tc.name+": notes", notes, tc.notes)
 		if err != nil && (strings.Contains(err.Error(), "1234") || strings.Contains(err.Error(), "313")) {
 			t.Errorf("%s: the error shows the PIN: %v", tc.name, err)
 		}
-		if len(notes) != len(tc.notes) {
-			t.Errorf("%s: notes %q, want %d", tc.name, notes, len(tc.notes))
-			continue
-		}
-		for i, w := range tc.notes {
-			if !strings.HasPrefix(notes[i], w) {
-				t.Errorf("%s: note %q, want it to start with %q", tc.name, notes[i], w)
-			}
+	}
+}
+
+// wantPrefixes checks that got has one line per want, each starting with it.
+func wantPrefixes(t *testing.T, what string, got, want []string) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Errorf("%s: %q, want %d", what, got, len(want))
+		return
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(got[i], w) {
+			t.Errorf("%s: %q, want it to start with %q", what, got[i], w)
 		}
 	}
 }
