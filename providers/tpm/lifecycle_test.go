@@ -71,6 +71,7 @@ func TestTPMReset(t *testing.T) {
 	store := memory.New()
 	running := newTestProvider(t, tcti, store)
 	check := makeKeys(t, running)
+	check(running) // the keys are cached (loaded, with sessions) when the TPM goes
 	ctx := context.Background()
 
 	if err := stopSwtpm(dir, true); err != nil {
