@@ -15,6 +15,7 @@ import (
 	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
+	"github.com/parsecd/parsecd/storage"
 	"github.com/parsecd/parsecd/storage/memory"
 )
 
@@ -206,4 +207,40 @@ func TestCacheTPMReset(t *testing.T) {
 	if p.link.tpm != conn {
 		t.Fatal("the provider reconnected: the stale handles were not what it recovered from")
 	}
+}
+
+// TestCacheRecordChanged: a key whose stored record changes under the same
+// name (here to one with a wrong auth value) is used from its new record,
+// never from the object, session or decoded record cached for the old one.
+func TestCacheRecordChanged(t *testing.T) {
+	store := memory.New()
+	p := newTestProvider(t, "", store)
+	ctx := context.Background()
+	wantCode(t, p.GenerateKey(ctx, appA, "k", signAttrs(psa.KeyEccPair, 256, allUsage, ecdsa256)), status.Success, "GenerateKey")
+	mustSign(t, p, appA, "k")
+	triple := p.triple(appA, "k")
+	info, err := store.Get(ctx, triple)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := decodeRecord(info.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	replace := func(id []byte) {
+		t.Helper()
+		if err := store.Remove(ctx, triple); err != nil {
+			t.Fatal(err)
+		}
+		if err := store.Insert(ctx, triple, storage.KeyInfo{ID: id, Attributes: info.Attributes}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rec.auth = slices.Clone(rec.auth)
+	rec.auth[0] ^= 0x55
+	replace(rec.encode())
+	_, err = p.SignHash(ctx, appA, "k", ecdsa256, digestFor(psa.HashSHA256, "m"))
+	wantCode(t, err, status.PsaErrorNotPermitted, "SignHash with the changed record")
+	replace(info.ID)
+	mustSign(t, p, appA, "k")
 }

@@ -31,18 +31,15 @@ func (p *Provider) load(ctx context.Context, c provider.Caller, name string) (*k
 	if err != nil {
 		return nil, storage.StatusError(err)
 	}
-	rec, err := decodeRecord(info.ID)
+	id := cacheID{triple, sha256.Sum256(info.ID)}
+	rec, pub, err := p.records.decode(id, info.ID)
 	if err != nil {
-		return nil, status.Errorf(status.PsaErrorDataCorrupt, "%w", err)
-	}
-	pub, err := publicKey(rec.public)
-	if err != nil {
-		return nil, status.Errorf(status.PsaErrorDataCorrupt, "the stored public area does not hold a usable public key: %w", err)
+		return nil, err
 	}
 	if rec.isPair() != info.Attributes.Type.IsPair() {
 		return nil, status.Errorf(status.PsaErrorDataCorrupt, "the stored key record does not match its %v attributes", info.Attributes.Type)
 	}
-	return &key{id: cacheID{triple, sha256.Sum256(info.ID)}, attrs: info.Attributes, rec: rec, pub: pub}, nil
+	return &key{id: id, attrs: info.Attributes, rec: rec, pub: pub}, nil
 }
 
 // keySession authorises a command with the storage key: an HMAC session
@@ -213,6 +210,7 @@ func (p *Provider) DestroyKey(ctx context.Context, c provider.Caller, name strin
 		return err
 	}
 	p.link.uncache(triple)
+	p.records.forget(triple)
 	p.log.DebugContext(ctx, "destroyed key")
 	return nil
 }
