@@ -142,7 +142,16 @@ func (c *keyCache) flushAll(t transport.TPM) {
 	}
 }
 
-// forget drops every cached key without flushing it: the connection is
-// broken, so nothing can be sent through it (a TPM that went away lost its
-// transient objects anyway).
-func (c *keyCache) forget() { c.keys = nil }
+// forget drops every cached key without flushing it, as the connection is
+// broken, and returns the handles (objects and sessions) it held.
+func (c *keyCache) forget() []tpm2.TPMHandle {
+	var hs []tpm2.TPMHandle
+	for _, k := range c.keys {
+		hs = append(hs, k.handle)
+		if k.sess != nil {
+			hs = append(hs, k.sess.Handle())
+		}
+	}
+	c.keys = nil
+	return hs
+}

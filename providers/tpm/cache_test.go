@@ -244,3 +244,26 @@ func TestCacheRecordChanged(t *testing.T) {
 	replace(info.ID)
 	mustSign(t, p, appA, "k")
 }
+
+// TestCacheReconnectNoLeak: the connection breaks while the TPM keeps its
+// state (swtpm keeps what a client loaded after it goes), several times
+// over, with keys cached each time: the handles the old connection left
+// are flushed on reconnecting, so the TPM's few slots do not fill up.
+func TestCacheReconnectNoLeak(t *testing.T) {
+	env := startSwtpm(t, "--unix")
+	p := newTestProvider(t, env["PARSEC_TEST_TCTI"], memory.New())
+	ctx := context.Background()
+	for _, n := range []string{"a", "b"} {
+		wantCode(t, p.GenerateKey(ctx, appA, n, signAttrs(psa.KeyEccPair, 256, allUsage, ecdsa256)), status.Success, "GenerateKey "+n)
+	}
+	for round := range 4 {
+		mustSign(t, p, appA, "a")
+		mustSign(t, p, appA, "b")
+		p.link.mu.Lock()
+		p.link.tpm.Close() // as a transport failure would leave it
+		p.link.mu.Unlock()
+		_, err := p.SignHash(ctx, appA, "a", ecdsa256, digestFor(psa.HashSHA256, "m"))
+		wantCode(t, err, status.PsaErrorCommunicationFailure, fmt.Sprint("SignHash on the broken connection, round ", round))
+	}
+	mustSign(t, p, appA, "a")
+}

@@ -28,6 +28,7 @@ type link struct {
 	srk       *primary            // the storage primary key while loaded
 	ownerAuth Auth                // what the newest provider was configured with, to recreate srk
 	cache     keyCache            // key pairs kept loaded under srk (cache.go)
+	orphans   []tpm2.TPMHandle    // what a broken connection left loaded, flushed on reconnecting
 }
 
 var (
@@ -107,6 +108,7 @@ func (l *link) do(ctx context.Context, log *slog.Logger, fn func(t transport.TPM
 				return status.Errorf(status.PsaErrorCommunicationFailure, "reconnecting to the TPM: %w", err)
 			}
 			l.tpm, l.srk = t, nil
+			l.flushOrphans()
 			log.InfoContext(ctx, "reconnected to the TPM")
 		}
 		err := fn(l.tpm)
@@ -114,8 +116,11 @@ func (l *link) do(ctx context.Context, log *slog.Logger, fn func(t transport.TPM
 		case unreachable(err):
 			log.WarnContext(ctx, "TPM connection lost: it will be reopened on the next operation", "error", err)
 			l.tpm.Close()
+			l.orphans = append(l.orphans, l.cache.forget()...)
+			if l.srk != nil {
+				l.orphans = append(l.orphans, l.srk.handle)
+			}
 			l.tpm, l.srk = nil, nil
-			l.cache.forget()
 			return err
 		case !stale && l.srk != nil && staleHandle(err):
 			// Flushing what the reset already removed fails harmlessly;
@@ -130,6 +135,21 @@ func (l *link) do(ctx context.Context, log *slog.Logger, fn func(t transport.TPM
 		}
 		return err
 	}
+}
+
+// flushOrphans flushes, on a new connection, what the broken one left
+// loaded. A TPM that restarted lost them, and the flushes fail harmlessly;
+// one that kept its state (swtpm and /dev/tpm0 keep what a client loaded
+// after it goes; /dev/tpmrm0 flushes it) would otherwise run out of its
+// few slots after a few broken connections. The handles are not someone
+// else's: /dev/tpmrm0's are the connection's own, and a TPM without a
+// resource manager serves one client at a time, so whatever another left
+// loaded in between is a leak too.
+func (l *link) flushOrphans() {
+	for _, h := range l.orphans {
+		flush(l.tpm, h)
+	}
+	l.orphans = nil
 }
 
 // staleHandle reports whether err names a handle the TPM no longer knows:
