@@ -143,15 +143,7 @@ func TestCorruptRecords(t *testing.T) {
 	p := newTestProvider(t, "", store)
 	ctx := context.Background()
 	wantCode(t, p.GenerateKey(ctx, appA, "k", signAttrs(psa.KeyEccPair, 256, allUsage, ecdsa256)), status.Success, "GenerateKey")
-	triple := p.triple(appA, "k")
-	info, err := store.Get(ctx, triple)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec, err := decodeRecord(info.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	info, rec := storedRecord(t, store, p.triple(appA, "k"))
 	put := func(name string, id []byte) {
 		t.Helper()
 		if err := store.Insert(ctx, p.triple(appA, name), storage.KeyInfo{ID: id, Attributes: info.Attributes}); err != nil {
@@ -182,8 +174,22 @@ func TestCorruptRecords(t *testing.T) {
 		_, err := p.SignHash(ctx, appA, "wrong-auth", ecdsa256, h)
 		wantCode(t, err, status.PsaErrorNotPermitted, "SignHash with a wrong auth again")
 	}
-	_, err = p.SignHash(ctx, appA, "k", ecdsa256, h)
+	_, err := p.SignHash(ctx, appA, "k", ecdsa256, h)
 	wantCode(t, err, status.Success, "SignHash with the intact key")
+}
+
+// storedRecord reads a key's mapping from the store and decodes its record.
+func storedRecord(t *testing.T, store storage.KeyStore, triple storage.KeyTriple) (storage.KeyInfo, record) {
+	t.Helper()
+	info, err := store.Get(context.Background(), triple)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := decodeRecord(info.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info, rec
 }
 
 func TestSkipIfNoTPM(t *testing.T) {
