@@ -74,13 +74,15 @@ func (c *keyCache) get(id cacheID) *cachedKey {
 	return nil
 }
 
-// add caches a newly loaded key, evicting the least recently used ones
-// beyond the cache's size.
-func (c *keyCache) add(t transport.TPM, k *cachedKey) {
+// makeRoom flushes the least recently used keys until one more fits in
+// the cache, before it is loaded: the TPM needs the slot for the load.
+func (c *keyCache) makeRoom(t transport.TPM) {
 	for len(c.keys) >= c.limit() && c.evict(t, nil) {
 	}
-	c.keys = append(c.keys, k)
 }
+
+// add caches a newly loaded key, the most recently used.
+func (c *keyCache) add(k *cachedKey) { c.keys = append(c.keys, k) }
 
 func (c *keyCache) limit() int {
 	if c.max == 0 {
@@ -89,7 +91,8 @@ func (c *keyCache) limit() int {
 	return c.max
 }
 
-// shrink lowers the size to the keys cached when the TPM ran out of room.
+// shrink lowers the size to the keys cached when the TPM ran out of room:
+// one of them goes to make room, and the new one takes its place.
 func (c *keyCache) shrink() {
 	c.max = max(1, min(c.limit(), len(c.keys)))
 }

@@ -25,6 +25,7 @@ func (l *link) loadedKey(t transport.TPM, c caps, k *key, mode sessMode) (*cache
 	}
 	ck := l.cache.get(k.id)
 	if ck == nil {
+		l.cache.makeRoom(t)
 		rsp, err := roomFor(l, t, nil, func() (*tpm2.LoadResponse, error) {
 			return tpm2.Load{
 				ParentHandle: tpm2.AuthHandle{Handle: srk.handle, Name: srk.name, Auth: tpm2.PasswordAuth(nil)},
@@ -36,7 +37,7 @@ func (l *link) loadedKey(t transport.TPM, c caps, k *key, mode sessMode) (*cache
 			return nil, tpmErr("Load", err)
 		}
 		ck = &cachedKey{id: k.id, handle: rsp.ObjectHandle, name: rsp.Name}
-		l.cache.add(t, ck)
+		l.cache.add(ck)
 	}
 	if ck.sess != nil && ck.mode == mode {
 		return ck, nil
