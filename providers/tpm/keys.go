@@ -42,12 +42,18 @@ func (p *Provider) load(ctx context.Context, c provider.Caller, name string) (*k
 	return &key{id: id, attrs: info.Attributes, rec: rec, pub: pub}, nil
 }
 
-// keySession authorises a command with the storage key: an HMAC session
-// salted with it, so that an auth value sent in it never crosses the bus in
-// the clear; opts add parameter encryption for commands that carry secrets.
+// saltedOptions are the options of an HMAC session salted with the storage
+// key, proving knowledge of auth: the session key is unknown to anyone
+// watching the bus, and the auth value never crosses it. extra adds
+// parameter encryption for commands that carry secrets.
+func saltedOptions(srk *primary, auth []byte, extra ...tpm2.AuthOption) []tpm2.AuthOption {
+	return append([]tpm2.AuthOption{tpm2.Auth(auth), tpm2.Salted(srk.handle, srk.public)}, extra...)
+}
+
+// keySession is a one-shot salted session (saltedOptions) for commands
+// under the storage key: creation and import.
 func keySession(srk *primary, auth []byte, opts ...tpm2.AuthOption) tpm2.Session {
-	opts = append([]tpm2.AuthOption{tpm2.Auth(auth), tpm2.Salted(srk.handle, srk.public)}, opts...)
-	return tpm2.HMAC(tpm2.TPMAlgSHA256, 16, opts...)
+	return tpm2.HMAC(tpm2.TPMAlgSHA256, 16, saltedOptions(srk, auth, opts...)...)
 }
 
 // withKey runs fn with a key pair loaded under the storage key, authorised

@@ -43,16 +43,16 @@ func (l *link) loadedKey(t transport.TPM, c caps, k *key, mode sessMode) (*cache
 		return ck, nil
 	}
 	ck.flushSession(t)
-	// Salted with the storage key: the session key is unknown to anyone
-	// watching the bus, and the key's auth value never crosses it.
-	opts := append([]tpm2.AuthOption{tpm2.Auth(k.rec.auth), tpm2.Salted(srk.handle, srk.public)}, mode.options()...)
 	sess, err := roomFor(l, t, ck, func() (tpm2.Session, error) {
-		s, _, err := tpm2.HMACSession(t, tpm2.TPMAlgSHA256, 16, opts...)
+		s, _, err := tpm2.HMACSession(t, tpm2.TPMAlgSHA256, 16, saltedOptions(srk, k.rec.auth, mode.options()...)...)
 		return s, err
 	})
 	if err != nil {
-		l.cache.drop(t, ck)
-		return nil, tpmErr("StartAuthSession", err)
+		err = tpmErr("StartAuthSession", err)
+		if !unreachable(err) { // a broken connection's handles become orphans (link.do)
+			l.cache.drop(t, ck)
+		}
+		return nil, err
 	}
 	ck.sess, ck.mode = sess, mode
 	return ck, nil
