@@ -208,8 +208,11 @@ func (p *Provider) ExportPublicKey(ctx context.Context, c provider.Caller, name 
 }
 
 // DestroyKey implements provider.KeyManagement. The key lives only in its
-// record, so removing the mapping destroys it; a copy the link keeps
-// loaded is flushed too, so that nothing of it stays in the TPM.
+// record, so removing the mapping destroys it; the copy the link keeps
+// loaded is flushed too, not to hold a TPM slot and the key's session (an
+// operation that read the record before the removal may still cache it
+// again, where nothing can reach it: the cache answers to the record's
+// digest, and the store has no such record any more).
 func (p *Provider) DestroyKey(ctx context.Context, c provider.Caller, name string) error {
 	triple := p.triple(c, name)
 	if err := storage.StatusError(p.keys.Remove(ctx, triple)); err != nil {
