@@ -2,6 +2,7 @@ package tpm
 
 import (
 	"crypto/sha256"
+	"errors"
 
 	"github.com/google/go-tpm/tpm2"
 	"github.com/google/go-tpm/tpm2/transport"
@@ -91,10 +92,20 @@ func (c *keyCache) limit() int {
 	return c.max
 }
 
-// shrink lowers the size to the keys cached when the TPM ran out of room:
-// one of them goes to make room, and the new one takes its place.
-func (c *keyCache) shrink() {
-	c.max = max(1, min(c.limit(), len(c.keys)))
+// shrink lowers the size to what the cache held when the TPM ran out of
+// room (err says of what: sessions, or objects): one of those goes to make
+// room, and the new one takes its place.
+func (c *keyCache) shrink(err error) {
+	held := len(c.keys)
+	if errors.Is(err, tpm2.TPMRCSessionMemory) {
+		held = 0
+		for _, k := range c.keys {
+			if k.sess != nil {
+				held++
+			}
+		}
+	}
+	c.max = max(1, min(c.limit(), held))
 }
 
 // evict flushes the least recently used key other than keep; false when

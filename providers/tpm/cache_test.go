@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/google/go-tpm/tpm2"
 	"github.com/google/go-tpm/tpm2/transport"
 
 	"github.com/parsecd/parsecd/src/provider"
@@ -259,6 +260,43 @@ func TestCacheReconnectNoLeak(t *testing.T) {
 		wantCode(t, err, status.PsaErrorCommunicationFailure, fmt.Sprint("SignHash on the broken connection, round ", round))
 	}
 	mustSign(t, p, appA, "a")
+}
+
+// TestCacheSessionPressure: with the TPM's session slots all but one
+// taken (by sessions the test holds), keys used in turn still work: a
+// session start answered TPM_RC_SESSION_MEMORY evicts the other key.
+func TestCacheSessionPressure(t *testing.T) {
+	env := startSwtpm(t, "--unix")
+	p := newTestProvider(t, env["PARSEC_TEST_TCTI"], memory.New())
+	ctx := context.Background()
+	for _, n := range []string{"a", "b"} {
+		wantCode(t, p.GenerateKey(ctx, appA, n, signAttrs(psa.KeyEccPair, 256, allUsage, ecdsa256)), status.Success, "GenerateKey "+n)
+	}
+	var held []func() error
+	err := p.do(ctx, func(tp transport.TPM) error {
+		for range 2 { // swtpm loads 3 sessions at most
+			_, closer, err := tpm2.HMACSession(tp, tpm2.TPMAlgSHA256, 16)
+			if err != nil {
+				return err
+			}
+			held = append(held, closer)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		mustSign(t, p, appA, "a")
+		mustSign(t, p, appA, "b")
+		cached(t, p)
+	}
+	_ = p.do(ctx, func(transport.TPM) error {
+		for _, c := range held {
+			_ = c()
+		}
+		return nil
+	})
 }
 
 // BenchmarkSignHash is one ECDSA P-256 signature through the provider

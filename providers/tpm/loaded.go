@@ -67,7 +67,7 @@ func roomFor[T any](l *link, t transport.TPM, keep *cachedKey, start func() (T, 
 		if err == nil || !outOfRoom(err) {
 			return v, err
 		}
-		l.cache.shrink()
+		l.cache.shrink(err)
 		if !l.cache.evict(t, keep) {
 			return v, err
 		}
