@@ -239,17 +239,26 @@ func TestCacheRecordChanged(t *testing.T) {
 	mustSign(t, p, appA, "k")
 }
 
+// ownTPMWithKeys starts a swtpm for the test alone (what the test does to
+// its slots or connection stays there), and a provider on it with an ECC
+// key of each name.
+func ownTPMWithKeys(t *testing.T, names ...string) *Provider {
+	t.Helper()
+	env := startSwtpm(t, "--unix")
+	p := newTestProvider(t, env["PARSEC_TEST_TCTI"], memory.New())
+	for _, n := range names {
+		wantCode(t, p.GenerateKey(context.Background(), appA, n, signAttrs(psa.KeyEccPair, 256, allUsage, ecdsa256)), status.Success, "GenerateKey "+n)
+	}
+	return p
+}
+
 // TestCacheReconnectNoLeak: the connection breaks while the TPM keeps its
 // state (swtpm keeps what a client loaded after it goes), several times
 // over, with keys cached each time: the handles the old connection left
 // are flushed on reconnecting, so the TPM's few slots do not fill up.
 func TestCacheReconnectNoLeak(t *testing.T) {
-	env := startSwtpm(t, "--unix")
-	p := newTestProvider(t, env["PARSEC_TEST_TCTI"], memory.New())
+	p := ownTPMWithKeys(t, "a", "b")
 	ctx := context.Background()
-	for _, n := range []string{"a", "b"} {
-		wantCode(t, p.GenerateKey(ctx, appA, n, signAttrs(psa.KeyEccPair, 256, allUsage, ecdsa256)), status.Success, "GenerateKey "+n)
-	}
 	for round := range 4 {
 		mustSign(t, p, appA, "a")
 		mustSign(t, p, appA, "b")
@@ -266,12 +275,8 @@ func TestCacheReconnectNoLeak(t *testing.T) {
 // taken (by sessions the test holds), keys used in turn still work: a
 // session start answered TPM_RC_SESSION_MEMORY evicts the other key.
 func TestCacheSessionPressure(t *testing.T) {
-	env := startSwtpm(t, "--unix")
-	p := newTestProvider(t, env["PARSEC_TEST_TCTI"], memory.New())
+	p := ownTPMWithKeys(t, "a", "b")
 	ctx := context.Background()
-	for _, n := range []string{"a", "b"} {
-		wantCode(t, p.GenerateKey(ctx, appA, n, signAttrs(psa.KeyEccPair, 256, allUsage, ecdsa256)), status.Success, "GenerateKey "+n)
-	}
 	var held []func() error
 	err := p.do(ctx, func(tp transport.TPM) error {
 		for range 2 { // swtpm loads 3 sessions at most
