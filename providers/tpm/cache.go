@@ -3,6 +3,7 @@ package tpm
 import (
 	"crypto/sha256"
 	"errors"
+	"slices"
 
 	"github.com/google/go-tpm/tpm2"
 	"github.com/google/go-tpm/tpm2/transport"
@@ -68,7 +69,8 @@ type keyCache struct {
 func (c *keyCache) get(id cacheID) *cachedKey {
 	for i, k := range c.keys {
 		if k.id == id {
-			c.keys = append(append(c.keys[:i:i], c.keys[i+1:]...), k)
+			copy(c.keys[i:], c.keys[i+1:])
+			c.keys[len(c.keys)-1] = k
 			return k
 		}
 	}
@@ -120,14 +122,14 @@ func (c *keyCache) evict(t transport.TPM, keep *cachedKey) bool {
 	return false
 }
 
-// drop flushes a cached key and its session and forgets them.
+// drop flushes a cached key and its session and forgets them. A key no
+// longer cached is left alone: its handles may be another object's now.
 func (c *keyCache) drop(t transport.TPM, k *cachedKey) {
-	for i, o := range c.keys {
-		if o == k {
-			c.keys = append(c.keys[:i:i], c.keys[i+1:]...)
-			break
-		}
+	i := slices.Index(c.keys, k)
+	if i < 0 {
+		return
 	}
+	c.keys = slices.Delete(c.keys, i, i+1)
 	k.flushSession(t)
 	flush(t, k.handle)
 }
