@@ -95,7 +95,7 @@ func (p *Provider) AttestKey(ctx context.Context, c provider.Caller, attestedKey
 		return nil, err
 	}
 	var cred []byte
-	err = p.withKey(ctx, k, []tpm2.AuthOption{tpm2.AESEncryption(128, tpm2.EncryptOut)}, func(t transport.TPM, h tpm2.AuthHandle) error {
+	err = p.withKey(ctx, k, sessEncryptOut, func(t transport.TPM, h tpm2.AuthHandle) error {
 		ek, err := p.createEK(t)
 		if err != nil {
 			return err

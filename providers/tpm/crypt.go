@@ -77,7 +77,7 @@ func (p *Provider) AsymmetricDecrypt(ctx context.Context, c provider.Caller, nam
 		scheme = tpm2.TPMTRSADecrypt{Scheme: tpm2.TPMAlgOAEP, Details: tpm2.NewTPMUAsymScheme(tpm2.TPMAlgOAEP, &tpm2.TPMSEncSchemeOAEP{HashAlg: hashAlg})}
 	}
 	var out []byte
-	err = p.withKey(ctx, k, []tpm2.AuthOption{tpm2.AESEncryption(128, tpm2.EncryptOut)}, func(t transport.TPM, h tpm2.AuthHandle) error {
+	err = p.withKey(ctx, k, sessEncryptOut, func(t transport.TPM, h tpm2.AuthHandle) error {
 		cmd := tpm2.RSADecrypt{KeyHandle: h, CipherText: tpm2.TPM2BPublicKeyRSA{Buffer: ciphertext}, InScheme: scheme}
 		if !raw && len(salt) > 0 {
 			cmd.Label = tpm2.TPM2BData{Buffer: salt}

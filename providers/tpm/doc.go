@@ -18,6 +18,9 @@
 //     area, wrapped private area, per-key auth value).
 //   - keys.go, import.go: generation, import (public keys; key pairs with
 //     the duplication/Import flow), export, destroy, the salted sessions.
+//   - cache.go, loaded.go: the keys a link keeps loaded with their sessions
+//     between operations, and the eviction when the TPM runs out of room.
+//   - records.go: each key's last decoded record, reused for the same bytes.
 //   - sign.go, crypt.go, random.go, attest.go: the operations.
 //   - caps.go: what the TPM reports (algorithms, curves, RSA sizes) and the
 //     checks GenerateKey, ImportKey, every operation and CanDoCrypto share.

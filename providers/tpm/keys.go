@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto"
 	"crypto/rand"
+	"crypto/sha256"
 
 	"github.com/google/go-tpm/tpm2"
 	"github.com/google/go-tpm/tpm2/transport"
@@ -17,6 +18,7 @@ import (
 
 // key is a key read from the store.
 type key struct {
+	id    cacheID
 	attrs psa.KeyAttributes
 	rec   record
 	pub   crypto.PublicKey
@@ -24,51 +26,51 @@ type key struct {
 
 // load fetches a caller's key from the store and checks its record.
 func (p *Provider) load(ctx context.Context, c provider.Caller, name string) (*key, error) {
-	info, err := p.keys.Get(ctx, p.triple(c, name))
+	triple := p.triple(c, name)
+	info, err := p.keys.Get(ctx, triple)
 	if err != nil {
 		return nil, storage.StatusError(err)
 	}
-	rec, err := decodeRecord(info.ID)
+	id := cacheID{triple, sha256.Sum256(info.ID)}
+	rec, pub, err := p.records.decode(id, info.ID)
 	if err != nil {
-		return nil, status.Errorf(status.PsaErrorDataCorrupt, "%w", err)
-	}
-	pub, err := publicKey(rec.public)
-	if err != nil {
-		return nil, status.Errorf(status.PsaErrorDataCorrupt, "the stored public area does not hold a usable public key: %w", err)
+		return nil, err
 	}
 	if rec.isPair() != info.Attributes.Type.IsPair() {
 		return nil, status.Errorf(status.PsaErrorDataCorrupt, "the stored key record does not match its %v attributes", info.Attributes.Type)
 	}
-	return &key{attrs: info.Attributes, rec: rec, pub: pub}, nil
+	return &key{id: id, attrs: info.Attributes, rec: rec, pub: pub}, nil
 }
 
-// keySession authorises the use of a loaded key: an HMAC session salted
-// with the storage key, so the key's auth value never crosses the bus and
-// the session key is unknown to anyone watching it; opts add parameter
-// encryption for commands that carry secrets.
+// saltedOptions are the options of an HMAC session salted with the storage
+// key, proving knowledge of auth: the session key is unknown to anyone
+// watching the bus, and the auth value never crosses it. extra adds
+// parameter encryption for commands that carry secrets.
+func saltedOptions(srk *primary, auth []byte, extra ...tpm2.AuthOption) []tpm2.AuthOption {
+	return append([]tpm2.AuthOption{tpm2.Auth(auth), tpm2.Salted(srk.handle, srk.public)}, extra...)
+}
+
+// keySession is a one-shot salted session (saltedOptions) for commands
+// under the storage key: creation and import.
 func keySession(srk *primary, auth []byte, opts ...tpm2.AuthOption) tpm2.Session {
-	opts = append([]tpm2.AuthOption{tpm2.Auth(auth), tpm2.Salted(srk.handle, srk.public)}, opts...)
-	return tpm2.HMAC(tpm2.TPMAlgSHA256, 16, opts...)
+	return tpm2.HMAC(tpm2.TPMAlgSHA256, 16, saltedOptions(srk, auth, opts...)...)
 }
 
-// withKey loads a key pair under the storage key, runs fn with a handle
-// authorised by sess(srk, auth), and flushes it.
-func (p *Provider) withKey(ctx context.Context, k *key, opts []tpm2.AuthOption, fn func(t transport.TPM, h tpm2.AuthHandle) error) error {
+// withKey runs fn with a key pair loaded under the storage key, authorised
+// by its salted session of mode (link.loadedKey, which keeps both cached).
+// A command that failed may have left the session out of step with the
+// TPM, so the key leaves the cache then.
+func (p *Provider) withKey(ctx context.Context, k *key, mode sessMode, fn func(t transport.TPM, h tpm2.AuthHandle) error) error {
 	return p.do(ctx, func(t transport.TPM) error {
-		srk, err := p.storageKey(t)
+		ck, err := p.link.loadedKey(t, p.caps, k, mode)
 		if err != nil {
 			return err
 		}
-		rsp, err := tpm2.Load{
-			ParentHandle: tpm2.AuthHandle{Handle: srk.handle, Name: srk.name, Auth: tpm2.PasswordAuth(nil)},
-			InPrivate:    tpm2.TPM2BPrivate{Buffer: k.rec.private},
-			InPublic:     tpm2.New2B(k.rec.public),
-		}.Execute(t)
-		if err != nil {
-			return tpmErr("Load", err)
+		err = fn(t, tpm2.AuthHandle{Handle: ck.handle, Name: ck.name, Auth: ck.sess})
+		if err != nil && !unreachable(err) {
+			p.link.cache.drop(t, ck)
 		}
-		defer flush(t, rsp.ObjectHandle)
-		return fn(t, tpm2.AuthHandle{Handle: rsp.ObjectHandle, Name: rsp.Name, Auth: keySession(srk, k.rec.auth, opts...)})
+		return err
 	})
 }
 
@@ -206,12 +208,18 @@ func (p *Provider) ExportPublicKey(ctx context.Context, c provider.Caller, name 
 }
 
 // DestroyKey implements provider.KeyManagement. The key lives only in its
-// record (the TPM keeps nothing once it is flushed), so removing the
-// mapping destroys it.
+// record, so removing the mapping destroys it; the copy the link keeps
+// loaded is flushed too, not to hold a TPM slot and the key's session (an
+// operation that read the record before the removal may still cache it
+// again, where nothing can reach it: the cache answers to the record's
+// digest, and the store has no such record any more).
 func (p *Provider) DestroyKey(ctx context.Context, c provider.Caller, name string) error {
-	if err := storage.StatusError(p.keys.Remove(ctx, p.triple(c, name))); err != nil {
+	triple := p.triple(c, name)
+	if err := storage.StatusError(p.keys.Remove(ctx, triple)); err != nil {
 		return err
 	}
+	p.link.uncache(triple)
+	p.records.forget(triple)
 	p.log.DebugContext(ctx, "destroyed key")
 	return nil
 }

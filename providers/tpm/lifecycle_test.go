@@ -71,6 +71,7 @@ func TestTPMReset(t *testing.T) {
 	store := memory.New()
 	running := newTestProvider(t, tcti, store)
 	check := makeKeys(t, running)
+	check(running) // the keys are cached (loaded, with sessions) when the TPM goes
 	ctx := context.Background()
 
 	if err := stopSwtpm(dir, true); err != nil {
@@ -142,15 +143,7 @@ func TestCorruptRecords(t *testing.T) {
 	p := newTestProvider(t, "", store)
 	ctx := context.Background()
 	wantCode(t, p.GenerateKey(ctx, appA, "k", signAttrs(psa.KeyEccPair, 256, allUsage, ecdsa256)), status.Success, "GenerateKey")
-	triple := p.triple(appA, "k")
-	info, err := store.Get(ctx, triple)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec, err := decodeRecord(info.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	info, rec := storedRecord(t, store, p.triple(appA, "k"))
 	put := func(name string, id []byte) {
 		t.Helper()
 		if err := store.Insert(ctx, p.triple(appA, name), storage.KeyInfo{ID: id, Attributes: info.Attributes}); err != nil {
@@ -181,8 +174,22 @@ func TestCorruptRecords(t *testing.T) {
 		_, err := p.SignHash(ctx, appA, "wrong-auth", ecdsa256, h)
 		wantCode(t, err, status.PsaErrorNotPermitted, "SignHash with a wrong auth again")
 	}
-	_, err = p.SignHash(ctx, appA, "k", ecdsa256, h)
+	_, err := p.SignHash(ctx, appA, "k", ecdsa256, h)
 	wantCode(t, err, status.Success, "SignHash with the intact key")
+}
+
+// storedRecord reads a key's mapping from the store and decodes its record.
+func storedRecord(t *testing.T, store storage.KeyStore, triple storage.KeyTriple) (storage.KeyInfo, record) {
+	t.Helper()
+	info, err := store.Get(context.Background(), triple)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := decodeRecord(info.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info, rec
 }
 
 func TestSkipIfNoTPM(t *testing.T) {
@@ -223,6 +230,7 @@ func TestSharedConnection(t *testing.T) {
 	store := memory.New()
 	old := newTestProvider(t, env["PARSEC_TEST_TCTI"], store)
 	check := makeKeys(t, old)
+	check(old) // swtpm's object slots are full of cached keys: the new storage key needs one
 	reloaded := newTestProvider(t, env["PARSEC_TEST_TCTI"], store)
 	check(reloaded)
 	check(old)

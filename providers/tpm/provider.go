@@ -31,8 +31,9 @@ type Provider struct {
 	allowDeprecated bool
 	caps            caps // read once at start-up
 
-	link   *link
-	closed atomic.Bool
+	link    *link
+	records records // decoded key records (records.go)
+	closed  atomic.Bool
 }
 
 // Compile-time checks of the operation families served (Parsec's twelve).

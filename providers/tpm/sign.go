@@ -33,7 +33,7 @@ func (p *Provider) SignHash(ctx context.Context, c provider.Caller, name string,
 		return nil, err
 	}
 	var sig []byte
-	err = p.withKey(ctx, k, nil, func(t transport.TPM, h tpm2.AuthHandle) error {
+	err = p.withKey(ctx, k, sessPlain, func(t transport.TPM, h tpm2.AuthHandle) error {
 		rsp, err := tpm2.Sign{
 			KeyHandle:  h,
 			Digest:     tpm2.TPM2BDigest{Buffer: hash},

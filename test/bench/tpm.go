@@ -4,11 +4,12 @@ package main
 // directly on the same swtpm (a fresh one from test/scripts/swtpm.sh, on a
 // Unix socket). Two direct phases bracket the daemon: "TPM2_Sign" signs
 // with a key kept loaded, in a password session (the TPM's own floor);
-// "Load+Sign+Flush" sends the commands parsecd sends for each signature
-// (load the wrapped key under the storage key, sign in an HMAC session
-// salted with the storage key, flush). parsecd / Load+Sign+Flush is the
-// price of the daemon (socket, framing, authentication, key store, record
-// decoding); parsecd / TPM2_Sign adds the per-operation load and session.
+// "Load+Sign+Flush" sends the commands parsecd sends for a key it does not
+// hold loaded (load the wrapped key under the storage key, sign in an HMAC
+// session salted with the storage key, flush), as it did for every
+// signature before its loaded-key cache. The benchmark signs with one key,
+// which stays cached: parsecd / TPM2_Sign is the price of the daemon
+// (socket, framing, authentication, key store, the HMAC session).
 
 import (
 	"bufio"
