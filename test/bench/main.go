@@ -353,3 +353,13 @@ func inProcessSign(digest []byte, d time.Duration) time.Duration {
 	}
 	return time.Since(start) / time.Duration(n)
 }
+
+// delta formats how much later a's p50 is than b's, with its sign
+// ("+160µs", or "-374µs" when a is faster).
+func delta(a, b time.Duration) string {
+	d := (a - b).Round(time.Microsecond)
+	if d < 0 {
+		return d.String()
+	}
+	return "+" + d.String()
+}

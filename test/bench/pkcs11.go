@@ -106,9 +106,8 @@ func runPkcs11(daemon string, d time.Duration) error {
 	}
 	fmt.Println("\nparsecd / direct:")
 	for _, c := range []int{1, 4} {
-		fmt.Printf("  x%d: throughput %.2f, p50 %.2f (+%s per signature)\n", c,
-			via[c].rate()/direct[c].rate(), float64(via[c].p50)/float64(direct[c].p50),
-			(via[c].p50 - direct[c].p50).Round(time.Microsecond))
+		fmt.Printf("  x%d: throughput %.2f, p50 %.2f (%s per signature)\n", c,
+			via[c].rate()/direct[c].rate(), float64(via[c].p50)/float64(direct[c].p50), delta(via[c].p50, direct[c].p50))
 	}
 	return nil
 }

@@ -94,8 +94,8 @@ func runTPM(daemon string, d time.Duration) error {
 		name string
 		r    result
 	}{{"Load+Sign+Flush", same}, {"TPM2_Sign", floor}} {
-		fmt.Printf("  vs %-16s throughput %.2f, p50 %.2f (+%s per signature)\n", row.name,
-			via[1].rate()/row.r.rate(), float64(via[1].p50)/float64(row.r.p50), (via[1].p50 - row.r.p50).Round(time.Microsecond))
+		fmt.Printf("  vs %-16s throughput %.2f, p50 %.2f (%s per signature)\n", row.name,
+			via[1].rate()/row.r.rate(), float64(via[1].p50)/float64(row.r.p50), delta(via[1].p50, row.r.p50))
 	}
 	return nil
 }
