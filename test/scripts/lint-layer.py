@@ -12,6 +12,8 @@ Checks (every failure is printed as `file:line: message`):
     for recipes that build this repository) or in the Go module cache
     (pkg/mod/..., downloaded with `go mod download` when missing) has the
     right md5 (beginline/endline honoured).
+  - SRCREV of the recipes that build this repository: a commit of it with
+    the working tree's go.mod/go.sum and rootfs/ (on the repository itself).
   - LICENSE (with its appends) names only licenses that have a text in
     oe-core's common-licenses, or that have NO_GENERIC_LICENSE[name] set to
     one of the LIC_FILES_CHKSUM paths; CLOSED only on its own.
@@ -429,6 +431,58 @@ def check_license_names(lint, recipe):
         elif flags[name][0] not in chksum_paths:
             lint.err(flags[name][1], flags[name][2], "NO_GENERIC_LICENSE[%s] = %r is not a "
                      "LIC_FILES_CHKSUM file (%s)" % (name, flags[name][0], ", ".join(sorted(chksum_paths))))
+
+
+def git(lint, *args):
+    r = subprocess.run(["git", *args], cwd=lint.root, capture_output=True, text=True)
+    return r.returncode, r.stdout
+
+
+def check_srcrev(lint, recipe):
+    """A recipe that builds this repository fetches SRCREV: it must be a
+    commit of this repository whose go.mod and go.sum are the ones the
+    generated gomod .inc files were made from, and whose rootfs/ (installed
+    by the recipe, assumed by the layer's awk filter and oeqa case) is the
+    working tree's. Checked only when the lint runs on the repository itself
+    with its history (not on fixtures, not in a shallow clone)."""
+    if not builds_this_repo(recipe):
+        return
+    revs = [(f, v, ln) for f, var, b, op, v, ln in recipe.assigns if var == "SRCREV"]
+    if not revs:
+        return
+    f, rev, ln = revs[-1]
+    seen = lint.__dict__.setdefault("srcrevs_checked", set())
+    if (f, ln) in seen:  # an .inc shared by several recipes
+        return
+    seen.add((f, ln))
+    if not re.fullmatch(r"[0-9a-f]{40}", rev):
+        lint.err(f, ln, "SRCREV %r is not a full commit hash (a release layer pins one)" % rev)
+        return
+    rc, top = git(lint, "rev-parse", "--show-toplevel")
+    if rc or os.path.realpath(top.strip()) != os.path.realpath(lint.root):
+        lint.note("%s:%d: SRCREV not checked (not the repository's top level)" % (lint.rel(f), ln))
+        return
+    if git(lint, "cat-file", "-e", rev + "^{commit}")[0]:
+        if git(lint, "rev-parse", "--is-shallow-repository")[1].strip() == "true":
+            lint.note("%s:%d: SRCREV %s not in this shallow clone: not checked" % (lint.rel(f), ln, rev[:12]))
+        else:
+            lint.err(f, ln, "SRCREV %s is not a commit of this repository" % rev[:12])
+        return
+    lint.count("SRCREV checks")
+    for path in ("go.mod", "go.sum"):
+        rc, old = git(lint, "show", "%s:%s" % (rev, path))
+        try:
+            with open(os.path.join(lint.root, path), encoding="utf-8") as fh:
+                now = fh.read()
+        except OSError:
+            now = None
+        if rc or old != now:
+            lint.err(f, ln, "SRCREV %s has another %s than the working tree, from which the gomod "
+                         ".inc files are generated: set SRCREV to a commit with this %s" % (rev[:12], path, path))
+    rc, diff = git(lint, "diff", "--name-only", rev, "--", "rootfs")
+    if rc == 0 and diff.strip():
+        lint.err(f, ln, "rootfs/ changed since SRCREV %s (%s): the recipe installs rootfs/ from SRCREV; "
+                 "move SRCREV to a commit with these files" % (rev[:12], ", ".join(diff.split()[:5])))
 
 
 def check_src_uri(lint, recipe):
@@ -872,6 +926,7 @@ def run(root):
                         lint.err(path, 0, "%s is not set" % var)
             check_lic_chksum(lint, recipe)
             check_license_names(lint, recipe)
+            check_srcrev(lint, recipe)
             check_src_uri(lint, recipe)
     check_gomods(lint)
     # files the issue and yocto-check-layer require of the layer
@@ -945,6 +1000,47 @@ SELFTEST_EXPECT = [
 ]
 
 
+def selftest_srcrev():
+    """check_srcrev on a throw-away repository: clean at its own commit,
+    then each failure it must report."""
+    with tempfile.TemporaryDirectory() as d:
+        def sh(*args):
+            subprocess.run(args, cwd=d, check=True, capture_output=True)
+
+        def write(rel, text):
+            os.makedirs(os.path.dirname(os.path.join(d, rel)) or d, exist_ok=True)
+            with open(os.path.join(d, rel), "w", encoding="utf-8") as fh:
+                fh.write(text)
+
+        def errors(rev):
+            write("meta-parsec/r_1.0.bb", 'GO_IMPORT = "github.com/parsecd/parsecd"\nSRCREV = "%s"\n' % rev)
+            lint = Lint(d)
+            check_srcrev(lint, Recipe(lint, os.path.join(d, "meta-parsec/r_1.0.bb"), os.path.join(d, "meta-parsec")))
+            return lint.errors
+
+        sh("git", "init", "-q")
+        write("go.mod", "module example.org/x\n")
+        write("go.sum", "")
+        write("rootfs/etc/parsec/config.toml", "# v1\n")
+        sh("git", "add", "go.mod", "go.sum", "rootfs")
+        sh("git", "-c", "user.name=lint", "-c", "user.email=lint@localhost", "commit", "-qm", "v1")
+        rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=d, capture_output=True, text=True).stdout.strip()
+        got = {"clean": errors(rev)}
+        got["bogus"] = errors("f" * 40)
+        got["short"] = errors(rev[:12])
+        write("go.mod", "module example.org/x\n\nrequire example.org/y v1.0.0\n")
+        write("rootfs/etc/parsec/config.toml", "# v2\n")
+        got["stale"] = errors(rev)
+    want = {"clean": [], "bogus": ["is not a commit of this repository"], "short": ["not a full commit hash"],
+            "stale": ["another go.mod", "rootfs/ changed since SRCREV"]}
+    ok = True
+    for case, parts in want.items():
+        if len(got[case]) != len(parts) or not all(any(p in e for e in got[case]) for p in parts):
+            print("selftest: FAIL: SRCREV %s: errors %r, want one per %r" % (case, got[case], parts))
+            ok = False
+    return ok
+
+
 def selftest():
     data = os.path.join(HERE, "testdata", "lint-layer")
     ok = True
@@ -959,6 +1055,7 @@ def selftest():
         if not re.match(r'^[^:\s]+(:\d+)?: ', e):
             print("selftest: FAIL: error without a file: %s" % e)
             ok = False
+    ok = selftest_srcrev() and ok
     good = run(os.path.join(data, "good"))
     for e in good.errors:
         print("selftest: FAIL: good fixture: %s" % e)
