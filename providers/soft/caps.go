@@ -213,16 +213,10 @@ func checkAlgorithm(alg psa.Algorithm, t psa.KeyType) error {
 // the key type and size decide (PSA checks a policy only when the key is
 // used). Use adds the policy algorithm, as every operation checks it.
 func (p *Provider) CanDoCrypto(_ context.Context, _ provider.Caller, check psa.CheckType, a psa.KeyAttributes) error {
-	if err := psa.CheckCanDoType(check); err != nil {
+	if err := psa.CheckCanDo(check, a, p.allowDeprecated); err != nil {
 		return err
 	}
-	if check == psa.CheckGenerate && a.Deprecated() && !p.allowDeprecated {
-		return status.Errorf(status.DeprecatedPrimitive, "key attributes use a deprecated primitive")
-	}
 	bits := a.Bits
-	if check == psa.CheckUse && bits == 0 {
-		return status.Errorf(status.PsaErrorInvalidArgument, "a key size is required")
-	}
 	if err := checkKeyType(check, a.Type, bits); err != nil {
 		return err
 	}

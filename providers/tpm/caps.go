@@ -236,13 +236,10 @@ func (p *Provider) checkCreate(check psa.CheckType, a psa.KeyAttributes) error {
 // Generate and Import answer what GenerateKey and ImportKey do; Use adds
 // the policy algorithm, as every operation checks it.
 func (p *Provider) CanDoCrypto(_ context.Context, _ provider.Caller, check psa.CheckType, a psa.KeyAttributes) error {
-	if err := psa.CheckCanDoType(check); err != nil {
+	if err := psa.CheckCanDo(check, a, p.allowDeprecated); err != nil {
 		return err
 	}
-	if check == psa.CheckUse && a.Bits == 0 {
-		return status.Errorf(status.PsaErrorInvalidArgument, "a key size is required")
-	}
-	if err := p.checkCreate(check, a); err != nil {
+	if err := p.caps.checkKeyType(check, a.Type, a.Bits); err != nil {
 		return err
 	}
 	if check != psa.CheckUse {

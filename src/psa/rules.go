@@ -59,15 +59,24 @@ func CheckEncryptSalt(alg AsymEncrypt, salt []byte) error {
 	return nil
 }
 
-// CheckCanDoType refuses the CanDoCrypto check types no provider answers:
-// key derivation (PsaErrorNotSupported; no provider derives keys) and
-// values outside the contract (InvalidEncoding).
-func CheckCanDoType(check CheckType) error {
+// CheckCanDo is what every provider's CanDoCrypto checks before its own
+// tables: the check types no provider answers (key derivation:
+// PsaErrorNotSupported; values outside the contract: InvalidEncoding), a
+// generation with deprecated primitives unless allowed (as GenerateKey
+// refuses it), and a use check without a key size.
+func CheckCanDo(check CheckType, a KeyAttributes, allowDeprecated bool) error {
 	switch check {
 	case CheckDerive:
 		return status.Errorf(status.PsaErrorNotSupported, "key derivation is not supported")
 	case CheckGenerate, CheckImport, CheckUse:
-		return nil
+	default:
+		return status.Errorf(status.InvalidEncoding, "unknown check type %v", check)
 	}
-	return status.Errorf(status.InvalidEncoding, "unknown check type %v", check)
+	if check == CheckGenerate && a.Deprecated() && !allowDeprecated {
+		return status.Errorf(status.DeprecatedPrimitive, "key attributes use a deprecated primitive")
+	}
+	if check == CheckUse && a.Bits == 0 {
+		return status.Errorf(status.PsaErrorInvalidArgument, "a key size is required")
+	}
+	return nil
 }
