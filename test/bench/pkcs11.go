@@ -11,7 +11,6 @@ package main
 // top of the token's own work.
 
 import (
-	"crypto/sha256"
 	"fmt"
 	"os"
 	"os/exec"
@@ -21,9 +20,6 @@ import (
 
 	"github.com/miekg/pkcs11"
 
-	"github.com/parsecd/parsecd/src/interface/ops/psageneratekey"
-	"github.com/parsecd/parsecd/src/interface/ops/psasignhash"
-	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/wire"
 )
 
@@ -47,8 +43,6 @@ func runPkcs11(daemon string, d time.Duration) error {
 	if err := os.Setenv("SOFTHSM2_CONF", strings.TrimSpace(string(out))); err != nil {
 		return err
 	}
-	digest := sha256.Sum256([]byte("parsecd benchmark"))
-
 	sock, cfg, err := writeConfig(dir, fmt.Sprintf("provider_type = \"Pkcs11\"\nlibrary_path = %q\ntoken_label = %q\nuser_pin = \"str:%s\"\n", p11Lib, p11Label, p11PIN))
 	if err != nil {
 		return err
@@ -66,27 +60,16 @@ func runPkcs11(daemon string, d time.Duration) error {
 		}
 	}
 	defer stop()
-	attrs := psa.KeyAttributes{
-		Type: psa.KeyType{Kind: psa.KeyEccPair, EccFamily: psa.EccSecpR1}, Bits: 256,
-		Policy: psa.KeyPolicy{Usage: psa.UsageSignHash | psa.UsageVerifyHash,
-			Alg: psa.Algorithm{Kind: psa.AlgAsymSign, Sign: psa.AsymSign{Kind: psa.SignEcdsa, Hash: psa.HashSHA256}}},
-	}
-	gen := frame(wire.ProviderPkcs11, wire.OpPsaGenerateKey, &psageneratekey.Operation{KeyName: "bench-p256", Attributes: psa.AttributesToProto(attrs)}, true)
-	if err := roundTrip(sock, gen); err != nil {
+	sign, err := signP256(sock, wire.ProviderPkcs11)
+	if err != nil {
 		return fmt.Errorf("creating the benchmark key on the token through parsecd: %w", err)
 	}
-	sign := frame(wire.ProviderPkcs11, wire.OpPsaSignHash, &psasignhash.Operation{KeyName: "bench-p256",
-		Alg: psa.AsymSignToProto(attrs.Policy.Alg.Sign), Hash: digest[:]}, true)
-
-	via := map[int]result{}
-	for _, c := range []int{1, 4} {
-		via[c] = load(sock, sign, c, d)
-	}
+	via := loadEach(sock, sign, d)
 	// Direct: the same key, this process alone on the token.
 	stop()
 	direct := map[int]result{}
 	for _, c := range []int{1, 4} {
-		r, err := directSign("bench-p256", digest[:], c, d)
+		r, err := directSign(benchKey, benchDigest[:], c, d)
 		if err != nil {
 			return fmt.Errorf("direct C_Sign: %w", err)
 		}

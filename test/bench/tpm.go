@@ -16,7 +16,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"fmt"
 	"os"
 	"os/exec"
@@ -27,9 +26,6 @@ import (
 	"github.com/google/go-tpm/tpm2"
 
 	"github.com/parsecd/parsecd/providers/tpm"
-	"github.com/parsecd/parsecd/src/interface/ops/psageneratekey"
-	"github.com/parsecd/parsecd/src/interface/ops/psasignhash"
-	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/wire"
 )
 
@@ -44,8 +40,6 @@ func runTPM(daemon string, d time.Duration) error {
 		return err
 	}
 	defer exec.Command("test/scripts/swtpm.sh", "stop", filepath.Join(dir, "swtpm")).Run()
-	digest := sha256.Sum256([]byte("parsecd benchmark"))
-
 	sock, cfg, err := writeConfig(dir, fmt.Sprintf("provider_type = \"Tpm\"\ntcti = %q\nowner_hierarchy_auth = \"\"\n", tcti))
 	if err != nil {
 		return err
@@ -54,28 +48,18 @@ func runTPM(daemon string, d time.Duration) error {
 	if err != nil {
 		return err
 	}
-	attrs := psa.KeyAttributes{
-		Type: psa.KeyType{Kind: psa.KeyEccPair, EccFamily: psa.EccSecpR1}, Bits: 256,
-		Policy: psa.KeyPolicy{Usage: psa.UsageSignHash | psa.UsageVerifyHash,
-			Alg: psa.Algorithm{Kind: psa.AlgAsymSign, Sign: psa.AsymSign{Kind: psa.SignEcdsa, Hash: psa.HashSHA256}}},
-	}
-	gen := frame(wire.ProviderTpm, wire.OpPsaGenerateKey, &psageneratekey.Operation{KeyName: "bench-p256", Attributes: psa.AttributesToProto(attrs)}, true)
-	if err := roundTrip(sock, gen); err != nil {
+	sign, err := signP256(sock, wire.ProviderTpm)
+	if err != nil {
 		_ = pd.Process.Signal(os.Interrupt)
 		_ = pd.Wait()
 		return fmt.Errorf("creating the benchmark key in the TPM through parsecd: %w", err)
 	}
-	sign := frame(wire.ProviderTpm, wire.OpPsaSignHash, &psasignhash.Operation{KeyName: "bench-p256",
-		Alg: psa.AsymSignToProto(attrs.Policy.Alg.Sign), Hash: digest[:]}, true)
-	via := map[int]result{}
-	for _, c := range []int{1, 4} {
-		via[c] = load(sock, sign, c, d)
-	}
+	via := loadEach(sock, sign, d)
 	// swtpm serves one connection at a time: parsecd must let go of it.
 	_ = pd.Process.Signal(os.Interrupt)
 	_ = pd.Wait()
 
-	floor, same, err := directTPM(tcti, digest[:], d)
+	floor, same, err := directTPM(tcti, benchDigest[:], d)
 	if err != nil {
 		return fmt.Errorf("direct go-tpm: %w", err)
 	}
