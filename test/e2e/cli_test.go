@@ -624,3 +624,75 @@ func TestCLIKeysFromGoClient(t *testing.T) {
 		}
 	}
 }
+
+// cliSignVerified creates with parsec-tool, on provider id (named label in
+// list-keys), an ECC key, an RSA PKCS#1 v1.5 key and an RSA-PSS key called
+// prefix+"-ecc", "-rsa" and "-pss". Each signs text; openssl verifies the
+// signature with the exported public key and refuses it for another
+// message. It returns each key's exported PEM by name.
+func cliSignVerified(t *testing.T, d *Daemon, id, label, prefix, text string) map[string]string {
+	t.Helper()
+	dir := t.TempDir()
+	msgPath := cliWrite(t, dir, "msg.txt", []byte(text))
+	other := cliWrite(t, dir, "other.txt", []byte(text+"!"))
+	pems := map[string]string{}
+	for _, k := range []struct {
+		suffix, create, flag string
+		pss                  bool
+	}{
+		{"-ecc", "create-ecc-key", "", false},
+		{"-rsa", "create-rsa-key", "-s", false},
+		{"-pss", "create-rsa-key", "-r", true},
+	} {
+		name := prefix + k.suffix
+		args := []string{"-p", id, k.create, "-k", name}
+		if k.flag != "" {
+			args = append(args, k.flag)
+		}
+		d.MustTool(args...)
+		if out := d.MustTool("-p", id, "list-keys"); !strings.Contains(out, "* "+name+" ("+label+", ") {
+			t.Errorf("list-keys does not list %s under the %s:\n%s", name, label, out)
+		}
+		pemOut := d.MustTool("-p", id, "export-public-key", "-k", name)
+		if b, _ := pem.Decode([]byte(pemOut)); b == nil || b.Type != "PUBLIC KEY" {
+			t.Fatalf("export-public-key %s: %q", name, pemOut)
+		}
+		pems[name] = pemOut
+		pubPath := cliWrite(t, dir, name+".pem", []byte(pemOut))
+		sig, err := base64.StdEncoding.DecodeString(strings.TrimSpace(d.MustTool("-p", id, "sign", "-k", name, text)))
+		opsOK(t, err, "sign output is not base64")
+		sigPath := cliWrite(t, dir, name+".sig", sig)
+		vargs := []string{"dgst", "-sha256", "-verify", pubPath, "-signature", sigPath}
+		if k.pss {
+			vargs = append(vargs, "-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:-1")
+		}
+		if out := cliMustOpenSSL(t, append(vargs, msgPath)...); !strings.Contains(out, "Verified OK") {
+			t.Errorf("%s: openssl dgst -verify: %s", name, out)
+		}
+		if out, code := cliRunOpenSSL(t, append(vargs, other)...); code == 0 {
+			t.Errorf("%s: openssl accepted the signature of another message: %s", name, out)
+		}
+	}
+	return pems
+}
+
+// cliOpenSSLDecrypt has openssl encrypt secret for the RSA key name of
+// provider id (pkeyutl with opts, e.g. OAEP SHA-256) and parsec-tool
+// decrypt it; it returns the ciphertext.
+func cliOpenSSLDecrypt(t *testing.T, d *Daemon, id, name string, opts []string, secret string) []byte {
+	t.Helper()
+	dir := t.TempDir()
+	pubPath := cliWrite(t, dir, "pub.pem", []byte(d.MustTool("-p", id, "export-public-key", "-k", name)))
+	in := cliWrite(t, dir, "secret.txt", []byte(secret))
+	ctPath := filepath.Join(dir, "ct.bin")
+	cliMustOpenSSL(t, append(append([]string{"pkeyutl", "-encrypt", "-pubin", "-inkey", pubPath}, opts...), "-in", in, "-out", ctPath)...)
+	ct, err := os.ReadFile(ctPath)
+	opsOK(t, err, "reading the openssl ciphertext")
+	if got := d.MustTool("-p", id, "decrypt", "-k", name, base64.StdEncoding.EncodeToString(ct)); got != secret+"\n" {
+		t.Errorf("%s: openssl encrypt -> parsec-tool decrypt gave %q, want %q", name, got, secret)
+	}
+	return ct
+}
+
+// cliOAEP is openssl's pkeyutl options for parsec-tool's --oaep keys.
+var cliOAEP = []string{"-pkeyopt", "rsa_padding_mode:oaep", "-pkeyopt", "rsa_oaep_md:sha256"}

@@ -368,56 +368,18 @@ func TestPkcs11ClientOperations(t *testing.T) {
 func TestPkcs11CLI(t *testing.T) {
 	t.Parallel()
 	d := p11Daemon(t, Options{}, "").Start()
-	dir := t.TempDir()
 	tool := func(args ...string) string {
 		t.Helper()
 		return d.MustTool(append([]string{"-p", "2"}, args...)...)
 	}
-	text := "parsecd PKCS#11 signature test " + time.Now().Format(time.RFC3339Nano)
-	msgPath := cliWrite(t, dir, "msg.txt", []byte(text))
-
-	for _, k := range []struct{ name, create, flag, sigopt string }{
-		{"p11-ecc", "create-ecc-key", "", ""},
-		{"p11-rsa", "create-rsa-key", "-s", ""},
-		{"p11-pss", "create-rsa-key", "-r", "pss"},
-	} {
-		args := []string{k.create, "-k", k.name}
-		if k.flag != "" {
-			args = append(args, k.flag)
-		}
-		tool(args...)
-		if out := tool("list-keys"); !strings.Contains(out, "* "+k.name+" (PKCS #11 provider, ") {
-			t.Errorf("list-keys does not list %s under the PKCS #11 provider:\n%s", k.name, out)
-		}
-		pemOut := tool("export-public-key", "-k", k.name)
-		if b, _ := pem.Decode([]byte(pemOut)); b == nil || b.Type != "PUBLIC KEY" {
-			t.Fatalf("export-public-key %s: %q", k.name, pemOut)
-		}
-		pubPath := cliWrite(t, dir, k.name+".pem", []byte(pemOut))
-		sig, err := base64.StdEncoding.DecodeString(strings.TrimSpace(tool("sign", "-k", k.name, text)))
-		opsOK(t, err, "sign output is not base64")
-		sigPath := cliWrite(t, dir, k.name+".sig", sig)
-		vargs := []string{"dgst", "-sha256", "-verify", pubPath, "-signature", sigPath}
-		if k.sigopt == "pss" {
-			vargs = append(vargs, "-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:-1")
-		}
-		if out := cliMustOpenSSL(t, append(vargs, msgPath)...); !strings.Contains(out, "Verified OK") {
-			t.Errorf("%s: openssl dgst -verify: %s", k.name, out)
-		}
-		other := cliWrite(t, dir, "other.txt", []byte(text+"!"))
-		if out, code := cliRunOpenSSL(t, append(vargs, other)...); code == 0 {
-			t.Errorf("%s: openssl accepted the signature of another message: %s", k.name, out)
-		}
-		// The same key seen by the Go client of the same application.
-		if k.sigopt == "" && k.create == "create-ecc-key" {
-			c := d.Client(client.WithAuth(client.DirectAuth("parsec-tool")))
-			b, _ := pem.Decode([]byte(pemOut))
-			pub, err := x509.ParsePKIXPublicKey(b.Bytes)
-			opsOK(t, err, "parsing the exported SPKI")
-			if !pub.(*ecdsa.PublicKey).Equal(opsECPublic(t, c, k.name, elliptic.P256())) {
-				t.Errorf("parsec-tool and the Go client export different public keys")
-			}
-		}
+	pems := cliSignVerified(t, d, "2", "PKCS #11 provider", "p11", "parsecd PKCS#11 signature test "+time.Now().Format(time.RFC3339Nano))
+	// The same key seen by the Go client of the same application.
+	c := d.Client(client.WithAuth(client.DirectAuth("parsec-tool")))
+	b, _ := pem.Decode([]byte(pems["p11-ecc"]))
+	pub, err := x509.ParsePKIXPublicKey(b.Bytes)
+	opsOK(t, err, "parsing the exported SPKI")
+	if !pub.(*ecdsa.PublicKey).Equal(opsECPublic(t, c, "p11-ecc", elliptic.P256())) {
+		t.Errorf("parsec-tool and the Go client export different public keys")
 	}
 
 	// openssl encrypts, the token decrypts: PKCS#1 v1.5, and OAEP SHA-256
@@ -428,23 +390,15 @@ func TestPkcs11CLI(t *testing.T) {
 		opts []string
 	}{
 		{"p11-crypt", nil},
-		{"p11-oaep", []string{"-pkeyopt", "rsa_padding_mode:oaep", "-pkeyopt", "rsa_oaep_md:sha256"}},
+		{"p11-oaep", cliOAEP},
 	} {
 		args := []string{"create-rsa-key", "-k", k.name}
 		if k.opts != nil {
 			args = append(args, "--oaep")
 		}
 		tool(args...)
-		pubPath := cliWrite(t, dir, k.name+".pem", []byte(tool("export-public-key", "-k", k.name)))
 		secret := "parsecd PKCS#11 decryption test " + k.name
-		in := cliWrite(t, dir, k.name+".txt", []byte(secret))
-		ctPath := filepath.Join(dir, k.name+".bin")
-		cliMustOpenSSL(t, append(append([]string{"pkeyutl", "-encrypt", "-pubin", "-inkey", pubPath}, k.opts...), "-in", in, "-out", ctPath)...)
-		ct, err := os.ReadFile(ctPath)
-		opsOK(t, err, "reading the openssl ciphertext")
-		if got := tool("decrypt", "-k", k.name, base64.StdEncoding.EncodeToString(ct)); got != secret+"\n" {
-			t.Errorf("%s: openssl encrypt -> parsec-tool decrypt gave %q, want %q", k.name, got, secret)
-		}
+		ct := cliOpenSSLDecrypt(t, d, "2", k.name, k.opts, secret)
 		enc := strings.TrimSpace(tool("encrypt", "-k", k.name, secret))
 		if got := tool("decrypt", "-k", k.name, enc); got != secret+"\n" {
 			t.Errorf("%s: parsec-tool encrypt -> decrypt gave %q", k.name, got)

@@ -13,9 +13,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
-	"encoding/base64"
 	"encoding/pem"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -164,50 +162,14 @@ func TestTpmCLI(t *testing.T) {
 	t.Parallel()
 	d, _ := tpmDaemon(t, "")
 	d.Start()
-	dir := t.TempDir()
 	tool := func(args ...string) string {
 		t.Helper()
 		return d.MustTool(append([]string{"-p", "3"}, args...)...)
 	}
-	text := "parsecd TPM signature test"
-	msgPath := cliWrite(t, dir, "msg.txt", []byte(text))
-	for _, k := range []struct{ name, create, flag, sigopt string }{
-		{"tpm-ecc", "create-ecc-key", "", ""},
-		{"tpm-rsa", "create-rsa-key", "-s", ""},
-		{"tpm-pss", "create-rsa-key", "-r", "pss"},
-	} {
-		args := []string{k.create, "-k", k.name}
-		if k.flag != "" {
-			args = append(args, k.flag)
-		}
-		tool(args...)
-		if out := tool("list-keys"); !strings.Contains(out, "* "+k.name+" (TPM provider, ") {
-			t.Errorf("list-keys does not list %s under the TPM provider:\n%s", k.name, out)
-		}
-		pubPath := cliWrite(t, dir, k.name+".pem", []byte(tool("export-public-key", "-k", k.name)))
-		sig, err := base64.StdEncoding.DecodeString(strings.TrimSpace(tool("sign", "-k", k.name, text)))
-		opsOK(t, err, "sign output is not base64")
-		sigPath := cliWrite(t, dir, k.name+".sig", sig)
-		vargs := []string{"dgst", "-sha256", "-verify", pubPath, "-signature", sigPath}
-		if k.sigopt == "pss" {
-			vargs = append(vargs, "-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:32")
-		}
-		if out := cliMustOpenSSL(t, append(vargs, msgPath)...); !strings.Contains(out, "Verified OK") {
-			t.Errorf("%s: openssl dgst -verify: %s", k.name, out)
-		}
-	}
+	cliSignVerified(t, d, "3", "TPM provider", "tpm", "parsecd TPM signature test")
 	// openssl encrypts with OAEP SHA-256, the TPM decrypts.
 	tool("create-rsa-key", "-k", "tpm-oaep", "--oaep")
-	pubPath := cliWrite(t, dir, "oaep.pem", []byte(tool("export-public-key", "-k", "tpm-oaep")))
-	in := cliWrite(t, dir, "secret.txt", []byte("TPM decryption test"))
-	ctPath := filepath.Join(dir, "ct.bin")
-	cliMustOpenSSL(t, "pkeyutl", "-encrypt", "-pubin", "-inkey", pubPath, "-pkeyopt", "rsa_padding_mode:oaep",
-		"-pkeyopt", "rsa_oaep_md:sha256", "-in", in, "-out", ctPath)
-	ct, err := os.ReadFile(ctPath)
-	opsOK(t, err, "reading the openssl ciphertext")
-	if got := tool("decrypt", "-k", "tpm-oaep", base64.StdEncoding.EncodeToString(ct)); got != "TPM decryption test\n" {
-		t.Errorf("openssl encrypt -> parsec-tool decrypt gave %q", got)
-	}
+	cliOpenSSLDecrypt(t, d, "3", "tpm-oaep", cliOAEP, "TPM decryption test")
 	if out := tool("generate-random", "-n", "16"); len(strings.Fields(out)) != 16 {
 		t.Errorf("generate-random -n 16 printed %q", out)
 	}
