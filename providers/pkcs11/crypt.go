@@ -68,10 +68,7 @@ func (p *Provider) AsymmetricEncrypt(ctx context.Context, c provider.Caller, nam
 	if err != nil {
 		return nil, err
 	}
-	if err := psa.CheckEncrypt(k.attrs, psa.UsageEncrypt, alg); err != nil {
-		return nil, err
-	}
-	if err := psa.CheckEncryptSalt(alg, salt); err != nil {
+	if err := psa.CheckEncrypt(k.attrs, psa.UsageEncrypt, alg, salt); err != nil {
 		return nil, err
 	}
 	if err := p.checkAlgorithm(psa.Algorithm{Kind: psa.AlgAsymEncrypt, Encrypt: alg}, k.attrs.Type.PublicOf()); err != nil {
@@ -162,10 +159,7 @@ func (p *Provider) AsymmetricDecrypt(ctx context.Context, c provider.Caller, nam
 	if err != nil {
 		return nil, err
 	}
-	if err := psa.CheckEncrypt(k.attrs, psa.UsageDecrypt, alg); err != nil {
-		return nil, err
-	}
-	if err := psa.CheckEncryptSalt(alg, salt); err != nil {
+	if err := psa.CheckEncrypt(k.attrs, psa.UsageDecrypt, alg, salt); err != nil {
 		return nil, err
 	}
 	if !k.attrs.Type.IsPair() {

@@ -20,10 +20,7 @@ func (p *Provider) AsymmetricEncrypt(ctx context.Context, c provider.Caller, nam
 	if err != nil {
 		return nil, err
 	}
-	if err := psa.CheckEncrypt(k.attrs, psa.UsageEncrypt, alg); err != nil {
-		return nil, err
-	}
-	if err := psa.CheckEncryptSalt(alg, salt); err != nil {
+	if err := psa.CheckEncrypt(k.attrs, psa.UsageEncrypt, alg, salt); err != nil {
 		return nil, err
 	}
 	if len(plaintext) == 0 {
@@ -45,10 +42,7 @@ func (p *Provider) AsymmetricDecrypt(ctx context.Context, c provider.Caller, nam
 	if err != nil {
 		return nil, err
 	}
-	if err := psa.CheckEncrypt(k.attrs, psa.UsageDecrypt, alg); err != nil {
-		return nil, err
-	}
-	if err := psa.CheckEncryptSalt(alg, salt); err != nil {
+	if err := psa.CheckEncrypt(k.attrs, psa.UsageDecrypt, alg, salt); err != nil {
 		return nil, err
 	}
 	if !k.attrs.Type.IsPair() {

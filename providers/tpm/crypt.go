@@ -21,10 +21,7 @@ func (p *Provider) loadCrypt(ctx context.Context, c provider.Caller, name string
 	if err != nil {
 		return nil, err
 	}
-	if err := psa.CheckEncrypt(k.attrs, usage, alg); err != nil {
-		return nil, err
-	}
-	if err := psa.CheckEncryptSalt(alg, salt); err != nil {
+	if err := psa.CheckEncrypt(k.attrs, usage, alg, salt); err != nil {
 		return nil, err
 	}
 	if err := p.caps.checkAlgorithm(psa.Algorithm{Kind: psa.AlgAsymEncrypt, Encrypt: alg}, k.attrs.Type); err != nil {

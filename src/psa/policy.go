@@ -33,8 +33,9 @@ func CheckSign(a KeyAttributes, usage UsageFlags, alg AsymSign, hashLen int) err
 	return nil
 }
 
-// CheckEncrypt decides whether key a may encrypt or decrypt (usage says which) with alg.
-func CheckEncrypt(a KeyAttributes, usage UsageFlags, alg AsymEncrypt) error {
+// CheckEncrypt decides whether key a may encrypt or decrypt (usage says
+// which) with alg, then whether alg takes salt (CheckEncryptSalt).
+func CheckEncrypt(a KeyAttributes, usage UsageFlags, alg AsymEncrypt, salt []byte) error {
 	if alg.Kind == EncRsaOaep && !alg.Hash.Valid() {
 		return status.Errorf(status.PsaErrorInvalidArgument, "OAEP needs a hash algorithm")
 	}
@@ -47,7 +48,7 @@ func CheckEncrypt(a KeyAttributes, usage UsageFlags, alg AsymEncrypt) error {
 	if !a.Type.IsRSA() {
 		return status.Errorf(status.PsaErrorNotPermitted, "%v cannot be used with a %v key", alg, a.Type)
 	}
-	return nil
+	return CheckEncryptSalt(alg, salt)
 }
 
 // CheckExport decides whether the key material of a may leave the service.

@@ -55,14 +55,14 @@ func TestCheckEncrypt(t *testing.T) {
 	oaep := AsymEncrypt{Kind: EncRsaOaep, Hash: HashSHA256}
 	key := KeyAttributes{Type: KeyType{Kind: KeyRsaPair}, Bits: 2048,
 		Policy: KeyPolicy{Usage: UsageEncrypt | UsageDecrypt, Alg: Algorithm{Kind: AlgAsymEncrypt, Encrypt: oaep}}}
-	if err := CheckEncrypt(key, UsageDecrypt, oaep); err != nil {
+	if err := CheckEncrypt(key, UsageDecrypt, oaep, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := CheckEncrypt(key, UsageDecrypt, AsymEncrypt{Kind: EncRsaPkcs1v15}); !errors.Is(err, status.PsaErrorNotPermitted) {
+	if err := CheckEncrypt(key, UsageDecrypt, AsymEncrypt{Kind: EncRsaPkcs1v15}, nil); !errors.Is(err, status.PsaErrorNotPermitted) {
 		t.Fatalf("other padding: %v", err)
 	}
 	key.Policy.Usage = UsageEncrypt
-	if err := CheckEncrypt(key, UsageDecrypt, oaep); !errors.Is(err, status.PsaErrorNotPermitted) {
+	if err := CheckEncrypt(key, UsageDecrypt, oaep, nil); !errors.Is(err, status.PsaErrorNotPermitted) {
 		t.Fatalf("no decrypt usage: %v", err)
 	}
 }
