@@ -61,6 +61,7 @@ class Lint:
         self.errors = []
         self.notes = []
         self.counts = {}
+        self.srcrevs_checked = set()  # (file, line): an .inc shared by recipes is checked once
 
     def count(self, what):
         self.counts[what] = self.counts.get(what, 0) + 1
@@ -451,10 +452,9 @@ def check_srcrev(lint, recipe):
     if not revs:
         return
     f, rev, ln = revs[-1]
-    seen = lint.__dict__.setdefault("srcrevs_checked", set())
-    if (f, ln) in seen:  # an .inc shared by several recipes
+    if (f, ln) in lint.srcrevs_checked:
         return
-    seen.add((f, ln))
+    lint.srcrevs_checked.add((f, ln))
     if not re.fullmatch(r"[0-9a-f]{40}", rev):
         lint.err(f, ln, "SRCREV %r is not a full commit hash (a release layer pins one)" % rev)
         return
