@@ -390,7 +390,7 @@ def effective_license(recipe):
     appends (+=, .=, :append) in the order they were read."""
     val = None
     for f, var, b, op, v, ln in recipe.assigns:
-        if b != "LICENSE" or var != b and not var.startswith("LICENSE:append"):
+        if var != "LICENSE" and not var.startswith("LICENSE:append"):
             continue
         if op in ("=", ":=") or op in ("?=", "??=") and val is None:
             val = v
