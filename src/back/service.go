@@ -163,11 +163,12 @@ func family[F any](c *call) (F, error) {
 	return f, nil
 }
 
-// Opcodes lists what a provider serves, derived from the families it implements.
+// Opcodes lists what a provider serves and ListOpcodes may report, derived
+// from the families it implements. MAC is served but not listed (wire.Listable).
 func Opcodes(p provider.Provider) []wire.Opcode {
 	var out []wire.Opcode
 	for _, o := range wire.AllOpcodes() {
-		if op, ok := operations[o]; ok && !o.IsCore() && op.supported != nil && op.supported(p) {
+		if op, ok := operations[o]; ok && o.Listable() && !o.IsCore() && op.supported != nil && op.supported(p) {
 			out = append(out, o)
 		}
 	}

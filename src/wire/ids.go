@@ -47,6 +47,13 @@ type opInfo struct {
 	needsAuth bool // needs an authenticated application
 }
 
+// unlistable holds the opcodes that parsecd serves but never lists in
+// ListOpcodes: Parsec's interface crate (every release up to its current
+// head) has no Opcode for them and fails the whole ListOpcodes answer with
+// OpcodeDoesNotExist when one is present, which breaks parsec-tool, the Rust
+// client and Parsec's own test suite.
+var unlistable = map[Opcode]bool{OpPsaMacCompute: true, OpPsaMacVerify: true}
+
 var opcodes = map[Opcode]opInfo{
 	OpPing:                  {"Ping", true, false, false},
 	OpPsaGenerateKey:        {"PsaGenerateKey", false, false, true},
@@ -83,6 +90,10 @@ var opcodes = map[Opcode]opInfo{
 
 // Known reports whether the opcode is defined by the protocol.
 func (o Opcode) Known() bool { _, ok := opcodes[o]; return ok }
+
+// Listable reports whether the opcode may appear in a ListOpcodes answer,
+// that is, whether every Parsec client can decode it.
+func (o Opcode) Listable() bool { return o.Known() && !unlistable[o] }
 
 // IsCore reports whether the operation is served by the core provider (id 0).
 func (o Opcode) IsCore() bool { return opcodes[o].core }

@@ -665,3 +665,14 @@ func ExampleReadRequest() {
 	fmt.Println(req.Header.Opcode, err)
 	// Output: Ping <nil>
 }
+
+// Parsec's interface crate decodes opcodes 0x01–0x15, 0x18–0x1C and
+// 0x1E–0x20 only; one other value in a ListOpcodes answer fails the call.
+func TestListableIsWhatParsecClientsDecode(t *testing.T) {
+	for o := wire.Opcode(0); o <= 0x30; o++ {
+		want := (o >= 0x01 && o <= 0x15) || (o >= 0x18 && o <= 0x1C) || (o >= 0x1E && o <= 0x20)
+		if got := o.Listable(); got != want {
+			t.Errorf("%v.Listable() = %v, want %v", o, got, want)
+		}
+	}
+}

@@ -218,6 +218,11 @@ func TestPkcs11ListProviders(t *testing.T) {
 			t.Errorf("ListOpcodes(2) = %v lacks %v", ops, op)
 		}
 	}
+	for _, op := range ops {
+		if !op.Listable() {
+			t.Errorf("ListOpcodes(2) = %v lists %v, which Parsec's clients cannot decode", ops, op)
+		}
+	}
 	out := d.MustTool("list-providers")
 	if !strings.Contains(out, "ID: 0x02 (PKCS #11 provider)") || !strings.Contains(out, "UUID: "+p11UUID) {
 		t.Errorf("parsec-tool list-providers:\n%s", out)
