@@ -209,9 +209,11 @@ func checkAlgorithm(alg psa.Algorithm, t psa.KeyType) error {
 }
 
 // CanDoCrypto implements provider.CapabilityCheck from the tables above.
-// Generate and Import answer exactly what GenerateKey and ImportKey do:
-// the key type and size decide (PSA checks a policy only when the key is
-// used). Use adds the policy algorithm, as every operation checks it.
+// Generate and Import answer what GenerateKey and ImportKey check: the key
+// type and size (PSA checks a policy only when the key is used; the rules
+// every provider shares, psa.CheckCanDo, check that it could be). Use adds
+// the policy algorithm, as every operation checks it. The back end turns
+// the verdict into a CanDoCrypto answer (psa.CanDoAnswer).
 func (p *Provider) CanDoCrypto(_ context.Context, _ provider.Caller, check psa.CheckType, a psa.KeyAttributes) error {
 	if err := psa.CheckCanDo(check, a, p.allowDeprecated); err != nil {
 		return err

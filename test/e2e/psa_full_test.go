@@ -1168,7 +1168,7 @@ func TestPsaCanDoCrypto(t *testing.T) {
 		{"HMAC-256", psa.CheckDerive, fullAttrs(fullHMAC, 256, fullMacUsage, fullMacPol(hmacAlg)), status.PsaErrorNotSupported, nil},
 	} {
 		what := fmt.Sprintf("CanDoCrypto(%v, %s)", e.check, e.what)
-		opsExpect(t, c.CanDoCrypto(ctx, e.check, e.attrs), e.want, what)
+		opsExpect(t, c.CanDoCrypto(ctx, e.check, e.attrs), canDoAnswerFor(e.want), what)
 		act := e.act
 		if act == nil && e.check == psa.CheckGenerate {
 			a := e.attrs
@@ -1183,6 +1183,19 @@ func TestPsaCanDoCrypto(t *testing.T) {
 	// It is an authenticated operation.
 	opsExpect(t, d.Client(client.WithAuth(client.NoAuth())).CanDoCrypto(ctx, psa.CheckUse, fullAttrs(fullAES, 128, opsCryptUsage, fullAeadPol(gcm))),
 		status.NotAuthenticated, "unauthenticated CanDoCrypto")
+}
+
+// canDoAnswerFor is what CanDoCrypto answers for a template whose operation
+// gives op: CanDoCrypto says only Success, NotPermitted or NotSupported, and
+// an invalid template, a deprecated one or an algorithm of another family
+// (which the operation refuses as not permitted) is NotSupported, as in
+// Parsec.
+func canDoAnswerFor(op status.Code) status.Code {
+	switch op {
+	case status.PsaErrorInvalidArgument, status.DeprecatedPrimitive, status.PsaErrorNotPermitted:
+		return status.PsaErrorNotSupported
+	}
+	return op
 }
 
 // allow_deprecated (facts §4.10): generating with a deprecated hash gives
@@ -1347,7 +1360,7 @@ func TestPsaCanDoCryptoMatchesOperations(t *testing.T) {
 			if can == status.Success {
 				supported++
 			}
-			if can == did {
+			if can == canDoAnswerFor(did) {
 				continue
 			}
 			t.Errorf("%s: CanDoCrypto(use) = %v, but the operation gives %v", name, can, did)

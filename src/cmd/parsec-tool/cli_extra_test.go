@@ -347,9 +347,9 @@ func TestCanDoCryptoSubcommand(t *testing.T) {
 		{[]string{"--check", "generate", "--key-type", "ecc-pair", "--curve", "secp192r1"},
 			"not supported: the requested operation or a parameter is not supported by this implementation (PsaErrorNotSupported)\n"},
 		{[]string{"--check", "use", "--key-type", "aes", "--alg", "ecdsa-sha256"},
-			"not supported: the requested action is denied by a policy (PsaErrorNotPermitted)\n"},
+			"not supported: the requested operation or a parameter is not supported by this implementation (PsaErrorNotSupported)\n"},
 		{[]string{"--check", "derive", "--key-type", "aes"}, "not supported: the requested operation or a parameter is not supported by this implementation (PsaErrorNotSupported)\n"},
-		{[]string{"--check", "generate", "--key-type", "aes", "--bits", "100"}, "not supported: the parameters passed to the function are invalid (PsaErrorInvalidArgument)\n"},
+		{[]string{"--check", "generate", "--key-type", "aes", "--bits", "100"}, "not supported: the requested operation or a parameter is not supported by this implementation (PsaErrorNotSupported)\n"},
 	} {
 		r := runTool(t, ep, append([]string{"can-do-crypto"}, tc.args...)...)
 		if r.code != 1 || r.stdout != tc.want || strings.Contains(r.stderr, "Error") {
