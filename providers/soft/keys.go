@@ -258,6 +258,11 @@ func (p *Provider) free(ctx context.Context, c provider.Caller, name string) err
 // primitives is allowed.
 func (p *Provider) ImportKey(ctx context.Context, c provider.Caller, name string, a psa.KeyAttributes, data []byte) error {
 	if err := checkKeyType(psa.CheckImport, a.Type, a.Bits); err != nil {
+		if status.CodeOf(err) == status.PsaErrorNotSupported {
+			if serr := checkDeclaredSize(a, data); serr != nil {
+				return serr
+			}
+		}
 		return err
 	}
 	var id []byte
