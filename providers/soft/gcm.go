@@ -2,8 +2,8 @@ package soft
 
 import (
 	"crypto/cipher"
-	"encoding/binary"
 	"crypto/subtle"
+	"encoding/binary"
 	"errors"
 )
 
