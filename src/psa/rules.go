@@ -79,7 +79,7 @@ func CheckCanDo(check CheckType, a KeyAttributes, allowDeprecated bool) error {
 	if check == CheckGenerate && a.Deprecated() && !allowDeprecated {
 		return status.Errorf(status.PsaErrorNotSupported, "key attributes use a deprecated primitive (allow_deprecated is off)")
 	}
-	if check == CheckUse || a.Policy.Alg.Kind != AlgNone {
+	if check == CheckUse || !permitsNothing(a.Policy.Alg) {
 		if err := checkUsePolicy(a); err != nil {
 			return err
 		}
@@ -90,6 +90,10 @@ func CheckCanDo(check CheckType, a KeyAttributes, allowDeprecated bool) error {
 	return nil
 }
 
+// permitsNothing reports a policy without an algorithm (None on the wire;
+// unset in a template built in Go).
+func permitsNothing(alg Algorithm) bool { return alg.Kind == AlgNone || alg.Kind == AlgUnset }
+
 // operationUsages are the usage flags that let a key take part in an
 // operation; export, copy and cache alone do not. Derive is among them
 // (PSA's key agreement needs it), where Parsec's rule forgets it and
@@ -98,7 +102,7 @@ const operationUsages = UsageEncrypt | UsageDecrypt | UsageSignMessage | UsageVe
 
 func checkUsePolicy(a KeyAttributes) error {
 	switch {
-	case a.Policy.Alg.Kind == AlgNone:
+	case permitsNothing(a.Policy.Alg):
 		return status.Errorf(status.PsaErrorNotSupported, "the key permits no algorithm")
 	case a.Policy.Usage&operationUsages == 0:
 		return status.Errorf(status.PsaErrorNotSupported, "the key permits no operation (no encrypt, decrypt, sign, verify or derive usage)")
