@@ -140,6 +140,8 @@ func tightenMode(path string) error {
 	return nil
 }
 
+var errStrayBucket = errors.New("a bucket where a key record should be")
+
 // ioError wraps a bbolt or file-system failure as KeyInfoManagerError.
 func ioError(err error, format string, a ...any) error {
 	return &status.Error{Code: status.KeyInfoManagerError, Msg: fmt.Sprintf(format, a...), Err: err}
@@ -267,10 +269,12 @@ func (s *Store) wrap(op string, err error) error {
 	return ioError(err, "key store %s: %s", s.path, op)
 }
 
-// badValue says which key has a value that cannot be decoded.
+// badValue says which key has a value that cannot be decoded: the key
+// exists but is damaged (PsaErrorDataCorrupt), which a client must never
+// take for "does not exist" and recreate.
 func (s *Store) badValue(k storage.KeyTriple, err error) error {
 	return &status.Error{
-		Code: status.KeyInfoManagerError,
+		Code: status.PsaErrorDataCorrupt,
 		Msg:  fmt.Sprintf("key store %s: key %q of application %q (%s) in provider %q", s.path, k.Key, k.App, k.Auth, k.Provider),
 		Err:  err,
 	}
@@ -381,13 +385,16 @@ func (s *Store) List(_ context.Context, provider string, c storage.Client) ([]st
 		}
 		// bbolt iterates in byte order, which is Go's string order.
 		return a.ForEach(func(name, raw []byte) error {
-			if raw == nil {
-				return status.Errorf(status.KeyInfoManagerError, "key store has a stray bucket %q", name)
-			}
 			k := storage.KeyTriple{Auth: c.Auth, App: c.App, Provider: provider, Key: string(name)}
+			if raw == nil {
+				out = append(out, storage.Entry{KeyTriple: k, Err: s.badValue(k, errStrayBucket)})
+				return nil
+			}
 			v, err := decodeValue(raw)
 			if err != nil {
-				return s.badValue(k, err)
+				// Listed as damaged, never dropped: the other keys stay visible.
+				out = append(out, storage.Entry{KeyTriple: k, Err: s.badValue(k, err)})
+				return nil
 			}
 			out = append(out, storage.Entry{
 				KeyTriple: k,
@@ -421,7 +428,7 @@ func (s *Store) Clients(context.Context) ([]storage.Client, error) {
 				}
 				c, err := parseAppName(name)
 				if err != nil {
-					return err
+					return nil // names no application: check-store reports it
 				}
 				seen[c] = true
 				return nil
@@ -460,7 +467,7 @@ func (s *Store) Pending(_ context.Context, provider string) ([]storage.KeyTriple
 		return p.ForEachBucket(func(name []byte) error {
 			c, err := parseAppName(name)
 			if err != nil {
-				return err
+				return nil // names no application: check-store reports it
 			}
 			return p.Bucket(name).ForEach(func(key, _ []byte) error {
 				out = append(out, storage.KeyTriple{Auth: c.Auth, App: c.App, Provider: provider, Key: string(key)})
