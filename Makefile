@@ -105,6 +105,25 @@ test-tpm: deps ## TPM provider and end-to-end TPM tests against fresh swtpms (te
 	$(GO) test -count=1 -timeout 600s -run Tpm ./test/e2e/
 test: test-tpm
 
+# A real Parsec client (issue 11): test/compat is a Rust program built on
+# Parsec's own wire-protocol crate parsec-interface 0.27, from Debian's
+# packaged crates (librust-parsec-interface-dev) with Debian's cargo and
+# rustc, offline (test/compat/.cargo/config.toml replaces crates.io with
+# /usr/share/cargo/registry). The e2e tests run it against parsecd with the
+# software, TPM (swtpm) and PKCS#11 (SoftHSM2, cgo build) providers; it
+# fails on any failed check and on a listed opcode it cannot exercise.
+COMPAT_CARGO ?= /usr/bin/cargo
+COMPAT_RUSTC ?= /usr/bin/rustc
+COMPAT_DIR   := build/compat
+.PHONY: compat-client test-compat
+compat-client: ## build the Rust Parsec client test/compat offline from Debian's crates into build/compat/
+	cd test/compat && RUSTC=$(COMPAT_RUSTC) $(COMPAT_CARGO) build --offline --locked --target-dir $(CURDIR)/$(COMPAT_DIR)
+
+test-compat: deps compat-client ## the Rust client on parsec-interface against parsecd: software, TPM on swtpm, PKCS#11 on SoftHSM2
+	PARSEC_COMPAT_CLIENT=$(CURDIR)/$(COMPAT_DIR)/debug/parsec-compat-client \
+		$(P11GO) test -count=1 $(P11TAGS) -timeout 600s -run Compat ./test/e2e/
+test: test-compat
+
 race: ## unit tests of the core under the race detector (needs cgo)
 	CGO_ENABLED=1 $(GO) test -count=1 -race -timeout 600s ./src/... ./storage/... ./providers/...
 
@@ -132,7 +151,7 @@ bench: build build-pkcs11 ## throughput, latency and memory of parsecd vs in-pro
 	$(GO) run ./test/bench -tpm -parsecd $(BIN)/parsecd
 
 clean:
-	rm -rf $(BIN)
+	rm -rf $(BIN) build/compat
 
 include make/generate.mk
 
