@@ -337,6 +337,11 @@ impl Runner {
                 why,
             );
         }
+        // ListKeys before any key is made: none of this run's names.
+        if let Some(r) = expect_ok!(self, core, "ListKeys (before making keys)", ListKeys, list_keys::Operation {}) {
+            let ours: Vec<String> = r.keys.iter().filter(|k| k.name.starts_with(&self.prefix)).map(|k| k.name.clone()).collect();
+            let _ = self.check("core", "ListKeys shows none of this run's keys yet", ours.is_empty(), format!("{:?}", ours));
+        }
         for (id, _) in providers.iter().filter(|(id, _)| *id != ProviderId::Core) {
             self.provider(*id, &mut core);
         }
