@@ -14,10 +14,10 @@ use parsec_interface::operations::{
     attest_key, can_do_crypto, delete_client, list_authenticators, list_clients, list_keys,
     list_opcodes, list_providers, ping, prepare_key_attestation, psa_aead_decrypt,
     psa_aead_encrypt, psa_asymmetric_decrypt, psa_asymmetric_encrypt, psa_cipher_decrypt,
-    psa_cipher_encrypt, psa_destroy_key, psa_export_key, psa_export_public_key,
-    psa_generate_key, psa_generate_random, psa_hash_compare, psa_hash_compute, psa_import_key,
-    psa_raw_key_agreement, psa_sign_hash, psa_sign_message, psa_verify_hash, psa_verify_message,
-    NativeOperation, NativeResult,
+    psa_cipher_encrypt, psa_destroy_key, psa_export_key, psa_export_public_key, psa_generate_key,
+    psa_generate_random, psa_hash_compare, psa_hash_compute, psa_import_key, psa_raw_key_agreement,
+    psa_sign_hash, psa_sign_message, psa_verify_hash, psa_verify_message, NativeOperation,
+    NativeResult,
 };
 use parsec_interface::requests::{AuthType, Opcode, ProviderId, ResponseStatus};
 use parsec_interface::secrecy::{ExposeSecret, Secret};
@@ -67,7 +67,7 @@ pub fn hex(b: &[u8]) -> String {
 }
 
 pub fn unhex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if s.len() % 2 == 1 {
         return None;
     }
     (0..s.len())
@@ -194,7 +194,11 @@ macro_rules! expect_ok {
                 Some(res)
             }
             Ok(other) => {
-                $r.fail(&$p.scope, &what, format!("a result of {:?}", other.opcode()));
+                $r.fail(
+                    &$p.scope,
+                    &what,
+                    format!("a result of {:?}", other.opcode()),
+                );
                 None
             }
             Err(e) => {
@@ -338,9 +342,25 @@ impl Runner {
             );
         }
         // ListKeys before any key is made: none of this run's names.
-        if let Some(r) = expect_ok!(self, core, "ListKeys (before making keys)", ListKeys, list_keys::Operation {}) {
-            let ours: Vec<String> = r.keys.iter().filter(|k| k.name.starts_with(&self.prefix)).map(|k| k.name.clone()).collect();
-            let _ = self.check("core", "ListKeys shows none of this run's keys yet", ours.is_empty(), format!("{:?}", ours));
+        if let Some(r) = expect_ok!(
+            self,
+            core,
+            "ListKeys (before making keys)",
+            ListKeys,
+            list_keys::Operation {}
+        ) {
+            let ours: Vec<String> = r
+                .keys
+                .iter()
+                .filter(|k| k.name.starts_with(&self.prefix))
+                .map(|k| k.name.clone())
+                .collect();
+            let _ = self.check(
+                "core",
+                "ListKeys shows none of this run's keys yet",
+                ours.is_empty(),
+                format!("{:?}", ours),
+            );
         }
         for (id, _) in providers.iter().filter(|(id, _)| *id != ProviderId::Core) {
             self.provider(*id, &mut core);
@@ -379,7 +399,11 @@ impl Runner {
                 self.client.auth = Some(Auth::UnixPeer(uid));
             }
             _ => {
-                self.fail("core", "the authenticator is Direct or UnixPeerCredentials", why);
+                self.fail(
+                    "core",
+                    "the authenticator is Direct or UnixPeerCredentials",
+                    why,
+                );
                 return;
             }
         }
@@ -506,7 +530,11 @@ impl Runner {
                 } else {
                     String::from("this client has no check for it (add one)")
                 };
-                self.fail(&p.scope, &format!("listed opcode 0x{:02x} exercised", op), why);
+                self.fail(
+                    &p.scope,
+                    &format!("listed opcode 0x{:02x} exercised", op),
+                    why,
+                );
             }
         }
     }
@@ -641,7 +669,10 @@ impl Runner {
                 if let Some(r) = expect_ok!(
                     self,
                     p,
-                    format!("HashCompute SHA-256 of {:?}", String::from_utf8_lossy(input)),
+                    format!(
+                        "HashCompute SHA-256 of {:?}",
+                        String::from_utf8_lossy(input)
+                    ),
                     PsaHashCompute,
                     psa_hash_compute::Operation {
                         alg: Hash::Sha256,
@@ -651,7 +682,10 @@ impl Runner {
                     let got = hex(&r.hash);
                     let _ = self.check(
                         &p.scope.clone(),
-                        &format!("SHA-256 of {:?} is the known answer", String::from_utf8_lossy(input)),
+                        &format!(
+                            "SHA-256 of {:?} is the known answer",
+                            String::from_utf8_lossy(input)
+                        ),
                         got == *want,
                         got,
                     );
@@ -707,7 +741,12 @@ impl Runner {
         let digest = unhex(MESSAGE_SHA256).unwrap();
         let other = unhex(OTHER_SHA256).unwrap();
         let alg = ecdsa();
-        let ecc_attrs = attrs(ECC_P256, 256, usage_sign(false), Algorithm::AsymmetricSignature(alg));
+        let ecc_attrs = attrs(
+            ECC_P256,
+            256,
+            usage_sign(false),
+            Algorithm::AsymmetricSignature(alg),
+        );
         if let Some(name) = self.generate(p, "ecc", ecc_attrs) {
             expect_status!(
                 self,
@@ -729,22 +768,50 @@ impl Runner {
                     hex(public),
                 );
             }
-            self.sign_with(p, &name, alg, &digest, &other, public.as_deref(), 64, "ecdsa-p256-sha256");
+            self.sign_with(
+                p,
+                &name,
+                alg,
+                &digest,
+                &other,
+                public.as_deref(),
+                64,
+                "ecdsa-p256-sha256",
+            );
         }
         // RSA 2048 PKCS#1 v1.5 signatures.
         if p.has(Opcode::PsaSignHash) || p.has(Opcode::PsaSignMessage) {
             let alg = rsa_pkcs1_sign();
-            let a = attrs(Type::RsaKeyPair, 2048, usage_sign(false), Algorithm::AsymmetricSignature(alg));
+            let a = attrs(
+                Type::RsaKeyPair,
+                2048,
+                usage_sign(false),
+                Algorithm::AsymmetricSignature(alg),
+            );
             if let Some(name) = self.generate(p, "rsa-sign", a) {
                 let public = self.export_public(p, &name, "ExportPublicKey rsa-sign");
-                self.sign_with(p, &name, alg, &digest, &other, public.as_deref(), 256, "rsa-pkcs1v15-sha256");
+                self.sign_with(
+                    p,
+                    &name,
+                    alg,
+                    &digest,
+                    &other,
+                    public.as_deref(),
+                    256,
+                    "rsa-pkcs1v15-sha256",
+                );
             }
         }
         if !p.has(Opcode::PsaImportKey) {
             return;
         }
         // The test vector's private key: its public key must be the vector's.
-        let a = attrs(ECC_P256, 256, usage_sign(p.has(Opcode::PsaExportKey)), Algorithm::AsymmetricSignature(alg));
+        let a = attrs(
+            ECC_P256,
+            256,
+            usage_sign(p.has(Opcode::PsaExportKey)),
+            Algorithm::AsymmetricSignature(alg),
+        );
         if let Some(name) = self.import(p, "ecc-vector", a, EC_PRIVATE) {
             if let Some(public) = self.export_public(p, &name, "ExportPublicKey ecc-vector") {
                 let _ = self.check(
@@ -767,12 +834,30 @@ impl Runner {
                     }
                 ) {
                     let sig = r.signature.to_vec();
-                    self.artefact(p, "ecdsa-p256-sha256", &[("pub", EC_PUBLIC), ("hash", &digest), ("sig", &sig)]);
+                    self.artefact(
+                        p,
+                        "ecdsa-p256-sha256",
+                        &[("pub", EC_PUBLIC), ("hash", &digest), ("sig", &sig)],
+                    );
                     // The vector's public key, imported alone, verifies it.
-                    let a = attrs(ECC_P256_PUB, 256, usage_verify(), Algorithm::AsymmetricSignature(alg));
+                    let a = attrs(
+                        ECC_P256_PUB,
+                        256,
+                        usage_verify(),
+                        Algorithm::AsymmetricSignature(alg),
+                    );
                     if let Some(pub_name) = self.import(p, "ecc-vector-public", a, EC_PUBLIC) {
-                        if let Some(public) = self.export_public(p, &pub_name, "ExportPublicKey of an imported public key") {
-                            let _ = self.check(&scope, "it exports the imported point", public == EC_PUBLIC, hex(&public));
+                        if let Some(public) = self.export_public(
+                            p,
+                            &pub_name,
+                            "ExportPublicKey of an imported public key",
+                        ) {
+                            let _ = self.check(
+                                &scope,
+                                "it exports the imported point",
+                                public == EC_PUBLIC,
+                                hex(&public),
+                            );
                         }
                         if p.has(Opcode::PsaVerifyHash) {
                             let _ = expect_ok!(
@@ -826,7 +911,12 @@ impl Runner {
             PsaImportKey,
             psa_import_key::Operation {
                 key_name: self.key_name("garbage"),
-                attributes: attrs(ECC_P256, 256, usage_sign(false), Algorithm::AsymmetricSignature(alg)),
+                attributes: attrs(
+                    ECC_P256,
+                    256,
+                    usage_sign(false),
+                    Algorithm::AsymmetricSignature(alg)
+                ),
                 data: Secret::new(vec![0xffu8; 32]),
             },
             ResponseStatus::PsaErrorInvalidArgument
@@ -848,7 +938,9 @@ impl Runner {
         kind: &str,
     ) {
         let scope = p.scope.clone();
-        let short = name.trim_start_matches(&format!("{}-", self.prefix)).to_string();
+        let short = name
+            .trim_start_matches(&format!("{}-", self.prefix))
+            .to_string();
         let mut hash_sig: Option<Vec<u8>> = None;
         if p.has(Opcode::PsaSignHash) {
             if let Some(r) = expect_ok!(
@@ -917,7 +1009,11 @@ impl Runner {
                         ResponseStatus::PsaErrorInvalidSignature
                     );
                 }
-                None => self.fail(&scope, "VerifyHash", String::from("no signature to verify (SignHash not listed or failed)")),
+                None => self.fail(
+                    &scope,
+                    "VerifyHash",
+                    String::from("no signature to verify (SignHash not listed or failed)"),
+                ),
             }
         }
         let mut msg_sig: Option<Vec<u8>> = None;
@@ -935,7 +1031,11 @@ impl Runner {
             ) {
                 let sig = r.signature.to_vec();
                 if let Some(public) = public {
-                    self.artefact(p, &format!("{}-message", kind), &[("pub", public), ("msg", MESSAGE), ("sig", &sig)]);
+                    self.artefact(
+                        p,
+                        &format!("{}-message", kind),
+                        &[("pub", public), ("msg", MESSAGE), ("sig", &sig)],
+                    );
                 }
                 msg_sig = Some(sig);
             }
@@ -970,7 +1070,11 @@ impl Runner {
                         ResponseStatus::PsaErrorInvalidSignature
                     );
                 }
-                None => self.fail(&scope, "VerifyMessage", String::from("no signature to verify")),
+                None => self.fail(
+                    &scope,
+                    "VerifyMessage",
+                    String::from("no signature to verify"),
+                ),
             }
         }
     }
@@ -984,13 +1088,25 @@ impl Runner {
         }
         let scope = p.scope.clone();
         let pt: &[u8] = b"parsec compat secret";
-        for (short, alg) in [("rsa-oaep", oaep()), ("rsa-pkcs1", AsymmetricEncryption::RsaPkcs1v15Crypt)] {
-            let a = attrs(Type::RsaKeyPair, 2048, usage_crypt(false), Algorithm::AsymmetricEncryption(alg));
+        for (short, alg) in [
+            ("rsa-oaep", oaep()),
+            ("rsa-pkcs1", AsymmetricEncryption::RsaPkcs1v15Crypt),
+        ] {
+            let a = attrs(
+                Type::RsaKeyPair,
+                2048,
+                usage_crypt(false),
+                Algorithm::AsymmetricEncryption(alg),
+            );
             let name = match self.generate(p, short, a) {
                 Some(n) => n,
                 None => continue,
             };
-            let salt = if short == "rsa-oaep" { Some(z(b"a label")) } else { None };
+            let salt = if short == "rsa-oaep" {
+                Some(z(b"a label"))
+            } else {
+                None
+            };
             let mut ct: Option<Vec<u8>> = None;
             if p.has(Opcode::PsaAsymmetricEncrypt) {
                 if let Some(r) = expect_ok!(
@@ -1005,7 +1121,12 @@ impl Runner {
                         salt: salt.clone(),
                     }
                 ) {
-                    let _ = self.check(&scope, &format!("{} ciphertext is 256 bytes", short), r.ciphertext.len() == 256, format!("{} bytes", r.ciphertext.len()));
+                    let _ = self.check(
+                        &scope,
+                        &format!("{} ciphertext is 256 bytes", short),
+                        r.ciphertext.len() == 256,
+                        format!("{} bytes", r.ciphertext.len()),
+                    );
                     ct = Some(r.ciphertext.to_vec());
                 }
             }
@@ -1025,7 +1146,12 @@ impl Runner {
                         salt: salt.clone(),
                     }
                 ) {
-                    let _ = self.check(&scope, &format!("{} round trip", short), r.plaintext.as_slice() == pt, hex(&r.plaintext));
+                    let _ = self.check(
+                        &scope,
+                        &format!("{} round trip", short),
+                        r.plaintext.as_slice() == pt,
+                        hex(&r.plaintext),
+                    );
                 }
                 if short == "rsa-oaep" {
                     expect_status!(
@@ -1050,9 +1176,19 @@ impl Runner {
         // The vector key pair: decrypt openssl's ciphertexts; encrypt for the caller.
         for (short, alg, vector, kind) in [
             ("rsa-vector-oaep", oaep(), RSA_OAEP_CT, "rsa-oaep-sha256"),
-            ("rsa-vector-pkcs1", AsymmetricEncryption::RsaPkcs1v15Crypt, RSA_PKCS1_CT, "rsa-pkcs1v15-crypt"),
+            (
+                "rsa-vector-pkcs1",
+                AsymmetricEncryption::RsaPkcs1v15Crypt,
+                RSA_PKCS1_CT,
+                "rsa-pkcs1v15-crypt",
+            ),
         ] {
-            let a = attrs(Type::RsaKeyPair, 2048, usage_crypt(false), Algorithm::AsymmetricEncryption(alg));
+            let a = attrs(
+                Type::RsaKeyPair,
+                2048,
+                usage_crypt(false),
+                Algorithm::AsymmetricEncryption(alg),
+            );
             let name = match self.import(p, short, a, RSA_PRIVATE) {
                 Some(n) => n,
                 None => continue,
@@ -1070,7 +1206,12 @@ impl Runner {
                         salt: None,
                     }
                 ) {
-                    let _ = self.check(&scope, &format!("{} gives openssl's plaintext", short), r.plaintext.as_slice() == VECTOR_PLAINTEXT, hex(&r.plaintext));
+                    let _ = self.check(
+                        &scope,
+                        &format!("{} gives openssl's plaintext", short),
+                        r.plaintext.as_slice() == VECTOR_PLAINTEXT,
+                        hex(&r.plaintext),
+                    );
                 }
             }
             if p.has(Opcode::PsaAsymmetricEncrypt) {
@@ -1086,13 +1227,22 @@ impl Runner {
                         salt: None,
                     }
                 ) {
-                    self.artefact(p, kind, &[("priv", RSA_PRIVATE), ("pt", pt), ("ct", &r.ciphertext)]);
+                    self.artefact(
+                        p,
+                        kind,
+                        &[("priv", RSA_PRIVATE), ("pt", pt), ("ct", &r.ciphertext)],
+                    );
                 }
             }
         }
         // The vector's public key alone encrypts for its private key.
         if p.has(Opcode::PsaAsymmetricEncrypt) && p.has(Opcode::PsaAsymmetricDecrypt) {
-            let a = attrs(Type::RsaPublicKey, 2048, usage_encrypt(), Algorithm::AsymmetricEncryption(oaep()));
+            let a = attrs(
+                Type::RsaPublicKey,
+                2048,
+                usage_encrypt(),
+                Algorithm::AsymmetricEncryption(oaep()),
+            );
             if let Some(name) = self.import(p, "rsa-vector-public", a, RSA_PUBLIC) {
                 if let Some(r) = expect_ok!(
                     self,
@@ -1118,7 +1268,12 @@ impl Runner {
                             salt: None,
                         }
                     ) {
-                        let _ = self.check(&scope, "public-key encryption round trip", d.plaintext.as_slice() == pt, hex(&d.plaintext));
+                        let _ = self.check(
+                            &scope,
+                            "public-key encryption round trip",
+                            d.plaintext.as_slice() == pt,
+                            hex(&d.plaintext),
+                        );
                     }
                 }
             }
@@ -1141,10 +1296,19 @@ impl Runner {
                 psa_export_key::Operation { key_name: vector }
             ) {
                 let got = r.data.expose_secret().clone();
-                let _ = self.check(&scope, "ExportKey gives the imported private scalar", got == EC_PRIVATE, hex(&got));
+                let _ = self.check(
+                    &scope,
+                    "ExportKey gives the imported private scalar",
+                    got == EC_PRIVATE,
+                    hex(&got),
+                );
             }
         } else {
-            self.fail(&scope, "ExportKey of an imported key", String::from("ImportKey of ecc-vector is needed"));
+            self.fail(
+                &scope,
+                "ExportKey of an imported key",
+                String::from("ImportKey of ecc-vector is needed"),
+            );
         }
         let ecc = self.key_name("ecc");
         if p.keys.iter().any(|(n, _)| *n == ecc) {
@@ -1181,23 +1345,55 @@ impl Runner {
         let pt: &[u8] = b"parsec compat aead plaintext";
         let ad: &[u8] = b"additional data";
         let exportable = p.has(Opcode::PsaExportKey);
-        let imported = self.import(p, "aes-gcm", attrs(Type::Aes, 128, usage_crypt(exportable), Algorithm::Aead(alg)), &AES_KEY);
+        let imported = self.import(
+            p,
+            "aes-gcm",
+            attrs(
+                Type::Aes,
+                128,
+                usage_crypt(exportable),
+                Algorithm::Aead(alg),
+            ),
+            &AES_KEY,
+        );
         if exportable {
             if let Some(name) = imported.as_ref() {
-                if let Some(r) = expect_ok!(self, p, "ExportKey aes-gcm", PsaExportKey, psa_export_key::Operation { key_name: name.clone() }) {
+                if let Some(r) = expect_ok!(
+                    self,
+                    p,
+                    "ExportKey aes-gcm",
+                    PsaExportKey,
+                    psa_export_key::Operation {
+                        key_name: name.clone()
+                    }
+                ) {
                     let got = r.data.expose_secret().clone();
-                    let _ = self.check(&scope, "ExportKey gives the imported AES key", got == AES_KEY, hex(&got));
+                    let _ = self.check(
+                        &scope,
+                        "ExportKey gives the imported AES key",
+                        got == AES_KEY,
+                        hex(&got),
+                    );
                 }
             }
         }
-        let generated = self.generate(p, "aes-gcm-256", attrs(Type::Aes, 256, usage_crypt(false), Algorithm::Aead(alg)));
-        let nonces: [(&str, Vec<u8>); 2] = [("12-byte nonce", (0u8..12).collect()), ("13-byte nonce", (100u8..113).collect())];
+        let generated = self.generate(
+            p,
+            "aes-gcm-256",
+            attrs(Type::Aes, 256, usage_crypt(false), Algorithm::Aead(alg)),
+        );
+        let nonces: [(&str, Vec<u8>); 2] = [
+            ("12-byte nonce", (0u8..12).collect()),
+            ("13-byte nonce", (100u8..113).collect()),
+        ];
         for (key, artefact) in [(imported, true), (generated, false)] {
             let name = match key {
                 Some(n) => n,
                 None => continue,
             };
-            let short = name.trim_start_matches(&format!("{}-", self.prefix)).to_string();
+            let short = name
+                .trim_start_matches(&format!("{}-", self.prefix))
+                .to_string();
             for (nlabel, nonce) in nonces.iter() {
                 let mut ct: Option<Vec<u8>> = None;
                 if p.has(Opcode::PsaAeadEncrypt) {
@@ -1215,9 +1411,24 @@ impl Runner {
                         }
                     ) {
                         let c = r.ciphertext.to_vec();
-                        let _ = self.check(&scope, &format!("{} ciphertext is the plaintext plus a 16-byte tag", short), c.len() == pt.len() + 16, format!("{} bytes", c.len()));
+                        let _ = self.check(
+                            &scope,
+                            &format!("{} ciphertext is the plaintext plus a 16-byte tag", short),
+                            c.len() == pt.len() + 16,
+                            format!("{} bytes", c.len()),
+                        );
                         if artefact {
-                            self.artefact(p, "aes-gcm", &[("key", &AES_KEY), ("nonce", nonce), ("ad", ad), ("pt", pt), ("ct", &c)]);
+                            self.artefact(
+                                p,
+                                "aes-gcm",
+                                &[
+                                    ("key", &AES_KEY),
+                                    ("nonce", nonce),
+                                    ("ad", ad),
+                                    ("pt", pt),
+                                    ("ct", &c),
+                                ],
+                            );
                         }
                         ct = Some(c);
                     }
@@ -1228,7 +1439,11 @@ impl Runner {
                 let ct = match ct {
                     Some(c) => c,
                     None => {
-                        self.fail(&scope, &format!("AeadDecrypt {} AES-GCM, {}", short, nlabel), String::from("no ciphertext (AeadEncrypt not listed or failed)"));
+                        self.fail(
+                            &scope,
+                            &format!("AeadDecrypt {} AES-GCM, {}", short, nlabel),
+                            String::from("no ciphertext (AeadEncrypt not listed or failed)"),
+                        );
                         continue;
                     }
                 };
@@ -1245,7 +1460,12 @@ impl Runner {
                         ciphertext: z(&ct),
                     }
                 ) {
-                    let _ = self.check(&scope, &format!("AES-GCM {} round trip, {}", short, nlabel), r.plaintext.as_slice() == pt, hex(&r.plaintext));
+                    let _ = self.check(
+                        &scope,
+                        &format!("AES-GCM {} round trip, {}", short, nlabel),
+                        r.plaintext.as_slice() == pt,
+                        hex(&r.plaintext),
+                    );
                 }
                 expect_status!(
                     self,
@@ -1274,7 +1494,12 @@ impl Runner {
         let scope = p.scope.clone();
         let alg = Cipher::CbcPkcs7;
         let pt: &[u8] = b"parsec compat cipher";
-        let name = match self.import(p, "aes-cbc", attrs(Type::Aes, 128, usage_crypt(false), Algorithm::Cipher(alg)), &AES_KEY) {
+        let name = match self.import(
+            p,
+            "aes-cbc",
+            attrs(Type::Aes, 128, usage_crypt(false), Algorithm::Cipher(alg)),
+            &AES_KEY,
+        ) {
             Some(n) => n,
             None => return,
         };
@@ -1292,8 +1517,17 @@ impl Runner {
                 }
             ) {
                 let c = r.ciphertext.to_vec();
-                let _ = self.check(&scope, "the CBC ciphertext is a 16-byte IV and two blocks", c.len() == 48, format!("{} bytes", c.len()));
-                self.artefact(p, "aes-cbc-pkcs7", &[("key", &AES_KEY), ("pt", pt), ("ct", &c)]);
+                let _ = self.check(
+                    &scope,
+                    "the CBC ciphertext is a 16-byte IV and two blocks",
+                    c.len() == 48,
+                    format!("{} bytes", c.len()),
+                );
+                self.artefact(
+                    p,
+                    "aes-cbc-pkcs7",
+                    &[("key", &AES_KEY), ("pt", pt), ("ct", &c)],
+                );
                 ct = Some(c);
             }
         }
@@ -1303,7 +1537,11 @@ impl Runner {
         let ct = match ct {
             Some(c) => c,
             None => {
-                self.fail(&scope, "CipherDecrypt", String::from("no ciphertext (CipherEncrypt not listed or failed)"));
+                self.fail(
+                    &scope,
+                    "CipherDecrypt",
+                    String::from("no ciphertext (CipherEncrypt not listed or failed)"),
+                );
                 return;
             }
         };
@@ -1318,7 +1556,12 @@ impl Runner {
                 ciphertext: z(&ct),
             }
         ) {
-            let _ = self.check(&scope, "AES-CBC round trip", r.plaintext.as_slice() == pt, hex(&r.plaintext));
+            let _ = self.check(
+                &scope,
+                "AES-CBC round trip",
+                r.plaintext.as_slice() == pt,
+                hex(&r.plaintext),
+            );
         }
         expect_status!(
             self,
@@ -1377,8 +1620,17 @@ impl Runner {
         if let (Some(a), Some(b)) = (ours, theirs) {
             let a = a.shared_secret.expose_secret().clone();
             let b = b.shared_secret.expose_secret().clone();
-            let _ = self.check(&scope, "both sides agree on a 32-byte secret", a == b && a.len() == 32, format!("{} vs {}", hex(&a), hex(&b)));
-            self.artefact(p, "ecdh-p256", &[("priv", EC_PRIVATE), ("peer", &gen_pub), ("secret", &a)]);
+            let _ = self.check(
+                &scope,
+                "both sides agree on a 32-byte secret",
+                a == b && a.len() == 32,
+                format!("{} vs {}", hex(&a), hex(&b)),
+            );
+            self.artefact(
+                p,
+                "ecdh-p256",
+                &[("priv", EC_PRIVATE), ("peer", &gen_pub), ("secret", &a)],
+            );
         }
         let mut bad = vec![0u8; 65];
         bad[0] = 4;
@@ -1439,7 +1691,12 @@ impl Runner {
             CanDoCrypto,
             can_do_crypto::Operation {
                 check_type: can_do_crypto::CheckType::Use,
-                attributes: attrs(Type::RsaKeyPair, 256, usage_sign(false), Algorithm::AsymmetricSignature(rsa_pkcs1_sign())),
+                attributes: attrs(
+                    Type::RsaKeyPair,
+                    256,
+                    usage_sign(false),
+                    Algorithm::AsymmetricSignature(rsa_pkcs1_sign())
+                ),
             },
             ResponseStatus::PsaErrorNotSupported
         );
@@ -1453,7 +1710,8 @@ impl Runner {
         }
         let scope = p.scope.clone();
         let alg = Algorithm::AsymmetricSignature(ecdsa());
-        let name = match self.generate(p, "attested", attrs(ECC_P256, 256, usage_sign(false), alg)) {
+        let name = match self.generate(p, "attested", attrs(ECC_P256, 256, usage_sign(false), alg))
+        {
             Some(n) => n,
             None => return,
         };
@@ -1470,13 +1728,22 @@ impl Runner {
                 }
             ) {
                 match r {
-                    prepare_key_attestation::Result::ActivateCredential { name: n, public, attesting_key_pub } => {
-                        let ok = !n.is_empty() && !public.is_empty() && !attesting_key_pub.is_empty();
+                    prepare_key_attestation::Result::ActivateCredential {
+                        name: n,
+                        public,
+                        attesting_key_pub,
+                    } => {
+                        let ok =
+                            !n.is_empty() && !public.is_empty() && !attesting_key_pub.is_empty();
                         let _ = self.check(&scope, "PrepareKeyAttestation gives a name, a public area and the attesting key", ok, format!("{} / {} / {} bytes", n.len(), public.len(), attesting_key_pub.len()));
                         params = Some((n.to_vec(), public.to_vec(), attesting_key_pub.to_vec()));
                     }
                     #[allow(unreachable_patterns)]
-                    _ => self.fail(&scope, "PrepareKeyAttestation", String::from("an unknown result kind")),
+                    _ => self.fail(
+                        &scope,
+                        "PrepareKeyAttestation",
+                        String::from("an unknown result kind"),
+                    ),
                 }
             }
         }
@@ -1485,7 +1752,12 @@ impl Runner {
         }
         let (blob, secret, credential) = match (params, self.attest_stdio) {
             (Some((n, public, ek)), true) => {
-                println!("MAKECREDENTIAL name={} public={} ekpub={}", hex(&n), hex(&public), hex(&ek));
+                println!(
+                    "MAKECREDENTIAL name={} public={} ekpub={}",
+                    hex(&n),
+                    hex(&public),
+                    hex(&ek)
+                );
                 let _ = std::io::stdout().flush();
                 let mut line = String::new();
                 let _ = std::io::stdin().lock().read_line(&mut line);
@@ -1504,7 +1776,11 @@ impl Runner {
                 match (blob, secret, credential) {
                     (Some(b), Some(s), Some(c)) => (b, s, Some(c)),
                     _ => {
-                        self.fail(&scope, "AttestKey", format!("no credential from standard input ({:?})", line.trim()));
+                        self.fail(
+                            &scope,
+                            "AttestKey",
+                            format!("no credential from standard input ({:?})", line.trim()),
+                        );
                         return;
                     }
                 }
@@ -1519,17 +1795,27 @@ impl Runner {
         };
         match credential {
             Some(want) => {
-                if let Some(r) = expect_ok!(self, p, "AttestKey ActivateCredential", AttestKey, op) {
+                if let Some(r) = expect_ok!(self, p, "AttestKey ActivateCredential", AttestKey, op)
+                {
                     match r {
                         attest_key::Result::ActivateCredential { credential } => {
-                            let _ = self.check(&scope, "AttestKey releases the credential", credential.as_slice() == want.as_slice(), hex(&credential));
+                            let _ = self.check(
+                                &scope,
+                                "AttestKey releases the credential",
+                                credential.as_slice() == want.as_slice(),
+                                hex(&credential),
+                            );
                         }
                         #[allow(unreachable_patterns)]
                         _ => self.fail(&scope, "AttestKey", String::from("an unknown result kind")),
                     }
                 }
                 // The same credential is refused for another key.
-                if let Some(other) = self.generate(p, "not-attested", attrs(ECC_P256, 256, usage_sign(false), alg)) {
+                if let Some(other) = self.generate(
+                    p,
+                    "not-attested",
+                    attrs(ECC_P256, 256, usage_sign(false), alg),
+                ) {
                     let _ = p.done.insert(Opcode::AttestKey as u32);
                     let res = self.client.call(
                         p.id,
@@ -1540,7 +1826,12 @@ impl Runner {
                             attesting_key_name: None,
                         }),
                     );
-                    let _ = self.check(&scope, "AttestKey refuses a credential made for another key", res.is_err(), String::from("it released it"));
+                    let _ = self.check(
+                        &scope,
+                        "AttestKey refuses a credential made for another key",
+                        res.is_err(),
+                        String::from("it released it"),
+                    );
                 }
             }
             None => {
@@ -1552,7 +1843,12 @@ impl Runner {
                     Err(e) => e.to_string(),
                 };
                 let ok = matches!(&res, Err(e) if e.status().is_some());
-                let _ = self.check(&scope, "AttestKey of a made-up credential is refused with a status", ok, why);
+                let _ = self.check(
+                    &scope,
+                    "AttestKey of a made-up credential is refused with a status",
+                    ok,
+                    why,
+                );
             }
         }
     }
@@ -1561,18 +1857,38 @@ impl Runner {
     /// it was made with.
     fn list_keys(&mut self, p: &mut Prov, core: &mut Prov) {
         let scope = p.scope.clone();
-        let r = match expect_ok!(self, core, format!("ListKeys (with the keys of {})", p.id), ListKeys, list_keys::Operation {}) {
+        let r = match expect_ok!(
+            self,
+            core,
+            format!("ListKeys (with the keys of {})", p.id),
+            ListKeys,
+            list_keys::Operation {}
+        ) {
             Some(r) => r,
             None => return,
         };
         for (name, a) in p.keys.clone() {
-            let found = r.keys.iter().find(|k| k.name == name && k.provider_id == p.id);
-            let short = name.trim_start_matches(&format!("{}-", self.prefix)).to_string();
+            let found = r
+                .keys
+                .iter()
+                .find(|k| k.name == name && k.provider_id == p.id);
+            let short = name
+                .trim_start_matches(&format!("{}-", self.prefix))
+                .to_string();
             match found {
                 Some(k) => {
-                    let _ = self.check(&scope, &format!("ListKeys shows {} with its attributes", short), k.attributes == a, format!("{:?}, want {:?}", k.attributes, a));
+                    let _ = self.check(
+                        &scope,
+                        &format!("ListKeys shows {} with its attributes", short),
+                        k.attributes == a,
+                        format!("{:?}, want {:?}", k.attributes, a),
+                    );
                 }
-                None => self.fail(&scope, &format!("ListKeys shows {}", short), String::from("not listed")),
+                None => self.fail(
+                    &scope,
+                    &format!("ListKeys shows {}", short),
+                    String::from("not listed"),
+                ),
             }
         }
     }
@@ -1580,13 +1896,25 @@ impl Runner {
     fn destroy(&mut self, p: &mut Prov, core: &mut Prov) {
         if p.keys.is_empty() {
             if p.has(Opcode::PsaDestroyKey) {
-                self.fail(&p.scope.clone(), "DestroyKey", String::from("no key was made to destroy"));
+                self.fail(
+                    &p.scope.clone(),
+                    "DestroyKey",
+                    String::from("no key was made to destroy"),
+                );
             }
             return;
         }
         for (name, _) in p.keys.clone() {
-            let short = name.trim_start_matches(&format!("{}-", self.prefix)).to_string();
-            let _ = expect_ok!(self, p, format!("DestroyKey {}", short), PsaDestroyKey, psa_destroy_key::Operation { key_name: name });
+            let short = name
+                .trim_start_matches(&format!("{}-", self.prefix))
+                .to_string();
+            let _ = expect_ok!(
+                self,
+                p,
+                format!("DestroyKey {}", short),
+                PsaDestroyKey,
+                psa_destroy_key::Operation { key_name: name }
+            );
         }
         let first = p.keys[0].0.clone();
         expect_status!(
@@ -1594,7 +1922,9 @@ impl Runner {
             p,
             "DestroyKey of a destroyed key",
             PsaDestroyKey,
-            psa_destroy_key::Operation { key_name: first.clone() },
+            psa_destroy_key::Operation {
+                key_name: first.clone()
+            },
             ResponseStatus::PsaErrorDoesNotExist
         );
         if p.has(Opcode::PsaExportPublicKey) {
@@ -1607,9 +1937,25 @@ impl Runner {
                 ResponseStatus::PsaErrorDoesNotExist
             );
         }
-        if let Some(r) = expect_ok!(self, core, format!("ListKeys (after destroying the keys of {})", p.id), ListKeys, list_keys::Operation {}) {
-            let left: Vec<String> = r.keys.iter().filter(|k| k.provider_id == p.id && k.name.starts_with(&self.prefix)).map(|k| k.name.clone()).collect();
-            let _ = self.check(&p.scope.clone(), "ListKeys no longer shows them", left.is_empty(), format!("{:?}", left));
+        if let Some(r) = expect_ok!(
+            self,
+            core,
+            format!("ListKeys (after destroying the keys of {})", p.id),
+            ListKeys,
+            list_keys::Operation {}
+        ) {
+            let left: Vec<String> = r
+                .keys
+                .iter()
+                .filter(|k| k.provider_id == p.id && k.name.starts_with(&self.prefix))
+                .map(|k| k.name.clone())
+                .collect();
+            let _ = self.check(
+                &p.scope.clone(),
+                "ListKeys no longer shows them",
+                left.is_empty(),
+                format!("{:?}", left),
+            );
         }
     }
 
@@ -1618,8 +1964,19 @@ impl Runner {
     /// an unknown client succeeds.
     fn admin(&mut self, core: &mut Prov) {
         if core.has(Opcode::ListClients) {
-            if let Some(r) = expect_ok!(self, core, "ListClients", ListClients, list_clients::Operation {}) {
-                let _ = self.check("core", "ListClients answers a list", true, format!("{:?}", r.clients));
+            if let Some(r) = expect_ok!(
+                self,
+                core,
+                "ListClients",
+                ListClients,
+                list_clients::Operation {}
+            ) {
+                let _ = self.check(
+                    "core",
+                    "ListClients answers a list",
+                    true,
+                    format!("{:?}", r.clients),
+                );
             }
         }
         if core.has(Opcode::DeleteClient) {

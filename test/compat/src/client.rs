@@ -111,8 +111,11 @@ impl Client {
             .set_read_timeout(Some(self.timeout))
             .and_then(|_| stream.set_write_timeout(Some(self.timeout)))
             .map_err(|e| CallError::Io(e.to_string()))?;
-        request.write_to_stream(&mut stream).map_err(CallError::Status)?;
-        let response = Response::read_from_stream(&mut stream, usize::MAX).map_err(CallError::Status)?;
+        request
+            .write_to_stream(&mut stream)
+            .map_err(CallError::Status)?;
+        let response =
+            Response::read_from_stream(&mut stream, usize::MAX).map_err(CallError::Status)?;
         if response.header.status != ResponseStatus::Success {
             return Err(CallError::Status(response.header.status));
         }

@@ -43,13 +43,15 @@ fn main() {
         match a.as_str() {
             "--socket" => {
                 socket = Some(PathBuf::from(
-                    args.next().unwrap_or_else(|| usage("--socket needs a path")),
+                    args.next()
+                        .unwrap_or_else(|| usage("--socket needs a path")),
                 ))
             }
             "--app" => app = args.next().unwrap_or_else(|| usage("--app needs a name")),
             "--artefacts" => {
                 artefacts = Some(PathBuf::from(
-                    args.next().unwrap_or_else(|| usage("--artefacts needs a path")),
+                    args.next()
+                        .unwrap_or_else(|| usage("--artefacts needs a path")),
                 ))
             }
             "--attest-stdio" => attest_stdio = true,
