@@ -10,6 +10,7 @@ use parsec_interface::requests::{
     AuthType, BodyType, Opcode, ProviderId, Request, Response, ResponseStatus,
 };
 use std::fmt;
+use std::io::Write;
 use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -69,6 +70,9 @@ pub struct Client {
     pub socket: PathBuf,
     pub auth: Option<Auth>,
     pub timeout: Duration,
+    /// Print every request's bytes and every answer's status and body on
+    /// standard error (PARSEC_COMPAT_TRACE=1).
+    pub trace: bool,
 }
 
 /// Operations Parsec's client sends without authentication.
@@ -111,11 +115,32 @@ impl Client {
             .set_read_timeout(Some(self.timeout))
             .and_then(|_| stream.set_write_timeout(Some(self.timeout)))
             .map_err(|e| CallError::Io(e.to_string()))?;
+        let mut bytes = Vec::new();
         request
-            .write_to_stream(&mut stream)
+            .write_to_stream(&mut bytes)
             .map_err(CallError::Status)?;
+        if self.trace {
+            eprintln!(
+                "> {:?} to {:?}: {}",
+                opcode,
+                provider,
+                crate::checks::hex(&bytes)
+            );
+        }
+        stream
+            .write_all(&bytes)
+            .map_err(|e| CallError::Io(e.to_string()))?;
         let response =
             Response::read_from_stream(&mut stream, usize::MAX).map_err(CallError::Status)?;
+        if self.trace {
+            eprintln!(
+                "< {:?} status {} ({:?}) body {}",
+                response.header.opcode,
+                response.header.status as u16,
+                response.header.status,
+                crate::checks::hex(response.body.bytes())
+            );
+        }
         if response.header.status != ResponseStatus::Success {
             return Err(CallError::Status(response.header.status));
         }

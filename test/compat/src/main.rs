@@ -16,6 +16,8 @@
 //! secrets: see docs/compat-client.md). --attest-stdio makes the TPM key
 //! attestation a dialogue: the client prints a MAKECREDENTIAL line and
 //! reads the credential blob and secret from its standard input.
+//! PARSEC_COMPAT_TRACE=1 prints each request's bytes and each answer's
+//! status and body on standard error.
 
 mod checks;
 mod client;
@@ -73,6 +75,7 @@ fn main() {
         socket,
         auth: None,
         timeout: Duration::from_secs(120),
+        trace: std::env::var("PARSEC_COMPAT_TRACE").map_or(false, |v| v == "1"),
     };
     let mut runner = match checks::Runner::new(client, app, artefacts, attest_stdio) {
         Ok(r) => r,
