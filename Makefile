@@ -51,15 +51,15 @@ test: deps lint generate-check test-unit test-pkcs11 race test-rootfs test-arm #
 deps: ## install the system packages the tests need (when missing)
 	./test/scripts/deps.sh
 
-test-unit: ## unit and end-to-end tests (go test ./...)
-	$(GO) test -count=1 -timeout 600s ./...
+test-unit: compat-client ## unit and end-to-end tests (go test ./...)
+	$(COMPAT_ENV) $(GO) test -count=1 -timeout 600s ./...
 
-test-e2e: ## only the end-to-end tests against the real binaries
-	$(GO) test -count=1 -timeout 600s -v ./test/e2e/...
+test-e2e: compat-client ## only the end-to-end tests against the real binaries
+	$(COMPAT_ENV) $(GO) test -count=1 -timeout 600s -v ./test/e2e/...
 
-test-pkcs11: build-pkcs11 ## PKCS#11 provider tests and end-to-end tests against SoftHSM2 (cgo, -tags pkcs11)
+test-pkcs11: build-pkcs11 compat-client ## PKCS#11 provider tests and end-to-end tests against SoftHSM2 (cgo, -tags pkcs11)
 	$(P11GO) test -count=1 $(P11TAGS) -timeout 600s ./providers/pkcs11/
-	$(P11GO) test -count=1 $(P11TAGS) -timeout 600s -run Pkcs11 ./test/e2e/
+	$(COMPAT_ENV) $(P11GO) test -count=1 $(P11TAGS) -timeout 600s -run Pkcs11 ./test/e2e/
 
 # The core's unit tests as arm64 binaries under qemu-user (static, so no
 # sysroot): a byte-order or alignment bug cannot hide on amd64. Left out:
@@ -97,12 +97,12 @@ test: test-layer
 # own (as under make test-unit), and a swtpm that cannot start is a failure,
 # not a skip. The end-to-end TPM tests start one swtpm per daemon.
 .PHONY: test-tpm
-test-tpm: deps ## TPM provider and end-to-end TPM tests against fresh swtpms (temporary state dirs)
+test-tpm: deps compat-client ## TPM provider and end-to-end TPM tests against fresh swtpms (temporary state dirs)
 	@out=$$(./test/scripts/swtpm.sh start) || exit 1; eval "$$out"; \
 	trap './test/scripts/swtpm.sh stop "$$SWTPM_DIR"' EXIT; \
 	echo "test-tpm: PARSEC_TEST_TCTI=$$PARSEC_TEST_TCTI"; \
 	PARSEC_TEST_TCTI="$$PARSEC_TEST_TCTI" $(GO) test -count=1 -timeout 600s ./providers/tpm/...
-	$(GO) test -count=1 -timeout 600s -run Tpm ./test/e2e/
+	$(COMPAT_ENV) $(GO) test -count=1 -timeout 600s -run Tpm ./test/e2e/
 test: test-tpm
 
 # A real Parsec client (issue 11): test/compat is a Rust program built on
@@ -115,13 +115,16 @@ test: test-tpm
 COMPAT_CARGO ?= /usr/bin/cargo
 COMPAT_RUSTC ?= /usr/bin/rustc
 COMPAT_DIR   := build/compat
+# The e2e runs (test-unit, test-tpm, test-pkcs11, test-compat) use the client
+# built by compat-client, so its cold build is not inside a go test timeout.
+COMPAT_ENV   := PARSEC_COMPAT_CLIENT=$(CURDIR)/$(COMPAT_DIR)/debug/parsec-compat-client
 .PHONY: compat-client test-compat
 compat-client: ## build the Rust Parsec client test/compat offline from Debian's crates into build/compat/
+	@test -x $(COMPAT_CARGO) -a -x $(COMPAT_RUSTC) || { echo "compat-client: $(COMPAT_CARGO) or $(COMPAT_RUSTC) is missing: make deps installs Debian's cargo, rustc and librust-parsec-interface-dev" >&2; exit 1; }
 	cd test/compat && RUSTC=$(COMPAT_RUSTC) $(COMPAT_CARGO) build --offline --locked --target-dir $(CURDIR)/$(COMPAT_DIR)
 
 test-compat: deps compat-client ## the Rust client on parsec-interface against parsecd: software, TPM on swtpm, PKCS#11 on SoftHSM2
-	PARSEC_COMPAT_CLIENT=$(CURDIR)/$(COMPAT_DIR)/debug/parsec-compat-client \
-		$(P11GO) test -count=1 $(P11TAGS) -timeout 600s -run Compat ./test/e2e/
+	$(COMPAT_ENV) $(P11GO) test -count=1 $(P11TAGS) -timeout 600s -run Compat ./test/e2e/
 test: test-compat
 
 race: ## unit tests of the core under the race detector (needs cgo)
