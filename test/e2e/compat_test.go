@@ -380,3 +380,57 @@ func TestCompatTpm(t *testing.T) {
 		t.Error("the client did not check the released credential of AttestKey")
 	}
 }
+
+// TestCompatVerifyCatchesTampering shows that the artefact checks can fail:
+// artefacts made with Go keys pass, and each with one byte changed fails.
+func TestCompatVerifyCatchesTampering(t *testing.T) {
+	t.Parallel()
+	digest := sha256.Sum256([]byte("message"))
+	ek, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	opsOK(t, err, "ecdsa.GenerateKey")
+	ecPub, err := ek.PublicKey.Bytes()
+	opsOK(t, err, "PublicKey.Bytes")
+	rk, err := rsa.GenerateKey(rand.Reader, 2048)
+	opsOK(t, err, "rsa.GenerateKey")
+	rsaSig, err := rsa.SignPKCS1v15(nil, rk, crypto.SHA256, digest[:])
+	opsOK(t, err, "SignPKCS1v15")
+	oaep, err := rsa.EncryptOAEP(sha256.New(), rand.Reader, &rk.PublicKey, []byte("pt"), nil)
+	opsOK(t, err, "EncryptOAEP")
+	key := bytes.Repeat([]byte{7}, 16)
+	block, _ := aes.NewCipher(key)
+	gcm, _ := cipher.NewGCMWithNonceSize(block, 13)
+	nonce := bytes.Repeat([]byte{1}, 13)
+	cbc := make([]byte, 32)
+	copy(cbc[16:], bytes.Repeat([]byte{16}, 16)) // an empty plaintext: one block of padding
+	cipher.NewCBCEncrypter(block, cbc[:16]).CryptBlocks(cbc[16:], cbc[16:])
+	dh, err := ecdh.P256().GenerateKey(rand.Reader)
+	opsOK(t, err, "ecdh.GenerateKey")
+	peer, err := ecdh.P256().GenerateKey(rand.Reader)
+	opsOK(t, err, "ecdh.GenerateKey")
+	secret, err := dh.ECDH(peer.PublicKey())
+	opsOK(t, err, "ECDH")
+	good := []struct {
+		kind   string
+		f      map[string][]byte
+		tamper string
+	}{
+		{"ecdsa-p256-sha256", map[string][]byte{"pub": ecPub, "hash": digest[:], "sig": opsRawECDSA(t, ek, digest[:])}, "sig"},
+		{"rsa-pkcs1v15-sha256", map[string][]byte{"pub": x509.MarshalPKCS1PublicKey(&rk.PublicKey), "hash": digest[:], "sig": rsaSig}, "hash"},
+		{"rsa-oaep-sha256", map[string][]byte{"priv": x509.MarshalPKCS1PrivateKey(rk), "pt": []byte("pt"), "ct": oaep}, "pt"},
+		{"aes-gcm", map[string][]byte{"key": key, "nonce": nonce, "ad": []byte("ad"), "pt": []byte("pt"), "ct": gcm.Seal(nil, nonce, []byte("pt"), []byte("ad"))}, "ct"},
+		{"aes-cbc-pkcs7", map[string][]byte{"key": key, "pt": nil, "ct": cbc}, "ct"},
+		{"ecdh-p256", map[string][]byte{"priv": dh.Bytes(), "peer": peer.PublicKey().Bytes(), "secret": secret}, "secret"},
+	}
+	for _, g := range good {
+		if err := compatVerify(g.kind, g.f); err != nil {
+			t.Errorf("%s: a good artefact fails: %v", g.kind, err)
+		}
+		g.f[g.tamper] = opsFlip(g.f[g.tamper], len(g.f[g.tamper])-1)
+		if err := compatVerify(g.kind, g.f); err == nil {
+			t.Errorf("%s: an artefact with %s changed passes", g.kind, g.tamper)
+		}
+	}
+	if compatVerify("no-such-kind", nil) == nil {
+		t.Error("an unknown artefact kind passes")
+	}
+}
