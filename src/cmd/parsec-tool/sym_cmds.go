@@ -96,7 +96,7 @@ func symCommands() []*command {
 			psa.AlgAead, "AEAD decryption", "Decrypting data", func(o *options) policyAction {
 				f := defineAead(o)
 				return func(a *app, key string, k psa.KeyAttributes, pos []string) error {
-					ct, err := decodeBase64("ciphertext", pos[0])
+					ct, err := decodeBase64Text("ciphertext", pos[0])
 					if err != nil {
 						return err
 					}
@@ -123,7 +123,7 @@ func symCommands() []*command {
 		policyCommand(command{name: "cipher-decrypt", about: "Decrypt data (base64 of IV and ciphertext) with the cipher algorithm of the key", args: []string{"INPUT_DATA"}},
 			psa.AlgCipher, "cipher decryption", "Decrypting data", func(*options) policyAction {
 				return func(a *app, key string, k psa.KeyAttributes, pos []string) error {
-					ct, err := decodeBase64("ciphertext", pos[0])
+					ct, err := decodeBase64Text("ciphertext", pos[0])
 					if err != nil {
 						return err
 					}
@@ -299,7 +299,7 @@ func (a *app) answer(err error) error {
 	return err
 }
 
-func decodeBase64(what, s string) ([]byte, error) {
+func decodeBase64Text(what, s string) ([]byte, error) {
 	b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(s))
 	if err != nil {
 		return nil, incorrectData("the %s is not valid base64: %v", what, err)
