@@ -59,7 +59,7 @@ func TestToolTranscript(t *testing.T) {
 			}
 			continue
 		}
-		if listing[strings.Fields(want.cmd+" x")[0]] || strings.HasPrefix(want.cmd, "-p ") {
+		if listing[strings.Fields(want.cmd + " x")[0]] || strings.HasPrefix(want.cmd, "-p ") {
 			// The service decides the order of keys and opcodes: Parsec
 			// 1.1.0 lists them from hash maps, in an order that changes
 			// from run to run (steps 03 and 04 of the same run differ).
@@ -362,4 +362,3 @@ func sortedLines(s string) string {
 	sort.Strings(l)
 	return strings.Join(l, "\n") + "\n"
 }
-

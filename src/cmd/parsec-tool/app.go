@@ -63,15 +63,6 @@ func init() {
 	}
 }
 
-func findCommand(name string) *command {
-	for _, c := range commands {
-		if c.name == name {
-			return c
-		}
-	}
-	return nil
-}
-
 // app is one invocation of the tool.
 type app struct {
 	stdout, stderr io.Writer

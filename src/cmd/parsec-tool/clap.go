@@ -323,20 +323,18 @@ func (c *capp) validate(pending *carg) error {
 		return err
 	}
 	for _, a := range c.matched {
-		if a.takesValue || a.positional {
+		if a.takesValue && len(a.vals) == 0 && !a.minZero {
+			return c.usageError(fmt.Sprintf("The argument '%s' requires a value but none was supplied", a.display()))
+		}
+		if a.validate != nil {
 			for _, v := range a.vals {
-				if a.validate != nil {
-					if msg := a.validate(v); msg != "" {
-						return &clapError{msg: fmt.Sprintf("error: Invalid value for '%s': %s", a.display(), msg)}
-					}
+				if msg := a.validate(v); msg != "" {
+					return &clapError{msg: fmt.Sprintf("error: Invalid value for '%s': %s", a.display(), msg)}
 				}
 			}
 		}
 		if a.occurs > 1 && !a.multiple {
 			return c.usageError(fmt.Sprintf("The argument '%s' was provided more than once, but cannot be used multiple times", a.display()))
-		}
-		if a.takesValue && len(a.vals) == 0 && !a.minZero {
-			return c.usageError(fmt.Sprintf("The argument '%s' requires a value but none was supplied", a.display()))
 		}
 	}
 	for _, a := range c.matched {
@@ -568,7 +566,7 @@ func (c *capp) help(long bool) string {
 		items = append(items, helpItem{label: s.name, help: s.about})
 	}
 	section("SUBCOMMANDS", items)
-	return strings.TrimSuffix(b.String(), "")
+	return b.String()
 }
 
 // helpItem is one line (or block) of a help section.

@@ -80,7 +80,9 @@ func (e *interfaceErr) Error() string { return e.code.Description() }
 // rcgenErr is what create-csr reports when signing the request failed.
 type rcgenErr struct{}
 
-func (rcgenErr) Error() string { return "There is no support for generating keys for the given algorithm" }
+func (rcgenErr) Error() string {
+	return "There is no support for generating keys for the given algorithm"
+}
 
 // base64Err is a decoding error of the base64 0.13 crate.
 type base64Err struct {
