@@ -81,6 +81,7 @@ type app struct {
 func run(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
 	a := &app{stdout: stdout, stderr: stderr, getenv: getenv, ctx: context.Background()}
 	a.log = newLogger(stderr, getenv("RUST_LOG"))
+	a.log.color = logStyle(stderr, getenv("RUST_LOG_STYLE"))
 	err := a.main(args)
 	var ce *clapError
 	switch {

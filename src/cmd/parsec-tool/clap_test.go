@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -338,5 +339,21 @@ func TestLoggerFilter(t *testing.T) {
 		if b.String() != tc.want {
 			t.Errorf("RUST_LOG=%q:\n%s\nwant:\n%s", tc.spec, b.String(), tc.want)
 		}
+	}
+}
+
+func TestLoggerStyle(t *testing.T) {
+	var b bytes.Buffer
+	l := newLogger(&b, "")
+	l.color = logStyle(&b, "always")
+	l.log(levelInfo, targetMain, "hello")
+	l.log(levelError, targetMain, "bad")
+	want := "\x1b[0m\x1b[38;5;8m[\x1b[0m\x1b[0m\x1b[32mINFO \x1b[0m parsec_tool\x1b[0m\x1b[38;5;8m]\x1b[0m hello\n" +
+		"\x1b[0m\x1b[38;5;8m[\x1b[0m\x1b[0m\x1b[1m\x1b[31mERROR\x1b[0m parsec_tool\x1b[0m\x1b[38;5;8m]\x1b[0m bad\n"
+	if b.String() != want {
+		t.Errorf("styled log = %q\nwant %q", b.String(), want)
+	}
+	if logStyle(&b, "") || logStyle(&b, "never") || logStyle(os.Stderr, "never") {
+		t.Error("styled output where it should not be")
 	}
 }

@@ -24,6 +24,7 @@ import (
 type csrFields struct {
 	cn, l, o, ou, st, c, serialNumber string
 	san                               []string
+	set                               func(long string) bool // whether the option was given
 }
 
 const csrKeyHelp = "The name of the key to use for signing. This must be an existing key that is accessible to the user, and it must be a signing key (either an RSA key or an elliptic curve key)"
@@ -36,7 +37,7 @@ func csrCommand() *command {
 		auth:      true,
 		define: func(o *options) func(*app, []string) error {
 			var name string
-			var f csrFields
+			f := csrFields{set: o.IsSet}
 			k := o.String(&name, 'k', "key-name", "", csrKeyHelp, true)
 			k.longHelp = csrKeyHelp + ".\n\nElliptic curve keys must use the NIST P256 or P384 curves."
 			dn := func(p *string, long, clapName, what string) {
@@ -173,19 +174,19 @@ func csrTemplate(f csrFields, alg x509.SignatureAlgorithm) (*x509.CertificateReq
 				Value: asn1.RawValue{Tag: asn1.TagUTF8String, Bytes: []byte(*v)}}})
 		}
 	}
-	opt := func(s string) *string {
-		if s == "" {
+	opt := func(long, s string) *string {
+		if s == "" && (f.set == nil || !f.set(long)) {
 			return nil
 		}
 		return &s
 	}
-	add(asn1.ObjectIdentifier{2, 5, 4, 3}, opt(f.cn))
-	add(asn1.ObjectIdentifier{2, 5, 4, 11}, opt(f.ou))
-	add(asn1.ObjectIdentifier{2, 5, 4, 10}, opt(f.o))
-	add(asn1.ObjectIdentifier{2, 5, 4, 7}, opt(f.l))
-	add(asn1.ObjectIdentifier{2, 5, 4, 8}, opt(f.st))
-	add(asn1.ObjectIdentifier{2, 5, 4, 6}, opt(f.c))
-	add(oidSerialNumber, opt(f.serialNumber))
+	add(asn1.ObjectIdentifier{2, 5, 4, 3}, opt("cn", f.cn))
+	add(asn1.ObjectIdentifier{2, 5, 4, 11}, opt("ou", f.ou))
+	add(asn1.ObjectIdentifier{2, 5, 4, 10}, opt("o", f.o))
+	add(asn1.ObjectIdentifier{2, 5, 4, 7}, opt("l", f.l))
+	add(asn1.ObjectIdentifier{2, 5, 4, 8}, opt("st", f.st))
+	add(asn1.ObjectIdentifier{2, 5, 4, 6}, opt("c", f.c))
+	add(oidSerialNumber, opt("serialNumber", f.serialNumber))
 	subject, err := asn1.Marshal(rdns)
 	if err != nil {
 		return nil, incorrectData("could not encode the subject: %v", err)

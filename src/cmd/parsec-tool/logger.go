@@ -3,8 +3,11 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"strings"
+
+	"golang.org/x/sys/unix"
 )
 
 // parsec-tool logs through env_logger set up with the Info level, no
@@ -48,6 +51,7 @@ type directive struct {
 type logger struct {
 	w          io.Writer
 	directives []directive // sorted by name length
+	color      bool        // env_logger's styles (on a terminal, or RUST_LOG_STYLE=always)
 }
 
 // newLogger builds the filter: Info for every target, then the RUST_LOG
@@ -110,5 +114,34 @@ func (l *logger) log(lv level, target, format string, args ...any) {
 	if !l.enabled(lv, target) {
 		return
 	}
-	fmt.Fprintf(l.w, "[%-5s %s] %s\n", lv, target, fmt.Sprintf(format, args...))
+	msg := fmt.Sprintf(format, args...)
+	if !l.color {
+		fmt.Fprintf(l.w, "[%-5s %s] %s\n", lv, target, msg)
+		return
+	}
+	// termcolor's ANSI sequences as env_logger 0.10 uses them: each styled
+	// piece starts with a reset and ends with one; the brackets are bright
+	// black, the level coloured (errors also bold).
+	const reset = "\x1b[0m"
+	subtle := func(s string) string { return reset + "\x1b[38;5;8m" + s + reset }
+	style := map[level]string{levelError: "\x1b[1m\x1b[31m", levelWarn: "\x1b[33m", levelInfo: "\x1b[32m",
+		levelDebug: "\x1b[34m", levelTrace: "\x1b[36m"}[lv]
+	fmt.Fprintf(l.w, "%s%s%-5s%s %s%s %s\n", subtle("["), reset+style, lv, reset, target, subtle("]"), msg)
+}
+
+// logStyle says whether log lines are coloured: RUST_LOG_STYLE "always" or
+// "never", else ("auto") when w is a terminal.
+func logStyle(w io.Writer, style string) bool {
+	switch style {
+	case "always":
+		return true
+	case "never":
+		return false
+	}
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	return err == nil
 }
