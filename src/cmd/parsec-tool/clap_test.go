@@ -357,3 +357,20 @@ func TestLoggerStyle(t *testing.T) {
 		t.Error("styled output where it should not be")
 	}
 }
+
+func TestLossyUTF8(t *testing.T) {
+	for in, want := range map[string]string{
+		"ok":               "ok",
+		"ok \xff":          "ok \uFFFD",
+		"\xff\xfe":         "\uFFFD\uFFFD",
+		"\xe2\x82":         "\uFFFD", // a truncated € is one maximal subpart
+		"\xe2\x82\xac\xe2": "€\uFFFD",
+		"\xed\xa0\x80":     "\uFFFD\uFFFD\uFFFD", // a surrogate: ED A0 is not a valid start
+		"\xf0\x9f\x98":     "\uFFFD",
+		"\xc0\xaf":         "\uFFFD\uFFFD",
+	} {
+		if got := lossyUTF8([]byte(in)); got != want {
+			t.Errorf("lossyUTF8(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -121,7 +121,7 @@ func coreCommands() []*command {
 					if err := a.crypto(); err != nil {
 						return err
 					}
-					b, err := a.c.GenerateRandom(a.ctx, int(n))
+					b, err := a.c.GenerateRandom(a.ctx, int(min(n, math.MaxInt32)))
 					if err != nil {
 						return err
 					}
