@@ -374,3 +374,29 @@ func TestLossyUTF8(t *testing.T) {
 		}
 	}
 }
+
+// A service that accepts and never answers: the read times out, which
+// parsec-interface turns into ConnectionError with its warnings.
+func TestTimeoutError(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "mute.sock")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		if c, err := l.Accept(); err == nil {
+			<-done
+			c.Close()
+		}
+	}()
+	r := toolOut(t, map[string]string{"PARSEC_SERVICE_ENDPOINT": "unix:" + sock}, "-t", "1", "ping")
+	want := "[WARN  parsec_interface::requests::response_status] Conversion from Os { code: 11, kind: WouldBlock, message: \"Resource temporarily unavailable\" } to ResponseStatus::ConnectionError.\n" +
+		"[WARN  parsec_interface::requests::response_status] The WouldBlock error might mean that the connection timed out. Try in increase the timeout length.\n" +
+		"[ERROR parsec_tool] Subcommand failed: generic input/output error (ParsecClientError(Client(Interface(ConnectionError))))\n"
+	if r.code != 1 || r.stdout != "" || r.stderr != want {
+		t.Errorf("mute service: %+v\nwant %q", r, want)
+	}
+}
