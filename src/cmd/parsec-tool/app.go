@@ -211,8 +211,13 @@ func buildCLI(provider, timeout *uint64) (*capp, map[*capp]func(*app, []string) 
 		action := c.define(o)
 		for i, p := range c.args {
 			help := ""
-			if i < len(c.argHelp) {
+			switch {
+			case i < len(c.argHelp):
 				help = c.argHelp[i]
+			case c.extra && strings.HasSuffix(c.name, "-decrypt"):
+				help = "Input data, base64 encoded"
+			case c.extra:
+				help = "Input data (UTF-8 text)"
 			}
 			pos := &carg{name: strings.ReplaceAll(strings.ToLower(p), "_", "-"), positional: true, required: true, help: help}
 			sub.args = append(sub.args, pos)

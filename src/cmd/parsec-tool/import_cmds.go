@@ -62,7 +62,7 @@ func keySpecCommand(c command, keep func(keyTypeSpec) bool, defaultBits bool, de
 	c.auth, c.extra = true, true
 	c.define = func(o *options) func(*app, []string) error {
 		var name string
-		keyNameFlag(o, &name)
+		extraKeyNameFlag(o, &name)
 		spec := defineKeySpec(o, keep)
 		action := define(o)
 		return func(a *app, _ []string) error {

@@ -14,8 +14,13 @@ import (
 
 const signUsage = psa.UsageSignHash | psa.UsageVerifyHash | psa.UsageSignMessage | psa.UsageVerifyMessage
 
-func keyNameFlag(o *options, p *string) {
-	o.String(p, 'k', "key-name", "", "", true)
+func keyNameFlag(o *options, p *string) *carg {
+	return o.String(p, 'k', "key-name", "", "", true)
+}
+
+// extraKeyNameFlag is --key-name of a parsecd subcommand, with a help text.
+func extraKeyNameFlag(o *options, p *string) {
+	keyNameFlag(o, p).help = "Name of the key"
 }
 
 // keyAttributes looks a key up as parsec-client's key_attributes does: the
@@ -187,7 +192,7 @@ func exportCommand(c command, flag, usage string, export func(a *app, name strin
 	c.define = func(o *options) func(*app, []string) error {
 		var name string
 		var set bool
-		keyNameFlag(o, &name)
+		extraKeyNameFlag(o, &name)
 		o.Bool(&set, 0, flag, usage)
 		return func(a *app, _ []string) error {
 			attrs, err := a.keyAttributes(name)

@@ -178,7 +178,7 @@ func policyCommand(c command, kind psa.AlgKind, use, doing string, define func(o
 	c.auth, c.extra = true, true
 	c.define = func(o *options) func(*app, []string) error {
 		var key string
-		keyNameFlag(o, &key)
+		extraKeyNameFlag(o, &key)
 		action := define(o)
 		return func(a *app, pos []string) error {
 			attrs, err := a.keyWithPolicy(key, kind, use)
