@@ -35,6 +35,11 @@ func TestToolTranscript(t *testing.T) {
 	if err != nil {
 		t.Fatalf("openssl is needed to check signatures, CSRs and ciphertexts: %v", err)
 	}
+	// The transcript was recorded with parsec-tool's default logging.
+	for _, v := range []string{"RUST_LOG", "RUST_LOG_STYLE"} {
+		t.Setenv(v, "")
+		os.Unsetenv(v)
+	}
 	dir := filepath.Join("testdata", "parsec-tool-0.7-transcript")
 	steps := transcriptSteps(t, dir)
 	if len(steps) != 65 {
