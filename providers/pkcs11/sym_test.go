@@ -624,12 +624,18 @@ func TestSecretKeyDeletedOnToken(t *testing.T) {
 	ctx := context.Background()
 	p := newTestProvider(t, testOptions(), nil)
 	wantCode(t, p.GenerateKey(ctx, appA, "gone", aesAttrs(128, symUsage, macPolicy(cmacAlg))), status.Success, "GenerateKey")
+	wantCode(t, p.CheckKey(ctx, appA, "gone"), status.Success, "CheckKey of a key on the token")
 	k, _ := p.load(ctx, appA, "gone")
 	h := rawSession(t, p)
 	for _, o := range objectsWith(t, p, h, pkcs11.NewAttribute(pkcs11.CKA_ID, k.id)) {
 		if err := p.mod.ctx.DestroyObject(h, o); err != nil {
 			t.Fatal(err)
 		}
+	}
+	// check-store's question tells, and changes nothing.
+	wantCode(t, p.CheckKey(ctx, appA, "gone"), status.PsaErrorDoesNotExist, "CheckKey of a key deleted on the token")
+	if _, err := p.load(ctx, appA, "gone"); err != nil {
+		t.Fatalf("CheckKey removed the mapping: %v", err)
 	}
 	_, err := p.MacCompute(ctx, appA, "gone", cmacAlg, []byte("m"))
 	wantCode(t, err, status.PsaErrorDoesNotExist, "MacCompute with a key deleted on the token")
