@@ -85,6 +85,14 @@ func (s *Service) Handle(ctx context.Context, req *wire.Request, peer *auth.Peer
 
 func (s *Service) logFailure(h wire.Header, app *auth.Application, err error) {
 	attrs := []any{"opcode", h.Opcode.String(), "provider", h.Provider.String(), "status", status.CodeOf(err).String()}
+	switch status.CodeOf(err) {
+	case status.PsaErrorInsufficientStorage, status.KeyInfoManagerError:
+		// The key store failed, not the request: the operator needs the
+		// store's path and the cause (a full disk, a read-only mount),
+		// which carry no key material.
+		s.log.Error("key store failure", append(attrs, "error", err.Error())...)
+		return
+	}
 	if s.logDetails {
 		if app != nil {
 			attrs = append(attrs, "app", app.Name)

@@ -27,6 +27,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"syscall"
 	"time"
 
 	bbolt "go.etcd.io/bbolt"
@@ -142,9 +143,19 @@ func tightenMode(path string) error {
 
 var errStrayBucket = errors.New("a bucket where a key record should be")
 
-// ioError wraps a bbolt or file-system failure as KeyInfoManagerError.
+// ioError wraps a bbolt or file-system failure: a full file system or an
+// exhausted quota is PsaErrorInsufficientStorage (the client may retry
+// once space is freed), a read-only one says so, anything else is
+// KeyInfoManagerError.
 func ioError(err error, format string, a ...any) error {
-	return &status.Error{Code: status.KeyInfoManagerError, Msg: fmt.Sprintf(format, a...), Err: err}
+	msg := fmt.Sprintf(format, a...)
+	switch {
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
+		return &status.Error{Code: status.PsaErrorInsufficientStorage, Msg: msg + ": no space left for the key store", Err: err}
+	case errors.Is(err, syscall.EROFS):
+		return &status.Error{Code: status.KeyInfoManagerError, Msg: msg + ": the key store is on a read-only file system", Err: err}
+	}
+	return &status.Error{Code: status.KeyInfoManagerError, Msg: msg, Err: err}
 }
 
 // appName is the name of an application's bucket.
