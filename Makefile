@@ -160,3 +160,6 @@ include make/generate.mk
 
 include make/qemu.mk
 test: test-qemu
+
+include make/fuzz.mk
+test: test-fuzz
