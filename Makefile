@@ -108,7 +108,12 @@ test: test-tpm
 race: ## unit tests of the core under the race detector (needs cgo)
 	CGO_ENABLED=1 $(GO) test -count=1 -race -timeout 600s ./src/... ./storage/... ./providers/...
 
-lint: fmt-check vet staticcheck vet-pkcs11 staticcheck-pkcs11 ## gofmt, go vet, staticcheck (default and pkcs11 builds)
+lint: lint-paths fmt-check vet staticcheck vet-pkcs11 staticcheck-pkcs11 ## no path outside the repository; gofmt, go vet, staticcheck (default and pkcs11 builds)
+
+.PHONY: lint-paths
+lint-paths: ## fail if a tracked file names a path outside the repository (test/scripts/lint-paths.sh; test inputs live in the repository)
+	./test/scripts/lint-paths.sh --selftest
+	./test/scripts/lint-paths.sh
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

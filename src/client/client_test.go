@@ -20,6 +20,7 @@ import (
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
 	"github.com/parsecd/parsecd/src/wire"
+	"github.com/parsecd/parsecd/test/testvectors"
 )
 
 var ctx = context.Background()
@@ -76,27 +77,7 @@ func TestEndpointSources(t *testing.T) {
 
 func vectorsDir(t *testing.T) string {
 	t.Helper()
-	dir := os.Getenv("PARSEC_VECTORS_DIR")
-	if dir == "" {
-		wd, err := os.Getwd()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for {
-			if _, err := os.Stat(filepath.Join(wd, "go.mod")); err == nil {
-				break
-			}
-			if filepath.Dir(wd) == wd {
-				t.Fatal("go.mod not found")
-			}
-			wd = filepath.Dir(wd)
-		}
-		dir = filepath.Join(wd, "..", "shared", "parsec", "vectors")
-	}
-	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-		t.Fatalf("golden vectors directory %s is missing (set PARSEC_VECTORS_DIR): %v", dir, err)
-	}
-	return dir
+	return testvectors.Dir(t)
 }
 
 func readVector(t *testing.T, name string) []byte {
