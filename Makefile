@@ -17,6 +17,13 @@ P11GO       := CGO_ENABLED=1 $(GO)
 
 export CGO_ENABLED ?= 0
 
+# A missing or too old Go stops make at once, in one line saying what to install.
+ifeq ($(filter-out help clean,$(or $(MAKECMDGOALS),help)),)
+else
+GO_CHECK := $(shell ./test/scripts/go-check.sh '$(GO)')
+$(if $(GO_CHECK),$(error $(GO_CHECK)))
+endif
+
 .PHONY: help build build-pkcs11 cross test-arm run test test-unit test-e2e test-pkcs11 race lint fmt-check vet staticcheck vet-pkcs11 staticcheck-pkcs11 deps bench clean
 
 help: ## list targets

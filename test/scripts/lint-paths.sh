@@ -24,7 +24,7 @@ ALLOW='^(test/scripts/lint-paths\.sh|test/scripts/lint-layer\.py|\.ci/run)$'
 lint() {
 	dir=$1
 	parent=$(dirname "$dir")
-	files=$(cd "$dir" && git ls-files | grep -Ev "$ALLOW" || true)
+	files=$(git -C "$dir" ls-files | grep -Ev "$ALLOW") || files=
 	[ -n "$files" ] || { echo "lint-paths: no tracked files in $dir" >&2; return 2; }
 	# Fixed strings, one per line; the checkout's parent only when it is
 	# more than / (or a one-level path such as /tmp).
@@ -35,7 +35,7 @@ $dir/"
 	case $parent in /*/*) pats="$pats
 $parent/" ;; esac
 	hits=$(cd "$dir" && printf '%s\n' "$files" | tr '\n' '\0' |
-		xargs -0 grep -nIF -e "$(printf '%s' "$pats")" -- 2>/dev/null || true)
+		xargs -0 grep -nIF -e "$(printf '%s' "$pats")" -- 2>/dev/null) || hits=
 	if [ -n "$hits" ]; then
 		printf '%s\n' "$hits" | sed 's/^/lint-paths: /' >&2
 		n=$(printf '%s\n' "$hits" | wc -l)
