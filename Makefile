@@ -52,7 +52,11 @@ run: build ## run parsecd on its embedded default configuration
 		exec ./$(BIN)/parsecd; \
 	fi
 
-test: deps lint generate-check test-unit test-pkcs11 race test-rootfs test-arm ## run every test (installs what they need)
+# make test runs each stage of TEST_STAGES in order (a sub-make each) and
+# prints how long each took; a stage added with `TEST_STAGES += x` is timed.
+TEST_STAGES := deps lint generate-check test-unit test-pkcs11 race test-rootfs test-arm
+test: ## run every test (installs what they need); prints the time of each stage
+	@./test/scripts/stages.sh '$(MAKE)' $(TEST_STAGES)
 	@echo "make test: all tests passed"
 
 deps: ## install the system packages the tests need (when missing)
@@ -97,7 +101,7 @@ yocto-modules: ## regenerate meta-parsec's gomod .inc files from go.mod/go.sum (
 test-layer: ## lint the BitBake layer meta-parsec/ and recipes/ (after a self-test on broken fixtures)
 	python3 test/scripts/lint-layer.py --selftest
 	python3 test/scripts/lint-layer.py
-test: test-layer
+TEST_STAGES += test-layer
 
 # The TPM provider's tests against a fresh swtpm (test/scripts/swtpm.sh):
 # PARSEC_TEST_TCTI names it; without it the tests start a swtpm of their
@@ -110,7 +114,7 @@ test-tpm: deps ## TPM provider and end-to-end TPM tests against fresh swtpms (te
 	echo "test-tpm: PARSEC_TEST_TCTI=$$PARSEC_TEST_TCTI"; \
 	PARSEC_TEST_TCTI="$$PARSEC_TEST_TCTI" $(GO) test -count=1 -timeout 600s ./providers/tpm/...
 	$(GO) test -count=1 -timeout 600s -run Tpm ./test/e2e/
-test: test-tpm
+TEST_STAGES += test-tpm
 
 race: ## unit tests of the core under the race detector (needs cgo)
 	CGO_ENABLED=1 $(GO) test -count=1 -race -timeout 600s ./src/... ./storage/... ./providers/...
@@ -149,4 +153,4 @@ clean:
 include make/generate.mk
 
 include make/qemu.mk
-test: test-qemu
+TEST_STAGES += test-qemu
