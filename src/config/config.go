@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strings"
 	"time"
@@ -86,6 +87,15 @@ type Config struct {
 
 	SocketPath string
 	Timeout    time.Duration
+	// SocketMode is the socket's mode: 0 for Parsec's 0666 (a system
+	// daemon: access is controlled by the socket's directory); 0600 for a
+	// per-user daemon (Default as another user than root).
+	SocketMode fs.FileMode
+	// PrivateDirs are directories parsecd makes for itself alone, in order:
+	// created 0700, and refused when another uid owns them or group or
+	// others may write them (a per-user daemon's runtime and state
+	// directories).
+	PrivateDirs []string
 
 	AuthType string // "Direct" or "UnixPeerCredentials"
 	Admins   []string

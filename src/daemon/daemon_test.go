@@ -130,7 +130,7 @@ func (e *env) start() (*daemon.Daemon, context.CancelFunc, <-chan error) {
 	e.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	log := slog.New(slog.NewTextHandler(e.logs, nil))
-	d, err := daemon.Start(ctx, e.loader(), log)
+	d, err := daemon.Start(ctx, e.loader(), log, nil)
 	if err != nil {
 		cancel()
 		e.t.Fatal(err)
@@ -363,7 +363,7 @@ func TestStartRefusesRootWithoutAllowRoot(t *testing.T) {
 	sock := e.socket("p.sock")
 	e.write(sock, "Direct", "Software")
 	e.writeRaw(strings.Replace(readFile(t, e.cfg), "allow_root = true", "allow_root = false", 1))
-	d, err := daemon.Start(context.Background(), e.loader(), slog.New(slog.DiscardHandler))
+	d, err := daemon.Start(context.Background(), e.loader(), slog.New(slog.DiscardHandler), nil)
 	if err == nil {
 		d.Stop()
 		t.Fatal("started as root without allow_root")
@@ -380,7 +380,7 @@ func TestStartFailures(t *testing.T) {
 	log := slog.New(slog.DiscardHandler)
 
 	e.write(sock, "Direct", "Pkcs11")
-	if d, err := daemon.Start(context.Background(), e.loader(), log); err == nil {
+	if d, err := daemon.Start(context.Background(), e.loader(), log, nil); err == nil {
 		d.Stop()
 		t.Error("started with an unavailable provider type")
 	}
@@ -390,13 +390,13 @@ func TestStartFailures(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.write(sock, "Direct", "Software")
-	if d, err := daemon.Start(context.Background(), e.loader(), log); err == nil {
+	if d, err := daemon.Start(context.Background(), e.loader(), log, nil); err == nil {
 		d.Stop()
 		t.Error("started on a regular file")
 	}
 	// The key store of the failed start was released: a new start can open it.
 	os.Remove(sock)
-	d, err := daemon.Start(context.Background(), e.loader(), log)
+	d, err := daemon.Start(context.Background(), e.loader(), log, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

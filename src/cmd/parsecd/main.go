@@ -49,6 +49,12 @@ func run(args []string, stderr io.Writer) int {
 		fmt.Println(version.String("parsecd"))
 		return 0
 	}
+	// The daemon holds its signals from here, before it reads its config,
+	// to its exit: none can kill it half-started (daemon.Signals).
+	var sigs *daemon.Signals
+	if !checkOnly {
+		sigs = daemon.CatchSignals()
+	}
 	load := loader(path, allowRoot)
 	cfg, err := load()
 	if err != nil {
@@ -59,9 +65,12 @@ func run(args []string, stderr io.Writer) int {
 		return check(cfg, stderr)
 	}
 	log := newLogger(cfg.LogLevel, stderr)
-	d, err := daemon.Start(context.Background(), load, log)
+	d, err := daemon.Start(context.Background(), load, log, sigs)
+	if errors.Is(err, daemon.ErrStopped) {
+		return 0
+	}
 	if err != nil {
-		log.Error("cannot start", "error", err)
+		// Once, in plain words: the log line would only repeat it.
 		fmt.Fprintf(stderr, "parsecd: %v\n", err)
 		return 1
 	}
@@ -119,7 +128,7 @@ func loader(path string, allowRoot bool) daemon.Loader {
 		default:
 			cfg, err = config.Load(defaultConfigPath)
 			if errors.Is(err, fs.ErrNotExist) {
-				cfg, err = config.Parse("", []byte(config.DefaultText(os.Geteuid(), os.Getenv)))
+				cfg, err = config.Default(os.Geteuid(), os.Getenv)
 				if cfg != nil {
 					cfg.Notes = append(cfg.Notes, defaultConfigPath+" does not exist: using the embedded default configuration")
 				}

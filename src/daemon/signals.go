@@ -1,0 +1,100 @@
+package daemon
+
+import (
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+)
+
+// Signals holds SIGTERM, SIGINT and SIGHUP from the moment CatchSignals is
+// called until the process exits: parsecd calls it before it reads its
+// configuration, so no signal that arrives during start-up, a reload or
+// the shutdown falls back on the kernel's default action (which kills).
+//
+// What each signal does, whenever it arrives:
+//   - SIGTERM, SIGINT: stop. During start-up, start-up is abandoned at its
+//     next step (nothing is left behind: no socket, the store closed) and
+//     parsecd exits 0; once serving, in-flight requests are drained first.
+//     Later stop signals are ignored (logged): the first one is in hand.
+//   - SIGHUP: reload. One that arrives during start-up is kept and the
+//     configuration is re-read as soon as parsecd is ready (it may have
+//     changed after start-up read it); several pending ones make one reload.
+//     During a reload, another reload follows it. During shutdown it is
+//     ignored.
+//
+// A dedicated goroutine drains the signal channel at all times, so a burst
+// of SIGHUPs can never fill it and push out a SIGTERM.
+type Signals struct {
+	ch      chan os.Signal
+	stop    chan struct{} // closed by the first SIGTERM/SIGINT
+	reload  chan struct{} // holds one pending SIGHUP
+	mu      sync.Mutex
+	stopSig os.Signal
+	extra   int // stop signals after the first
+}
+
+// CatchSignals starts holding SIGTERM, SIGINT and SIGHUP. It is never
+// undone: signal.Stop before the process exits would reopen the window in
+// which a signal kills parsecd.
+func CatchSignals() *Signals {
+	s := &Signals{ch: make(chan os.Signal, 16), stop: make(chan struct{}), reload: make(chan struct{}, 1)}
+	signal.Notify(s.ch, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	go s.loop()
+	return s
+}
+
+func (s *Signals) loop() {
+	for sig := range s.ch {
+		if sig == syscall.SIGHUP {
+			select {
+			case s.reload <- struct{}{}:
+			default: // a reload is already pending
+			}
+			continue
+		}
+		s.mu.Lock()
+		if s.stopSig == nil {
+			s.stopSig = sig
+			close(s.stop)
+		} else {
+			s.extra++
+		}
+		s.mu.Unlock()
+	}
+}
+
+// stopping returns the stop signal received, or nil. Nil-safe.
+func (s *Signals) stopping() os.Signal {
+	if s == nil {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stopSig
+}
+
+// stopC and reloadC are nil (never ready) without Signals.
+func (s *Signals) stopC() <-chan struct{} {
+	if s == nil {
+		return nil
+	}
+	return s.stop
+}
+
+func (s *Signals) reloadC() <-chan struct{} {
+	if s == nil {
+		return nil
+	}
+	return s.reload
+}
+
+// reloadPending takes a pending SIGHUP, if any.
+func (s *Signals) reloadPending() bool {
+	select {
+	case <-s.reloadC():
+		return true
+	default:
+		return false
+	}
+}
