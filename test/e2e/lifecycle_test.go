@@ -366,6 +366,7 @@ func TestLifecycleSdNotify(t *testing.T) {
 	ln, path := lcNotifyListener(t, d.Dir)
 	d.Env = []string{"NOTIFY_SOCKET=" + path}
 	d.Start()
+	lcExpectNotify(t, ln, "STATUS=starting") // signals are held from here
 	lcExpectNotify(t, ln, "READY=1")
 	d.Signal(syscall.SIGHUP)
 	lcExpectNotify(t, ln, "RELOADING=1")

@@ -15,6 +15,7 @@ import (
 
 	"github.com/parsecd/parsecd/src/config"
 	"github.com/parsecd/parsecd/src/daemon"
+	"github.com/parsecd/parsecd/src/internal/sdnotify"
 	"github.com/parsecd/parsecd/src/internal/version"
 	"github.com/parsecd/parsecd/src/provider"
 )
@@ -54,6 +55,9 @@ func run(args []string, stderr io.Writer) int {
 	var sigs *daemon.Signals
 	if !checkOnly {
 		sigs = daemon.CatchSignals()
+		// Tells a service manager (and the signal-race tests) that from
+		// now on a signal does what it says.
+		_ = sdnotify.Notify("STATUS=starting")
 	}
 	load := loader(path, allowRoot)
 	cfg, err := load()
