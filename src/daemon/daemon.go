@@ -3,7 +3,7 @@
 // until SIGTERM or SIGINT, drains in-flight requests, and on SIGHUP builds
 // the whole service again from the same file and swaps it in without
 // dropping a request. Signals are held from before start-up (Signals) to
-// the process's exit.
+// the process's exit (package sigs).
 package daemon
 
 import (
@@ -19,6 +19,7 @@ import (
 	"github.com/parsecd/parsecd/src/config"
 	"github.com/parsecd/parsecd/src/front"
 	"github.com/parsecd/parsecd/src/internal/sdnotify"
+	"github.com/parsecd/parsecd/src/internal/sigs"
 	"github.com/parsecd/parsecd/src/internal/version"
 	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/wire"
@@ -49,7 +50,7 @@ type Daemon struct {
 	socketPath string
 	activated  bool
 	serveErr   chan error
-	sigs       *Signals
+	sigs       *sigs.Signals
 }
 
 // ErrStopped is Start's error when SIGTERM or SIGINT arrived during
@@ -57,12 +58,12 @@ type Daemon struct {
 // It is a clean stop (parsecd exits 0), not a failure.
 var ErrStopped = errors.New("stopped by a signal during start-up")
 
-// Start builds the service from load() and starts serving. sigs (from
-// CatchSignals, nil for none) is checked between the steps of start-up: a
+// Start builds the service from load() and starts serving. signals (from
+// sigs.Catch, nil for none) is checked between the steps of start-up: a
 // stop signal abandons it (ErrStopped); a SIGHUP stays pending for Run.
-func Start(ctx context.Context, load Loader, log *slog.Logger, sigs *Signals) (*Daemon, error) {
+func Start(ctx context.Context, load Loader, log *slog.Logger, signals *sigs.Signals) (*Daemon, error) {
 	stopped := func(step string) bool {
-		if s := sigs.stopping(); s != nil {
+		if s := signals.Stopping(); s != nil {
 			log.Info("stopping during start-up", "signal", s.String(), "before", step)
 			return true
 		}
@@ -92,7 +93,7 @@ func Start(ctx context.Context, load Loader, log *slog.Logger, sigs *Signals) (*
 	if stopped("opening the key stores and providers") {
 		return nil, ErrStopped
 	}
-	d := &Daemon{load: load, log: log, serveErr: make(chan error, 4), sigs: sigs}
+	d := &Daemon{load: load, log: log, serveErr: make(chan error, 4), sigs: signals}
 	g, err := d.build(ctx, cfg, nil)
 	if err != nil {
 		return nil, err
@@ -238,15 +239,15 @@ func (g *graph) close(keep *graph) {
 }
 
 // Run serves until ctx is done or a stop signal arrives, reloading on
-// SIGHUP (see Signals). A SIGHUP held during start-up reloads at once.
+// SIGHUP (see sigs.Signals). A SIGHUP held during start-up reloads at once.
 func (d *Daemon) Run(ctx context.Context) error {
-	if d.sigs.stopping() == nil && d.sigs.reloadPending() {
+	if d.sigs.Stopping() == nil && d.sigs.ReloadPending() {
 		d.log.Info("SIGHUP arrived during start-up: reloading now that parsecd is ready")
 		d.Reload(ctx)
 	}
 	for {
 		// A stop signal wins over a pending reload.
-		if s := d.sigs.stopping(); s != nil {
+		if s := d.sigs.Stopping(); s != nil {
 			d.log.Info("stopping", "signal", s.String())
 			return d.Stop()
 		}
@@ -259,10 +260,10 @@ func (d *Daemon) Run(ctx context.Context) error {
 				_ = d.Stop()
 				return err
 			}
-		case <-d.sigs.stopC():
+		case <-d.sigs.Stop():
 			// reported at the top of the loop
-		case <-d.sigs.reloadC():
-			if d.sigs.stopping() == nil {
+		case <-d.sigs.Reload():
+			if d.sigs.Stopping() == nil {
 				d.Reload(ctx)
 			}
 		}

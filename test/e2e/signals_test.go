@@ -8,11 +8,13 @@ package e2e
 // with exit status 0 and no socket left behind, and HUP must leave it
 // alive and serving, having reloaded its configuration.
 //
-// The first point is parsecd's STATUS=starting, sent right after it
-// starts holding its signals (before it reads its configuration). Before
-// that, from exec to the first instruction of main, the Go runtime and
-// package initialisation run no code of parsecd's, and a signal gets the
-// kernel's default action: that window is measured and logged, not tested.
+// Start-up is raced from exec on. Until parsecd's first code runs (the
+// Go runtime's start and the init of the packages before package atinit,
+// which holds the signals and then sends STATUS=starting) a signal gets the
+// kernel's default action, as for any program: at the points after exec, a
+// death by the signal is accepted only for a signal sent before
+// STATUS=starting arrived, and the deaths are counted and logged. From
+// STATUS=starting on, every signal must do what it says.
 
 import (
 	"bytes"
@@ -45,7 +47,8 @@ type srProc struct {
 	done   chan error
 	notes  chan srNote
 	exited atomic.Bool
-	err    error // exit error, once exited
+	err    error    // exit error, once exited
+	seen   []srNote // sd_notify messages await has read
 }
 
 type srNote struct {
@@ -120,6 +123,7 @@ func (p *srProc) await(msg string) time.Time {
 			if !ok {
 				p.t.Fatalf("parsecd exited (%v) before sd_notify %q; logs:\n%s", p.err, msg, p.Logs())
 			}
+			p.seen = append(p.seen, n)
 			if n.msg == msg {
 				return n.at
 			}
@@ -127,6 +131,43 @@ func (p *srProc) await(msg string) time.Time {
 			p.t.Fatalf("no sd_notify %q within 15s; logs:\n%s", msg, p.Logs())
 		}
 	}
+}
+
+// diedBy tells whether sig killed parsecd (the kernel's default action).
+// After TERM or INT parsecd exits either way: it waits for that. After HUP
+// a death comes at once: it waits 200ms. A parsecd still running, or
+// exited otherwise, is left for srCheck.
+func (p *srProc) diedBy(sig syscall.Signal) bool {
+	wait := 15 * time.Second
+	if sig == syscall.SIGHUP {
+		wait = 200 * time.Millisecond
+	}
+	select {
+	case err := <-p.done:
+		p.done <- err
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == sig {
+				return true
+			}
+		}
+	case <-time.After(wait):
+	}
+	return false
+}
+
+// noted returns when parsecd's sd_notify msg arrived, reading what
+// parsecd sent before it exited.
+func (p *srProc) noted(msg string) (time.Time, bool) {
+	for n := range p.notes { // closed once parsecd has exited
+		p.seen = append(p.seen, n)
+	}
+	for _, n := range p.seen {
+		if n.msg == msg {
+			return n.at, true
+		}
+	}
+	return time.Time{}, false
 }
 
 func (p *srProc) signal(sig syscall.Signal) {
@@ -270,18 +311,37 @@ func TestSignalRaceStartup(t *testing.T) {
 		a, b := srMeasure(t, d)
 		toStatus, startup = max(toStatus, a), max(startup, b)
 	}
-	t.Logf("exec to STATUS=starting (Go runtime and package init: a signal there gets the kernel's default action): %v; STATUS=starting to READY=1: %v", toStatus, startup)
+	t.Logf("exec to STATUS=starting (signals held): %v; STATUS=starting to READY=1: %v", toStatus, startup)
 	pts := srStartupPoints(startup, srSpread)
 	for _, sig := range srSignals {
 		t.Run(sig.String(), func(t *testing.T) {
 			d := NewDaemon(t, Options{})
+			// From exec: evenly spread over exec to READY=1.
+			early := 0
+			for k := range srSpread {
+				p, execAt := srLaunch(t, d)
+				srSpin(execAt.Add((toStatus + startup) * time.Duration(k) / srSpread))
+				sent := time.Now()
+				p.signal(sig)
+				what := fmt.Sprintf("%v at exec+%v", sig, sent.Sub(execAt).Round(time.Microsecond))
+				if p.diedBy(sig) {
+					// Only before STATUS=starting: parsecd's code had not run.
+					if at, ok := p.noted("STATUS=starting"); ok && !sent.Before(at) {
+						t.Fatalf("%s: killed by the signal sent after STATUS=starting (%v after it); logs:\n%s", what, sent.Sub(at), p.Logs())
+					}
+					early++
+					continue
+				}
+				srCheck(p, sig, what, 1)
+			}
 			for _, pt := range pts {
 				p, _ := srLaunch(t, d)
 				pt.wait(t, p)
 				p.signal(sig)
 				srCheck(p, sig, fmt.Sprintf("%v at %s", sig, pt.name), 1)
 			}
-			t.Logf("%v at %d points of start-up: handled", sig, len(pts))
+			t.Logf("%v at %d points of start-up: handled at %d (%d points from exec, %d from STATUS=starting and events); %d sent before parsecd's first code got the kernel's default action",
+				sig, srSpread+len(pts), srSpread+len(pts)-early, srSpread, len(pts), early)
 		})
 	}
 }

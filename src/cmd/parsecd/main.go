@@ -15,7 +15,7 @@ import (
 
 	"github.com/parsecd/parsecd/src/config"
 	"github.com/parsecd/parsecd/src/daemon"
-	"github.com/parsecd/parsecd/src/internal/sdnotify"
+	"github.com/parsecd/parsecd/src/internal/sigs/atinit"
 	"github.com/parsecd/parsecd/src/internal/version"
 	"github.com/parsecd/parsecd/src/provider"
 )
@@ -41,23 +41,24 @@ func run(args []string, stderr io.Writer) int {
 		fl.PrintDefaults()
 	}
 	if err := fl.Parse(args); err != nil {
+		atinit.Signals.Release()
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
 		return 2
 	}
 	if showVersion {
+		atinit.Signals.Release()
 		fmt.Println(version.String("parsecd"))
 		return 0
 	}
-	// The daemon holds its signals from here, before it reads its config,
-	// to its exit: none can kill it half-started (daemon.Signals).
-	var sigs *daemon.Signals
-	if !checkOnly {
-		sigs = daemon.CatchSignals()
-		// Tells a service manager (and the signal-race tests) that from
-		// now on a signal does what it says.
-		_ = sdnotify.Notify("STATUS=starting")
+	// The daemon has held its signals since package init (atinit), and
+	// holds them to its exit: none can kill it half-started. Other runs
+	// give them back.
+	sigs := atinit.Signals
+	if checkOnly {
+		sigs.Release()
+		sigs = nil
 	}
 	load := loader(path, allowRoot)
 	cfg, err := load()

@@ -1,4 +1,7 @@
-package daemon
+// Package sigs holds parsecd's stop and reload signals (SIGTERM, SIGINT,
+// SIGHUP) for the daemon package. Catch starts holding them; parsecd calls
+// it from the init of package atinit, before any code of its own runs.
+package sigs
 
 import (
 	"os"
@@ -7,10 +10,10 @@ import (
 	"syscall"
 )
 
-// Signals holds SIGTERM, SIGINT and SIGHUP from the moment CatchSignals is
-// called until the process exits: parsecd calls it before it reads its
-// configuration, so no signal that arrives during start-up, a reload or
-// the shutdown falls back on the kernel's default action (which kills).
+// Signals holds SIGTERM, SIGINT and SIGHUP from the moment Catch is
+// called until the process exits: parsecd calls it in a package init,
+// before main, so no signal that arrives during start-up, a reload or the
+// shutdown falls back on the kernel's default action (which kills).
 //
 // What each signal does, whenever it arrives:
 //   - SIGTERM, SIGINT: stop. During start-up, start-up is abandoned at its
@@ -34,10 +37,11 @@ type Signals struct {
 	extra   int // stop signals after the first
 }
 
-// CatchSignals starts holding SIGTERM, SIGINT and SIGHUP. It is never
-// undone: signal.Stop before the process exits would reopen the window in
-// which a signal kills parsecd.
-func CatchSignals() *Signals {
+// Catch starts holding SIGTERM, SIGINT and SIGHUP. A daemon never undoes
+// it: signal.Stop before the process exits would reopen the window in
+// which a signal kills parsecd. A run that is not a daemon (--version,
+// --check-config) calls Release.
+func Catch() *Signals {
 	s := &Signals{ch: make(chan os.Signal, 16), stop: make(chan struct{}), reload: make(chan struct{}, 1)}
 	signal.Notify(s.ch, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
 	go s.loop()
@@ -64,8 +68,18 @@ func (s *Signals) loop() {
 	}
 }
 
-// stopping returns the stop signal received, or nil. Nil-safe.
-func (s *Signals) stopping() os.Signal {
+// Release gives SIGTERM, SIGINT and SIGHUP their default action back, for
+// a run of parsecd that is not a daemon; a stop signal already held is
+// raised again, so it does what it would have done.
+func (s *Signals) Release() {
+	signal.Reset(syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	if sig, ok := s.Stopping().(syscall.Signal); ok {
+		_ = syscall.Kill(os.Getpid(), sig)
+	}
+}
+
+// Stopping returns the stop signal received, or nil. Nil-safe.
+func (s *Signals) Stopping() os.Signal {
 	if s == nil {
 		return nil
 	}
@@ -74,25 +88,26 @@ func (s *Signals) stopping() os.Signal {
 	return s.stopSig
 }
 
-// stopC and reloadC are nil (never ready) without Signals.
-func (s *Signals) stopC() <-chan struct{} {
+// Stop and Reload are nil (never ready) without Signals: Stop is closed by
+// the first stop signal; Reload delivers a pending SIGHUP.
+func (s *Signals) Stop() <-chan struct{} {
 	if s == nil {
 		return nil
 	}
 	return s.stop
 }
 
-func (s *Signals) reloadC() <-chan struct{} {
+func (s *Signals) Reload() <-chan struct{} {
 	if s == nil {
 		return nil
 	}
 	return s.reload
 }
 
-// reloadPending takes a pending SIGHUP, if any.
-func (s *Signals) reloadPending() bool {
+// ReloadPending takes a pending SIGHUP, if any.
+func (s *Signals) ReloadPending() bool {
 	select {
-	case <-s.reloadC():
+	case <-s.Reload():
 		return true
 	default:
 		return false
