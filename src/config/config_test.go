@@ -487,6 +487,10 @@ func TestDefaultText(t *testing.T) {
 			"/tmp/parsecd-1000/parsec/parsec.sock", "/tmp/parsecd-1000/state/parsec/parsec-keys.db"},
 		{"path with a quote", 1000, map[string]string{"XDG_RUNTIME_DIR": `/run/a"b`, "XDG_STATE_HOME": `/s\t`},
 			`/run/a"b/parsec/parsec.sock`, `/s\t/parsec/parsec-keys.db`},
+		{"user with TMPDIR", 1000, map[string]string{"TMPDIR": "/var/tmp/u", "HOME": "/home/u"},
+			"/var/tmp/u/parsecd-1000/parsec/parsec.sock", "/home/u/.local/state/parsec/parsec-keys.db"},
+		{"user with a relative TMPDIR", 1000, map[string]string{"TMPDIR": "tmp", "HOME": "/home/u"},
+			"/tmp/parsecd-1000/parsec/parsec.sock", "/home/u/.local/state/parsec/parsec-keys.db"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -506,5 +510,34 @@ func TestDefaultText(t *testing.T) {
 				t.Errorf("config %+v", c)
 			}
 		})
+	}
+}
+
+// Default as another user than root is a per-user daemon: a 0600 socket
+// and private directories (the runtime fallback first, as it holds the
+// others); as root, Parsec's conventions.
+func TestDefaultPerUser(t *testing.T) {
+	c, err := config.Default(0, env(map[string]string{"HOME": "/root"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.SocketMode != 0 || len(c.PrivateDirs) != 0 {
+		t.Errorf("root: socket mode %v, private dirs %q; want the system daemon's conventions", c.SocketMode, c.PrivateDirs)
+	}
+	for _, tt := range []struct {
+		env  map[string]string
+		dirs []string
+	}{
+		{map[string]string{"HOME": "/home/u"}, []string{"/tmp/parsecd-1000", "/tmp/parsecd-1000/parsec", "/home/u/.local/state/parsec"}},
+		{map[string]string{"XDG_RUNTIME_DIR": "/run/user/1000", "HOME": "/home/u"}, []string{"/run/user/1000/parsec", "/home/u/.local/state/parsec"}},
+		{map[string]string{"XDG_RUNTIME_DIR": "/run/user/1000"}, []string{"/tmp/parsecd-1000", "/run/user/1000/parsec", "/tmp/parsecd-1000/state/parsec"}},
+	} {
+		c, err := config.Default(1000, env(tt.env))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.SocketMode != 0o600 || !slices.Equal(c.PrivateDirs, tt.dirs) {
+			t.Errorf("%v: socket mode %v, private dirs %q; want 0600 and %q", tt.env, c.SocketMode, c.PrivateDirs, tt.dirs)
+		}
 	}
 }
