@@ -6,6 +6,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -85,6 +86,12 @@ func TestCheckConfigProviders(t *testing.T) {
 			t.Errorf("%s: exit %d, output:\n%s", tc.name, code, out)
 		}
 		lines := strings.Split(strings.TrimSpace(strings.TrimPrefix(out, "parsecd: ")), "\n")
+		if n := len(lines); n > 1 {
+			if want := fmt.Sprintf("parsecd: %d problems", n-1); lines[n-1] != want {
+				t.Errorf("%s: last line %q, want %q", tc.name, lines[n-1], want)
+			}
+			lines = lines[:n-1]
+		}
 		if len(lines) != len(tc.want) {
 			t.Errorf("%s: %d lines, want %d:\n%s", tc.name, len(lines), len(tc.want), out)
 			continue
