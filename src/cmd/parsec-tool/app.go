@@ -289,6 +289,8 @@ func (a *app) describeStatus(se *status.Error) string {
 		cause := rootCause(se)
 		if errors.Is(se, context.DeadlineExceeded) {
 			cause = "no response within the timeout"
+		} else if a.c != nil {
+			cause += "; " + client.EndpointHint
 		}
 		return "cannot talk to " + path + ": " + cause
 	}

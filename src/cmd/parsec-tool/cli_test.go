@@ -253,8 +253,12 @@ func TestUsageAndTransportErrors(t *testing.T) {
 		}
 	}
 	r := runTool(t, none, "ping")
-	if r.code != 1 || !strings.HasSuffix(r.stderr, "Error: cannot talk to the Parsec service at "+filepath.Join(dir, "none.sock")+": no such file or directory (ConnectionError)\n") {
+	if r.code != 1 || !strings.HasSuffix(r.stderr, "Error: cannot talk to the Parsec service at "+filepath.Join(dir, "none.sock")+": no such file or directory; is parsecd running? PARSEC_SERVICE_ENDPOINT=unix:/path/to/parsec.sock selects another socket (ConnectionError)\n") {
 		t.Errorf("no service: %+v", r)
+	}
+	// An endpoint parsecd cannot use keeps the "Error: ... (kind)" form and says what works.
+	if r := runTool(t, "tcp://127.0.0.1:1", "ping"); r.code != 1 || r.stderr != "Error: cannot talk to the Parsec service: service endpoint \"tcp://127.0.0.1:1\": only Unix sockets are supported (PARSEC_SERVICE_ENDPOINT=unix:/path/to/parsec.sock) (ConnectionError)\n" {
+		t.Errorf("tcp endpoint: %+v", r)
 	}
 	for _, args := range [][]string{{"--help"}, {"-h"}, {"help"}, {"help", "sign"}, {"sign", "--help"}, {"create-csr", "-h"}, {"-V"}} {
 		r := runTool(t, none, args...)
