@@ -453,8 +453,18 @@ func TestLifecycleRefuseRoot(t *testing.T) {
 	} else if !strings.Contains(err.Error(), "exited early: exit status") {
 		t.Fatalf("start: %v (want a non-zero exit)", err)
 	}
-	if !strings.Contains(d.Logs(), "allow_root") {
-		t.Errorf("the refusal does not mention allow_root:\n%s", d.Logs())
+	want := fmt.Sprintf("parsecd: refusing to run as root: set allow_root = true in [core_settings] of %s, or pass --allow-root, if you really mean it", d.Config)
+	if logs := d.Logs(); !strings.HasPrefix(logs, want) || strings.Count(logs, "\n") != 1 {
+		t.Errorf("the refusal should be one line starting %q:\n%s", want, logs)
+	}
+	// Without a config file (the embedded default) there is no file to
+	// edit: the refusal names --allow-root only. Nothing is created first.
+	if _, err := os.Stat("/etc/parsec/config.toml"); err == nil {
+		t.Fatal("/etc/parsec/config.toml exists: parsecd would read it instead of its embedded default, which this test checks")
+	}
+	out, code := lcRunBin(t)
+	if wantDefault := "parsecd: refusing to run as root: start parsecd with --allow-root if you really mean it (a dedicated user such as \"parsec\" is safer)\n"; code != 1 || out != wantDefault {
+		t.Errorf("root on the embedded default: exit %d, output %q; want 1 and %q", code, out, wantDefault)
 	}
 	d.Start("--allow-root")
 	if _, _, err := d.Client().Ping(context.Background()); err != nil {
