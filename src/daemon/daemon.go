@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"strings"
 
 	"github.com/parsecd/parsecd/src/auth"
 	"github.com/parsecd/parsecd/src/back"
@@ -22,6 +23,7 @@ import (
 	"github.com/parsecd/parsecd/src/internal/sigs"
 	"github.com/parsecd/parsecd/src/internal/version"
 	"github.com/parsecd/parsecd/src/provider"
+	"github.com/parsecd/parsecd/src/status"
 	"github.com/parsecd/parsecd/src/wire"
 	"github.com/parsecd/parsecd/storage"
 	"github.com/parsecd/parsecd/storage/bolt"
@@ -180,7 +182,7 @@ func (d *Daemon) build(ctx context.Context, cfg *config.Config, prev *graph) (*g
 			if store == nil {
 				s, err := bolt.Open(km.Path, bolt.Options{})
 				if err != nil {
-					return fail(fmt.Errorf("opening key store %q: %w", km.Name, err))
+					return fail(fmt.Errorf("opening key store %q: %w", km.Name, plain(err)))
 				}
 				store = s
 			}
@@ -224,6 +226,25 @@ func (d *Daemon) build(ctx context.Context, cfg *config.Config, prev *graph) (*g
 	g.service = svc
 	return g, nil
 }
+
+// plain drops the wire status name that a status.Error puts before its
+// message ("KeyInfoManagerError: "): at start-up the words are enough.
+// The error still unwraps to the status.Error.
+func plain(err error) error {
+	var se *status.Error
+	if errors.As(err, &se) && se.Msg != "" {
+		return plainError{msg: strings.TrimPrefix(err.Error(), se.Code.String()+": "), err: err}
+	}
+	return err
+}
+
+type plainError struct {
+	msg string
+	err error
+}
+
+func (e plainError) Error() string { return e.msg }
+func (e plainError) Unwrap() error { return e.err }
 
 // close releases what g owns and keep does not share.
 func (g *graph) close(keep *graph) {

@@ -572,8 +572,8 @@ func TestLifecycleStoreLocked(t *testing.T) {
 		t.Fatalf("a second parsecd on a store in use: %v (want a non-zero exit)", err)
 	}
 	// Once, naming the store and the pid that holds it.
-	want := fmt.Sprintf("key store %s is locked by process %d: is another parsecd running with this store?", first.Opts.Store, first.cmd.Process.Pid)
-	if logs := second.Logs(); !strings.Contains(logs, want) || strings.Count(logs, "is another parsecd running") != 1 || strings.Count(logs, "\n") != 1 {
+	want := fmt.Sprintf("parsecd: opening key store \"store\": key store %s is locked by process %d: is another parsecd running with this store?\n", first.Opts.Store, first.cmd.Process.Pid)
+	if logs := second.Logs(); !strings.HasSuffix(logs, want) || strings.Count(logs, "is another parsecd running") != 1 || strings.Count(logs, "parsecd: ") != 1 {
 		t.Errorf("the failure should be one line saying %q:\n%s", want, logs)
 	}
 	if _, err := os.Lstat(second.Socket); !errors.Is(err, fs.ErrNotExist) {
