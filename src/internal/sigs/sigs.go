@@ -19,22 +19,23 @@ import (
 //   - SIGTERM, SIGINT: stop. During start-up, start-up is abandoned at its
 //     next step (nothing is left behind: no socket, the store closed) and
 //     parsecd exits 0; once serving, in-flight requests are drained first.
-//     Later stop signals are ignored (logged): the first one is in hand.
+//     Later stop signals change nothing: the first one is in hand.
 //   - SIGHUP: reload. One that arrives during start-up is kept and the
 //     configuration is re-read as soon as parsecd is ready (it may have
 //     changed after start-up read it); several pending ones make one reload.
 //     During a reload, another reload follows it. During shutdown it is
 //     ignored.
 //
-// A dedicated goroutine drains the signal channel at all times, so a burst
-// of SIGHUPs can never fill it and push out a SIGTERM.
+// Stop signals and SIGHUP arrive on channels of their own, drained at all
+// times by one goroutine: a burst of SIGHUPs can never fill the channel a
+// SIGTERM needs (os/signal drops what a full channel cannot take).
 type Signals struct {
-	ch      chan os.Signal
+	stops   chan os.Signal
+	hups    chan os.Signal
 	stop    chan struct{} // closed by the first SIGTERM/SIGINT
 	reload  chan struct{} // holds one pending SIGHUP
 	mu      sync.Mutex
 	stopSig os.Signal
-	extra   int // stop signals after the first
 }
 
 // Catch starts holding SIGTERM, SIGINT and SIGHUP. A daemon never undoes
@@ -42,29 +43,30 @@ type Signals struct {
 // which a signal kills parsecd. A run that is not a daemon (--version,
 // --check-config) calls Release.
 func Catch() *Signals {
-	s := &Signals{ch: make(chan os.Signal, 16), stop: make(chan struct{}), reload: make(chan struct{}, 1)}
-	signal.Notify(s.ch, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	s := &Signals{stops: make(chan os.Signal, 4), hups: make(chan os.Signal, 4),
+		stop: make(chan struct{}), reload: make(chan struct{}, 1)}
+	signal.Notify(s.stops, syscall.SIGTERM, syscall.SIGINT)
+	signal.Notify(s.hups, syscall.SIGHUP)
 	go s.loop()
 	return s
 }
 
 func (s *Signals) loop() {
-	for sig := range s.ch {
-		if sig == syscall.SIGHUP {
+	for {
+		select {
+		case <-s.hups:
 			select {
 			case s.reload <- struct{}{}:
 			default: // a reload is already pending
 			}
-			continue
+		case sig := <-s.stops:
+			s.mu.Lock()
+			if s.stopSig == nil {
+				s.stopSig = sig
+				close(s.stop)
+			}
+			s.mu.Unlock()
 		}
-		s.mu.Lock()
-		if s.stopSig == nil {
-			s.stopSig = sig
-			close(s.stop)
-		} else {
-			s.extra++
-		}
-		s.mu.Unlock()
 	}
 }
 
