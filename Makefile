@@ -18,8 +18,7 @@ P11GO       := CGO_ENABLED=1 $(GO)
 export CGO_ENABLED ?= 0
 
 # A missing or too old Go stops make at once, in one line saying what to install.
-ifeq ($(filter-out help clean,$(or $(MAKECMDGOALS),help)),)
-else
+ifneq ($(filter-out help clean,$(or $(MAKECMDGOALS),help)),)
 GO_CHECK := $(shell ./test/scripts/go-check.sh '$(GO)')
 $(if $(GO_CHECK),$(error $(GO_CHECK)))
 endif
