@@ -17,6 +17,12 @@ P11GO       := CGO_ENABLED=1 $(GO)
 
 export CGO_ENABLED ?= 0
 
+# A missing or too old Go stops make at once, in one line saying what to install.
+ifneq ($(filter-out help clean,$(or $(MAKECMDGOALS),help)),)
+GO_CHECK := $(shell ./test/scripts/go-check.sh '$(GO)')
+$(if $(GO_CHECK),$(error $(GO_CHECK)))
+endif
+
 .PHONY: help build build-pkcs11 cross test-arm run test test-unit test-e2e test-pkcs11 race lint fmt-check vet staticcheck vet-pkcs11 staticcheck-pkcs11 deps bench clean
 
 help: ## list targets
@@ -45,7 +51,11 @@ run: build ## run parsecd on its embedded default configuration
 		exec ./$(BIN)/parsecd; \
 	fi
 
-test: deps lint generate-check test-unit test-pkcs11 race test-rootfs test-arm ## run every test (installs what they need)
+# make test runs each stage of TEST_STAGES in order (a sub-make each) and
+# prints how long each took; a stage added with `TEST_STAGES += x` is timed.
+TEST_STAGES := deps lint generate-check test-unit test-pkcs11 race test-rootfs test-arm
+test: ## run every test (installs what they need); prints the time of each stage
+	@./test/scripts/stages.sh '$(MAKE)' $(TEST_STAGES)
 	@echo "make test: all tests passed"
 
 deps: ## install the system packages the tests need (when missing)
@@ -90,7 +100,7 @@ yocto-modules: ## regenerate meta-parsec's gomod .inc files from go.mod/go.sum (
 test-layer: ## lint the BitBake layer meta-parsec/ and recipes/ (after a self-test on broken fixtures)
 	python3 test/scripts/lint-layer.py --selftest
 	python3 test/scripts/lint-layer.py
-test: test-layer
+TEST_STAGES += test-layer
 
 # The TPM provider's tests against a fresh swtpm (test/scripts/swtpm.sh):
 # PARSEC_TEST_TCTI names it; without it the tests start a swtpm of their
@@ -103,7 +113,7 @@ test-tpm: deps compat-client ## TPM provider and end-to-end TPM tests against fr
 	echo "test-tpm: PARSEC_TEST_TCTI=$$PARSEC_TEST_TCTI"; \
 	PARSEC_TEST_TCTI="$$PARSEC_TEST_TCTI" $(GO) test -count=1 -timeout 600s ./providers/tpm/...
 	$(COMPAT_ENV) $(GO) test -count=1 -timeout 600s -run Tpm ./test/e2e/
-test: test-tpm
+TEST_STAGES += test-tpm
 
 # A real Parsec client (issue 11): test/compat is a Rust program built on
 # Parsec's own wire-protocol crate parsec-interface 0.27, from Debian's
@@ -125,12 +135,17 @@ compat-client: ## build the Rust Parsec client test/compat offline from Debian's
 
 test-compat: deps compat-client ## the Rust client on parsec-interface against parsecd: software, TPM on swtpm, PKCS#11 on SoftHSM2
 	$(COMPAT_ENV) $(P11GO) test -count=1 $(P11TAGS) -timeout 600s -run Compat ./test/e2e/
-test: test-compat
+TEST_STAGES += test-compat
 
 race: ## unit tests of the core under the race detector (needs cgo)
 	CGO_ENABLED=1 $(GO) test -count=1 -race -timeout 600s ./src/... ./storage/... ./providers/...
 
-lint: fmt-check vet staticcheck vet-pkcs11 staticcheck-pkcs11 ## gofmt, go vet, staticcheck (default and pkcs11 builds)
+lint: lint-paths fmt-check vet staticcheck vet-pkcs11 staticcheck-pkcs11 ## no path outside the repository; gofmt, go vet, staticcheck (default and pkcs11 builds)
+
+.PHONY: lint-paths
+lint-paths: ## fail if a tracked file names a path outside the repository (test/scripts/lint-paths.sh; test inputs live in the repository)
+	./test/scripts/lint-paths.sh --selftest
+	./test/scripts/lint-paths.sh
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -159,7 +174,7 @@ clean:
 include make/generate.mk
 
 include make/qemu.mk
-test: test-qemu
+TEST_STAGES += test-qemu
 
 include make/fuzz.mk
-test: test-fuzz
+TEST_STAGES += test-fuzz

@@ -20,6 +20,7 @@ func unsupported(file string, cfg config.Provider) error {
 }
 
 func init() {
+	provider.MarkUnavailable(ProviderType)
 	provider.Register(ProviderType, func(_ context.Context, file string, cfg config.Provider, _ provider.Deps) (provider.Provider, error) {
 		return nil, unsupported(file, cfg)
 	})

@@ -10,8 +10,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 
@@ -20,6 +18,7 @@ import (
 	"github.com/parsecd/parsecd/src/status"
 	"github.com/parsecd/parsecd/src/wire"
 	"github.com/parsecd/parsecd/storage/memory"
+	"github.com/parsecd/parsecd/test/testvectors"
 )
 
 var (
@@ -149,31 +148,8 @@ func curveKey(t testing.TB, f psa.EccFamily, bits uint32, priv []byte, usage psa
 	return k
 }
 
-// repoRoot finds the module root (the directory holding go.mod).
-func repoRoot(t testing.TB) string {
-	t.Helper()
-	dir := must(os.Getwd())
-	for {
-		if data, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && bytes.Contains(data, []byte("module github.com/parsecd/parsecd\n")) {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("cannot find the repository root (go.mod of github.com/parsecd/parsecd)")
-		}
-		dir = parent
-	}
-}
-
-// vectorsDir is the shared vectors directory beside the repository.
-func vectorsDir(t testing.TB) string {
-	t.Helper()
-	dir := filepath.Join(repoRoot(t), "..", "shared", "parsec", "vectors")
-	if _, err := os.Stat(filepath.Join(dir, "keys")); err != nil {
-		t.Fatalf("test vectors are missing: %v", err)
-	}
-	return dir
-}
+// vectorsDir is the repository's golden vectors directory.
+func vectorsDir(t testing.TB) string { return testvectors.Dir(t) }
 
 func flipBit(b []byte, i int) []byte {
 	c := bytes.Clone(b)

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/parsecd/parsecd/test/testvectors"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/parsecd/parsecd/src/auth"
@@ -642,21 +643,7 @@ type vector struct {
 
 func vectors(t *testing.T) (string, map[string]vector) {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if data, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && bytes.Contains(data, []byte("module github.com/parsecd/parsecd\n")) {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("cannot find the repository root")
-		}
-		dir = parent
-	}
-	vdir := filepath.Join(dir, "..", "shared", "parsec", "vectors")
+	vdir := testvectors.Dir(t)
 	data, err := os.ReadFile(filepath.Join(vdir, "manifest.json"))
 	if err != nil {
 		t.Fatalf("golden vectors are missing: %v", err)

@@ -219,24 +219,34 @@ func New(opts ...Option) (*Client, error) {
 	}, nil
 }
 
+// EndpointHint says how to point a client at another socket; connection
+// errors end with it.
+const EndpointHint = "is parsecd running? " + EndpointEnv + "=unix:/path/to/parsec.sock selects another socket"
+
 // ParseEndpoint returns the socket path of an endpoint URI: "unix:/path",
-// "unix:///path" (empty authority) or a plain absolute path.
+// "unix:///path" (empty authority) or a plain absolute path. Its error
+// carries status.ConnectionError, names the endpoint and shows the form
+// PARSEC_SERVICE_ENDPOINT takes.
 func ParseEndpoint(uri string) (string, error) {
+	bad := func(why string) (string, error) {
+		return "", status.Errorf(status.ConnectionError, "%w", fmt.Errorf(
+			"service endpoint %q: %s (%s=unix:/path/to/parsec.sock)", uri, why, EndpointEnv))
+	}
 	rest, ok := strings.CutPrefix(uri, "unix:")
 	if !ok {
 		if strings.HasPrefix(uri, "/") {
 			return uri, nil
 		}
-		return "", fmt.Errorf("client: endpoint %q: only unix: endpoints are supported", uri)
+		return bad("only Unix sockets are supported")
 	}
 	if after, ok := strings.CutPrefix(rest, "//"); ok {
 		if !strings.HasPrefix(after, "/") {
-			return "", fmt.Errorf("client: endpoint %q: a unix: URI cannot name a host", uri)
+			return bad("a unix: URI cannot name a host")
 		}
 		rest = after
 	}
 	if !strings.HasPrefix(rest, "/") || len(rest) < 2 {
-		return "", fmt.Errorf("client: endpoint %q: the socket path must be absolute", uri)
+		return bad("the socket path must be absolute")
 	}
 	return rest, nil
 }
@@ -421,7 +431,7 @@ func (c *Client) RoundTrip(ctx context.Context, req *wire.Request) (*wire.Respon
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "unix", c.path)
 	if err != nil {
-		return nil, &status.Error{Code: status.ConnectionError, Msg: "connecting to " + c.path, Err: err}
+		return nil, &status.Error{Code: status.ConnectionError, Msg: "cannot connect to the Parsec service at " + c.path + " (" + EndpointHint + ")", Err: err}
 	}
 	defer conn.Close()
 	if dl, ok := ctx.Deadline(); ok {

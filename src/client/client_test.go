@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -20,6 +21,7 @@ import (
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
 	"github.com/parsecd/parsecd/src/wire"
+	"github.com/parsecd/parsecd/test/testvectors"
 )
 
 var ctx = context.Background()
@@ -67,8 +69,26 @@ func TestEndpointSources(t *testing.T) {
 		t.Fatalf("option endpoint: %v", err)
 	}
 	t.Setenv(client.EndpointEnv, "tcp://x")
-	if _, err = client.New(); err == nil {
+	_, err = client.New()
+	if err == nil {
 		t.Fatal("bad env endpoint accepted")
+	}
+	if status.CodeOf(err) != status.ConnectionError || !strings.Contains(err.Error(), `service endpoint "tcp://x": only Unix sockets are supported (PARSEC_SERVICE_ENDPOINT=unix:/path/to/parsec.sock)`) {
+		t.Errorf("bad endpoint error: %v", err)
+	}
+}
+
+// A failed connection names the socket tried and how to choose another.
+func TestConnectErrorNamesPathAndEnv(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "none.sock")
+	c, err := client.New(client.WithEndpoint("unix:" + path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = c.Ping(context.Background())
+	if status.CodeOf(err) != status.ConnectionError || !errors.Is(err, syscall.ENOENT) ||
+		!strings.Contains(err.Error(), "cannot connect to the Parsec service at "+path+" (is parsecd running? PARSEC_SERVICE_ENDPOINT=unix:/path/to/parsec.sock selects another socket)") {
+		t.Errorf("error %v", err)
 	}
 }
 
@@ -76,27 +96,7 @@ func TestEndpointSources(t *testing.T) {
 
 func vectorsDir(t *testing.T) string {
 	t.Helper()
-	dir := os.Getenv("PARSEC_VECTORS_DIR")
-	if dir == "" {
-		wd, err := os.Getwd()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for {
-			if _, err := os.Stat(filepath.Join(wd, "go.mod")); err == nil {
-				break
-			}
-			if filepath.Dir(wd) == wd {
-				t.Fatal("go.mod not found")
-			}
-			wd = filepath.Dir(wd)
-		}
-		dir = filepath.Join(wd, "..", "shared", "parsec", "vectors")
-	}
-	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-		t.Fatalf("golden vectors directory %s is missing (set PARSEC_VECTORS_DIR): %v", dir, err)
-	}
-	return dir
+	return testvectors.Dir(t)
 }
 
 func readVector(t *testing.T, name string) []byte {

@@ -9,7 +9,11 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"regexp"
+	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,51 +31,6 @@ const (
 	DefaultStorePath       = "/var/lib/parsec/parsec-keys.db"
 )
 
-// file mirrors config.toml as written; pointers tell "absent" from zero.
-type file struct {
-	CoreSettings  *coreSettings    `toml:"core_settings"`
-	Listener      *listener        `toml:"listener"`
-	Authenticator *authenticator   `toml:"authenticator"`
-	KeyManager    []keyManager     `toml:"key_manager"`
-	Provider      []map[string]any `toml:"provider"`
-}
-
-type coreSettings struct {
-	AllowRoot                 *bool   `toml:"allow_root"`
-	ThreadPoolSize            *int64  `toml:"thread_pool_size"`
-	IdleListenerSleepDuration *int64  `toml:"idle_listener_sleep_duration"`
-	LogLevel                  *string `toml:"log_level"`
-	LogTimestamp              *bool   `toml:"log_timestamp"`
-	BodyLenLimit              *int64  `toml:"body_len_limit"`
-	LogErrorDetails           *bool   `toml:"log_error_details"`
-	BufferSizeLimit           *int64  `toml:"buffer_size_limit"`
-	AllowDeprecated           *bool   `toml:"allow_deprecated"`
-}
-
-type listener struct {
-	ListenerType string  `toml:"listener_type"`
-	Timeout      *int64  `toml:"timeout"`
-	SocketPath   *string `toml:"socket_path"`
-}
-
-type admin struct {
-	Name string `toml:"name"`
-}
-
-type authenticator struct {
-	AuthType         string  `toml:"auth_type"`
-	Admins           []admin `toml:"admins"`
-	WorkloadEndpoint *string `toml:"workload_endpoint"`
-}
-
-type keyManager struct {
-	Name         string  `toml:"name"`
-	ManagerType  string  `toml:"manager_type"`
-	Path         *string `toml:"path"`
-	StorePath    *string `toml:"store_path"`
-	SqliteDBPath *string `toml:"sqlite_db_path"`
-}
-
 // Config is the validated configuration the daemon runs on.
 type Config struct {
 	Path string // where it was read from ("" for the embedded default)
@@ -86,6 +45,15 @@ type Config struct {
 
 	SocketPath string
 	Timeout    time.Duration
+	// SocketMode is the socket's mode: 0 for Parsec's 0666 (a system
+	// daemon: access is controlled by the socket's directory); 0600 for a
+	// per-user daemon (Default as another user than root).
+	SocketMode fs.FileMode
+	// PrivateDirs are directories parsecd makes for itself alone, in order:
+	// created 0700, and refused when another uid owns them or group or
+	// others may write them (a per-user daemon's runtime and state
+	// directories).
+	PrivateDirs []string
 
 	AuthType string // "Direct" or "UnixPeerCredentials"
 	Admins   []string
@@ -164,197 +132,280 @@ func Load(path string) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading config: %w", err)
 	}
-	c, err := Parse(path, data)
-	if err != nil {
-		return nil, err
-	}
-	return c, nil
+	return Parse(path, data)
 }
 
-// Parse decodes and validates config text; name is used in messages.
+// Parse decodes and validates config text; name is used in messages. It
+// reports every problem it finds, one per line (errors.Join), each with
+// the file, line and column, the key, and what is expected, in the words
+// of the file (a TOML syntax error stops it at the first). With problems,
+// the Config is nil unless the text is valid TOML: then it holds what could
+// be read, so that --check-config can check the [[provider]] entries too.
 func Parse(name string, data []byte) (*Config, error) {
-	var f file
-	dec := toml.NewDecoder(bytes.NewReader(data)).DisallowUnknownFields()
-	if err := dec.Decode(&f); err != nil {
+	var root map[string]any
+	if err := toml.Unmarshal(data, &root); err != nil {
 		return nil, describe(name, err)
 	}
+	r := &reader{name: name, pos: keyPositions(data)}
 	c := &Config{Path: name}
-	var errs []error
-	bad := func(format string, a ...any) {
-		errs = append(errs, fmt.Errorf("%s: "+format, append([]any{name}, a...)...))
-	}
 	note := func(format string, a ...any) { c.Notes = append(c.Notes, fmt.Sprintf(format, a...)) }
 
-	cs := f.CoreSettings
-	if cs == nil {
-		bad("missing section [core_settings]")
-		cs = &coreSettings{}
-	}
-	c.AllowRoot = deref(cs.AllowRoot, false)
-	c.ThreadPoolSize = DefaultThreadPoolSize
-	if cs.ThreadPoolSize != nil {
-		if *cs.ThreadPoolSize < 1 || *cs.ThreadPoolSize > 4096 {
-			bad("core_settings.thread_pool_size must be between 1 and 4096, not %d", *cs.ThreadPoolSize)
-		}
-		c.ThreadPoolSize = int(*cs.ThreadPoolSize)
-	}
-	if cs.IdleListenerSleepDuration != nil {
-		note("core_settings.idle_listener_sleep_duration is ignored: parsecd's accept loop never sleeps")
-	}
-	if cs.LogTimestamp != nil {
-		note("core_settings.log_timestamp is ignored: log lines always carry a timestamp")
-	}
-	if cs.LogLevel != nil {
-		switch *cs.LogLevel {
-		case "off", "error", "warn", "info", "debug", "trace":
-			c.LogLevel = *cs.LogLevel
-		default:
-			bad("core_settings.log_level %q is not one of off, error, warn, info, debug, trace", *cs.LogLevel)
+	known := map[string]bool{"core_settings": true, "listener": true, "authenticator": true, "key_manager": true, "provider": true}
+	var unknown []string
+	for k := range root {
+		if !known[k] {
+			unknown = append(unknown, k)
 		}
 	}
-	c.LogErrorDetails = deref(cs.LogErrorDetails, false)
-	c.AllowDeprecated = deref(cs.AllowDeprecated, false)
-	c.BodyLenLimit = DefaultBodyLenLimit
-	if cs.BodyLenLimit != nil {
-		if *cs.BodyLenLimit < 0 || *cs.BodyLenLimit > 1<<32-1 {
-			bad("core_settings.body_len_limit must be between 0 and 4294967295, not %d", *cs.BodyLenLimit)
+	sort.Strings(unknown)
+	for _, k := range unknown {
+		what := "key"
+		if _, ok := root[k].(map[string]any); ok {
+			what = "section"
 		}
-		c.BodyLenLimit = uint32(*cs.BodyLenLimit)
-	}
-	c.BufferSizeLimit = DefaultBufferSizeLimit
-	if cs.BufferSizeLimit != nil {
-		if *cs.BufferSizeLimit < 0 {
-			bad("core_settings.buffer_size_limit must not be negative")
-		}
-		c.BufferSizeLimit = uint64(*cs.BufferSizeLimit)
+		r.bad(k, "unknown %s %q (parsecd knows [core_settings], [listener], [authenticator], [[key_manager]] and [[provider]])", what, k)
 	}
 
-	if l := f.Listener; l == nil {
-		bad("missing section [listener]")
+	c.ThreadPoolSize = DefaultThreadPoolSize
+	c.BodyLenLimit = DefaultBodyLenLimit
+	c.BufferSizeLimit = DefaultBufferSizeLimit
+	if cs := r.section(root, "core_settings"); cs == nil {
+		if _, ok := root["core_settings"]; !ok {
+			r.bad("", "missing section [core_settings]")
+		}
 	} else {
-		if l.ListenerType != "DomainSocket" {
-			bad("listener.listener_type must be \"DomainSocket\", not %q", l.ListenerType)
+		c.AllowRoot = deref(cs.boolean("allow_root"), false)
+		if v := cs.integer("thread_pool_size"); v != nil {
+			if *v < 1 || *v > 4096 {
+				r.bad(cs.path+".thread_pool_size", "core_settings.thread_pool_size: expected an integer from 1 to 4096, found %d", *v)
+			}
+			c.ThreadPoolSize = int(*v)
+		}
+		if cs.integer("idle_listener_sleep_duration") != nil {
+			note("core_settings.idle_listener_sleep_duration is ignored: parsecd's accept loop never sleeps")
+		}
+		if cs.boolean("log_timestamp") != nil {
+			note("core_settings.log_timestamp is ignored: log lines always carry a timestamp")
+		}
+		c.LogLevel = cs.oneOf("log_level", "off", "error", "warn", "info", "debug", "trace")
+		c.LogErrorDetails = deref(cs.boolean("log_error_details"), false)
+		c.AllowDeprecated = deref(cs.boolean("allow_deprecated"), false)
+		if v := cs.integer("body_len_limit"); v != nil {
+			if *v < 0 || *v > 1<<32-1 {
+				r.bad(cs.path+".body_len_limit", "core_settings.body_len_limit: expected an integer from 0 to 4294967295 (bytes), found %d", *v)
+			}
+			c.BodyLenLimit = uint32(*v)
+		}
+		if v := cs.integer("buffer_size_limit"); v != nil {
+			if *v < 0 {
+				r.bad(cs.path+".buffer_size_limit", "core_settings.buffer_size_limit: expected a non-negative integer (bytes), found %d", *v)
+			}
+			c.BufferSizeLimit = uint64(*v)
+		}
+		cs.done()
+	}
+
+	if l := r.section(root, "listener"); l == nil {
+		if _, ok := root["listener"]; !ok {
+			r.bad("", "missing section [listener]")
+		}
+	} else {
+		if v := l.str("listener_type"); v == nil || *v != "DomainSocket" {
+			if v != nil {
+				r.bad(l.path+".listener_type", "listener.listener_type: %q is not supported: expected \"DomainSocket\"", *v)
+			} else if _, present := l.m["listener_type"]; !present {
+				r.bad(l.path, "listener.listener_type is missing: expected listener_type = \"DomainSocket\"")
+			}
 		}
 		c.Timeout = DefaultTimeout
-		if l.Timeout != nil {
-			if *l.Timeout <= 0 {
-				bad("listener.timeout must be a positive number of milliseconds")
+		if v := l.integer("timeout"); v != nil {
+			if *v <= 0 {
+				r.bad(l.path+".timeout", "listener.timeout: expected a positive number of milliseconds, found %d", *v)
 			}
-			c.Timeout = time.Duration(*l.Timeout) * time.Millisecond
+			c.Timeout = time.Duration(*v) * time.Millisecond
 		}
-		c.SocketPath = deref(l.SocketPath, DefaultSocketPath)
-		if c.SocketPath == "" {
-			bad("listener.socket_path is empty")
+		c.SocketPath = DefaultSocketPath
+		if v := l.str("socket_path"); v != nil {
+			c.SocketPath = *v
+			if *v == "" {
+				r.bad(l.path+".socket_path", "listener.socket_path: expected a path, found an empty string")
+			}
 		}
+		l.done()
 	}
 
-	if a := f.Authenticator; a == nil {
-		bad("missing section [authenticator]")
-	} else {
-		switch a.AuthType {
-		case "Direct", "UnixPeerCredentials":
-			c.AuthType = a.AuthType
-		case "JwtSvid":
-			bad("authenticator.auth_type \"JwtSvid\" is not supported by parsecd yet")
-		default:
-			bad("authenticator.auth_type %q is not one of Direct, UnixPeerCredentials", a.AuthType)
+	if a := r.section(root, "authenticator"); a == nil {
+		if _, ok := root["authenticator"]; !ok {
+			r.bad("", "missing section [authenticator]")
 		}
-		if a.WorkloadEndpoint != nil {
+	} else {
+		at := a.str("auth_type")
+		switch {
+		case at == nil:
+			if _, present := a.m["auth_type"]; !present {
+				r.bad(a.path, "authenticator.auth_type is missing: expected \"UnixPeerCredentials\" or \"Direct\"")
+			}
+		case *at == "Direct" || *at == "UnixPeerCredentials":
+			c.AuthType = *at
+		case *at == "JwtSvid":
+			r.bad(a.path+".auth_type", "authenticator.auth_type: \"JwtSvid\" is not supported by parsecd yet: expected \"UnixPeerCredentials\" or \"Direct\"")
+		default:
+			r.bad(a.path+".auth_type", "authenticator.auth_type: %q is not one of \"UnixPeerCredentials\", \"Direct\"", *at)
+		}
+		if a.str("workload_endpoint") != nil {
 			note("authenticator.workload_endpoint is only used by JwtSvid and is ignored")
 		}
-		for i, ad := range a.Admins {
-			if ad.Name == "" {
-				bad("authenticator.admins[%d] has an empty name", i)
-			}
-			c.Admins = append(c.Admins, ad.Name)
+		if v, ok := a.get("admins"); ok {
+			c.Admins = readAdmins(r, a.path+".admins", v)
 		}
+		a.done()
 	}
 
 	kms := map[string]bool{}
-	for i, km := range f.KeyManager {
+	for i, km := range r.entries(root, "key_manager") {
+		n := km.str("name")
+		mt := km.str("manager_type")
+		path, storePath, sqlitePath := km.str("path"), km.str("store_path"), km.str("sqlite_db_path")
+		km.done()
+		name := ""
 		switch {
-		case km.Name == "":
-			bad("[[key_manager]] #%d has no name", i+1)
-		case kms[km.Name]:
-			bad("[[key_manager]] name %q is used twice", km.Name)
-		}
-		kms[km.Name] = true
-		switch km.ManagerType {
-		case "Bbolt":
-			if km.StorePath != nil || km.SqliteDBPath != nil {
-				bad("key manager %q: a Bbolt store takes \"path\", not store_path or sqlite_db_path", km.Name)
+		case n == nil || *n == "":
+			if _, present := km.m["name"]; !present || n != nil {
+				r.bad(km.path, "[[key_manager]] #%d has no name: expected name = \"...\" (the providers' key_info_manager refers to it)", i+1)
 			}
-			c.KeyManagers = append(c.KeyManagers, KeyManager{Name: km.Name, Type: km.ManagerType, Path: deref(km.Path, DefaultStorePath)})
-		case "OnDisk", "SQLite":
-			bad("key manager %q: manager_type %q (Parsec's own mapping store) is not supported; use manager_type = \"Bbolt\" with a path (migrating existing Parsec mappings is not available yet)", km.Name, km.ManagerType)
+		case kms[*n]:
+			r.bad(km.path+".name", "[[key_manager]] name %q is used twice", *n)
 		default:
-			bad("key manager %q: unknown manager_type %q (expected \"Bbolt\")", km.Name, km.ManagerType)
+			name = *n
+		}
+		if name != "" {
+			kms[name] = true
+		}
+		switch {
+		case mt == nil:
+			if _, present := km.m["manager_type"]; !present {
+				r.bad(km.path, "key manager %q: manager_type is missing: expected manager_type = \"Bbolt\"", name)
+			}
+		case *mt == "Bbolt":
+			if storePath != nil || sqlitePath != nil {
+				r.bad(km.path+".manager_type", "key manager %q: a Bbolt store takes \"path\", not store_path or sqlite_db_path", name)
+			}
+			c.KeyManagers = append(c.KeyManagers, KeyManager{Name: name, Type: *mt, Path: deref(path, DefaultStorePath)})
+		case *mt == "OnDisk" || *mt == "SQLite":
+			r.bad(km.path+".manager_type", "key manager %q: manager_type %q (Parsec's own mapping store) is not supported; use manager_type = \"Bbolt\" with a path (migrating existing Parsec mappings is not available yet)", name, *mt)
+		default:
+			r.bad(km.path+".manager_type", "key manager %q: unknown manager_type %q (expected \"Bbolt\")", name, *mt)
 		}
 	}
 
 	names := map[string]bool{}
 	pos := providerPositions(data)
-	for i, p := range f.Provider {
-		pc, err := providerEntry(i+1, p)
-		if err != nil {
-			bad("%v", err)
-			continue
-		}
+	provs, _ := root["provider"].([]any)
+	for i, t := range r.entries(root, "provider") {
+		pc, err := providerEntry(i+1, t.m)
 		if i < len(pos) {
 			pc.Pos, pc.keys = pos[i].header, pos[i].keys
 		}
+		if err != nil {
+			r.bad(t.path+"."+err.key, "%s", err.msg)
+			continue
+		}
 		if !kms[pc.KeyManager] {
-			bad("[[provider]] #%d: key_info_manager %q does not name a [[key_manager]]", pc.Index, pc.KeyManager)
+			var have []string
+			for k := range kms {
+				have = append(have, k)
+			}
+			sort.Strings(have)
+			hint := "there is no [[key_manager]]"
+			if len(have) > 0 {
+				hint = "expected " + quoteList(have)
+			}
+			r.bad(t.path+".key_info_manager", "[[provider]] #%d: key_info_manager %q does not name a [[key_manager]] (%s)", pc.Index, pc.KeyManager, hint)
 		}
 		if pc.Name != "" {
 			if names[pc.Name] {
-				bad("[[provider]] #%d: name %q is used twice", pc.Index, pc.Name)
+				r.bad(t.path+".name", "[[provider]] #%d: name %q is used twice", pc.Index, pc.Name)
 			}
 			names[pc.Name] = true
 		}
 		c.Providers = append(c.Providers, pc)
 	}
-	if len(f.Provider) == 0 {
-		bad("no [[provider]] configured: parsecd needs at least one")
+	if len(provs) == 0 {
+		if _, ok := root["provider"]; !ok {
+			r.bad("", "no [[provider]] configured: parsecd needs at least one")
+		}
 	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
+	if err := errors.Join(r.errs...); err != nil {
+		return c, err
 	}
 	return c, nil
 }
 
-func providerEntry(index int, p map[string]any) (Provider, error) {
+// readAdmins reads authenticator.admins, an array of tables { name = "..." }.
+func readAdmins(r *reader, path string, v any) []string {
+	arr, ok := v.([]any)
+	if !ok {
+		r.bad(path, "authenticator.admins: expected an array of tables such as [ { name = \"0\" } ], found %s", describeValue(v))
+		return nil
+	}
+	var out []string
+	for i, e := range arr {
+		t, ok := e.(map[string]any)
+		if !ok {
+			r.bad(path, "authenticator.admins[%d]: expected a table such as { name = \"0\" }, found %s", i, describeValue(e))
+			continue
+		}
+		tb := &table{r: r, path: path + "." + strconv.Itoa(i), label: fmt.Sprintf("authenticator.admins[%d]", i), m: t, read: map[string]bool{}}
+		n := tb.str("name")
+		tb.done()
+		if n == nil || *n == "" {
+			if _, present := t["name"]; !present || n != nil {
+				r.bad(tb.path, "authenticator.admins[%d] has an empty name: expected { name = \"...\" } (an application name; a uid in decimal for UnixPeerCredentials)", i)
+			}
+			continue
+		}
+		out = append(out, *n)
+	}
+	return out
+}
+
+// entryError is a problem with one of the keys every [[provider]] has.
+type entryError struct{ key, msg string }
+
+func providerEntry(index int, p map[string]any) (Provider, *entryError) {
 	pc := Provider{Index: index}
-	str := func(key string) (string, error) {
+	str := func(key string) (string, *entryError) {
 		v, ok := p[key]
 		if !ok {
 			return "", nil
 		}
 		s, ok := v.(string)
 		if !ok {
-			return "", fmt.Errorf("[[provider]] #%d: %s must be a string", index, key)
+			return "", &entryError{key, fmt.Sprintf("[[provider]] #%d: %s: expected a string (in double quotes), found %s", index, key, describeValue(v))}
 		}
 		return s, nil
 	}
-	var err error
+	var err *entryError
 	if pc.Type, err = str("provider_type"); err != nil {
 		return pc, err
 	}
 	if pc.Type == "" {
-		return pc, fmt.Errorf("[[provider]] #%d has no provider_type", index)
+		return pc, &entryError{"", fmt.Sprintf("[[provider]] #%d has no provider_type: expected provider_type = \"Software\" (or another provider type of this build)", index)}
 	}
 	if pc.KeyManager, err = str("key_info_manager"); err != nil {
 		return pc, err
 	}
 	if pc.KeyManager == "" {
-		return pc, fmt.Errorf("[[provider]] #%d (%s) has no key_info_manager", index, pc.Type)
+		return pc, &entryError{"", fmt.Sprintf("[[provider]] #%d (%s) has no key_info_manager: expected the name of a [[key_manager]]", index, pc.Type)}
 	}
 	if pc.Name, err = str("name"); err != nil {
 		return pc, err
 	}
-	if pc.Raw, err = toml.Marshal(p); err != nil {
-		return pc, fmt.Errorf("[[provider]] #%d: %w", index, err)
+	raw, merr := toml.Marshal(p)
+	if merr != nil {
+		return pc, &entryError{"", fmt.Sprintf("[[provider]] #%d: %v", index, merr)}
 	}
+	pc.Raw = raw
 	return pc, nil
 }
 
@@ -437,7 +488,7 @@ func (p Provider) DecodeProvider(file string, v any) error {
 		return errors.Join(errs...)
 	case errors.As(err, &de) && len(de.Key()) > 0:
 		k := strings.Join(de.Key(), ".")
-		return fmt.Errorf("%s: key %q: %w", p.keyAt(file, k), k, err)
+		return fmt.Errorf("%s: key %q: %s", p.keyAt(file, k), k, humanize(de))
 	}
 	return p.Wrap(file, err)
 }
@@ -457,11 +508,49 @@ func describe(name string, err error) error {
 	if errors.As(err, &de) {
 		row, col := de.Position()
 		if k := de.Key(); len(k) > 0 {
-			return fmt.Errorf("%s:%d:%d: key %q: %s", name, row, col, strings.Join(k, "."), de.Error())
+			return fmt.Errorf("%s:%d:%d: key %q: %s", name, row, col, strings.Join(k, "."), humanize(de))
 		}
-		return fmt.Errorf("%s:%d:%d: %s", name, row, col, de.Error())
+		return fmt.Errorf("%s:%d:%d: invalid TOML: %s", name, row, col, strings.TrimPrefix(de.Error(), "toml: "))
 	}
 	return fmt.Errorf("%s: %w", name, err)
+}
+
+// mistyped matches go-toml's type mismatch, which names Go types.
+var mistyped = regexp.MustCompile(`cannot decode TOML ([a-z ]+) into (?:struct field \S+ of type|a Go value of type) (\S+)`)
+
+// humanize turns go-toml's decoding error into what the file should say,
+// without Go type names: "expected an integer (without quotes), found a
+// string".
+func humanize(de *toml.DecodeError) string {
+	msg := strings.TrimPrefix(de.Error(), "toml: ")
+	m := mistyped.FindStringSubmatch(msg)
+	if m == nil {
+		return msg
+	}
+	found := m[1]
+	switch found {
+	case "integer", "array", "inline table":
+		found = "an " + found
+	default:
+		found = "a " + found
+	}
+	goType := strings.TrimLeft(m[2], "*")
+	want := "a value of another type"
+	switch {
+	case goType == "string":
+		want = "a string (in double quotes)"
+	case goType == "bool":
+		want = "true or false (without quotes)"
+	case strings.HasPrefix(goType, "int") || strings.HasPrefix(goType, "uint"):
+		want = "an integer (without quotes)"
+	case strings.HasPrefix(goType, "float"):
+		want = "a number"
+	case strings.HasPrefix(goType, "[]"):
+		want = "an array"
+	case strings.HasPrefix(goType, "map["):
+		want = "a table"
+	}
+	return fmt.Sprintf("expected %s, found %s", want, found)
 }
 
 func deref[T any](p *T, def T) T {

@@ -257,7 +257,7 @@ func TestErrors(t *testing.T) {
 		{"unknown key in key_manager", strings.Replace(base, `path = "/tmp/k.db"`, "path = \"/tmp/k.db\"\nsize = 3", 1),
 			[]string{"cfg.toml:12:1:", "key_manager.size"}},
 		{"allow_root mistyped", strings.Replace(base, "allow_root = false", `allow_root = "yes"`, 1),
-			[]string{"cfg.toml:2:", "core_settings.allow_root", "bool"}},
+			[]string{"cfg.toml:2:1: core_settings.allow_root: expected true or false (without quotes), found the string \"yes\""}},
 		{"timeout mistyped", strings.Replace(base, "timeout = 200", `timeout = "200"`, 1),
 			[]string{"cfg.toml:5:", "listener.timeout"}},
 		{"syntax error", "[core_settings\n", []string{"cfg.toml:1:"}},
@@ -308,7 +308,65 @@ func TestErrors(t *testing.T) {
 			if !strings.HasPrefix(err.Error(), "cfg.toml") {
 				t.Errorf("error %q does not start with the file name", err)
 			}
+			// Our words, never Go's: no Go type or package names.
+			for _, goWord := range []string{"struct field", "config.", "of type", "int64", " toml: "} {
+				if strings.Contains(err.Error(), goWord) {
+					t.Errorf("error %q shows Go internals (%q)", err, goWord)
+				}
+			}
 		})
+	}
+}
+
+// Every problem is reported, one per line, each at its line and column
+// with its key: type mismatches do not stop the check at the first.
+func TestErrorsEveryProblem(t *testing.T) {
+	text := `[core_settings]
+allow_root = "yes"
+thread_pool_size = "8"
+log_level = "loud"
+[listener]
+listener_type = "DomainSocket"
+timeout = 0
+socket_path = 5
+[authenticator]
+auth_type = "UnixPeerCredential"
+admins = [ { name = 0 } ]
+[[key_manager]]
+name = "k"
+manager_type = "Bbolt"
+path = "/tmp/k.db"
+colour = "blue"
+[[provider]]
+provider_type = "Software"
+key_info_manager = "kk"
+[[provider]]
+provider_type = 3
+key_info_manager = "k"
+`
+	c, err := config.Parse("cfg.toml", []byte(text))
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	want := []string{
+		`cfg.toml:2:1: core_settings.allow_root: expected true or false (without quotes), found the string "yes"`,
+		`cfg.toml:3:1: core_settings.thread_pool_size: expected an integer (without quotes), found the string "8"`,
+		`cfg.toml:4:1: core_settings.log_level: "loud" is not one of "off", "error", "warn", "info", "debug" or "trace"`,
+		`cfg.toml:7:1: listener.timeout: expected a positive number of milliseconds, found 0`,
+		`cfg.toml:8:1: listener.socket_path: expected a string (in double quotes), found the integer 5`,
+		`cfg.toml:10:1: authenticator.auth_type: "UnixPeerCredential" is not one of "UnixPeerCredentials", "Direct"`,
+		`cfg.toml:11:1: authenticator.admins[0].name: expected a string (in double quotes), found the integer 0`,
+		`cfg.toml:16:1: unknown key "key_manager.colour"`,
+		`cfg.toml:19:1: [[provider]] #1: key_info_manager "kk" does not name a [[key_manager]] (expected "k")`,
+		`cfg.toml:21:1: [[provider]] #2: provider_type: expected a string (in double quotes), found the integer 3`,
+	}
+	got := strings.Split(err.Error(), "\n")
+	if !slices.Equal(got, want) {
+		t.Errorf("errors:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// What could be read is there, for --check-config's provider checks.
+	if c == nil || len(c.Providers) != 1 || c.Providers[0].Type != "Software" {
+		t.Errorf("partial config %+v", c)
 	}
 }
 
@@ -487,6 +545,10 @@ func TestDefaultText(t *testing.T) {
 			"/tmp/parsecd-1000/parsec/parsec.sock", "/tmp/parsecd-1000/state/parsec/parsec-keys.db"},
 		{"path with a quote", 1000, map[string]string{"XDG_RUNTIME_DIR": `/run/a"b`, "XDG_STATE_HOME": `/s\t`},
 			`/run/a"b/parsec/parsec.sock`, `/s\t/parsec/parsec-keys.db`},
+		{"user with TMPDIR", 1000, map[string]string{"TMPDIR": "/var/tmp/u", "HOME": "/home/u"},
+			"/var/tmp/u/parsecd-1000/parsec/parsec.sock", "/home/u/.local/state/parsec/parsec-keys.db"},
+		{"user with a relative TMPDIR", 1000, map[string]string{"TMPDIR": "tmp", "HOME": "/home/u"},
+			"/tmp/parsecd-1000/parsec/parsec.sock", "/home/u/.local/state/parsec/parsec-keys.db"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -506,5 +568,34 @@ func TestDefaultText(t *testing.T) {
 				t.Errorf("config %+v", c)
 			}
 		})
+	}
+}
+
+// Default as another user than root is a per-user daemon: a 0600 socket
+// and private directories (the runtime fallback first, as it holds the
+// others); as root, Parsec's conventions.
+func TestDefaultPerUser(t *testing.T) {
+	c, err := config.Default(0, env(map[string]string{"HOME": "/root"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.SocketMode != 0 || len(c.PrivateDirs) != 0 {
+		t.Errorf("root: socket mode %v, private dirs %q; want the system daemon's conventions", c.SocketMode, c.PrivateDirs)
+	}
+	for _, tt := range []struct {
+		env  map[string]string
+		dirs []string
+	}{
+		{map[string]string{"HOME": "/home/u"}, []string{"/tmp/parsecd-1000", "/tmp/parsecd-1000/parsec", "/home/u/.local/state/parsec"}},
+		{map[string]string{"XDG_RUNTIME_DIR": "/run/user/1000", "HOME": "/home/u"}, []string{"/run/user/1000/parsec", "/home/u/.local/state/parsec"}},
+		{map[string]string{"XDG_RUNTIME_DIR": "/run/user/1000"}, []string{"/tmp/parsecd-1000", "/run/user/1000/parsec", "/tmp/parsecd-1000/state/parsec"}},
+	} {
+		c, err := config.Default(1000, env(tt.env))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.SocketMode != 0o600 || !slices.Equal(c.PrivateDirs, tt.dirs) {
+			t.Errorf("%v: socket mode %v, private dirs %q; want 0600 and %q", tt.env, c.SocketMode, c.PrivateDirs, tt.dirs)
+		}
 	}
 }

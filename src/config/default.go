@@ -6,27 +6,58 @@ import (
 	"strconv"
 )
 
+// Default is the embedded configuration (DefaultText) parsed. As another
+// user than root it is a per-user daemon: its socket is 0600 and the
+// directories it makes for itself are private (Config.PrivateDirs).
+func Default(uid int, getenv func(string) string) (*Config, error) {
+	c, err := Parse("", []byte(DefaultText(uid, getenv)))
+	if err != nil || uid == 0 {
+		return c, err
+	}
+	c.SocketMode = 0o600
+	run, state, base := userDirs(uid, getenv)
+	if base != "" {
+		c.PrivateDirs = append(c.PrivateDirs, base)
+	}
+	c.PrivateDirs = append(c.PrivateDirs, filepath.Join(run, "parsec"), filepath.Join(state, "parsec"))
+	return c, nil
+}
+
+// userDirs returns a user's runtime and state directories and, when one of
+// them is the fallback under the temporary directory, that fallback
+// (TMPDIR or /tmp, then parsecd-<uid>), which parsecd then owns.
+func userDirs(uid int, getenv func(string) string) (run, state, base string) {
+	tmp := getenv("TMPDIR")
+	if tmp == "" || !filepath.IsAbs(tmp) {
+		tmp = "/tmp"
+	}
+	fallback := filepath.Join(tmp, "parsecd-"+strconv.Itoa(uid))
+	run = getenv("XDG_RUNTIME_DIR")
+	if run == "" {
+		run, base = fallback, fallback
+	}
+	state = getenv("XDG_STATE_HOME")
+	if state == "" {
+		if home := getenv("HOME"); home != "" {
+			state = filepath.Join(home, ".local", "state")
+		} else {
+			state, base = filepath.Join(fallback, "state"), fallback
+		}
+	}
+	return run, state, base
+}
+
 // DefaultText is the embedded configuration used when no config file is
 // given and /etc/parsec/config.toml does not exist: the software provider,
 // a bbolt store and Unix peer-credential authentication. As root it uses
 // the system paths; otherwise paths the user owns, under $XDG_RUNTIME_DIR
-// (or /tmp/parsecd-<uid>) and $XDG_STATE_HOME (or ~/.local/state).
+// (or $TMPDIR/parsecd-<uid>, /tmp/parsecd-<uid> without TMPDIR) and
+// $XDG_STATE_HOME (or ~/.local/state).
 func DefaultText(uid int, getenv func(string) string) string {
 	socket, store := DefaultSocketPath, DefaultStorePath
 	if uid != 0 {
-		run := getenv("XDG_RUNTIME_DIR")
-		if run == "" {
-			run = filepath.Join("/tmp", "parsecd-"+strconv.Itoa(uid))
-		}
+		run, state, _ := userDirs(uid, getenv)
 		socket = filepath.Join(run, "parsec", "parsec.sock")
-		state := getenv("XDG_STATE_HOME")
-		if state == "" {
-			if home := getenv("HOME"); home != "" {
-				state = filepath.Join(home, ".local", "state")
-			} else {
-				state = filepath.Join("/tmp", "parsecd-"+strconv.Itoa(uid), "state")
-			}
-		}
 		store = filepath.Join(state, "parsec", "parsec-keys.db")
 	}
 	return fmt.Sprintf(`# parsecd embedded default configuration

@@ -2,7 +2,8 @@
 // providers, authenticators, back end, listener) and runs it: it serves
 // until SIGTERM or SIGINT, drains in-flight requests, and on SIGHUP builds
 // the whole service again from the same file and swaps it in without
-// dropping a request.
+// dropping a request. Signals are held from before start-up (Signals) to
+// the process's exit (package sigs).
 package daemon
 
 import (
@@ -12,16 +13,17 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"os/signal"
-	"syscall"
+	"strings"
 
 	"github.com/parsecd/parsecd/src/auth"
 	"github.com/parsecd/parsecd/src/back"
 	"github.com/parsecd/parsecd/src/config"
 	"github.com/parsecd/parsecd/src/front"
 	"github.com/parsecd/parsecd/src/internal/sdnotify"
+	"github.com/parsecd/parsecd/src/internal/sigs"
 	"github.com/parsecd/parsecd/src/internal/version"
 	"github.com/parsecd/parsecd/src/provider"
+	"github.com/parsecd/parsecd/src/status"
 	"github.com/parsecd/parsecd/src/wire"
 	"github.com/parsecd/parsecd/storage"
 	"github.com/parsecd/parsecd/storage/bolt"
@@ -50,26 +52,62 @@ type Daemon struct {
 	socketPath string
 	activated  bool
 	serveErr   chan error
+	sigs       *sigs.Signals
 }
 
-// Start builds the service from load() and starts serving.
-func Start(ctx context.Context, load Loader, log *slog.Logger) (*Daemon, error) {
+// ErrStopped is Start's error when SIGTERM or SIGINT arrived during
+// start-up: it stopped before serving and released what it had opened.
+// It is a clean stop (parsecd exits 0), not a failure.
+var ErrStopped = errors.New("stopped by a signal during start-up")
+
+// Start builds the service from load() and starts serving. signals (from
+// sigs.Catch, nil for none) is checked between the steps of start-up: a
+// stop signal abandons it (ErrStopped); a SIGHUP stays pending for Run.
+func Start(ctx context.Context, load Loader, log *slog.Logger, signals *sigs.Signals) (*Daemon, error) {
+	stopped := func(step string) bool {
+		if s := signals.Stopping(); s != nil {
+			log.Info("stopping during start-up", "signal", s.String(), "before", step)
+			return true
+		}
+		return false
+	}
+	if stopped("reading the configuration") {
+		return nil, ErrStopped
+	}
 	cfg, err := load()
 	if err != nil {
 		return nil, err
 	}
 	if os.Geteuid() == 0 && !cfg.AllowRoot {
-		return nil, errors.New("refusing to run as root: set allow_root = true in [core_settings] if you really mean it (a dedicated user such as \"parsec\" is safer)")
+		return nil, rootRefusal(cfg)
 	}
-	d := &Daemon{load: load, log: log, serveErr: make(chan error, 4)}
+	// A per-user daemon's own directories are checked before anything is
+	// put in them; a live socket is refused before the store is opened (its
+	// message is the clearer one, and nothing is opened in vain).
+	for _, dir := range cfg.PrivateDirs {
+		if err := front.PrivateDir(dir); err != nil {
+			return nil, err
+		}
+	}
+	if err := front.CheckFree(cfg.SocketPath); err != nil {
+		return nil, err
+	}
+	if stopped("opening the key stores and providers") {
+		return nil, ErrStopped
+	}
+	d := &Daemon{load: load, log: log, serveErr: make(chan error, 4), sigs: signals}
 	g, err := d.build(ctx, cfg, nil)
 	if err != nil {
 		return nil, err
 	}
-	ln, activated, err := front.Listen(cfg.SocketPath)
+	if stopped("listening") {
+		g.close(nil)
+		return nil, ErrStopped
+	}
+	ln, activated, err := front.ListenMode(cfg.SocketPath, socketMode(cfg))
 	if err != nil {
 		g.close(nil)
-		return nil, fmt.Errorf("listening on %s: %w", cfg.SocketPath, err)
+		return nil, err
 	}
 	d.cur, d.ln, d.socketPath, d.activated = g, ln, cfg.SocketPath, activated
 	d.server = front.NewServer(generation(g), cfg.ThreadPoolSize, log)
@@ -79,7 +117,25 @@ func Start(ctx context.Context, load Loader, log *slog.Logger) (*Daemon, error) 
 		where = "socket passed by systemd"
 	}
 	log.Info("parsecd ready", "version", version.Version, "socket", where, "providers", providerNames(g.providers), "auth", cfg.AuthType)
+	_ = sdnotify.Notify("READY=1")
 	return d, nil
+}
+
+func socketMode(cfg *config.Config) os.FileMode {
+	if cfg.SocketMode == 0 {
+		return front.SystemSocketMode
+	}
+	return cfg.SocketMode
+}
+
+// rootRefusal says how to run as root anyway: with a config file, its
+// allow_root; with the embedded default (no file to edit), --allow-root.
+func rootRefusal(cfg *config.Config) error {
+	const safer = " (a dedicated user such as \"parsec\" is safer)"
+	if cfg.Path == "" {
+		return errors.New("refusing to run as root: start parsecd with --allow-root if you really mean it" + safer)
+	}
+	return fmt.Errorf("refusing to run as root: set allow_root = true in [core_settings] of %s, or pass --allow-root, if you really mean it"+safer, cfg.Path)
 }
 
 func (d *Daemon) serve(ctx context.Context, ln net.Listener) {
@@ -126,7 +182,7 @@ func (d *Daemon) build(ctx context.Context, cfg *config.Config, prev *graph) (*g
 			if store == nil {
 				s, err := bolt.Open(km.Path, bolt.Options{})
 				if err != nil {
-					return fail(fmt.Errorf("opening key store %q: %w", km.Name, err))
+					return fail(fmt.Errorf("opening key store %q: %w", km.Name, plain(err)))
 				}
 				store = s
 			}
@@ -171,6 +227,25 @@ func (d *Daemon) build(ctx context.Context, cfg *config.Config, prev *graph) (*g
 	return g, nil
 }
 
+// plain drops the wire status name that a status.Error puts before its
+// message ("KeyInfoManagerError: "): at start-up the words are enough.
+// The error still unwraps to the status.Error.
+func plain(err error) error {
+	var se *status.Error
+	if errors.As(err, &se) && se.Msg != "" {
+		return plainError{msg: strings.TrimPrefix(err.Error(), se.Code.String()+": "), err: err}
+	}
+	return err
+}
+
+type plainError struct {
+	msg string
+	err error
+}
+
+func (e plainError) Error() string { return e.msg }
+func (e plainError) Unwrap() error { return e.err }
+
 // close releases what g owns and keep does not share.
 func (g *graph) close(keep *graph) {
 	for _, p := range g.providers {
@@ -184,13 +259,19 @@ func (g *graph) close(keep *graph) {
 	}
 }
 
-// Run serves until ctx is done or a stop signal arrives, reloading on SIGHUP.
+// Run serves until ctx is done or a stop signal arrives, reloading on
+// SIGHUP (see sigs.Signals). A SIGHUP held during start-up reloads at once.
 func (d *Daemon) Run(ctx context.Context) error {
-	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
-	defer signal.Stop(sigs)
-	_ = sdnotify.Notify("READY=1")
+	if d.sigs.Stopping() == nil && d.sigs.ReloadPending() {
+		d.log.Info("SIGHUP arrived during start-up: reloading now that parsecd is ready")
+		d.Reload(ctx)
+	}
 	for {
+		// A stop signal wins over a pending reload.
+		if s := d.sigs.Stopping(); s != nil {
+			d.log.Info("stopping", "signal", s.String())
+			return d.Stop()
+		}
 		select {
 		case <-ctx.Done():
 			return d.Stop()
@@ -200,13 +281,12 @@ func (d *Daemon) Run(ctx context.Context) error {
 				_ = d.Stop()
 				return err
 			}
-		case s := <-sigs:
-			if s == syscall.SIGHUP {
+		case <-d.sigs.Stop():
+			// reported at the top of the loop
+		case <-d.sigs.Reload():
+			if d.sigs.Stopping() == nil {
 				d.Reload(ctx)
-				continue
 			}
-			d.log.Info("stopping", "signal", s.String())
-			return d.Stop()
 		}
 	}
 }
@@ -229,10 +309,18 @@ func (d *Daemon) Reload(ctx context.Context) {
 	}
 	oldLn, oldPath := d.ln, d.socketPath
 	if !d.activated && cfg.SocketPath != d.socketPath {
-		ln, _, err := front.Listen(cfg.SocketPath)
+		var ln net.Listener
+		for _, dir := range cfg.PrivateDirs {
+			if err = front.PrivateDir(dir); err != nil {
+				break
+			}
+		}
+		if err == nil {
+			ln, _, err = front.ListenMode(cfg.SocketPath, socketMode(cfg))
+		}
 		if err != nil {
 			g.close(d.cur)
-			d.log.Error("reload failed, keeping the running configuration", "error", fmt.Errorf("listening on %s: %w", cfg.SocketPath, err))
+			d.log.Error("reload failed, keeping the running configuration", "error", err)
 			return
 		}
 		d.ln, d.socketPath = ln, cfg.SocketPath

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -23,6 +25,7 @@ import (
 	"github.com/parsecd/parsecd/src/interface/ops/listauthenticators"
 	"github.com/parsecd/parsecd/src/interface/ops/listkeys"
 	"github.com/parsecd/parsecd/src/interface/ops/psageneratekey"
+	"github.com/parsecd/parsecd/src/internal/sigs"
 	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
@@ -130,7 +133,7 @@ func (e *env) start() (*daemon.Daemon, context.CancelFunc, <-chan error) {
 	e.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	log := slog.New(slog.NewTextHandler(e.logs, nil))
-	d, err := daemon.Start(ctx, e.loader(), log)
+	d, err := daemon.Start(ctx, e.loader(), log, nil)
 	if err != nil {
 		cancel()
 		e.t.Fatal(err)
@@ -363,7 +366,7 @@ func TestStartRefusesRootWithoutAllowRoot(t *testing.T) {
 	sock := e.socket("p.sock")
 	e.write(sock, "Direct", "Software")
 	e.writeRaw(strings.Replace(readFile(t, e.cfg), "allow_root = true", "allow_root = false", 1))
-	d, err := daemon.Start(context.Background(), e.loader(), slog.New(slog.DiscardHandler))
+	d, err := daemon.Start(context.Background(), e.loader(), slog.New(slog.DiscardHandler), nil)
 	if err == nil {
 		d.Stop()
 		t.Fatal("started as root without allow_root")
@@ -380,7 +383,7 @@ func TestStartFailures(t *testing.T) {
 	log := slog.New(slog.DiscardHandler)
 
 	e.write(sock, "Direct", "Pkcs11")
-	if d, err := daemon.Start(context.Background(), e.loader(), log); err == nil {
+	if d, err := daemon.Start(context.Background(), e.loader(), log, nil); err == nil {
 		d.Stop()
 		t.Error("started with an unavailable provider type")
 	}
@@ -390,19 +393,65 @@ func TestStartFailures(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.write(sock, "Direct", "Software")
-	if d, err := daemon.Start(context.Background(), e.loader(), log); err == nil {
+	if d, err := daemon.Start(context.Background(), e.loader(), log, nil); err == nil {
 		d.Stop()
 		t.Error("started on a regular file")
 	}
 	// The key store of the failed start was released: a new start can open it.
 	os.Remove(sock)
-	d, err := daemon.Start(context.Background(), e.loader(), log)
+	d, err := daemon.Start(context.Background(), e.loader(), log, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ping(t, sock, wire.AuthDirect, []byte("a"))
 	if err := d.Stop(); err != nil {
 		t.Fatal(err)
+	}
+	gone(t, sock)
+}
+
+// A stop signal held before start-up makes Start stop before opening
+// anything (ErrStopped, a clean stop); a SIGHUP held during start-up is a
+// reload once Run starts.
+func TestStartHeldSignals(t *testing.T) {
+	e := newEnv(t)
+	sock := e.socket("s.sock")
+	e.write(sock, "Direct", "Software")
+	s := sigs.Catch() // this test process holds its signals from here on
+	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for len(s.Reload()) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("SIGHUP never held")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	log := slog.New(slog.NewTextHandler(e.logs, nil))
+	d, err := daemon.Start(context.Background(), e.loader(), log, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- d.Run(context.Background()) }()
+	for !strings.Contains(e.logs.String(), "configuration reloaded") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the SIGHUP held during start-up did not reload:\n%s", e.logs)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	ping(t, sock, wire.AuthDirect, []byte("a"))
+	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	gone(t, sock)
+	// The stop signal is still held: a new start stops before anything.
+	if _, err := daemon.Start(context.Background(), e.loader(), log, s); !errors.Is(err, daemon.ErrStopped) {
+		t.Fatalf("Start with a stop signal held: %v, want ErrStopped", err)
 	}
 	gone(t, sock)
 }

@@ -169,7 +169,13 @@ func (s *Server) serveConn(ctx context.Context, c net.Conn) {
 	req, err := wire.ReadRequest(c, g.Settings.Limits)
 	if err != nil {
 		code := status.CodeOf(err)
-		s.log.Info("rejected malformed request", "status", code.String(), "peer_uid", peer.UID)
+		if errors.Is(err, io.EOF) {
+			// Not a byte sent: a probe (such as a second parsecd checking
+			// that this socket is live), not a malformed request.
+			s.log.Debug("connection closed before a request", "peer_uid", peer.UID)
+		} else {
+			s.log.Info("rejected malformed request", "status", code.String(), "peer_uid", peer.UID)
+		}
 		resp = wire.DefaultResponse(code)
 	} else {
 		// A shutdown must not abort a request already being served.

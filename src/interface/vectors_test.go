@@ -1,4 +1,4 @@
-// Golden wire vectors (../shared/parsec/vectors, made with the Rust parsec-interface
+// Golden wire vectors (testdata/vectors, made with the Rust parsec-interface
 // crate and checked against the Parsec 1.1.0 service) decoded and re-encoded with our
 // generated protobuf code. The test is self-contained: it parses the wire header itself
 // and depends only on the generated packages under src/interface/ops.
@@ -21,6 +21,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/parsecd/parsecd/test/testvectors"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/parsecd/parsecd/src/interface/ops/attestkey"
@@ -217,35 +218,9 @@ func (v *vector) uint(t *testing.T, key string) uint64 {
 	return n
 }
 
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-}
-
 func vectorsDir(t *testing.T) string {
 	t.Helper()
-	dir := os.Getenv("PARSEC_VECTORS_DIR")
-	if dir == "" {
-		dir = filepath.Join(repoRoot(t), "..", "shared", "parsec", "vectors")
-	}
-	// Missing vectors are a failure, never a skip: they are the proof of wire compatibility.
-	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-		t.Fatalf("golden vectors directory %s is missing (set PARSEC_VECTORS_DIR): %v", dir, err)
-	}
-	return dir
+	return testvectors.Dir(t)
 }
 
 func loadManifest(t *testing.T) (string, *manifest) {

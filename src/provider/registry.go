@@ -33,7 +33,19 @@ var (
 	regMu      sync.RWMutex
 	factories  = map[string]Factory{}
 	validators = map[string]Validator{}
+	// unavailable are the types registered only to explain that this
+	// build lacks them (the PKCS#11 stub): never offered as available.
+	unavailable = map[string]bool{}
 )
+
+// MarkUnavailable says that providerType is registered only to explain
+// that this build lacks it: a mistyped provider_type does not list it
+// among the types available.
+func MarkUnavailable(providerType string) {
+	regMu.Lock()
+	defer regMu.Unlock()
+	unavailable[providerType] = true
+}
 
 // Register makes a provider_type available; builds without a provider
 // register a factory that explains what is missing.
@@ -59,12 +71,19 @@ func lookup(file string, cfg config.Provider) (Factory, Validator, error) {
 	f, ok := factories[cfg.Type]
 	if !ok {
 		var known []string
+		hint := ""
 		for t := range factories {
+			if unavailable[t] {
+				continue
+			}
 			known = append(known, t)
+			if strings.EqualFold(t, cfg.Type) {
+				hint = fmt.Sprintf(": did you mean %q?", t)
+			}
 		}
 		sort.Strings(known)
-		return nil, nil, fmt.Errorf("%s: provider_type %q is not available in this build of parsecd (available: %s)",
-			cfg.Where(file), cfg.Type, strings.Join(known, ", "))
+		return nil, nil, fmt.Errorf("%s: provider_type %q is not available in this build of parsecd (available: %s)%s",
+			cfg.Where(file), cfg.Type, strings.Join(known, ", "), hint)
 	}
 	return f, validators[cfg.Type], nil
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/parsecd/parsecd/src/status"
 	"github.com/parsecd/parsecd/src/wire"
+	"github.com/parsecd/parsecd/test/testvectors"
 )
 
 // Offsets of the request header fields (facts §1.2).
@@ -410,29 +411,8 @@ type vector struct {
 	TotalLen       int    `json:"total_len"`
 }
 
-// vectorsDir is ../shared/parsec/vectors beside the repository root.
-func vectorsDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if data, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && bytes.Contains(data, []byte("module github.com/parsecd/parsecd\n")) {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("cannot find the repository root")
-		}
-		dir = parent
-	}
-	v := filepath.Join(dir, "..", "shared", "parsec", "vectors")
-	if _, err := os.Stat(filepath.Join(v, "manifest.json")); err != nil {
-		t.Fatalf("golden vectors are missing: %v", err)
-	}
-	return v
-}
+// vectorsDir is the repository's golden vectors directory.
+func vectorsDir(t testing.TB) string { return testvectors.Dir(t) }
 
 func loadVectors(t testing.TB) (string, []vector) {
 	t.Helper()

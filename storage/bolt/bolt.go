@@ -94,7 +94,12 @@ func Open(path string, opts Options) (*Store, error) {
 	}
 	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: timeout})
 	if errors.Is(err, berrors.ErrTimeout) {
-		return nil, ioError(err, "key store %s is locked by another process", path)
+		by := "another process"
+		if pid := lockHolder(path); pid > 0 {
+			by = fmt.Sprintf("process %d", pid)
+		}
+		return nil, status.Errorf(status.KeyInfoManagerError, "%w", lockedError{
+			msg: fmt.Sprintf("key store %s is locked by %s: is another parsecd running with this store?", path, by), err: err})
 	}
 	if err != nil {
 		return nil, ioError(err, "opening key store %s", path)

@@ -366,6 +366,7 @@ func TestLifecycleSdNotify(t *testing.T) {
 	ln, path := lcNotifyListener(t, d.Dir)
 	d.Env = []string{"NOTIFY_SOCKET=" + path}
 	d.Start()
+	lcExpectNotify(t, ln, "STATUS=starting") // signals are held from here
 	lcExpectNotify(t, ln, "READY=1")
 	d.Signal(syscall.SIGHUP)
 	lcExpectNotify(t, ln, "RELOADING=1")
@@ -452,8 +453,18 @@ func TestLifecycleRefuseRoot(t *testing.T) {
 	} else if !strings.Contains(err.Error(), "exited early: exit status") {
 		t.Fatalf("start: %v (want a non-zero exit)", err)
 	}
-	if !strings.Contains(d.Logs(), "allow_root") {
-		t.Errorf("the refusal does not mention allow_root:\n%s", d.Logs())
+	want := fmt.Sprintf("parsecd: refusing to run as root: set allow_root = true in [core_settings] of %s, or pass --allow-root, if you really mean it", d.Config)
+	if logs := d.Logs(); !strings.HasPrefix(logs, want) || strings.Count(logs, "\n") != 1 {
+		t.Errorf("the refusal should be one line starting %q:\n%s", want, logs)
+	}
+	// Without a config file (the embedded default) there is no file to
+	// edit: the refusal names --allow-root only. Nothing is created first.
+	if _, err := os.Stat("/etc/parsec/config.toml"); err == nil {
+		t.Fatal("/etc/parsec/config.toml exists: parsecd would read it instead of its embedded default, which this test checks")
+	}
+	out, code := lcRunBin(t)
+	if wantDefault := "parsecd: refusing to run as root: start parsecd with --allow-root if you really mean it (a dedicated user such as \"parsec\" is safer)\n"; code != 1 || out != wantDefault {
+		t.Errorf("root on the embedded default: exit %d, output %q; want 1 and %q", code, out, wantDefault)
 	}
 	d.Start("--allow-root")
 	if _, _, err := d.Client().Ping(context.Background()); err != nil {
@@ -560,13 +571,84 @@ func TestLifecycleStoreLocked(t *testing.T) {
 	if err := second.TryStart(); err == nil || !strings.Contains(err.Error(), "exited early: exit status") {
 		t.Fatalf("a second parsecd on a store in use: %v (want a non-zero exit)", err)
 	}
-	if !strings.Contains(second.Logs(), "locked") {
-		t.Errorf("the failure does not say the store is locked:\n%s", second.Logs())
+	// Once, naming the store and the pid that holds it.
+	want := fmt.Sprintf("parsecd: opening key store \"store\": key store %s is locked by process %d: is another parsecd running with this store?\n", first.Opts.Store, first.cmd.Process.Pid)
+	if logs := second.Logs(); !strings.HasSuffix(logs, want) || strings.Count(logs, "is another parsecd running") != 1 || strings.Count(logs, "parsecd: ") != 1 {
+		t.Errorf("the failure should be one line saying %q:\n%s", want, logs)
 	}
 	if _, err := os.Lstat(second.Socket); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("the failed daemon left a socket behind: %v", err)
 	}
 	if _, _, err := first.Client().Ping(context.Background()); err != nil {
 		t.Errorf("the first daemon stopped answering: %v", err)
+	}
+}
+
+// A second parsecd on the socket of a running one, with another key store,
+// refuses to start: it names the socket and the pid listening there, exits
+// non-zero, leaves the socket and opens nothing; the first one serves on.
+func TestLifecycleLiveSocketRefused(t *testing.T) {
+	t.Parallel()
+	first := NewDaemon(t, Options{}).Start()
+	second := NewDaemon(t, Options{Socket: first.Socket})
+	if second.Opts.Store == first.Opts.Store {
+		t.Fatal("the daemons must use distinct stores")
+	}
+	before, err := os.Lstat(first.Socket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, code := lcRunBin(t, "-c", second.Config)
+	if code == 0 {
+		t.Fatalf("a second parsecd on a live socket exited 0:\n%s", out)
+	}
+	want := fmt.Sprintf("another service (pid %d) is listening on %s: refusing to take over its socket (is another parsecd running?", first.cmd.Process.Pid, first.Socket)
+	if !strings.Contains(out, want) || strings.Count(out, "refusing") != 1 {
+		t.Errorf("the refusal should say once %q:\n%s", want, out)
+	}
+	if _, err := os.Stat(second.Opts.Store); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the refused daemon created its key store: %v", err)
+	}
+	after, err := os.Lstat(first.Socket)
+	if err != nil || !os.SameFile(before, after) {
+		t.Fatalf("the first daemon's socket was replaced or removed (%v)", err)
+	}
+	if _, _, err := first.Client().Ping(context.Background()); err != nil {
+		t.Fatalf("the first daemon stopped answering: %v", err)
+	}
+	// Same socket and same store: the socket is what is named.
+	third := NewDaemon(t, Options{Socket: first.Socket, Store: first.Opts.Store})
+	if out, code := lcRunBin(t, "-c", third.Config); code == 0 || !strings.Contains(out, want) {
+		t.Errorf("same socket and store: exit %d, want non-zero and %q:\n%s", code, want, out)
+	}
+	// A reload onto a live socket is refused and the daemon keeps its own.
+	other := NewDaemon(t, Options{}).Start()
+	other.WriteConfig(Options{Socket: first.Socket})
+	other.Signal(syscall.SIGHUP)
+	lcWaitLog(t, other, "reload failed, keeping the running configuration", 1)
+	if !strings.Contains(other.Logs(), "is listening on "+first.Socket) {
+		t.Errorf("the failed reload does not name the live socket:\n%s", other.Logs())
+	}
+	for _, d := range []*Daemon{first, other} {
+		if _, _, err := d.Client().Ping(context.Background()); err != nil {
+			t.Errorf("%s stopped answering: %v", d.Socket, err)
+		}
+	}
+	first.Stop()
+	lcSocketGone(t, first.Socket)
+}
+
+// A stale socket (its daemon was killed) is replaced.
+func TestLifecycleStaleSocketReplaced(t *testing.T) {
+	t.Parallel()
+	d := NewDaemon(t, Options{}).Start()
+	d.Signal(syscall.SIGKILL)
+	_ = d.Wait(10 * time.Second)
+	if fi, err := os.Lstat(d.Socket); err != nil || fi.Mode().Type() != fs.ModeSocket {
+		t.Fatalf("SIGKILL should leave the socket behind: %v", err)
+	}
+	d.Start()
+	if _, _, err := d.Client().Ping(context.Background()); err != nil {
+		t.Fatal(err)
 	}
 }

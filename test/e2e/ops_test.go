@@ -32,6 +32,7 @@ import (
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
 	"github.com/parsecd/parsecd/src/wire"
+	"github.com/parsecd/parsecd/test/testvectors"
 )
 
 // ---- helpers of ops/cli/tls/isolation tests (all prefixed "ops") ----
@@ -88,11 +89,11 @@ func opsDigest(h crypto.Hash, msg []byte) []byte {
 	return hh.Sum(nil)
 }
 
-// opsVectorKeys loads the fixed test keys of ../shared/parsec/vectors/keys
-// (relative to the repository root's parent). Their absence is a failure.
+// opsVectorKeys loads the fixed test keys of the repository's golden
+// vectors (testvectors.KeysDir). Their absence is a failure.
 func opsVectorKeys(t testing.TB) (*rsa.PrivateKey, *ecdsa.PrivateKey) {
 	t.Helper()
-	dir := filepath.Join(repoRoot, "..", "shared", "parsec", "vectors", "keys")
+	dir := testvectors.KeysDir(t)
 	read := func(name string) *pem.Block {
 		data, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {

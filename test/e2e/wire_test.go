@@ -1,7 +1,7 @@
 package e2e
 
 // Raw wire-protocol tests against the real daemon: golden vectors from
-// /work/shared/parsec/vectors, malformed headers, late errors, timeouts and a
+// the repository's golden vectors (src/interface/testdata/vectors), malformed headers, late errors, timeouts and a
 // small fuzz loop. Every exchange opens a connection, writes the bytes,
 // then reads until the daemon closes, so that the way the connection ends
 // (EOF, not a reset) is checked too.
@@ -29,6 +29,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parsecd/parsecd/test/testvectors"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/parsecd/parsecd/src/interface/ops/psaasymmetricdecrypt"
@@ -75,7 +76,7 @@ type wvManifest struct {
 // shared vectors are absent or inconsistent.
 func wvLoad(t testing.TB) *wvManifest {
 	t.Helper()
-	dir := filepath.Join(repoRoot, "..", "shared", "parsec", "vectors")
+	dir := testvectors.Dir(t)
 	raw, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
 	if err != nil {
 		t.Fatalf("the golden vectors are required: %v", err)

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what `make test` needs on a fresh Debian machine, only when missing.
-# Go itself must already be on PATH (the machine's toolchain).
+# Go itself must already be on PATH (README names the version; go-check.sh
+# says what to install when it is missing or too old). It says what it
+# changes, and waits for the dpkg lock when another apt holds it.
 set -euo pipefail
 
 need=()
@@ -50,26 +52,60 @@ if [ "$(dpkg --print-architecture)" != arm64 ] && ! dpkg --print-foreign-archite
 	add_arch=1
 fi
 
-if [ "$add_arch" = 1 ]; then
+# Another apt or dpkg (unattended-upgrades, a second make deps) may hold the
+# dpkg lock: wait for it, up to 10 minutes, instead of failing at once.
+APT=(apt-get -o DPkg::Lock::Timeout=600)
+export DEBIAN_FRONTEND=noninteractive
+
+# dpkg itself has no lock timeout: retry while another dpkg/apt runs.
+dpkg_wait() {
+	local i out
+	for i in $(seq 120); do
+		if out=$("$@" 2>&1); then
+			return 0
+		fi
+		case $out in
+		*lock*) [ "$i" = 1 ] && echo "deps.sh: waiting for the dpkg lock (another apt or dpkg is running; up to 10 minutes)"; sleep 5 ;;
+		*) echo "$out" >&2; return 1 ;;
+		esac
+	done
+	echo "deps.sh: the dpkg lock was still held after 10 minutes: $out" >&2
+	return 1
+}
+
+if [ "$add_arch" = 1 ] || [ ${#need[@]} -gt 0 ]; then
+	what=()
+	[ "$add_arch" = 1 ] && what+=("add the arm64 architecture to dpkg/apt (dpkg --add-architecture arm64: apt then also fetches arm64 package lists; qemu/fetch.sh downloads the guest's arm64 packages)")
+	[ ${#need[@]} -gt 0 ] && what+=("install the Debian packages ${need[*]}")
 	if [ "$(id -u)" != 0 ]; then
-		echo "deps.sh: apt lacks the arm64 architecture; run as root or: dpkg --add-architecture arm64 && apt-get update" >&2
+		echo "deps.sh: make test needs to change this machine; run as root (sudo make deps) or do it yourself:" >&2
+		for w in "${what[@]}"; do echo "  - $w" >&2; done
+		[ "$add_arch" = 1 ] && echo "    sudo dpkg --add-architecture arm64" >&2
+		[ ${#need[@]} -gt 0 ] && echo "    sudo apt-get update && sudo apt-get install --no-install-recommends ${need[*]}" >&2
 		exit 1
 	fi
-	echo "deps.sh: adding the arm64 architecture to apt"
-	dpkg --add-architecture arm64
-	apt-get update -qq
+	echo "deps.sh: changing this machine:"
+	for w in "${what[@]}"; do echo "  - $w"; done
+fi
+
+if [ "$add_arch" = 1 ]; then
+	dpkg_wait dpkg --add-architecture arm64
+	echo "deps.sh: added the arm64 architecture (undo: dpkg --remove-architecture arm64 once no arm64 package is installed)"
+fi
+
+if [ "$add_arch" = 1 ] || [ ${#need[@]} -gt 0 ]; then
+	echo "deps.sh: apt-get update"
+	"${APT[@]}" update -qq
 fi
 
 if [ ${#need[@]} -gt 0 ]; then
-	if [ "$(id -u)" != 0 ]; then
-		echo "deps.sh: missing ${need[*]}; run as root or install them: apt-get install ${need[*]}" >&2
-		exit 1
-	fi
-	echo "deps.sh: installing ${need[*]}"
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq
-	apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+	echo "deps.sh: apt-get install --no-install-recommends ${need[*]}"
+	"${APT[@]}" install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+	echo "deps.sh: installed ${need[*]}"
 fi
 
-command -v go >/dev/null 2>&1 || { echo "deps.sh: go is not on PATH" >&2; exit 1; }
-echo "deps.sh: $(go version); $(protoc --version); $(openssl version); softhsm2 $(softhsm2-util --version); $(/usr/bin/cargo --version) with $(/usr/bin/rustc --version)"
+if ! msg=$("$(dirname "$0")/go-check.sh" go); then
+	echo "deps.sh: $msg" >&2
+	exit 1
+fi
+echo "deps.sh: all there; $(go version); $(protoc --version); $(openssl version); softhsm2 $(softhsm2-util --version); $(/usr/bin/cargo --version) with $(/usr/bin/rustc --version)"

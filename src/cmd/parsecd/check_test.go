@@ -6,6 +6,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -85,6 +86,12 @@ func TestCheckConfigProviders(t *testing.T) {
 			t.Errorf("%s: exit %d, output:\n%s", tc.name, code, out)
 		}
 		lines := strings.Split(strings.TrimSpace(strings.TrimPrefix(out, "parsecd: ")), "\n")
+		if n := len(lines); n > 1 {
+			if want := fmt.Sprintf("parsecd: %d problems", n-1); lines[n-1] != want {
+				t.Errorf("%s: last line %q, want %q", tc.name, lines[n-1], want)
+			}
+			lines = lines[:n-1]
+		}
 		if len(lines) != len(tc.want) {
 			t.Errorf("%s: %d lines, want %d:\n%s", tc.name, len(lines), len(tc.want), out)
 			continue
@@ -113,6 +120,35 @@ func TestBuiltinTypesAreChecked(t *testing.T) {
 	for _, want := range []string{"Software", "MbedCrypto", "Tpm", "Pkcs11"} {
 		if checked, ok := types[want]; !ok || !checked {
 			t.Errorf("provider type %s: registered %v, has a Validator %v", want, ok, checked)
+		}
+	}
+}
+
+// TestCheckConfigEveryProblem: problems of the generic sections and of the
+// entries' own keys are reported together, one per line.
+func TestCheckConfigEveryProblem(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config.toml")
+	text := strings.Replace(checkHead, "[core_settings]\n", "[core_settings]\nallow_root = \"no\"\n", 1) +
+		"[[provider]]\nprovider_type = \"Tpm\"\nkey_info_manager = \"m\"\ntcti = \"tbs\"\n" +
+		"[[provider]]\nprovider_type = \"Software\"\nkey_info_manager = \"nope\"\n"
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	code := run([]string{"--check-config", "-c", path}, &out)
+	want := []string{
+		path + `:2:1: core_settings.allow_root: expected true or false (without quotes), found the string "no"`,
+		path + `:18:1: [[provider]] #2: key_info_manager "nope" does not name a [[key_manager]] (expected "m")`,
+		path + `:15:1: [[provider]] #1 (Tpm): invalid tcti "tbs"`,
+		"parsecd: 3 problems",
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if code != 1 || len(lines) != len(want) {
+		t.Fatalf("exit %d, output:\n%s\nwant the lines:\n%s", code, out.String(), strings.Join(want, "\n"))
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(lines[i], w) {
+			t.Errorf("line %d: %q, want it to start with %q", i+1, lines[i], w)
 		}
 	}
 }

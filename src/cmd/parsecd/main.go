@@ -12,9 +12,11 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"strings"
 
 	"github.com/parsecd/parsecd/src/config"
 	"github.com/parsecd/parsecd/src/daemon"
+	"github.com/parsecd/parsecd/src/internal/sigs/atinit"
 	"github.com/parsecd/parsecd/src/internal/version"
 	"github.com/parsecd/parsecd/src/provider"
 )
@@ -43,29 +45,42 @@ func run(args []string, stderr io.Writer) int {
 		fl.PrintDefaults()
 	}
 	if err := fl.Parse(args); err != nil {
+		atinit.Signals.Release()
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
 		return 2
 	}
 	if showVersion {
+		atinit.Signals.Release()
 		fmt.Println(version.String("parsecd"))
 		return 0
 	}
+	// The daemon has held its signals since package init (atinit), and
+	// holds them to its exit: none can kill it half-started. Other runs
+	// give them back.
+	sigs := atinit.Signals
+	if checkOnly {
+		sigs.Release()
+		sigs = nil
+	}
 	load := loader(path, allowRoot)
 	cfg, err := load()
+	if checkOnly {
+		return check(cfg, err, stderr)
+	}
 	if err != nil {
-		fmt.Fprintf(stderr, "parsecd: %v\n", err)
+		report(stderr, err)
 		return 1
 	}
-	if checkOnly {
-		return check(cfg, stderr)
-	}
 	log := newLogger(cfg.LogLevel, stderr)
-	d, err := daemon.Start(context.Background(), load, log)
+	d, err := daemon.Start(context.Background(), load, log, sigs)
+	if errors.Is(err, daemon.ErrStopped) {
+		return 0
+	}
 	if err != nil {
-		log.Error("cannot start", "error", err)
-		fmt.Fprintf(stderr, "parsecd: %v\n", err)
+		// Once, in plain words: the log line would only repeat it.
+		report(stderr, err)
 		return 1
 	}
 	if err := d.Run(context.Background()); err != nil {
@@ -74,33 +89,51 @@ func run(args []string, stderr io.Writer) int {
 	return 0
 }
 
-// check is --check-config after the generic schema passed: each
-// [[provider]] entry's own keys and values, as this build of parsecd would
-// decode them, without opening a TPM or loading a PKCS#11 module (a user_pin
-// file is read, as the daemon reads it at start). Every bad entry is
-// reported, not only the first.
-func check(cfg *config.Config, stderr io.Writer) int {
-	for _, n := range cfg.Notes {
-		fmt.Fprintf(stderr, "note: %s\n", n)
-	}
-	var errs []error
-	for _, pc := range cfg.Providers {
-		notes, err := provider.Validate(describe(cfg), pc)
-		if errors.Is(err, provider.ErrNoValidator) {
-			// A provider type from outside this tree: its keys wait for the start.
-			notes, err = []string{err.Error()}, nil
-		}
-		for _, n := range notes {
+// check is --check-config: the generic schema's problems (parseErr), then
+// each [[provider]] entry's own keys and values, as this build of parsecd
+// would decode them, without opening a TPM or loading a PKCS#11 module (a
+// user_pin file is read, as the daemon reads it at start). Every problem
+// found is reported, one per line; the entries are checked even when the
+// rest of the file has problems (cfg then holds what could be read).
+func check(cfg *config.Config, parseErr error, stderr io.Writer) int {
+	errs := []error{parseErr}
+	if cfg != nil {
+		for _, n := range cfg.Notes {
 			fmt.Fprintf(stderr, "note: %s\n", n)
 		}
-		errs = append(errs, err)
+		for _, pc := range cfg.Providers {
+			notes, err := provider.Validate(describe(cfg), pc)
+			if errors.Is(err, provider.ErrNoValidator) {
+				// A provider type from outside this tree: its keys wait for the start.
+				notes, err = []string{err.Error()}, nil
+			}
+			for _, n := range notes {
+				fmt.Fprintf(stderr, "note: %s\n", n)
+			}
+			errs = append(errs, err)
+		}
 	}
 	if err := errors.Join(errs...); err != nil {
-		fmt.Fprintf(stderr, "parsecd: %v\n", err)
+		report(stderr, err)
 		return 1
 	}
 	fmt.Fprintf(stderr, "%s: configuration is valid\n", describe(cfg))
 	return 0
+}
+
+// report prints an error once: one line, "parsecd: PROBLEM"; several
+// problems (a config file's), one per line as they are (each starts with
+// FILE:LINE:COL), then "parsecd: N problems".
+func report(w io.Writer, err error) {
+	lines := strings.Split(strings.TrimRight(err.Error(), "\n"), "\n")
+	if len(lines) == 1 {
+		fmt.Fprintf(w, "parsecd: %s\n", lines[0])
+		return
+	}
+	for _, l := range lines {
+		fmt.Fprintln(w, l)
+	}
+	fmt.Fprintf(w, "parsecd: %d problems\n", len(lines))
 }
 
 func describe(c *config.Config) string {
@@ -122,7 +155,7 @@ func loader(path string, allowRoot bool) daemon.Loader {
 		default:
 			cfg, err = config.Load(defaultConfigPath)
 			if errors.Is(err, fs.ErrNotExist) {
-				cfg, err = config.Parse("", []byte(config.DefaultText(os.Geteuid(), os.Getenv)))
+				cfg, err = config.Default(os.Geteuid(), os.Getenv)
 				if cfg != nil {
 					cfg.Notes = append(cfg.Notes, defaultConfigPath+" does not exist: using the embedded default configuration")
 				}
