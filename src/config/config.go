@@ -25,6 +25,9 @@ const (
 	DefaultThreadPoolSize  = 8
 	DefaultTimeout         = 200 * time.Millisecond
 	DefaultStorePath       = "/var/lib/parsec/parsec-keys.db"
+	// The connection limits are parsecd's own [listener] keys (Parsec has
+	// none): see front.Settings. 0 in Config means "the front end's default".
+	MaxConnectionsLimit = 1 << 20
 )
 
 // file mirrors config.toml as written; pointers tell "absent" from zero.
@@ -49,9 +52,11 @@ type coreSettings struct {
 }
 
 type listener struct {
-	ListenerType string  `toml:"listener_type"`
-	Timeout      *int64  `toml:"timeout"`
-	SocketPath   *string `toml:"socket_path"`
+	ListenerType         string  `toml:"listener_type"`
+	Timeout              *int64  `toml:"timeout"`
+	SocketPath           *string `toml:"socket_path"`
+	MaxConnections       *int64  `toml:"max_connections"`
+	MaxConnectionsPerUID *int64  `toml:"max_connections_per_uid"`
 }
 
 type admin struct {
@@ -86,6 +91,10 @@ type Config struct {
 
 	SocketPath string
 	Timeout    time.Duration
+	// MaxConnections and MaxConnectionsPerUID are 0 when not set: the
+	// front end's defaults apply.
+	MaxConnections       int
+	MaxConnectionsPerUID int
 
 	AuthType string // "Direct" or "UnixPeerCredentials"
 	Admins   []string
@@ -241,6 +250,20 @@ func Parse(name string, data []byte) (*Config, error) {
 				bad("listener.timeout must be a positive number of milliseconds")
 			}
 			c.Timeout = time.Duration(*l.Timeout) * time.Millisecond
+		}
+		for _, k := range []struct {
+			name string
+			v    *int64
+			dst  *int
+		}{{"max_connections", l.MaxConnections, &c.MaxConnections}, {"max_connections_per_uid", l.MaxConnectionsPerUID, &c.MaxConnectionsPerUID}} {
+			if k.v == nil {
+				continue
+			}
+			if *k.v < 1 || *k.v > MaxConnectionsLimit {
+				bad("listener.%s must be between 1 and %d, not %d", k.name, MaxConnectionsLimit, *k.v)
+				continue
+			}
+			*k.dst = int(*k.v)
 		}
 		c.SocketPath = deref(l.SocketPath, DefaultSocketPath)
 		if c.SocketPath == "" {

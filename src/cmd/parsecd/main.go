@@ -13,6 +13,8 @@ import (
 	"log/slog"
 	"os"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/parsecd/parsecd/src/config"
 	"github.com/parsecd/parsecd/src/daemon"
 	"github.com/parsecd/parsecd/src/internal/version"
@@ -59,6 +61,7 @@ func run(args []string, stderr io.Writer) int {
 		return check(cfg, stderr)
 	}
 	log := newLogger(cfg.LogLevel, stderr)
+	raiseFileLimit(log)
 	d, err := daemon.Start(context.Background(), load, log)
 	if err != nil {
 		log.Error("cannot start", "error", err)
@@ -147,4 +150,27 @@ func newLogger(level string, w io.Writer) *slog.Logger {
 		l = slog.LevelInfo
 	}
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// raiseFileLimit lifts the soft open-file limit to the hard one and logs
+// both: every client connection is a descriptor, and the soft limit (often
+// 1024) would otherwise be the real cap on connections, hit by accept with
+// EMFILE instead of by listener.max_connections with a clear log line. The
+// Go runtime does the same at start since Go 1.19; doing it here does not
+// depend on that, and the log line says what the daemon got.
+func raiseFileLimit(log *slog.Logger) {
+	var rl unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &rl); err != nil {
+		log.Warn("cannot read the open-file limit", "error", err)
+		return
+	}
+	if rl.Cur < rl.Max {
+		old := rl.Cur
+		rl.Cur = rl.Max
+		if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &rl); err != nil {
+			log.Warn("cannot raise the open-file limit", "soft", old, "hard", rl.Max, "error", err)
+			rl.Cur = old
+		}
+	}
+	log.Info("open-file limit", "soft", rl.Cur, "hard", rl.Max)
 }
