@@ -27,6 +27,12 @@ func (w *syncBuffer) Write(p []byte) (int, error) {
 	return w.b.Write(p)
 }
 
+func (w *syncBuffer) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.String()
+}
+
 func (w *syncBuffer) count(substr string) int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -68,7 +74,7 @@ func TestFailedRequestLinesAreRateLimited(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	if n := logs.count("suppressed=195"); n != 1 {
-		t.Errorf("summary lines counting 195: %d; logs:\n%s", n, logs.b.String())
+		t.Errorf("summary lines counting 195: %d; logs:\n%s", n, logs.String())
 	}
 	if logs.count("peer_uid=1000") < 5 {
 		t.Error("failed-request lines do not name the peer uid")

@@ -204,9 +204,9 @@ func (s *Server) admit(ctx context.Context, c net.Conn) {
 	s.cmu.Lock()
 	if limit := set.maxConns(s.fileLimit); s.open >= limit {
 		s.cmu.Unlock()
-		_ = c.Close()
 		s.quiet.Log(slog.LevelWarn, "max_connections", "connection refused: too many open connections",
-			"peer_uid", peer.UID, "open", limit, "max_connections", limit)
+			"peer_uid", peer.UID, "max_connections", limit)
+		_ = c.Close()
 		return
 	}
 	p := s.peers[peer.UID]
@@ -232,9 +232,9 @@ func (s *Server) admit(ctx context.Context, c net.Conn) {
 		s.cmu.Unlock()
 	default:
 		s.cmu.Unlock()
-		_ = c.Close()
 		s.quiet.Log(slog.LevelWarn, "max_connections_per_uid", "connection refused: this uid has too many open connections",
 			"peer_uid", peer.UID, "open", perUID*(1+HeldPerActive), "max_connections_per_uid", perUID)
+		_ = c.Close()
 	}
 }
 
