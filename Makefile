@@ -17,7 +17,7 @@ P11GO       := CGO_ENABLED=1 $(GO)
 
 export CGO_ENABLED ?= 0
 
-.PHONY: help build build-pkcs11 cross test-arm run test test-unit test-e2e test-pkcs11 race lint fmt-check vet staticcheck vet-pkcs11 staticcheck-pkcs11 deps bench clean
+.PHONY: help build build-pkcs11 cross test-arm run test test-unit test-e2e test-pkcs11 race lint fmt-check vet staticcheck vet-pkcs11 staticcheck-pkcs11 deps bench soak clean
 
 help: ## list targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -130,6 +130,11 @@ bench: build build-pkcs11 ## throughput, latency and memory of parsecd vs in-pro
 	$(GO) run ./test/bench -parsecd $(BIN)/parsecd
 	$(P11GO) run $(P11TAGS) ./test/bench -pkcs11 -parsecd $(BIN)/parsecd-pkcs11
 	$(GO) run ./test/bench -tpm -parsecd $(BIN)/parsecd
+
+# Not part of make test: it takes about a minute and measures, it asserts
+# nothing. As root the flood runs as uid 65534 (see docs/benchmarks.md).
+soak: build ## a client's ping and sign latency while 1,000 connections flood parsecd with one byte or a trickled body (test/soak)
+	$(GO) run ./test/soak -parsecd $(BIN)/parsecd
 
 clean:
 	rm -rf $(BIN)

@@ -1,0 +1,488 @@
+// Command soak measures how a well-behaved client fares while other local
+// clients try to stall parsecd with connections that never complete a
+// request (issue 13). It starts the real parsecd (software provider, bbolt
+// store, Direct authentication, default thread_pool_size and timeout) and,
+// one phase after another, measures a single client's ping and ECDSA P-256
+// SignHash (one connection per request, as every Parsec client does):
+//
+//   - quiet: nothing else runs;
+//   - one-byte flood: N connections each send one byte and then nothing,
+//     reconnecting as soon as the daemon closes them;
+//   - trickle flood: N connections each send a valid header announcing a
+//     body and then the body one byte every 100 ms, reconnecting when closed.
+//
+// The flood runs in a child process (this program with -flood). Run as
+// root, the child runs as another uid (-attacker-uid, default 65534): the
+// per-uid connection cap is part of the defence, and with both in one uid
+// the cap would throttle the good client together with the flood. -same-uid
+// keeps the flood in the good client's uid and lifts the cap above the
+// flood instead, to show what the read path alone costs.
+//
+// It prints p50/p99 and failures per phase, the daemon's resident memory,
+// open descriptors and log growth, and whether each flood phase kept the
+// good client's p99 within 5x of quiet with no failure. It asserts nothing.
+package main
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/parsecd/parsecd/src/interface/ops/psageneratekey"
+	"github.com/parsecd/parsecd/src/interface/ops/psasignhash"
+	"github.com/parsecd/parsecd/src/psa"
+	"github.com/parsecd/parsecd/src/status"
+	"github.com/parsecd/parsecd/src/wire"
+)
+
+func main() {
+	daemon := flag.String("parsecd", "bin/parsecd", "parsecd binary to measure")
+	dur := flag.Duration("duration", 5*time.Second, "length of each measured operation in each phase")
+	conns := flag.Int("conns", 1000, "connections of each flood")
+	attackerUID := flag.Int("attacker-uid", 65534, "uid (and gid) the flood runs as when this program runs as root")
+	sameUID := flag.Bool("same-uid", false, "run the flood in this program's uid and raise listener.max_connections_per_uid above it")
+	flood := flag.String("flood", "", "internal: run a flood (one-byte or trickle) against -socket")
+	sock := flag.String("socket", "", "internal: the flood's target")
+	flag.Parse()
+	if *flood != "" {
+		if err := runFlood(*flood, *sock, *conns); err != nil {
+			fmt.Fprintln(os.Stderr, "soak flood:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if err := run(*daemon, *dur, *conns, *attackerUID, *sameUID); err != nil {
+		fmt.Fprintln(os.Stderr, "soak:", err)
+		os.Exit(1)
+	}
+}
+
+// ---------------------------------------------------------------------------
+// The well-behaved client.
+
+func frame(provider wire.ProviderID, op wire.Opcode, body proto.Message, app string) []byte {
+	var b []byte
+	if body != nil {
+		var err error
+		if b, err = proto.Marshal(body); err != nil {
+			panic(err)
+		}
+	}
+	req := &wire.Request{Header: wire.Header{Provider: provider, Opcode: op}, Body: b}
+	if app != "" {
+		req.Header.AuthType = wire.AuthDirect
+		req.Auth = []byte(app)
+	}
+	out, err := wire.EncodeRequest(req)
+	if err != nil {
+		panic(err)
+	}
+	return out
+}
+
+// roundTrip sends one request on a fresh connection. A client gives a
+// request 10 s (the figure the issue's measurements timed out at).
+func roundTrip(sock string, req []byte) error {
+	c, err := net.DialTimeout("unix", sock, 10*time.Second)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := c.Write(req); err != nil {
+		return err
+	}
+	resp, err := wire.ReadResponse(c, 0)
+	if err != nil {
+		return err
+	}
+	if resp.Header.Status != status.Success {
+		return resp.Header.Status
+	}
+	return nil
+}
+
+type result struct {
+	ops      int
+	p50, p99 time.Duration
+	max      time.Duration
+	errs     int
+	firstErr error
+}
+
+// measure runs req back to back from one client for d.
+func measure(sock string, req []byte, d time.Duration) result {
+	var lat []time.Duration
+	var r result
+	for end := time.Now().Add(d); time.Now().Before(end); {
+		t := time.Now()
+		if err := roundTrip(sock, req); err != nil {
+			r.errs++
+			if r.firstErr == nil {
+				r.firstErr = err
+			}
+			continue
+		}
+		lat = append(lat, time.Since(t))
+	}
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	r.ops = len(lat)
+	if len(lat) > 0 {
+		r.p50, r.p99, r.max = lat[len(lat)/2], lat[len(lat)*99/100], lat[len(lat)-1]
+	}
+	return r
+}
+
+// ---------------------------------------------------------------------------
+// The flood (child process).
+
+// runFlood keeps n connections of the given kind open against sock until
+// its stdin closes. It prints READY once every connection was made once.
+func runFlood(kind, sock string, n int) error {
+	var body func(c net.Conn) error
+	switch kind {
+	case "one-byte":
+		body = oneByte
+	case "trickle":
+		body = trickle
+	default:
+		return fmt.Errorf("unknown flood %q", kind)
+	}
+	var stop atomic.Bool
+	var connected, cycles, dialErrs atomic.Int64
+	var once sync.Once
+	ready := make(chan struct{})
+	for range n {
+		go func() {
+			first := true
+			for !stop.Load() {
+				c, err := net.Dial("unix", sock)
+				if err != nil {
+					dialErrs.Add(1)
+					time.Sleep(time.Millisecond)
+					continue
+				}
+				if first {
+					first = false
+					if connected.Add(1) == int64(n) {
+						once.Do(func() { close(ready) })
+					}
+				}
+				_ = body(c)
+				c.Close()
+				cycles.Add(1)
+			}
+		}()
+	}
+	select {
+	case <-ready:
+		fmt.Println("READY")
+	case <-time.After(30 * time.Second):
+		fmt.Printf("READY (only %d of %d connected)\n", connected.Load(), n)
+	}
+	_, _ = io.Copy(io.Discard, os.Stdin)
+	stop.Store(true)
+	fmt.Printf("cycles %d dial-errors %d\n", cycles.Load(), dialErrs.Load())
+	return nil
+}
+
+// oneByte sends the first byte of a magic number and waits for the daemon
+// to give up (its answer and EOF, or an error).
+func oneByte(c net.Conn) error {
+	if _, err := c.Write([]byte{0x10}); err != nil {
+		return err
+	}
+	_, err := io.Copy(io.Discard, c)
+	return err
+}
+
+// trickleHeader is a valid Ping header announcing a 1000-byte body.
+var trickleHeader = func() []byte {
+	h := wire.AppendHeader(nil, wire.Header{Opcode: wire.OpPing})
+	binary.LittleEndian.PutUint32(h[22:], 1000)
+	return h
+}()
+
+// trickle sends a valid header, then the body one byte per 100 ms until
+// the daemon answers or closes.
+func trickle(c net.Conn) error {
+	if _, err := c.Write(trickleHeader); err != nil {
+		return err
+	}
+	var b [512]byte
+	for {
+		_ = c.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+		_, err := c.Read(b[:])
+		var ne net.Error
+		if !errors.As(err, &ne) || !ne.Timeout() {
+			_, _ = io.Copy(io.Discard, c)
+			return err // answered, closed or reset
+		}
+		if _, err := c.Write([]byte{0}); err != nil {
+			return err
+		}
+	}
+}
+
+// ---------------------------------------------------------------------------
+// The run.
+
+type floodProc struct {
+	cmd   *exec.Cmd
+	stdin io.WriteCloser
+	out   *bufio.Reader
+}
+
+func startFlood(exe, kind, sock string, n, uid int, setUID bool) (*floodProc, error) {
+	cmd := exec.Command(exe, "-flood", kind, "-socket", sock, "-conns", strconv.Itoa(n))
+	cmd.Stderr = os.Stderr
+	if setUID {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(uid)}}
+	}
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	f := &floodProc{cmd: cmd, stdin: stdin, out: bufio.NewReader(stdout)}
+	line, err := f.out.ReadString('\n')
+	if err != nil {
+		f.stop()
+		return nil, fmt.Errorf("flood did not start: %v", err)
+	}
+	fmt.Printf("  flood %s: %s", kind, line)
+	return f, nil
+}
+
+func (f *floodProc) stop() string {
+	f.stdin.Close()
+	rest, _ := io.ReadAll(f.out)
+	done := make(chan struct{})
+	go func() { _ = f.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		_ = f.cmd.Process.Kill()
+		<-done
+	}
+	return strings.TrimSpace(string(rest))
+}
+
+func procStatus(pid int, field string) string {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return "?"
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(line, field+":") {
+			return strings.TrimSpace(strings.TrimPrefix(line, field+":"))
+		}
+	}
+	return "?"
+}
+
+func openFDs(pid int) int {
+	ents, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	if err != nil {
+		return -1
+	}
+	return len(ents)
+}
+
+func fileSize(path string) int64 {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return -1
+	}
+	return fi.Size()
+}
+
+func run(daemon string, d time.Duration, conns, attackerUID int, sameUID bool) error {
+	setUID := os.Geteuid() == 0 && !sameUID
+	dir, err := os.MkdirTemp("", "parsecd-soak-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	// The flood's uid must reach the socket and run the copy of this program.
+	if err := os.Chmod(dir, 0o755); err != nil {
+		return err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	exe := filepath.Join(dir, "soak")
+	if data, err := os.ReadFile(self); err != nil {
+		return err
+	} else if err := os.WriteFile(exe, data, 0o755); err != nil {
+		return err
+	}
+	sock := filepath.Join(dir, "parsec.sock")
+	cfg := filepath.Join(dir, "config.toml")
+	perUID := ""
+	if sameUID {
+		perUID = fmt.Sprintf("max_connections_per_uid = %d\n", conns+64)
+	}
+	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(`[core_settings]
+allow_root = true
+log_level = "info"
+[listener]
+listener_type = "DomainSocket"
+socket_path = %q
+%s[authenticator]
+auth_type = "Direct"
+[[key_manager]]
+name = "store"
+manager_type = "Bbolt"
+path = %q
+[[provider]]
+provider_type = "Software"
+key_info_manager = "store"
+`, sock, perUID, filepath.Join(dir, "keys.db"))), 0o600); err != nil {
+		return err
+	}
+	logPath := filepath.Join(dir, "parsecd.log")
+	logf, err := os.Create(logPath)
+	if err != nil {
+		return err
+	}
+	defer logf.Close()
+	pd := exec.Command(daemon, "-c", cfg)
+	pd.Stdout, pd.Stderr = logf, logf
+	if err := pd.Start(); err != nil {
+		return err
+	}
+	defer func() { _ = pd.Process.Signal(syscall.SIGTERM); _ = pd.Wait() }()
+	for i := 0; ; i++ {
+		if c, err := net.Dial("unix", sock); err == nil {
+			c.Close()
+			break
+		}
+		if i == 400 {
+			return errors.New("parsecd did not come up")
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	pid := pd.Process.Pid
+
+	const app = "soak"
+	attrs := psa.KeyAttributes{
+		Type: psa.KeyType{Kind: psa.KeyEccPair, EccFamily: psa.EccSecpR1}, Bits: 256,
+		Policy: psa.KeyPolicy{Usage: psa.UsageSignHash,
+			Alg: psa.Algorithm{Kind: psa.AlgAsymSign, Sign: psa.AsymSign{Kind: psa.SignEcdsa, Hash: psa.HashSHA256}}},
+	}
+	if err := roundTrip(sock, frame(wire.ProviderMbedCrypto, wire.OpPsaGenerateKey,
+		&psageneratekey.Operation{KeyName: "soak", Attributes: psa.AttributesToProto(attrs)}, app)); err != nil {
+		return fmt.Errorf("creating the key: %w", err)
+	}
+	digest := sha256.Sum256([]byte("soak"))
+	reqs := []struct {
+		name string
+		req  []byte
+	}{
+		{"ping", frame(wire.ProviderCore, wire.OpPing, nil, "")},
+		{"sign P-256", frame(wire.ProviderMbedCrypto, wire.OpPsaSignHash, &psasignhash.Operation{KeyName: "soak",
+			Alg: psa.AsymSignToProto(attrs.Policy.Alg.Sign), Hash: digest[:]}, app)},
+	}
+
+	who := fmt.Sprintf("uid %d", attackerUID)
+	if !setUID {
+		who = fmt.Sprintf("uid %d (the good client's)", os.Geteuid())
+	}
+	fmt.Printf("parsecd soak: %d flood connections as %s, %s per operation and phase, %d CPUs\n", conns, who, d, numCPU())
+	fmt.Printf("daemon idle: RSS %s, %d fds; load average %s\n\n", procStatus(pid, "VmRSS"), openFDs(pid), loadavg())
+
+	quiet := map[string]result{}
+	type row struct {
+		phase, op string
+		r         result
+	}
+	var rows []row
+	// A last quiet phase shows the daemon back where it started (and how
+	// much the machine's own noise moved the quiet figures meanwhile).
+	phases := []string{"quiet", "one-byte", "trickle", "quiet-end"}
+	for _, ph := range phases {
+		logBefore := fileSize(logPath)
+		var f *floodProc
+		if !strings.HasPrefix(ph, "quiet") {
+			if f, err = startFlood(exe, ph, sock, conns, attackerUID, setUID); err != nil {
+				return err
+			}
+			time.Sleep(time.Second) // let the reconnect cycle settle
+		}
+		for _, q := range reqs {
+			r := measure(sock, q.req, d)
+			rows = append(rows, row{ph, q.name, r})
+			if ph == "quiet" {
+				quiet[q.name] = r
+			}
+		}
+		rss, fds := procStatus(pid, "VmRSS"), openFDs(pid)
+		if f != nil {
+			fmt.Printf("  flood %s: %s\n", ph, f.stop())
+		}
+		fmt.Printf("  after %s: daemon RSS %s, %d fds, log +%d bytes\n", ph, rss, fds, fileSize(logPath)-logBefore)
+	}
+
+	fmt.Printf("\n%-10s %-11s %8s %10s %10s %10s %6s\n", "phase", "operation", "ops", "p50", "p99", "max", "fails")
+	for _, r := range rows {
+		fmt.Printf("%-10s %-11s %8d %10s %10s %10s %6d\n", r.phase, r.op, r.r.ops,
+			r.r.p50.Round(time.Microsecond), r.r.p99.Round(time.Microsecond), r.r.max.Round(time.Microsecond), r.r.errs)
+		if r.r.firstErr != nil {
+			fmt.Printf("           first failure: %v\n", r.r.firstErr)
+		}
+	}
+	fmt.Printf("load average at the end: %s\n", loadavg())
+	fmt.Println("\ntargets (flood p99 <= 5 x quiet p99, no failure):")
+	for _, r := range rows {
+		if strings.HasPrefix(r.phase, "quiet") {
+			continue
+		}
+		q := quiet[r.op]
+		ratio := float64(r.r.p99) / float64(q.p99)
+		ok := ratio <= 5 && r.r.errs == 0
+		mark := "met"
+		if !ok {
+			mark = "MISSED"
+		}
+		fmt.Printf("  %-10s %-11s p99 %s = %.2f x quiet %s, %d failures  %s\n", r.phase, r.op,
+			r.r.p99.Round(time.Microsecond), ratio, q.p99.Round(time.Microsecond), r.r.errs, mark)
+	}
+	return nil
+}
+
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
+}
