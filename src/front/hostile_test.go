@@ -174,13 +174,14 @@ func TestMalformedRequestLogIsBounded(t *testing.T) {
 }
 
 // One uid gets MaxConnsPerUID connections read at once; the next ones wait
-// unread and are served in turn; past HeldPerActive times more they are
-// closed at once, and that is logged.
+// unread and are served in turn; past HeldPerActive times more (here also
+// MaxConns/HeldShare) they are closed at once, and that is logged.
 func TestPerUIDCap(t *testing.T) {
 	var logs syncBuf
 	log := slog.New(slog.NewTextHandler(&logs, nil))
 	g := gen(pong("ok"), 10*time.Second, wire.DefaultBodyLimit)
 	g.Settings.MaxConnsPerUID = 2
+	g.Settings.MaxConns = front.HeldPerActive * 2 * front.HeldShare
 	s := startWith(t, g, 4, log, 0)
 	a := dialSend(t, s.path, []byte{0x10})
 	b := dialSend(t, s.path, []byte{0x10})
@@ -229,7 +230,7 @@ func TestPerUIDCap(t *testing.T) {
 // A held connection whose turn does not come within the timeout is closed
 // without an answer; the one that held the slot gets its status 15.
 func TestHeldConnectionExpires(t *testing.T) {
-	g := gen(pong("ok"), 300*time.Millisecond, wire.DefaultBodyLimit)
+	g := gen(pong("ok"), front.MinHeldWait, wire.DefaultBodyLimit) // held and read alike get 1 s
 	g.Settings.MaxConnsPerUID = 1
 	s := startWith(t, g, 1, nil, 0)
 	idle := dialSend(t, s.path, []byte{0x10})

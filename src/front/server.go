@@ -38,13 +38,21 @@ type Handler interface {
 // listener.max_connections_per_uid).
 const (
 	DefaultMaxConns       = 4096
-	DefaultMaxConnsPerUID = 256
-	// HeldPerActive is how many connections of a uid at its cap may wait,
-	// unread, for one of its connections to end: a burst of a busy client
-	// queues rather than fails, and a flood is held without being read
-	// instead of being closed and reconnecting at once, which would turn
-	// it into an accept storm.
+	DefaultMaxConnsPerUID = 64
+	// HeldPerActive and HeldShare bound how many connections of a uid at
+	// its cap may wait, unread, for one of its connections to end: the
+	// larger of HeldPerActive × max_connections_per_uid and
+	// max_connections / HeldShare. A burst of a busy client then queues
+	// rather than fails, and a flood is parked without being read instead
+	// of being closed at once: a closed flood connection reconnects at
+	// once, and answering a flood with closes turns it into an accept storm
+	// that costs the daemon far more than parked sockets do.
 	HeldPerActive = 3
+	HeldShare     = 4
+	// MinHeldWait is the least a held connection waits for its turn before
+	// it is closed (the listener timeout when that is longer): the longer a
+	// flood connection stays parked, the less often it reconnects.
+	MinHeldWait = time.Second
 	// fdReserve is left of RLIMIT_NOFILE for key stores, a TPM or PKCS#11
 	// module, log files: max_connections never eats into it.
 	fdReserve = 64
@@ -58,8 +66,8 @@ type Settings struct {
 	// it is lowered to fit the open-file limit.
 	MaxConns int
 	// MaxConnsPerUID bounds the connections of one peer uid being read or
-	// served (0 = DefaultMaxConnsPerUID). HeldPerActive times as many more
-	// wait unread for their turn, up to Timeout; beyond that they are closed.
+	// served (0 = DefaultMaxConnsPerUID). More wait unread for their turn
+	// (see HeldPerActive), up to heldWait; beyond that they are closed.
 	MaxConnsPerUID int
 }
 
@@ -80,6 +88,13 @@ func (s Settings) maxPerUID() int {
 	}
 	return s.MaxConnsPerUID
 }
+
+// maxHeld is how many connections of one uid may wait unread.
+func (s Settings) maxHeld(fileLimit int) int {
+	return max(HeldPerActive*s.maxPerUID(), s.maxConns(fileLimit)/HeldShare)
+}
+
+func (s Settings) heldWait() time.Duration { return max(s.Timeout, MinHeldWait) }
 
 // Generation is one configuration's handler, and a count of the requests
 // it serves so that a reload can wait for them before closing it.
@@ -222,18 +237,18 @@ func (s *Server) admit(ctx context.Context, c net.Conn) {
 		s.conns.Add(1)
 		s.cmu.Unlock()
 		go s.serveConn(ctx, c, peer)
-	case len(p.held) < perUID*HeldPerActive:
+	case len(p.held) < set.maxHeld(s.fileLimit):
 		h := &held{ctx: ctx, conn: c, peer: peer}
 		p.held = append(p.held, h)
 		s.open++
 		s.conns.Add(1)
 		// Under the lock, so that expire cannot run before timer is set.
-		h.timer = time.AfterFunc(set.Timeout, func() { s.expire(h) })
+		h.timer = time.AfterFunc(set.heldWait(), func() { s.expire(h) })
 		s.cmu.Unlock()
 	default:
 		s.cmu.Unlock()
 		s.quiet.Log(slog.LevelWarn, "max_connections_per_uid", "connection refused: this uid has too many open connections",
-			"peer_uid", peer.UID, "open", perUID*(1+HeldPerActive), "max_connections_per_uid", perUID)
+			"peer_uid", peer.UID, "open", perUID+set.maxHeld(s.fileLimit), "max_connections_per_uid", perUID)
 		_ = c.Close()
 	}
 }

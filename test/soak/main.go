@@ -2,7 +2,7 @@
 // clients try to stall parsecd with connections that never complete a
 // request (issue 13). It starts the real parsecd (software provider, bbolt
 // store, Direct authentication, default thread_pool_size and timeout) and,
-// one phase after another, measures a single client's ping and ECDSA P-256
+// in rounds of three phases, measures a single client's ping and ECDSA P-256
 // SignHash (one connection per request, as every Parsec client does):
 //
 //   - quiet: nothing else runs;
@@ -18,9 +18,10 @@
 // keeps the flood in the good client's uid and lifts the cap above the
 // flood instead, to show what the read path alone costs.
 //
-// It prints p50/p99 and failures per phase, the daemon's resident memory,
-// open descriptors and log growth, and whether each flood phase kept the
-// good client's p99 within 5x of quiet with no failure. It asserts nothing.
+// It prints p50/p99 and failures per phase (pooled over the rounds), the
+// CPU the daemon and the flood used, the daemon's resident memory, open
+// descriptors and log growth, and whether each flood phase kept the good
+// client's p99 within 5x of quiet with no failure. It asserts nothing.
 package main
 
 import (
@@ -54,7 +55,8 @@ import (
 
 func main() {
 	daemon := flag.String("parsecd", "bin/parsecd", "parsecd binary to measure")
-	dur := flag.Duration("duration", 5*time.Second, "length of each measured operation in each phase")
+	dur := flag.Duration("duration", 2*time.Second, "length of each measured operation in each phase of each round")
+	rounds := flag.Int("rounds", 4, "rounds of quiet, one-byte and trickle phases")
 	conns := flag.Int("conns", 1000, "connections of each flood")
 	attackerUID := flag.Int("attacker-uid", 65534, "uid (and gid) the flood runs as when this program runs as root")
 	sameUID := flag.Bool("same-uid", false, "run the flood in this program's uid and raise listener.max_connections_per_uid above it")
@@ -68,7 +70,7 @@ func main() {
 		}
 		return
 	}
-	if err := run(*daemon, *dur, *conns, *attackerUID, *sameUID); err != nil {
+	if err := run(*daemon, *dur, *rounds, *conns, *attackerUID, *sameUID); err != nil {
 		fmt.Fprintln(os.Stderr, "soak:", err)
 		os.Exit(1)
 	}
@@ -119,35 +121,54 @@ func roundTrip(sock string, req []byte) error {
 	return nil
 }
 
-type result struct {
-	ops      int
-	p50, p99 time.Duration
-	max      time.Duration
+// sample is what one client saw: latencies of the requests that succeeded,
+// and the failures.
+type sample struct {
+	lat      []time.Duration
 	errs     int
 	firstErr error
 }
 
-// measure runs req back to back from one client for d.
-func measure(sock string, req []byte, d time.Duration) result {
-	var lat []time.Duration
-	var r result
-	for end := time.Now().Add(d); time.Now().Before(end); {
-		t := time.Now()
-		if err := roundTrip(sock, req); err != nil {
-			r.errs++
-			if r.firstErr == nil {
-				r.firstErr = err
-			}
-			continue
-		}
-		lat = append(lat, time.Since(t))
+func (a *sample) add(b sample) {
+	a.lat = append(a.lat, b.lat...)
+	a.errs += b.errs
+	if a.firstErr == nil {
+		a.firstErr = b.firstErr
 	}
+}
+
+type result struct {
+	ops           int
+	p50, p99, max time.Duration
+	errs          int
+	firstErr      error
+}
+
+func (a sample) result() result {
+	lat := append([]time.Duration(nil), a.lat...)
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	r.ops = len(lat)
+	r := result{ops: len(lat), errs: a.errs, firstErr: a.firstErr}
 	if len(lat) > 0 {
 		r.p50, r.p99, r.max = lat[len(lat)/2], lat[len(lat)*99/100], lat[len(lat)-1]
 	}
 	return r
+}
+
+// measure runs req back to back from one client for d.
+func measure(sock string, req []byte, d time.Duration) sample {
+	var s sample
+	for end := time.Now().Add(d); time.Now().Before(end); {
+		t := time.Now()
+		if err := roundTrip(sock, req); err != nil {
+			s.errs++
+			if s.firstErr == nil {
+				s.firstErr = err
+			}
+			continue
+		}
+		s.lat = append(s.lat, time.Since(t))
+	}
+	return s
 }
 
 // ---------------------------------------------------------------------------
@@ -273,11 +294,14 @@ func startFlood(exe, kind, sock string, n, uid int, setUID bool) (*floodProc, er
 		f.stop()
 		return nil, fmt.Errorf("flood did not start: %v", err)
 	}
-	fmt.Printf("  flood %s: %s", kind, line)
+	if line != "READY\n" {
+		fmt.Printf("  flood %s: %s", kind, line)
+	}
 	return f, nil
 }
 
-func (f *floodProc) stop() string {
+// stop ends the flood; it returns the flood's own report and the CPU it used.
+func (f *floodProc) stop() (string, time.Duration) {
 	f.stdin.Close()
 	rest, _ := io.ReadAll(f.out)
 	done := make(chan struct{})
@@ -288,7 +312,8 @@ func (f *floodProc) stop() string {
 		_ = f.cmd.Process.Kill()
 		<-done
 	}
-	return strings.TrimSpace(string(rest))
+	ps := f.cmd.ProcessState
+	return strings.TrimSpace(string(rest)), ps.UserTime() + ps.SystemTime()
 }
 
 func procStatus(pid int, field string) string {
@@ -320,7 +345,7 @@ func fileSize(path string) int64 {
 	return fi.Size()
 }
 
-func run(daemon string, d time.Duration, conns, attackerUID int, sameUID bool) error {
+func run(daemon string, d time.Duration, rounds, conns, attackerUID int, sameUID bool) error {
 	setUID := os.Geteuid() == 0 && !sameUID
 	dir, err := os.MkdirTemp("", "parsecd-soak-")
 	if err != nil {
@@ -413,67 +438,110 @@ key_info_manager = "store"
 	if !setUID {
 		who = fmt.Sprintf("uid %d (the good client's)", os.Geteuid())
 	}
-	fmt.Printf("parsecd soak: %d flood connections as %s, %s per operation and phase, %d CPUs\n", conns, who, d, numCPU())
+	fmt.Printf("parsecd soak: %d flood connections as %s, %d rounds of %s per operation and phase, %d CPUs\n", conns, who, rounds, d, numCPU())
 	fmt.Printf("daemon idle: RSS %s, %d fds; load average %s\n\n", procStatus(pid, "VmRSS"), openFDs(pid), loadavg())
 
-	quiet := map[string]result{}
-	type row struct {
-		phase, op string
-		r         result
+	// Phases run in rounds, quiet and floods in turn, and each phase's
+	// latencies are pooled over the rounds: the machine's own load (other
+	// jobs on a shared 2-core VM) then weighs on every phase alike instead
+	// of on whichever happened to run while it peaked.
+	phases := []string{"quiet", "one-byte", "trickle"}
+	samples := map[string]*sample{}
+	type usage struct {
+		daemonCPU, floodCPU, wall time.Duration
+		logBytes                  int64
+		rss                       string
+		fds                       int
 	}
-	var rows []row
-	// A last quiet phase shows the daemon back where it started (and how
-	// much the machine's own noise moved the quiet figures meanwhile).
-	phases := []string{"quiet", "one-byte", "trickle", "quiet-end"}
+	use := map[string]*usage{}
 	for _, ph := range phases {
-		logBefore := fileSize(logPath)
-		var f *floodProc
-		if !strings.HasPrefix(ph, "quiet") {
-			if f, err = startFlood(exe, ph, sock, conns, attackerUID, setUID); err != nil {
-				return err
-			}
-			time.Sleep(time.Second) // let the reconnect cycle settle
-		}
+		use[ph] = &usage{}
 		for _, q := range reqs {
-			r := measure(sock, q.req, d)
-			rows = append(rows, row{ph, q.name, r})
-			if ph == "quiet" {
-				quiet[q.name] = r
+			samples[ph+"/"+q.name] = &sample{}
+		}
+	}
+	for round := 1; round <= rounds; round++ {
+		for _, ph := range phases {
+			var f *floodProc
+			logBefore := fileSize(logPath)
+			if ph != "quiet" {
+				if f, err = startFlood(exe, ph, sock, conns, attackerUID, setUID); err != nil {
+					return err
+				}
+				time.Sleep(time.Second) // let the reconnect cycle settle
+			}
+			cpuBefore, start := cpuTime(pid), time.Now()
+			for _, q := range reqs {
+				samples[ph+"/"+q.name].add(measure(sock, q.req, d))
+			}
+			u := use[ph]
+			u.wall += time.Since(start)
+			u.daemonCPU += cpuTime(pid) - cpuBefore
+			u.logBytes += fileSize(logPath) - logBefore
+			u.rss, u.fds = procStatus(pid, "VmRSS"), openFDs(pid)
+			if f != nil {
+				cycles, cpu := f.stop()
+				u.floodCPU += cpu
+				fmt.Printf("  round %d %s: %s, flood CPU %s\n", round, ph, cycles, cpu.Round(time.Millisecond))
+				// Let the daemon close the flood's connections before the next phase.
+				for i := 0; i < 100 && openFDs(pid) > 32; i++ {
+					time.Sleep(20 * time.Millisecond)
+				}
 			}
 		}
-		rss, fds := procStatus(pid, "VmRSS"), openFDs(pid)
-		if f != nil {
-			fmt.Printf("  flood %s: %s\n", ph, f.stop())
-		}
-		fmt.Printf("  after %s: daemon RSS %s, %d fds, log +%d bytes\n", ph, rss, fds, fileSize(logPath)-logBefore)
 	}
-
-	fmt.Printf("\n%-10s %-11s %8s %10s %10s %10s %6s\n", "phase", "operation", "ops", "p50", "p99", "max", "fails")
-	for _, r := range rows {
-		fmt.Printf("%-10s %-11s %8d %10s %10s %10s %6d\n", r.phase, r.op, r.r.ops,
-			r.r.p50.Round(time.Microsecond), r.r.p99.Round(time.Microsecond), r.r.max.Round(time.Microsecond), r.r.errs)
-		if r.r.firstErr != nil {
-			fmt.Printf("           first failure: %v\n", r.r.firstErr)
+	fmt.Printf("\nload average at the end: %s\n\n", loadavg())
+	fmt.Printf("%-10s %-11s %8s %10s %10s %10s %6s\n", "phase", "operation", "ops", "p50", "p99", "max", "fails")
+	for _, ph := range phases {
+		for _, q := range reqs {
+			r := samples[ph+"/"+q.name].result()
+			fmt.Printf("%-10s %-11s %8d %10s %10s %10s %6d\n", ph, q.name, r.ops,
+				r.p50.Round(time.Microsecond), r.p99.Round(time.Microsecond), r.max.Round(time.Microsecond), r.errs)
+			if r.firstErr != nil {
+				fmt.Printf("           first failure: %v\n", r.firstErr)
+			}
 		}
 	}
-	fmt.Printf("load average at the end: %s\n", loadavg())
+	fmt.Println()
+	for _, ph := range phases {
+		u := use[ph]
+		fmt.Printf("%-10s daemon CPU %4.0f%% of one core, flood CPU %4.0f%%, daemon RSS %s and %d fds at the end, log +%d bytes\n",
+			ph, 100*u.daemonCPU.Seconds()/u.wall.Seconds(), 100*u.floodCPU.Seconds()/u.wall.Seconds(), u.rss, u.fds, u.logBytes)
+	}
 	fmt.Println("\ntargets (flood p99 <= 5 x quiet p99, no failure):")
-	for _, r := range rows {
-		if strings.HasPrefix(r.phase, "quiet") {
-			continue
+	for _, ph := range phases[1:] {
+		for _, q := range reqs {
+			r, qr := samples[ph+"/"+q.name].result(), samples["quiet/"+q.name].result()
+			ratio := float64(r.p99) / float64(qr.p99)
+			mark := "met"
+			if ratio > 5 || r.errs != 0 {
+				mark = "MISSED"
+			}
+			fmt.Printf("  %-10s %-11s p99 %s = %.2f x quiet %s, %d failures  %s\n", ph, q.name,
+				r.p99.Round(time.Microsecond), ratio, qr.p99.Round(time.Microsecond), r.errs, mark)
 		}
-		q := quiet[r.op]
-		ratio := float64(r.r.p99) / float64(q.p99)
-		ok := ratio <= 5 && r.r.errs == 0
-		mark := "met"
-		if !ok {
-			mark = "MISSED"
-		}
-		fmt.Printf("  %-10s %-11s p99 %s = %.2f x quiet %s, %d failures  %s\n", r.phase, r.op,
-			r.r.p99.Round(time.Microsecond), ratio, q.p99.Round(time.Microsecond), r.r.errs, mark)
 	}
 	return nil
 }
+
+// cpuTime is the user+system time pid has used so far (/proc/pid/stat).
+func cpuTime(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name (which may hold spaces) start at ")".
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * time.Second / clockTicks
+}
+
+// clockTicks is USER_HZ, 100 on every Linux architecture Go supports.
+const clockTicks = 100
 
 func loadavg() string {
 	b, err := os.ReadFile("/proc/loadavg")
