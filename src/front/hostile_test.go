@@ -234,29 +234,29 @@ func TestHeldConnectionExpires(t *testing.T) {
 	g.Settings.MaxConnsPerUID = 1
 	s := startWith(t, g, 1, nil, 0)
 	idle := dialSend(t, s.path, []byte{0x10})
-	waiting := dialSend(t, s.path, ping(1))
-	for _, name := range []string{"waiting", "idle"} { // idle stays open, holding the slot, until waiting expired
-		c := map[string]net.Conn{"idle": idle, "waiting": waiting}[name]
+	// Enough held connections that expiring them compacts the queue.
+	var waiting []net.Conn
+	for i := range 40 {
+		waiting = append(waiting, dialSend(t, s.path, ping(uint64(i))))
+	}
+	// idle stays open, holding the uid's only slot, until every held one expired.
+	for i, c := range waiting {
 		_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
-		got, err := io.ReadAll(c)
-		// Closing ends the server's drain of it, which still counts
-		// against the uid's cap.
-		c.Close()
-		switch name {
-		case "idle":
-			if want := wire.EncodeResponse(wire.DefaultResponse(status.ConnectionError)); err != nil || !bytes.Equal(got, want) {
-				t.Errorf("idle connection: %x, %v; want status 15", got, err)
-			}
-		case "waiting":
-			if len(got) != 0 {
-				t.Errorf("held connection answered %x after its timeout", got)
-			}
+		if got, _ := io.ReadAll(c); len(got) != 0 {
+			t.Errorf("held connection %d answered %x after its wait", i, got)
 		}
 	}
+	_ = idle.SetReadDeadline(time.Now().Add(10 * time.Second))
+	got, err := io.ReadAll(idle)
+	if want := wire.EncodeResponse(wire.DefaultResponse(status.ConnectionError)); err != nil || !bytes.Equal(got, want) {
+		t.Errorf("idle connection: %x, %v; want status 15", got, err)
+	}
+	// Closing ends the server's drain of it, which still counts against the uid's cap.
+	idle.Close()
 	// The server still serves this uid.
-	b, err := exchange(t, s.path, ping(9))
-	if err != nil || reply(t, b).Header.Session != 9 {
-		t.Fatalf("after an expired held connection: %v", err)
+	b, err := exchange(t, s.path, ping(99))
+	if err != nil || reply(t, b).Header.Session != 99 {
+		t.Fatalf("after expired held connections: %v", err)
 	}
 }
 

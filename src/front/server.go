@@ -127,15 +127,17 @@ type Server struct {
 // peerConns are one uid's connections.
 type peerConns struct {
 	active int     // being read, executed or answered
-	held   []*held // over the cap, unread, oldest first
+	nheld  int     // held connections still waiting
+	held   []*held // arrival order; gone ones stay until popped or compacted
 }
 
 // held is a connection waiting, unread, for its uid to drop below the cap.
 type held struct {
-	ctx   context.Context
-	conn  net.Conn
-	peer  *auth.PeerCred
-	timer *time.Timer
+	ctx     context.Context
+	conn    net.Conn
+	peer    *auth.PeerCred
+	timer   *time.Timer
+	gone    bool // no longer waiting: expired, or popped by done; guarded by Server.cmu
 }
 
 // NewServer returns a server that executes at most poolSize requests at once.
@@ -237,9 +239,10 @@ func (s *Server) admit(ctx context.Context, c net.Conn) {
 		s.conns.Add(1)
 		s.cmu.Unlock()
 		go s.serveConn(ctx, c, peer)
-	case len(p.held) < set.maxHeld(s.fileLimit):
+	case p.nheld < set.maxHeld(s.fileLimit):
 		h := &held{ctx: ctx, conn: c, peer: peer}
 		p.held = append(p.held, h)
+		p.nheld++
 		s.open++
 		s.conns.Add(1)
 		// Under the lock, so that expire cannot run before timer is set.
@@ -253,30 +256,35 @@ func (s *Server) admit(ctx context.Context, c net.Conn) {
 	}
 }
 
-// expire closes a held connection whose turn did not come within the timeout.
+// expire closes a held connection whose turn did not come in time.
 func (s *Server) expire(h *held) {
 	s.cmu.Lock()
 	p := s.peers[h.peer.UID]
-	i := -1
-	if p != nil {
-		for j, x := range p.held {
-			if x == h {
-				i = j
-				break
-			}
-		}
-	}
-	if i < 0 { // admitted meanwhile
+	if h.gone { // done popped it just before the timer fired
 		s.cmu.Unlock()
 		return
 	}
-	p.held = append(p.held[:i], p.held[i+1:]...)
+	h.gone = true
+	p.nheld--
 	s.open--
+	// Expired entries are skipped when popped; compacting when they
+	// outnumber the live ones keeps the queue's length bounded by twice
+	// the live count, at constant amortised cost per expiry.
+	if len(p.held) > 2*p.nheld+16 {
+		live := p.held[:0]
+		for _, x := range p.held {
+			if !x.gone {
+				live = append(live, x)
+			}
+		}
+		clear(p.held[len(live):])
+		p.held = live
+	}
 	s.dropIfEmpty(h.peer.UID, p)
 	s.cmu.Unlock()
 	_ = h.conn.Close()
 	s.conns.Done()
-	s.quiet.Log(slog.LevelWarn, "max_connections_per_uid", "connection closed unread: this uid had too many open connections for the whole timeout",
+	s.quiet.Log(slog.LevelWarn, "max_connections_per_uid", "connection closed unread: this uid had too many open connections for the whole wait",
 		"peer_uid", h.peer.UID)
 }
 
@@ -287,16 +295,21 @@ func (s *Server) done(uid uint32) {
 	p := s.peers[uid]
 	p.active--
 	var next *held
-	for next == nil && len(p.held) > 0 {
+	for len(p.held) > 0 {
 		h := p.held[0]
+		p.held[0] = nil
 		p.held = p.held[1:]
+		if h.gone {
+			continue
+		}
+		p.nheld--
+		h.gone = true // its timer, if it fires now, leaves it alone
 		if h.timer.Stop() {
 			next = h
 			break
 		}
-		// Its timer fired: its expire is waiting for the lock and, not
-		// finding it in the queue any more, will leave it alone. Its time
-		// is up, so it is closed here.
+		// Its timer fired and its expire waits for the lock: its time is
+		// up, so it is closed here.
 		s.open--
 		_ = h.conn.Close()
 		s.conns.Done()
@@ -312,7 +325,7 @@ func (s *Server) done(uid uint32) {
 }
 
 func (s *Server) dropIfEmpty(uid uint32, p *peerConns) {
-	if p.active == 0 && len(p.held) == 0 {
+	if p.active == 0 && p.nheld == 0 {
 		delete(s.peers, uid)
 	}
 }
