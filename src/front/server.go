@@ -133,11 +133,11 @@ type peerConns struct {
 
 // held is a connection waiting, unread, for its uid to drop below the cap.
 type held struct {
-	ctx     context.Context
-	conn    net.Conn
-	peer    *auth.PeerCred
-	timer   *time.Timer
-	gone    bool // no longer waiting: expired, or popped by done; guarded by Server.cmu
+	ctx   context.Context
+	conn  net.Conn
+	peer  *auth.PeerCred
+	timer *time.Timer
+	gone  bool // no longer waiting: expired, or popped by done; guarded by Server.cmu
 }
 
 // NewServer returns a server that executes at most poolSize requests at once.
