@@ -59,7 +59,8 @@ func main() {
 	rounds := flag.Int("rounds", 4, "rounds of quiet, one-byte and trickle phases")
 	conns := flag.Int("conns", 1000, "connections of each flood")
 	attackerUID := flag.Int("attacker-uid", 65534, "uid (and gid) the flood runs as when this program runs as root")
-	sameUID := flag.Bool("same-uid", false, "run the flood in this program's uid and raise listener.max_connections_per_uid above it")
+	sameUID := flag.Bool("same-uid", false, "run the flood in this program's uid and raise listener.max_connections_per_uid above it (unless -cap is given)")
+	perUIDCap := flag.Int("cap", 0, "listener.max_connections_per_uid to configure (0: the default, or above the flood with -same-uid)")
 	flood := flag.String("flood", "", "internal: run a flood (one-byte or trickle) against -socket")
 	sock := flag.String("socket", "", "internal: the flood's target")
 	flag.Parse()
@@ -70,7 +71,7 @@ func main() {
 		}
 		return
 	}
-	if err := run(*daemon, *dur, *rounds, *conns, *attackerUID, *sameUID); err != nil {
+	if err := run(*daemon, *dur, *rounds, *conns, *attackerUID, *perUIDCap, *sameUID); err != nil {
 		fmt.Fprintln(os.Stderr, "soak:", err)
 		os.Exit(1)
 	}
@@ -345,7 +346,7 @@ func fileSize(path string) int64 {
 	return fi.Size()
 }
 
-func run(daemon string, d time.Duration, rounds, conns, attackerUID int, sameUID bool) error {
+func run(daemon string, d time.Duration, rounds, conns, attackerUID, perUIDCap int, sameUID bool) error {
 	setUID := os.Geteuid() == 0 && !sameUID
 	dir, err := os.MkdirTemp("", "parsecd-soak-")
 	if err != nil {
@@ -368,9 +369,12 @@ func run(daemon string, d time.Duration, rounds, conns, attackerUID int, sameUID
 	}
 	sock := filepath.Join(dir, "parsec.sock")
 	cfg := filepath.Join(dir, "config.toml")
+	if perUIDCap == 0 && sameUID {
+		perUIDCap = conns + 64
+	}
 	perUID := ""
-	if sameUID {
-		perUID = fmt.Sprintf("max_connections_per_uid = %d\n", conns+64)
+	if perUIDCap > 0 {
+		perUID = fmt.Sprintf("max_connections_per_uid = %d\n", perUIDCap)
 	}
 	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(`[core_settings]
 allow_root = true
@@ -438,7 +442,12 @@ key_info_manager = "store"
 	if !setUID {
 		who = fmt.Sprintf("uid %d (the good client's)", os.Geteuid())
 	}
-	fmt.Printf("parsecd soak: %d flood connections as %s, %d rounds of %s per operation and phase, %d CPUs\n", conns, who, rounds, d, numCPU())
+	capText := "default"
+	if perUIDCap > 0 {
+		capText = strconv.Itoa(perUIDCap)
+	}
+	fmt.Printf("parsecd soak: %d flood connections as %s, max_connections_per_uid %s, %d rounds of %s per operation and phase, %d CPUs\n",
+		conns, who, capText, rounds, d, numCPU())
 	fmt.Printf("daemon idle: RSS %s, %d fds; load average %s\n\n", procStatus(pid, "VmRSS"), openFDs(pid), loadavg())
 
 	// Phases run in rounds, quiet and floods in turn, and each phase's
