@@ -517,6 +517,7 @@ key_info_manager = "store"
 		fmt.Printf("%-10s daemon CPU %4.0f%% of one core, flood CPU %4.0f%%, daemon RSS %s and %d fds at the end, log +%d bytes\n",
 			ph, 100*u.daemonCPU.Seconds()/u.wall.Seconds(), 100*u.floodCPU.Seconds()/u.wall.Seconds(), u.rss, u.fds, u.logBytes)
 	}
+	logSummary(logPath)
 	fmt.Println("\ntargets (flood p99 <= 5 x quiet p99, no failure):")
 	for _, ph := range phases[1:] {
 		for _, q := range reqs {
@@ -562,4 +563,43 @@ func loadavg() string {
 		return "?"
 	}
 	return strings.Join(f[:3], " ")
+}
+
+// logSummary prints how many lines of each message the daemon logged over
+// the whole run: the rate limits keep the malformed-request and refusal
+// lines to a burst and a summary per minute.
+func logSummary(path string) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return
+	}
+	counts := map[string]int{}
+	lines := 0
+	for _, l := range strings.Split(string(data), "\n") {
+		if l == "" {
+			continue
+		}
+		lines++
+		msg := l
+		if i := strings.Index(l, "msg="); i >= 0 {
+			msg = l[i+4:]
+			if strings.HasPrefix(msg, `"`) {
+				if j := strings.Index(msg[1:], `"`); j >= 0 {
+					msg = msg[1 : j+1]
+				}
+			} else if j := strings.IndexByte(msg, ' '); j >= 0 {
+				msg = msg[:j]
+			}
+		}
+		counts[msg]++
+	}
+	keys := make([]string, 0, len(counts))
+	for k := range counts {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	fmt.Printf("\ndaemon log: %d lines, %d bytes over the run\n", lines, len(data))
+	for _, k := range keys {
+		fmt.Printf("  %5d  %s\n", counts[k], k)
+	}
 }
