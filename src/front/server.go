@@ -366,7 +366,10 @@ func (s *Server) serveConn(ctx context.Context, c net.Conn, peer *auth.PeerCred)
 		s.log.Debug("writing response failed", "error", err)
 		return
 	}
-	if err != nil {
+	// A request cut short by the timeout or by the client left nothing
+	// unread: closing at once is clean, and saves a wake-up and the time
+	// a client that never closes would hold the connection in drain.
+	if err != nil && status.CodeOf(err) != status.ConnectionError {
 		drain(c, g.Settings)
 	}
 }
