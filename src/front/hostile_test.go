@@ -5,12 +5,16 @@ package front_test
 // will is logged within a bound.
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/binary"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -297,5 +301,88 @@ func TestMaxConns(t *testing.T) {
 			t.Fatal("no room after a connection closed")
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+const pidChildEnv = "PARSECD_FRONT_TEST_PID_CHILD"
+
+// TestPidFairnessChild runs only inside TestPidFairness's child process: it
+// opens connections that each send one byte, prints READY, and closes the
+// first one when told to on stdin.
+func TestPidFairnessChild(t *testing.T) {
+	path := os.Getenv(pidChildEnv)
+	if path == "" {
+		t.Skip("helper process for TestPidFairness")
+	}
+	var conns []net.Conn
+	for range 12 {
+		c, err := net.Dial("unix", path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		_, _ = c.Write([]byte{0x10})
+		conns = append(conns, c)
+	}
+	fmt.Println("\nCHILD-READY")
+	in := bufio.NewReader(os.Stdin)
+	if line, _ := in.ReadString('\n'); line == "close\n" {
+		conns[0].Close()
+	}
+	_, _ = io.Copy(io.Discard, in) // until the parent is done
+}
+
+// A process that fills its uid's share and queue does not make another
+// process of the same uid wait behind its whole queue: the held connection
+// of the process with the fewest active connections is started first.
+func TestPidFairness(t *testing.T) {
+	if os.Getenv(pidChildEnv) != "" {
+		t.Skip("in the helper process")
+	}
+	g := gen(pong("ok"), 10*time.Second, wire.DefaultBodyLimit)
+	g.Settings.MaxConnsPerUID = 2
+	s := startWith(t, g, 1, nil, 0)
+	cmd := exec.Command(os.Args[0], "-test.run=^TestPidFairnessChild$")
+	cmd.Env = append(os.Environ(), pidChildEnv+"="+s.path)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { stdin.Close(); _ = cmd.Wait() }()
+	out := bufio.NewReader(stdout)
+	for {
+		line, err := out.ReadString('\n')
+		if err != nil {
+			t.Fatalf("child: %v", err)
+		}
+		if line == "CHILD-READY\n" {
+			break
+		}
+	}
+	go func() { _, _ = io.Copy(io.Discard, out) }()
+	// The child has 2 connections being read and 10 held: ours is held too.
+	c := dialSend(t, s.path, ping(42))
+	if !silent(c) {
+		t.Fatal("served beyond max_connections_per_uid")
+	}
+	// One of the child's connections ends: ours, from a process with no
+	// active connection, goes before the child's ten older held ones.
+	if _, err := io.WriteString(stdin, "close\n"); err != nil {
+		t.Fatal(err)
+	}
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	got, err := io.ReadAll(c)
+	if err != nil {
+		t.Fatalf("our held connection was not started when a slot freed (the child's older ones went first?): %v", err)
+	}
+	if reply(t, got).Header.Session != 42 {
+		t.Fatal("wrong answer")
 	}
 }

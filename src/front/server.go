@@ -126,9 +126,11 @@ type Server struct {
 
 // peerConns are one uid's connections.
 type peerConns struct {
-	active int     // being read, executed or answered
-	nheld  int     // held connections still waiting
-	held   []*held // arrival order; gone ones stay until popped or compacted
+	active int           // being read, executed or answered
+	pids   map[int32]int // active connections per client pid (SO_PEERCRED)
+	hpids  map[int32]int // held connections per client pid
+	nheld  int           // held connections still waiting
+	held   []*held       // arrival order; gone ones stay until popped or compacted
 }
 
 // held is a connection waiting, unread, for its uid to drop below the cap.
@@ -228,13 +230,14 @@ func (s *Server) admit(ctx context.Context, c net.Conn) {
 	}
 	p := s.peers[peer.UID]
 	if p == nil {
-		p = &peerConns{}
+		p = &peerConns{pids: map[int32]int{}, hpids: map[int32]int{}}
 		s.peers[peer.UID] = p
 	}
 	perUID := set.maxPerUID()
 	switch {
 	case p.active < perUID:
 		p.active++
+		p.pids[peer.PID]++
 		s.open++
 		s.conns.Add(1)
 		s.cmu.Unlock()
@@ -243,6 +246,7 @@ func (s *Server) admit(ctx context.Context, c net.Conn) {
 		h := &held{ctx: ctx, conn: c, peer: peer}
 		p.held = append(p.held, h)
 		p.nheld++
+		p.hpids[peer.PID]++
 		s.open++
 		s.conns.Add(1)
 		// Under the lock, so that expire cannot run before timer is set.
@@ -264,22 +268,9 @@ func (s *Server) expire(h *held) {
 		s.cmu.Unlock()
 		return
 	}
-	h.gone = true
-	p.nheld--
+	p.unhold(h)
 	s.open--
-	// Expired entries are skipped when popped; compacting when they
-	// outnumber the live ones keeps the queue's length bounded by twice
-	// the live count, at constant amortised cost per expiry.
-	if len(p.held) > 2*p.nheld+16 {
-		live := p.held[:0]
-		for _, x := range p.held {
-			if !x.gone {
-				live = append(live, x)
-			}
-		}
-		clear(p.held[len(live):])
-		p.held = live
-	}
+	p.compact()
 	s.dropIfEmpty(h.peer.UID, p)
 	s.cmu.Unlock()
 	_ = h.conn.Close()
@@ -288,22 +279,74 @@ func (s *Server) expire(h *held) {
 		"peer_uid", h.peer.UID)
 }
 
-// done ends one active connection of uid and starts its oldest held one.
-func (s *Server) done(uid uint32) {
-	s.cmu.Lock()
-	s.open--
-	p := s.peers[uid]
-	p.active--
-	var next *held
-	for len(p.held) > 0 {
-		h := p.held[0]
-		p.held[0] = nil
-		p.held = p.held[1:]
+// compact drops gone entries once they outnumber the live ones: the
+// queue's length stays within twice the live count, at constant amortised
+// cost per removal.
+func (p *peerConns) compact() {
+	if len(p.held) <= 2*p.nheld+16 {
+		return
+	}
+	live := p.held[:0]
+	for _, x := range p.held {
+		if !x.gone {
+			live = append(live, x)
+		}
+	}
+	clear(p.held[len(live):])
+	p.held = live
+}
+
+// next picks the held connection to start: the oldest of the client
+// process with the fewest active connections. One process flooding its
+// uid's share then delays another process of the same uid by one free
+// slot, not by the whole queue it has filled.
+func (p *peerConns) next() *held {
+	if len(p.hpids) == 1 { // one process waiting: the oldest, without a scan
+		for _, h := range p.held {
+			if !h.gone {
+				return h
+			}
+		}
+	}
+	var best *held
+	bestActive := 0
+	for _, h := range p.held {
 		if h.gone {
 			continue
 		}
-		p.nheld--
-		h.gone = true // its timer, if it fires now, leaves it alone
+		n := p.pids[h.peer.PID]
+		if best == nil || n < bestActive {
+			best, bestActive = h, n
+			if n == 0 {
+				break
+			}
+		}
+	}
+	return best
+}
+
+// unhold marks h as no longer waiting (started, closed or expired).
+func (p *peerConns) unhold(h *held) {
+	h.gone = true
+	p.nheld--
+	if p.hpids[h.peer.PID]--; p.hpids[h.peer.PID] == 0 {
+		delete(p.hpids, h.peer.PID)
+	}
+}
+
+// done ends one active connection of uid and starts a held one, if any.
+func (s *Server) done(peer *auth.PeerCred) {
+	s.cmu.Lock()
+	s.open--
+	p := s.peers[peer.UID]
+	p.active--
+	if p.pids[peer.PID]--; p.pids[peer.PID] == 0 {
+		delete(p.pids, peer.PID)
+	}
+	var next *held
+	for p.nheld > 0 {
+		h := p.next()
+		p.unhold(h) // its timer, if it fires now, leaves it alone
 		if h.timer.Stop() {
 			next = h
 			break
@@ -314,10 +357,16 @@ func (s *Server) done(uid uint32) {
 		_ = h.conn.Close()
 		s.conns.Done()
 	}
+	for len(p.held) > 0 && p.held[0].gone {
+		p.held[0] = nil
+		p.held = p.held[1:]
+	}
+	p.compact()
 	if next != nil {
 		p.active++
+		p.pids[next.peer.PID]++
 	}
-	s.dropIfEmpty(uid, p)
+	s.dropIfEmpty(peer.UID, p)
 	s.cmu.Unlock()
 	if next != nil {
 		go s.serveConn(next.ctx, next.conn, next.peer)
@@ -335,7 +384,7 @@ func (s *Server) Wait() { s.conns.Wait() }
 
 func (s *Server) serveConn(ctx context.Context, c net.Conn, peer *auth.PeerCred) {
 	defer s.conns.Done()
-	defer s.done(peer.UID)
+	defer s.done(peer)
 	defer c.Close()
 	defer func() {
 		if r := recover(); r != nil {
