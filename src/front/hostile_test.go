@@ -333,14 +333,15 @@ func TestPidFairnessChild(t *testing.T) {
 }
 
 // A process that fills its uid's share and queue does not make another
-// process of the same uid wait behind its whole queue: the held connection
-// of the process with the fewest active connections is started first.
+// process of the same uid wait behind it: an eighth of the uid's slots is
+// kept for other processes, and when a slot frees the held connection of
+// the process with the fewest active connections starts first.
 func TestPidFairness(t *testing.T) {
 	if os.Getenv(pidChildEnv) != "" {
 		t.Skip("in the helper process")
 	}
 	g := gen(pong("ok"), 10*time.Second, wire.DefaultBodyLimit)
-	g.Settings.MaxConnsPerUID = 2
+	g.Settings.MaxConnsPerUID = 8 // one process may take 7
 	s := startWith(t, g, 1, nil, 0)
 	cmd := exec.Command(os.Args[0], "-test.run=^TestPidFairnessChild$")
 	cmd.Env = append(os.Environ(), pidChildEnv+"="+s.path)
@@ -367,13 +368,20 @@ func TestPidFairness(t *testing.T) {
 		}
 	}
 	go func() { _, _ = io.Copy(io.Discard, out) }()
-	// The child has 2 connections being read and 10 held: ours is held too.
+	// The child has 7 connections being read (its share) and 5 held. Ours
+	// takes the slot kept for other processes at once.
+	b, err := exchange(t, s.path, ping(41))
+	if err != nil || reply(t, b).Header.Session != 41 {
+		t.Fatalf("a process of the uid was not served while another held its share: %v", err)
+	}
+	// Now fill the uid's last slot ourselves: our next request is held.
+	dialSend(t, s.path, []byte{0x10})
 	c := dialSend(t, s.path, ping(42))
 	if !silent(c) {
 		t.Fatal("served beyond max_connections_per_uid")
 	}
-	// One of the child's connections ends: ours, from a process with no
-	// active connection, goes before the child's ten older held ones.
+	// One of the child's connections ends: ours (1 active in our process)
+	// goes before the child's five older held ones (6 active in the child).
 	if _, err := io.WriteString(stdin, "close\n"); err != nil {
 		t.Fatal(err)
 	}

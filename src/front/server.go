@@ -96,6 +96,14 @@ func (s Settings) maxHeld(fileLimit int) int {
 
 func (s Settings) heldWait() time.Duration { return max(s.Timeout, MinHeldWait) }
 
+// pidShare is how many of its uid's slots one client process may take: an
+// eighth is kept for the uid's other processes, so that one process
+// flooding its uid does not make the others wait for a slot to free.
+func (s Settings) pidShare() int {
+	n := s.maxPerUID()
+	return n - n/8
+}
+
 // Generation is one configuration's handler, and a count of the requests
 // it serves so that a reload can wait for them before closing it.
 type Generation struct {
@@ -235,7 +243,7 @@ func (s *Server) admit(ctx context.Context, c net.Conn) {
 	}
 	perUID := set.maxPerUID()
 	switch {
-	case p.active < perUID:
+	case p.active < perUID && p.pids[peer.PID] < set.pidShare():
 		p.active++
 		p.pids[peer.PID]++
 		s.open++
@@ -297,13 +305,17 @@ func (p *peerConns) compact() {
 }
 
 // next picks the held connection to start: the oldest of the client
-// process with the fewest active connections. One process flooding its
-// uid's share then delays another process of the same uid by one free
-// slot, not by the whole queue it has filled.
-func (p *peerConns) next() *held {
+// process with the fewest active connections, among processes below their
+// share (nil if none is). One process flooding its uid's share then delays
+// another process of the same uid by one free slot, not by the whole queue
+// it has filled.
+func (p *peerConns) next(share int) *held {
 	if len(p.hpids) == 1 { // one process waiting: the oldest, without a scan
 		for _, h := range p.held {
 			if !h.gone {
+				if p.pids[h.peer.PID] >= share {
+					return nil
+				}
 				return h
 			}
 		}
@@ -315,7 +327,7 @@ func (p *peerConns) next() *held {
 			continue
 		}
 		n := p.pids[h.peer.PID]
-		if best == nil || n < bestActive {
+		if n < share && (best == nil || n < bestActive) {
 			best, bestActive = h, n
 			if n == 0 {
 				break
@@ -336,6 +348,8 @@ func (p *peerConns) unhold(h *held) {
 
 // done ends one active connection of uid and starts a held one, if any.
 func (s *Server) done(peer *auth.PeerCred) {
+	g, _ := s.current()
+	share := g.Settings.pidShare()
 	s.cmu.Lock()
 	s.open--
 	p := s.peers[peer.UID]
@@ -345,7 +359,10 @@ func (s *Server) done(peer *auth.PeerCred) {
 	}
 	var next *held
 	for p.nheld > 0 {
-		h := p.next()
+		h := p.next(share)
+		if h == nil {
+			break
+		}
 		p.unhold(h) // its timer, if it fires now, leaves it alone
 		if h.timer.Stop() {
 			next = h
