@@ -13,10 +13,12 @@
 //
 // The flood runs in a child process (this program with -flood). Run as
 // root, the child runs as another uid (-attacker-uid, default 65534): the
-// per-uid connection cap is part of the defence, and with both in one uid
-// the cap would throttle the good client together with the flood. -same-uid
-// keeps the flood in the good client's uid and lifts the cap above the
-// flood instead, to show what the read path alone costs.
+// per-uid connection cap is what protects one uid from another. -same-uid
+// keeps the flood in the good client's uid: with -cap 64 (the default cap)
+// that measures the within-uid rules (a process's share of its uid's
+// slots, freed slots to the process with the fewest); without -cap it lifts
+// the cap above the flood, to show what reading every flood connection
+// costs when nothing is parked.
 //
 // It prints p50/p99 and failures per phase (pooled over the rounds), the
 // CPU the daemon and the flood used, the daemon's resident memory, open
