@@ -85,6 +85,7 @@ func srLaunch(t *testing.T, d *Daemon) (*srProc, time.Time) {
 			n, _, err := ln.ReadFromUnix(buf)
 			if err != nil {
 				close(p.notes)
+				ln.Close()
 				return
 			}
 			p.notes <- srNote{string(buf[:n]), time.Now()}
@@ -102,7 +103,10 @@ func srLaunch(t *testing.T, d *Daemon) (*srProc, time.Time) {
 		p.err = err
 		p.exited.Store(true)
 		p.done <- err
-		ln.Close()
+		// Not Close: what parsecd sent before it exited (STOPPING=1 just
+		// before a quick exit) is still queued; the reader takes it, then
+		// stops at the deadline.
+		_ = ln.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
 	}()
 	t.Cleanup(func() {
 		if !p.exited.Load() {

@@ -81,7 +81,7 @@ func run(args []string, stderr io.Writer) int {
 		return 1
 	}
 	log := newLogger(cfg.LogLevel, stderr)
-	raiseFileLimit(log)
+	files := raiseFileLimit()
 	d, err := daemon.Start(context.Background(), load, log, sigs)
 	if errors.Is(err, daemon.ErrStopped) {
 		return 0
@@ -91,6 +91,7 @@ func run(args []string, stderr io.Writer) int {
 		report(stderr, err)
 		return 1
 	}
+	files(log)
 	if err := d.Run(context.Background()); err != nil {
 		return 1
 	}
@@ -193,25 +194,27 @@ func newLogger(level string, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
 }
 
-// raiseFileLimit lifts the soft open-file limit to the hard one and logs
-// both: every client connection is a descriptor, and the soft limit (often
-// 1024) would otherwise be the real cap on connections, hit by accept with
-// EMFILE instead of by listener.max_connections with a clear log line. The
-// Go runtime does the same at start since Go 1.19; doing it here does not
+// raiseFileLimit lifts the soft open-file limit to the hard one, before the
+// front end sizes its connection cap on it, and returns what to log once
+// the daemon has started (a refused start prints its reason alone): every
+// client connection is a descriptor, and the soft limit (often 1024) would
+// otherwise be the real cap on connections, hit by accept with EMFILE
+// instead of by listener.max_connections with a clear log line. The Go
+// runtime does the same at start since Go 1.19; doing it here does not
 // depend on that, and the log line says what the daemon got.
-func raiseFileLimit(log *slog.Logger) {
+func raiseFileLimit() func(*slog.Logger) {
 	var rl unix.Rlimit
 	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &rl); err != nil {
-		log.Warn("cannot read the open-file limit", "error", err)
-		return
+		return func(log *slog.Logger) { log.Warn("cannot read the open-file limit", "error", err) }
 	}
 	if rl.Cur < rl.Max {
 		old := rl.Cur
 		rl.Cur = rl.Max
 		if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &rl); err != nil {
-			log.Warn("cannot raise the open-file limit", "soft", old, "hard", rl.Max, "error", err)
-			rl.Cur = old
+			return func(log *slog.Logger) {
+				log.Warn("cannot raise the open-file limit", "soft", old, "hard", rl.Max, "error", err)
+			}
 		}
 	}
-	log.Info("open-file limit", "soft", rl.Cur, "hard", rl.Max)
+	return func(log *slog.Logger) { log.Info("open-file limit", "soft", rl.Cur, "hard", rl.Max) }
 }
