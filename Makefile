@@ -61,15 +61,15 @@ test: ## run every test (installs what they need); prints the time of each stage
 deps: ## install the system packages the tests need (when missing)
 	./test/scripts/deps.sh
 
-test-unit: ## unit and end-to-end tests (go test ./...)
-	$(GO) test -count=1 -timeout 600s ./...
+test-unit: compat-client ## unit and end-to-end tests (go test ./...)
+	$(COMPAT_ENV) $(GO) test -count=1 -timeout 600s ./...
 
-test-e2e: ## only the end-to-end tests against the real binaries
-	$(GO) test -count=1 -timeout 600s -v ./test/e2e/...
+test-e2e: compat-client ## only the end-to-end tests against the real binaries
+	$(COMPAT_ENV) $(GO) test -count=1 -timeout 600s -v ./test/e2e/...
 
-test-pkcs11: build-pkcs11 ## PKCS#11 provider tests and end-to-end tests against SoftHSM2 (cgo, -tags pkcs11)
+test-pkcs11: build-pkcs11 compat-client ## PKCS#11 provider tests and end-to-end tests against SoftHSM2 (cgo, -tags pkcs11)
 	$(P11GO) test -count=1 $(P11TAGS) -timeout 600s ./providers/pkcs11/
-	$(P11GO) test -count=1 $(P11TAGS) -timeout 600s -run Pkcs11 ./test/e2e/
+	$(COMPAT_ENV) $(P11GO) test -count=1 $(P11TAGS) -timeout 600s -run Pkcs11 ./test/e2e/
 
 # The core's unit tests as arm64 binaries under qemu-user (static, so no
 # sysroot): a byte-order or alignment bug cannot hide on amd64. Left out:
@@ -107,13 +107,35 @@ TEST_STAGES += test-layer
 # own (as under make test-unit), and a swtpm that cannot start is a failure,
 # not a skip. The end-to-end TPM tests start one swtpm per daemon.
 .PHONY: test-tpm
-test-tpm: deps ## TPM provider and end-to-end TPM tests against fresh swtpms (temporary state dirs)
+test-tpm: deps compat-client ## TPM provider and end-to-end TPM tests against fresh swtpms (temporary state dirs)
 	@out=$$(./test/scripts/swtpm.sh start) || exit 1; eval "$$out"; \
 	trap './test/scripts/swtpm.sh stop "$$SWTPM_DIR"' EXIT; \
 	echo "test-tpm: PARSEC_TEST_TCTI=$$PARSEC_TEST_TCTI"; \
 	PARSEC_TEST_TCTI="$$PARSEC_TEST_TCTI" $(GO) test -count=1 -timeout 600s ./providers/tpm/...
-	$(GO) test -count=1 -timeout 600s -run Tpm ./test/e2e/
+	$(COMPAT_ENV) $(GO) test -count=1 -timeout 600s -run Tpm ./test/e2e/
 TEST_STAGES += test-tpm
+
+# A real Parsec client (issue 11): test/compat is a Rust program built on
+# Parsec's own wire-protocol crate parsec-interface 0.27, from Debian's
+# packaged crates (librust-parsec-interface-dev) with Debian's cargo and
+# rustc, offline (test/compat/.cargo/config.toml replaces crates.io with
+# /usr/share/cargo/registry). The e2e tests run it against parsecd with the
+# software, TPM (swtpm) and PKCS#11 (SoftHSM2, cgo build) providers; it
+# fails on any failed check and on a listed opcode it cannot exercise.
+COMPAT_CARGO ?= /usr/bin/cargo
+COMPAT_RUSTC ?= /usr/bin/rustc
+COMPAT_DIR   := build/compat
+# The e2e runs (test-unit, test-tpm, test-pkcs11, test-compat) use the client
+# built by compat-client, so its cold build is not inside a go test timeout.
+COMPAT_ENV   := PARSEC_COMPAT_CLIENT=$(CURDIR)/$(COMPAT_DIR)/debug/parsec-compat-client
+.PHONY: compat-client test-compat
+compat-client: ## build the Rust Parsec client test/compat offline from Debian's crates into build/compat/
+	@test -x $(COMPAT_CARGO) -a -x $(COMPAT_RUSTC) || { echo "compat-client: $(COMPAT_CARGO) or $(COMPAT_RUSTC) is missing: make deps installs Debian's cargo, rustc and librust-parsec-interface-dev" >&2; exit 1; }
+	cd test/compat && RUSTC=$(COMPAT_RUSTC) $(COMPAT_CARGO) build --offline --locked --target-dir $(CURDIR)/$(COMPAT_DIR)
+
+test-compat: deps compat-client ## the Rust client on parsec-interface against parsecd: software, TPM on swtpm, PKCS#11 on SoftHSM2
+	$(COMPAT_ENV) $(P11GO) test -count=1 $(P11TAGS) -timeout 600s -run Compat ./test/e2e/
+TEST_STAGES += test-compat
 
 race: ## unit tests of the core under the race detector (needs cgo)
 	CGO_ENABLED=1 $(GO) test -count=1 -race -timeout 600s ./src/... ./storage/... ./providers/...
@@ -147,9 +169,12 @@ bench: build build-pkcs11 ## throughput, latency and memory of parsecd vs in-pro
 	$(GO) run ./test/bench -tpm -parsecd $(BIN)/parsecd
 
 clean:
-	rm -rf $(BIN)
+	rm -rf $(BIN) build/compat
 
 include make/generate.mk
 
 include make/qemu.mk
 TEST_STAGES += test-qemu
+
+include make/fuzz.mk
+TEST_STAGES += test-fuzz

@@ -38,6 +38,22 @@ type KeyInfo struct {
 type Entry struct {
 	KeyTriple
 	KeyInfo
+	// Err is set, and KeyInfo empty, when the key's record exists but
+	// cannot be read (PsaErrorDataCorrupt). One damaged record must never
+	// hide the others: List returns it among the readable ones, and
+	// callers skip it (Readable) or report it.
+	Err error
+}
+
+// Readable drops the entries whose record cannot be read.
+func Readable(es []Entry) []Entry {
+	out := es[:0:0]
+	for _, e := range es {
+		if e.Err == nil {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // Errors with a wire status.
@@ -71,7 +87,8 @@ type KeyStore interface {
 	Insert(ctx context.Context, k KeyTriple, v KeyInfo) error
 	// Remove deletes a committed key; ErrNotFound if there is none.
 	Remove(ctx context.Context, k KeyTriple) error
-	// List returns the committed keys of one application in one provider, by name.
+	// List returns the committed keys of one application in one provider,
+	// by name; a key whose record cannot be read is an Entry with Err set.
 	List(ctx context.Context, provider string, c Client) ([]Entry, error)
 	// Clients returns the applications that own at least one committed key, sorted.
 	Clients(ctx context.Context) ([]Client, error)

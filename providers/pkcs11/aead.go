@@ -17,9 +17,10 @@ var _ provider.Aead = (*Provider)(nil)
 // AEAD (PsaAeadEncrypt/Decrypt) on the token, with the software provider's
 // rules:
 //
-//   - AES-GCM (CKM_AES_GCM, CK_GCM_PARAMS): 12-byte nonce (another
-//     non-zero length 1134, an empty one 1135); tag of 16 bytes, or
-//     shortened to 4, 8 or 12–15 bytes (other lengths 1135).
+//   - AES-GCM (CKM_AES_GCM, CK_GCM_PARAMS): a nonce of any non-zero
+//     length, as Mbed TLS and the software provider (clients send 5 and 13
+//     bytes), an empty one 1135; tag of 16 bytes, or shortened to 4, 8 or
+//     12–15 bytes (other lengths 1135).
 //   - AES-CCM: PsaErrorNotSupported. miekg/pkcs11 has no CK_CCM_PARAMS,
 //     and SoftHSM 2.6 has no CKM_AES_CCM.
 //   - ChaCha20-Poly1305: PsaErrorNotSupported (no ChaCha20 keys).
@@ -73,11 +74,9 @@ func (p *Provider) checkAead(a psa.Aead, t psa.KeyType, mismatch func() error, u
 // the answer's sake, though CCM is refused before).
 func checkNonce(alg psa.AeadAlg, n int) error {
 	switch {
-	case alg == psa.AeadGcm && n == 12, alg == psa.AeadChacha20Poly1305 && n == 12,
+	case alg == psa.AeadGcm && n > 0, alg == psa.AeadChacha20Poly1305 && n == 12,
 		alg == psa.AeadCcm && n >= 7 && n <= 13:
 		return nil
-	case alg == psa.AeadGcm && n > 0:
-		return status.Errorf(status.PsaErrorNotSupported, "GCM with a %d-byte nonce is not supported: use 12 bytes", n)
 	}
 	return status.Errorf(status.PsaErrorInvalidArgument, "a %d-byte nonce is not valid for %v", n, alg)
 }

@@ -162,15 +162,11 @@ func (p *Provider) AsymmetricDecrypt(ctx context.Context, c provider.Caller, nam
 	if err := psa.CheckEncrypt(k.attrs, psa.UsageDecrypt, alg, salt); err != nil {
 		return nil, err
 	}
-	if !k.attrs.Type.IsPair() {
-		return nil, status.Errorf(status.PsaErrorInvalidArgument, "a %v cannot decrypt", k.attrs.Type)
+	if err := psa.CheckCiphertext(k.attrs, ciphertext); err != nil {
+		return nil, err
 	}
 	if err := p.checkAlgorithm(psa.Algorithm{Kind: psa.AlgAsymEncrypt, Encrypt: alg}, k.attrs.Type); err != nil {
 		return nil, err
-	}
-	size := byteLen(k.attrs.Bits)
-	if len(ciphertext) != size {
-		return nil, status.Errorf(status.PsaErrorInvalidArgument, "a %d-byte ciphertext does not fit a %d-bit key", len(ciphertext), k.attrs.Bits)
 	}
 	// A ciphertext that does not decrypt: SoftHSM says CKR_GENERAL_ERROR.
 	bad := remap{
@@ -214,7 +210,7 @@ func (p *Provider) AsymmetricDecrypt(ctx context.Context, c provider.Caller, nam
 			return p11("C_Decrypt", err, bad, remap{pkcs11.CKR_ENCRYPTED_DATA_LEN_RANGE: status.PsaErrorInvalidPadding, pkcs11.CKR_DATA_LEN_RANGE: status.PsaErrorInvalidPadding})
 		}
 		defer clear(em)
-		pt, err := rsaenc.DecodeOAEP(hashSpecs[alg.Hash].crypto.New(), size, em, salt)
+		pt, err := rsaenc.DecodeOAEP(hashSpecs[alg.Hash].crypto.New(), len(ciphertext), em, salt)
 		if err != nil {
 			return err
 		}

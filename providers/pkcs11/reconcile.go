@@ -31,6 +31,13 @@ func (p *Provider) Reconcile(ctx context.Context) error {
 		return nil
 	}
 	committed, err := p.committedIDs(ctx)
+	if errors.Is(err, errDamagedRecord) {
+		// An unreadable record's objects cannot be told from orphans:
+		// destroy nothing, keep the names reserved.
+		p.log.WarnContext(ctx, "key reservations left by an interrupted creation are kept: a key record of this provider cannot be read (run parsecd check-store)",
+			"reservations", len(pending))
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -57,6 +64,8 @@ func (p *Provider) Reconcile(ctx context.Context) error {
 	return nil
 }
 
+var errDamagedRecord = errors.New("a key record cannot be read")
+
 // committedIDs returns the CKA_IDs of every committed key of this provider.
 func (p *Provider) committedIDs(ctx context.Context) (map[string]bool, error) {
 	clients, err := p.keys.Clients(ctx)
@@ -70,6 +79,9 @@ func (p *Provider) committedIDs(ctx context.Context) (map[string]bool, error) {
 			return nil, storage.StatusError(err)
 		}
 		for _, e := range entries {
+			if e.Err != nil {
+				return nil, errDamagedRecord
+			}
 			if id, _, ok := decodeKeyID(e.ID); ok {
 				ids[string(id)] = true
 			}

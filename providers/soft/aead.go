@@ -17,11 +17,11 @@ var _ provider.Aead = (*Provider)(nil)
 
 // AEAD parameters (PsaAeadEncrypt/Decrypt, opcodes 0x11/0x12):
 //
-//   - AES-GCM (128/192/256-bit keys): 12-byte nonce; tag of 16 bytes by
-//     default, or shortened to 4, 8, 12, 13, 14 or 15 bytes. GCM defines other
-//     nonce lengths (SP 800-38D allows any non-zero length) but this provider
-//     implements only the recommended 12 bytes: another non-zero length is
-//     PsaErrorNotSupported (1134), an empty nonce PsaErrorInvalidArgument (1135).
+//   - AES-GCM (128/192/256-bit keys): a nonce of any non-zero length, as
+//     SP 800-38D and Mbed TLS allow (12 bytes is the recommended length;
+//     clients send 5 and 13), an empty nonce is PsaErrorInvalidArgument
+//     (1135); tag of 16 bytes by default, or shortened to 4, 8, 12, 13, 14
+//     or 15 bytes.
 //   - AES-CCM: 7 to 13-byte nonce (other lengths 1135); tag of 16 bytes by
 //     default, or 4, 6, 8, 10, 12 or 14 bytes; the payload is at most
 //     2^(8(15-nonce)) - 1 bytes (1135 beyond).
@@ -86,11 +86,9 @@ func (p *Provider) aeadFor(ctx context.Context, c provider.Caller, name string, 
 // checkNonce applies the nonce length rules above.
 func checkNonce(alg psa.AeadAlg, n int) error {
 	switch {
-	case alg == psa.AeadGcm && n == 12, alg == psa.AeadChacha20Poly1305 && n == 12,
+	case alg == psa.AeadGcm && n > 0, alg == psa.AeadChacha20Poly1305 && n == 12,
 		alg == psa.AeadCcm && n >= ccm.MinNonceSize && n <= ccm.MaxNonceSize:
 		return nil
-	case alg == psa.AeadGcm && n > 0:
-		return status.Errorf(status.PsaErrorNotSupported, "GCM with a %d-byte nonce is not supported: use 12 bytes", n)
 	}
 	return status.Errorf(status.PsaErrorInvalidArgument, "a %d-byte nonce is not valid for %v", n, alg)
 }
@@ -120,7 +118,7 @@ func newAEAD(alg psa.Aead, key []byte, nonceSize int) (cipher.AEAD, error) {
 		if alg.Alg == psa.AeadCcm {
 			a, err = ccm.New(b, nonceSize, tagLen)
 		} else {
-			a, err = newGCM(b, tagLen)
+			a, err = newGCM(b, nonceSize, tagLen)
 		}
 	case psa.AeadChacha20Poly1305:
 		a, err = chacha20poly1305.New(key)

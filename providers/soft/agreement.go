@@ -2,7 +2,6 @@ package soft
 
 import (
 	"context"
-	"crypto/ecdh"
 
 	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
@@ -14,12 +13,14 @@ var _ provider.KeyAgreement = (*Provider)(nil)
 // RawKeyAgreement implements provider.KeyAgreement (PsaRawKeyAgreement,
 // opcode 0x13):
 //
-//   - ECDH on secp256r1, secp384r1 and secp521r1: the peer key is an
-//     uncompressed point 0x04‖X‖Y on the private key's curve; the secret is
-//     the x-coordinate of the shared point, ceil(bits/8) bytes (SEC 1 §3.3.1);
-//   - ECDH on Curve25519 (X25519, RFC 7748): the peer key is 32 bytes; the
-//     secret is 32 bytes. A peer key of small order, which gives the all-zero
-//     secret, is refused (RFC 7748 §6.1).
+//   - ECDH on the Weierstrass curves of the curve table (secp256r1,
+//     secp384r1, secp521r1, secp256k1, brainpoolP256r1/P384r1/P512r1): the
+//     peer key is an uncompressed point 0x04‖X‖Y on the private key's curve;
+//     the secret is the x-coordinate of the shared point, ceil(bits/8)
+//     bytes (SEC 1 §3.3.1);
+//   - ECDH on Curve25519 and Curve448 (X25519 and X448, RFC 7748): the peer
+//     key is 32 or 56 bytes, and so is the secret. A peer key of small
+//     order, which gives the all-zero secret, is refused (RFC 7748 §6).
 //
 // FFDH is not supported (1134). The private key needs the derive usage flag
 // and a policy of the same raw agreement (psa.CheckKeyAgreement); it must be
@@ -49,40 +50,14 @@ func rawAgreement(k *key, alg psa.KeyAgreementRaw, peerKey []byte) ([]byte, erro
 	if err := checkAlgorithm(psa.Algorithm{Kind: psa.AlgKeyAgreement, KeyAgreement: psa.KeyAgreement{Raw: alg}}, t); err != nil {
 		return nil, err
 	}
-	var priv *ecdh.PrivateKey
-	switch {
-	case alg != psa.KeyAgreementEcdh:
+	if alg != psa.KeyAgreementEcdh {
 		return nil, status.Errorf(status.PsaErrorNotSupported, "key agreement %d is not supported", alg)
-	case t.EccFamily == psa.EccSecpR1:
-		if k.ec == nil {
-			return nil, errKeyMismatch(k)
-		}
-		var err error
-		if priv, err = k.ec.ECDH(); err != nil {
-			// Only curves crypto/ecdh lacks fail; P-256/384/521 do not.
-			return nil, status.Errorf(status.PsaErrorNotSupported, "ECDH on secp%dr1 is not supported", k.attrs.Bits)
-		}
-	case t.EccFamily == psa.EccMontgomery && k.attrs.Bits == 255:
-		if k.x25519 == nil {
-			return nil, errKeyMismatch(k)
-		}
-		priv = k.x25519
-	default:
+	}
+	c := k.curve()
+	if c == nil {
 		return nil, status.Errorf(status.PsaErrorNotSupported, "ECDH with a %d-bit %v is not supported", k.attrs.Bits, t)
 	}
-	// NewPublicKey takes exactly the PSA export format of a public key of
-	// the curve: the uncompressed point (checked to be on the curve) for
-	// secp R1, the 32-byte u-coordinate for X25519.
-	peer, err := priv.Curve().NewPublicKey(peerKey)
-	if err != nil {
-		return nil, status.Errorf(status.PsaErrorInvalidArgument, "peer key is not a public key on the private key's curve (%d bytes)", len(peerKey))
-	}
-	secret, err := priv.ECDH(peer)
-	if err != nil {
-		// X25519 with a small-order point: the secret would be all zeros.
-		return nil, status.Errorf(status.PsaErrorInvalidArgument, "peer key is a low-order point")
-	}
-	return secret, nil
+	return c.agree(k, peerKey)
 }
 
 func errKeyMismatch(k *key) error {

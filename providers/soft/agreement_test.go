@@ -33,11 +33,7 @@ func secpAgreeKey(t testing.TB, bits uint32, scalar []byte, usage psa.UsageFlags
 // x25519AgreeKey builds a parsed X25519 key pair as load returns it.
 func x25519AgreeKey(t testing.TB, scalar []byte, usage psa.UsageFlags, policy psa.Algorithm) *key {
 	t.Helper()
-	priv, err := ecdh.X25519().NewPrivateKey(scalar)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &key{attrs: attrs(psa.KeyEccPair, psa.EccMontgomery, 255, usage, policy), x25519: priv}
+	return curveKey(t, psa.EccMontgomery, 255, scalar, usage, policy)
 }
 
 func point(x, y []byte) []byte { return append(append([]byte{4}, x...), y...) }
@@ -80,7 +76,7 @@ func TestAgreementX25519RFC7748(t *testing.T) {
 	v := vs[2]
 	a := x25519AgreeKey(t, unhex(v["AlicePrivate"]), psa.UsageDerive, ecdhPolicy)
 	b := x25519AgreeKey(t, unhex(v["BobPrivate"]), psa.UsageDerive, ecdhPolicy)
-	if !bytes.Equal(a.x25519.PublicKey().Bytes(), unhex(v["AlicePublic"])) || !bytes.Equal(b.x25519.PublicKey().Bytes(), unhex(v["BobPublic"])) {
+	if !bytes.Equal(must(exportPublic(a)), unhex(v["AlicePublic"])) || !bytes.Equal(must(exportPublic(b)), unhex(v["BobPublic"])) {
 		t.Fatal("RFC 7748 §6.1 public keys")
 	}
 	want := unhex(v["Shared"])
@@ -163,19 +159,22 @@ func TestAgreementPolicy(t *testing.T) {
 		{"unknown algorithm", secpAgreeKey(t, 256, scalar, psa.UsageDerive, agreePolicy(3)), 3, status.PsaErrorInvalidArgument},
 		// A public key is not a private key (PSA: INVALID_ARGUMENT).
 		{"secp public key", &key{attrs: attrs(psa.KeyEccPublic, psa.EccSecpR1, 256, psa.UsageDerive, ecdhPolicy), ecPub: &ec.PublicKey}, psa.KeyAgreementEcdh, status.PsaErrorInvalidArgument},
-		{"X25519 public key", &key{attrs: attrs(psa.KeyEccPublic, psa.EccMontgomery, 255, psa.UsageDerive, ecdhPolicy), x25519Pub: must(ecdh.X25519().NewPublicKey(make([]byte, 32)))}, psa.KeyAgreementEcdh, status.PsaErrorInvalidArgument},
+		{"X25519 public key", &key{attrs: attrs(psa.KeyEccPublic, psa.EccMontgomery, 255, psa.UsageDerive, ecdhPolicy), montPub: make([]byte, 32)}, psa.KeyAgreementEcdh, status.PsaErrorInvalidArgument},
 		{"RSA public key", &key{attrs: attrs(psa.KeyRsaPublic, 0, 2048, psa.UsageDerive, ecdhPolicy), rsaPub: &testRSAKey().PublicKey}, psa.KeyAgreementEcdh, status.PsaErrorInvalidArgument},
 		// Key pairs ECDH does not apply to (checkAlgorithm: 1133).
 		{"RSA key pair", &key{attrs: attrs(psa.KeyRsaPair, 0, 2048, psa.UsageDerive, ecdhPolicy), rsa: testRSAKey()}, psa.KeyAgreementEcdh, status.PsaErrorNotPermitted},
 		{"DH key pair, ECDH", &key{attrs: psa.KeyAttributes{Type: psa.KeyType{Kind: psa.KeyDhPair}, Bits: 2048, Policy: psa.KeyPolicy{Usage: psa.UsageDerive, Alg: ecdhPolicy}}}, psa.KeyAgreementEcdh, status.PsaErrorNotPermitted},
 		// FFDH is not implemented (checkAlgorithm: 1134).
 		{"FFDH", &key{attrs: psa.KeyAttributes{Type: psa.KeyType{Kind: psa.KeyDhPair}, Bits: 2048, Policy: psa.KeyPolicy{Usage: psa.UsageDerive, Alg: agreePolicy(psa.KeyAgreementFfdh)}}}, psa.KeyAgreementFfdh, status.PsaErrorNotSupported},
-		// Curve448 and the secp R1 sizes without an implementation.
-		{"X448", &key{attrs: attrs(psa.KeyEccPair, psa.EccMontgomery, 448, psa.UsageDerive, ecdhPolicy)}, psa.KeyAgreementEcdh, status.PsaErrorNotSupported},
-		{"secp k1", &key{attrs: attrs(psa.KeyEccPair, psa.EccSecpK1, 256, psa.UsageDerive, ecdhPolicy)}, psa.KeyAgreementEcdh, status.PsaErrorNotSupported},
+		// Curves without an implementation.
+		{"secp192k1", &key{attrs: attrs(psa.KeyEccPair, psa.EccSecpK1, 192, psa.UsageDerive, ecdhPolicy)}, psa.KeyAgreementEcdh, status.PsaErrorNotSupported},
+		{"brainpoolP320r1", &key{attrs: attrs(psa.KeyEccPair, psa.EccBrainpoolPR1, 320, psa.UsageDerive, ecdhPolicy)}, psa.KeyAgreementEcdh, status.PsaErrorNotSupported},
+		{"sect409k1", &key{attrs: attrs(psa.KeyEccPair, psa.EccSectK1, 409, psa.UsageDerive, ecdhPolicy)}, psa.KeyAgreementEcdh, status.PsaErrorNotSupported},
 		// A key whose material does not match its attributes.
 		{"secp pair without its key", &key{attrs: attrs(psa.KeyEccPair, psa.EccSecpR1, 256, psa.UsageDerive, ecdhPolicy)}, psa.KeyAgreementEcdh, status.PsaErrorDataInvalid},
 		{"X25519 pair without its key", &key{attrs: attrs(psa.KeyEccPair, psa.EccMontgomery, 255, psa.UsageDerive, ecdhPolicy)}, psa.KeyAgreementEcdh, status.PsaErrorDataInvalid},
+		{"X448 pair without its key", &key{attrs: attrs(psa.KeyEccPair, psa.EccMontgomery, 448, psa.UsageDerive, ecdhPolicy)}, psa.KeyAgreementEcdh, status.PsaErrorDataInvalid},
+		{"brainpool pair without its key", &key{attrs: attrs(psa.KeyEccPair, psa.EccBrainpoolPR1, 256, psa.UsageDerive, ecdhPolicy)}, psa.KeyAgreementEcdh, status.PsaErrorDataInvalid},
 	}
 	for _, c := range cases {
 		_, err := rawAgreement(c.k, c.alg, peer)
@@ -187,31 +186,23 @@ func TestAgreementPolicy(t *testing.T) {
 // what CanDoCrypto(Use) answers, for every stored key type.
 func TestAgreementAgreesWithCanDoCrypto(t *testing.T) {
 	p, _ := newTestProvider(t)
-	peers := map[psa.EccFamily][]byte{}
+	families := map[psa.EccFamily]bool{}
 	for _, spec := range keySpecs {
 		if spec.kind != psa.KeyEccPair {
 			continue
 		}
 		for _, bits := range spec.sizes {
-			var k *key
-			var peer []byte
-			switch spec.family {
-			case psa.EccSecpR1:
-				k = &key{attrs: attrs(psa.KeyEccPair, psa.EccSecpR1, bits, psa.UsageDerive, ecdhPolicy), ec: must(ecdsa.GenerateKey(curveOf(bits), randReader))}
-				peer = must(must(ecdsa.GenerateKey(curveOf(bits), randReader)).PublicKey.Bytes())
-			case psa.EccMontgomery:
-				k = &key{attrs: attrs(psa.KeyEccPair, psa.EccMontgomery, bits, psa.UsageDerive, ecdhPolicy), x25519: must(ecdh.X25519().GenerateKey(randReader))}
-				peer = must(ecdh.X25519().GenerateKey(randReader)).PublicKey().Bytes()
-			}
-			peers[spec.family] = peer
+			k := randomCurveKey(t, spec.family, bits, psa.UsageDerive, ecdhPolicy)
+			peer := must(exportPublic(randomCurveKey(t, spec.family, bits, 0, noAlg)))
+			families[spec.family] = true
 			_, err := rawAgreement(k, psa.KeyAgreementEcdh, peer)
 			if got, want := codeOf(err), codeOf(p.CanDoCrypto(bg, alice, psa.CheckUse, k.attrs)); got != want || got != status.Success {
 				t.Errorf("%v %d: RawKeyAgreement %v, CanDoCrypto %v", k.attrs.Type, bits, got, want)
 			}
 		}
 	}
-	if len(peers) != 2 {
-		t.Fatalf("key pair families in the capability table: %d, want secp R1 and Montgomery", len(peers))
+	if len(families) != 4 {
+		t.Fatalf("key pair families in the capability table: %d, want secp R1, secp K1, brainpool and Montgomery", len(families))
 	}
 	// FFDH with a DH key pair: both say not supported.
 	dh := &key{attrs: psa.KeyAttributes{Type: psa.KeyType{Kind: psa.KeyDhPair}, Bits: 2048, Policy: psa.KeyPolicy{Usage: psa.UsageDerive, Alg: agreePolicy(psa.KeyAgreementFfdh)}}}
@@ -268,7 +259,7 @@ func TestAgreementOpenSSL(t *testing.T) {
 			theirPSA = must(theirKey.(*ecdsa.PrivateKey).PublicKey.Bytes())
 		} else {
 			ours := must(ecdh.X25519().GenerateKey(randReader))
-			k = &key{attrs: attrs(psa.KeyEccPair, c.family, c.bits, psa.UsageDerive, ecdhPolicy), x25519: ours}
+			k = &key{attrs: attrs(psa.KeyEccPair, c.family, c.bits, psa.UsageDerive, ecdhPolicy), mont: ours.Bytes()}
 			ourPub = ours.PublicKey()
 			theirPSA = theirKey.(*ecdh.PrivateKey).PublicKey().Bytes()
 		}

@@ -33,8 +33,12 @@ var keySpecs = []keySpec{
 	{kind: psa.KeyRsaPublic, sizes: []uint32{1024, 2048, 3072, 4096}},
 	{kind: psa.KeyEccPair, family: psa.EccSecpR1, sizes: []uint32{256, 384, 521}, valid: []uint32{192, 224, 256, 384, 521}, generate: true},
 	{kind: psa.KeyEccPublic, family: psa.EccSecpR1, sizes: []uint32{256, 384, 521}, valid: []uint32{192, 224, 256, 384, 521}},
-	{kind: psa.KeyEccPair, family: psa.EccMontgomery, sizes: []uint32{255}, valid: []uint32{255, 448}, generate: true},
-	{kind: psa.KeyEccPublic, family: psa.EccMontgomery, sizes: []uint32{255}, valid: []uint32{255, 448}},
+	{kind: psa.KeyEccPair, family: psa.EccSecpK1, sizes: []uint32{256}, valid: []uint32{192, 225, 256}, generate: true},
+	{kind: psa.KeyEccPublic, family: psa.EccSecpK1, sizes: []uint32{256}, valid: []uint32{192, 225, 256}},
+	{kind: psa.KeyEccPair, family: psa.EccBrainpoolPR1, sizes: []uint32{256, 384, 512}, valid: []uint32{160, 192, 224, 256, 320, 384, 512}, generate: true},
+	{kind: psa.KeyEccPublic, family: psa.EccBrainpoolPR1, sizes: []uint32{256, 384, 512}, valid: []uint32{160, 192, 224, 256, 320, 384, 512}},
+	{kind: psa.KeyEccPair, family: psa.EccMontgomery, sizes: []uint32{255, 448}, valid: []uint32{255, 448}, generate: true},
+	{kind: psa.KeyEccPublic, family: psa.EccMontgomery, sizes: []uint32{255, 448}, valid: []uint32{255, 448}},
 	{kind: psa.KeyAes, sizes: []uint32{128, 192, 256}, generate: true},
 	{kind: psa.KeyChacha20, sizes: []uint32{256}, generate: true},
 	{kind: psa.KeyHmac, generate: true, minBits: 8, maxBits: maxSymmetricBits},
@@ -124,7 +128,7 @@ func checkAlgorithm(alg psa.Algorithm, t psa.KeyType) error {
 		switch {
 		case s.IsRSA() && !t.IsRSA(), s.IsECDSA() && !t.IsECC():
 			return mismatch()
-		case s.IsECDSA() && t.EccFamily != psa.EccSecpR1:
+		case s.IsECDSA() && !ecdsaFamily(t.EccFamily):
 			return unsupported()
 		case s.HasHash() && !hashOK(s.Hash, s.AnyHash):
 			return unsupported()
@@ -209,9 +213,11 @@ func checkAlgorithm(alg psa.Algorithm, t psa.KeyType) error {
 }
 
 // CanDoCrypto implements provider.CapabilityCheck from the tables above.
-// Generate and Import answer exactly what GenerateKey and ImportKey do:
-// the key type and size decide (PSA checks a policy only when the key is
-// used). Use adds the policy algorithm, as every operation checks it.
+// Generate and Import answer what GenerateKey and ImportKey check: the key
+// type and size (PSA checks a policy only when the key is used; the rules
+// every provider shares, psa.CheckCanDo, check that it could be). Use adds
+// the policy algorithm, as every operation checks it. The back end turns
+// the verdict into a CanDoCrypto answer (psa.CanDoAnswer).
 func (p *Provider) CanDoCrypto(_ context.Context, _ provider.Caller, check psa.CheckType, a psa.KeyAttributes) error {
 	if err := psa.CheckCanDo(check, a, p.allowDeprecated); err != nil {
 		return err

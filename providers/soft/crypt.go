@@ -45,8 +45,8 @@ func (p *Provider) AsymmetricDecrypt(ctx context.Context, c provider.Caller, nam
 	if err := psa.CheckEncrypt(k.attrs, psa.UsageDecrypt, alg, salt); err != nil {
 		return nil, err
 	}
-	if !k.attrs.Type.IsPair() {
-		return nil, status.Errorf(status.PsaErrorInvalidArgument, "a %v cannot decrypt", k.attrs.Type)
+	if err := psa.CheckCiphertext(k.attrs, ciphertext); err != nil {
+		return nil, err
 	}
 	var out []byte
 	if alg.Kind == psa.EncRsaOaep {

@@ -47,10 +47,17 @@ func TestAsymmetricEncryption(t *testing.T) {
 	wantCode(t, err, status.PsaErrorInvalidPadding, "AsymmetricDecrypt without the label")
 	_, err = p.AsymmetricDecrypt(bg, alice, "oaep", oaep256, flipBit(ct, 10), []byte("label"))
 	wantCode(t, err, status.PsaErrorInvalidPadding, "AsymmetricDecrypt corrupted")
+	// A ciphertext that is not as long as the modulus is an invalid
+	// argument, as in the reference (Mbed TLS); one that is, but does not
+	// decrypt, a bad padding.
 	_, err = p.AsymmetricDecrypt(bg, alice, "oaep", oaep256, nil, nil)
-	wantCode(t, err, status.PsaErrorInvalidPadding, "AsymmetricDecrypt empty ciphertext")
+	wantCode(t, err, status.PsaErrorInvalidArgument, "AsymmetricDecrypt empty ciphertext")
+	_, err = p.AsymmetricDecrypt(bg, alice, "oaep", oaep256, ct[:3], nil)
+	wantCode(t, err, status.PsaErrorInvalidArgument, "AsymmetricDecrypt 3-byte ciphertext")
 	_, err = p.AsymmetricDecrypt(bg, alice, "oaep", oaep256, ct[1:], nil)
-	wantCode(t, err, status.PsaErrorInvalidPadding, "AsymmetricDecrypt short ciphertext")
+	wantCode(t, err, status.PsaErrorInvalidArgument, "AsymmetricDecrypt short ciphertext")
+	_, err = p.AsymmetricDecrypt(bg, alice, "oaep", oaep256, append(ct, 0), nil)
+	wantCode(t, err, status.PsaErrorInvalidArgument, "AsymmetricDecrypt long ciphertext")
 	_, err = p.AsymmetricEncrypt(bg, alice, "oaep", oaep256, nil, nil)
 	wantCode(t, err, status.PsaErrorInvalidArgument, "AsymmetricEncrypt empty plaintext")
 	_, err = p.AsymmetricEncrypt(bg, alice, "oaep", oaep256, make([]byte, 256-2*32-1), nil)

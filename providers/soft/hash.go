@@ -11,6 +11,9 @@ import (
 	_ "crypto/sha512"
 	"crypto/subtle"
 
+	//lint:ignore SA1019 a legacy hash clients ask for, computed for interoperability only (messageDigest)
+	"golang.org/x/crypto/ripemd160"
+
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
 )
@@ -37,10 +40,9 @@ var cryptoHashes = [...]crypto.Hash{
 // PsaErrorNotSupported:
 //
 //   - MD2 and MD4: broken, and not in the standard library;
-//   - RIPEMD-160: the standard library lacks it and its only Go module,
-//     golang.org/x/crypto/ripemd160, is deprecated upstream ("Deprecated:
-//     RIPEMD-160 is a legacy hash and should not be used for new
-//     applications"), so it is not a well-kept module to depend on.
+//   - RIPEMD-160 as a key policy's hash (signatures, MAC, OAEP): a legacy
+//     hash that no new key should use. HashCompute and HashCompare do take
+//     it (messageDigest), because clients of the reference ask for it.
 func cryptoHash(h psa.Hash) (crypto.Hash, error) {
 	if int(h) < len(cryptoHashes) {
 		if ch := cryptoHashes[h]; ch != 0 && ch.Available() {
@@ -52,6 +54,20 @@ func cryptoHash(h psa.Hash) (crypto.Hash, error) {
 
 // HashCompute implements provider.Hasher (PsaHashCompute, opcode 0x0F).
 func (p *Provider) HashCompute(_ context.Context, alg psa.Hash, input []byte) ([]byte, error) {
+	return messageDigest(alg, input)
+}
+
+// messageDigest is digestOf for HashCompute and HashCompare, which also
+// take RIPEMD-160 as Mbed TLS does: Parsec's own test suite and its clients
+// hash with it. golang.org/x/crypto/ripemd160 is marked deprecated upstream
+// as a warning against new designs; computing an existing legacy digest for
+// interoperability is what it remains for.
+func messageDigest(alg psa.Hash, input []byte) ([]byte, error) {
+	if alg == psa.HashRipemd160 {
+		h := ripemd160.New()
+		h.Write(input)
+		return h.Sum(nil), nil
+	}
 	return digestOf(alg, input)
 }
 
@@ -59,7 +75,7 @@ func (p *Provider) HashCompute(_ context.Context, alg psa.Hash, input []byte) ([
 // comparison is constant-time and a mismatch (or a wrong length) is
 // PsaErrorInvalidSignature.
 func (p *Provider) HashCompare(_ context.Context, alg psa.Hash, input, hash []byte) error {
-	sum, err := digestOf(alg, input)
+	sum, err := messageDigest(alg, input)
 	if err != nil {
 		return err
 	}

@@ -58,7 +58,7 @@ func TestHash(t *testing.T) {
 	if got := hex.EncodeToString(must(p.HashCompute(bg, psa.HashSHA3_256, in))); got != "3a985da74fe225b2045c172d6bd390bd855f086e3e9d525b46bfe24511431532" {
 		t.Fatalf("SHA3-256(abc) = %s", got)
 	}
-	for _, h := range []psa.Hash{psa.HashNone, psa.HashMD2, psa.HashMD4, psa.HashRipemd160, psa.Hash(16), psa.Hash(200)} {
+	for _, h := range []psa.Hash{psa.HashNone, psa.HashMD2, psa.HashMD4, psa.Hash(16), psa.Hash(200)} {
 		_, err := p.HashCompute(bg, h, in)
 		wantCode(t, err, status.PsaErrorNotSupported, "HashCompute "+h.String())
 		wantCode(t, p.HashCompare(bg, h, in, make([]byte, 20)), status.PsaErrorNotSupported, "HashCompare "+h.String())
@@ -149,6 +149,9 @@ func TestHashSetEqualsImplementedHash(t *testing.T) {
 			}
 			continue
 		}
+		if h == psa.HashRipemd160 {
+			continue // a message digest only: TestHashRipemd160
+		}
 		if codeOf(err) != status.PsaErrorNotSupported || codeOf(cerr) != status.PsaErrorNotSupported {
 			t.Errorf("%v: HashCompute %v, HashCompare %v, want %v", h, err, cerr, status.PsaErrorNotSupported)
 		}
@@ -163,9 +166,40 @@ func TestHashSetEqualsImplementedHash(t *testing.T) {
 			t.Errorf("%v is not implemented", h)
 		}
 	}
-	// RIPEMD-160: no well-kept Go module (golang.org/x/crypto/ripemd160 is deprecated).
-	_, err := p.HashCompute(bg, psa.HashRipemd160, nil)
-	wantCode(t, err, status.PsaErrorNotSupported, "RIPEMD-160")
+}
+
+// RIPEMD-160 is a message digest only (HashCompute, HashCompare), never a
+// key policy's hash. Known answers from the RIPEMD-160 authors' test
+// vectors (Dobbertin, Bosselaers, Preneel), and openssl agrees.
+func TestHashRipemd160(t *testing.T) {
+	p, _ := newTestProvider(t)
+	for msg, sum := range map[string]string{
+		"":               "9c1185a5c5e9fc54612808977ee8f548b2258d31",
+		"abc":            "8eb208f7e05d987a9b044a8e98c6b087f15a0bfc",
+		"message digest": "5d0689ef49d2fae572b881b123a85ffa21595f36",
+	} {
+		got := must(p.HashCompute(bg, psa.HashRipemd160, []byte(msg)))
+		if hex.EncodeToString(got) != sum {
+			t.Errorf("RIPEMD-160(%q) = %x, want %s", msg, got, sum)
+		}
+		wantCode(t, p.HashCompare(bg, psa.HashRipemd160, []byte(msg), got), status.Success, "HashCompare RIPEMD-160")
+		wantCode(t, p.HashCompare(bg, psa.HashRipemd160, []byte(msg+"x"), got), status.PsaErrorInvalidSignature, "HashCompare RIPEMD-160 of another message")
+	}
+	msg := make([]byte, 1000)
+	for i := range msg {
+		msg[i] = byte(i * 31)
+	}
+	out, err := openssl(t, "dgst", "-ripemd160", "-r", writeFile(t, t.TempDir(), "msg", msg))
+	if err != nil {
+		t.Fatalf("openssl dgst -ripemd160: %v\n%s", err, out)
+	}
+	want, _, _ := strings.Cut(string(out), " ")
+	if got := hex.EncodeToString(must(p.HashCompute(bg, psa.HashRipemd160, msg))); got != want {
+		t.Fatalf("RIPEMD-160: parsecd %s, openssl %s", got, want)
+	}
+	if implementedHash(psa.HashRipemd160) {
+		t.Error("RIPEMD-160 must not be offered as a key policy's hash")
+	}
 }
 
 // Every implemented hash agrees with `openssl dgst` on a 1000-byte message.

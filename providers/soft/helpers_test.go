@@ -115,17 +115,38 @@ func importRSA(t testing.TB, p *Provider, c provider.Caller, name string, usage 
 // importECC imports a fresh key pair on the curve of bits under name.
 func importECC(t testing.TB, p *Provider, c provider.Caller, name string, bits uint32, usage psa.UsageFlags, s psa.AsymSign) *ecdsa.PrivateKey {
 	t.Helper()
-	curve, _ := secpR1(bits)
-	k := must(ecdsa.GenerateKey(curve, rand.Reader))
+	k := must(ecdsa.GenerateKey(curveOf(bits), rand.Reader))
 	wantCode(t, p.ImportKey(bg, c, name, eccPair(bits, usage, s), must(k.Bytes())), status.Success, "ImportKey ECC pair")
 	return k
+}
+
+// randomCurveKey builds a fresh parsed key pair on a curve of the table.
+func randomCurveKey(t testing.TB, f psa.EccFamily, bits uint32, usage psa.UsageFlags, policy psa.Algorithm) *key {
+	t.Helper()
+	c := findCurve(f, bits)
+	if c == nil {
+		t.Fatalf("no %v %d-bit curve in the curve table", f, bits)
+	}
+	return curveKey(t, f, bits, must(c.newPrivate()), usage, policy)
 }
 
 var randReader = rand.Reader
 
 func memoryStore() *memory.Store { return memory.New() }
 
-func curveOf(bits uint32) elliptic.Curve { c, _ := secpR1(bits); return c }
+// curveOf returns the NIST P curve of a secp R1 size.
+func curveOf(bits uint32) elliptic.Curve { return findCurve(psa.EccSecpR1, bits).weierstrass() }
+
+// curveKey builds a parsed ECC key pair, as load returns it, from its PSA
+// private key format.
+func curveKey(t testing.TB, f psa.EccFamily, bits uint32, priv []byte, usage psa.UsageFlags, policy psa.Algorithm) *key {
+	t.Helper()
+	k := &key{attrs: attrs(psa.KeyEccPair, f, bits, usage, policy)}
+	if err := findCurve(f, bits).decode(k, false, priv); err != nil {
+		t.Fatalf("%v %d private key: %v", f, bits, err)
+	}
+	return k
+}
 
 // vectorsDir is the repository's golden vectors directory.
 func vectorsDir(t testing.TB) string { return testvectors.Dir(t) }

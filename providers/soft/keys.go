@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/ecdh"
 	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -18,10 +17,12 @@ import (
 // Stored key material (storage.KeyInfo.ID) is one format byte followed by
 // the key:
 //
-//	0x01 ‖ PKCS#8 PrivateKeyInfo       key pairs (RSA, EC with its named curve, X25519)
-//	0x02 ‖ PKIX SubjectPublicKeyInfo   public keys (RSA, EC, X25519)
+//	0x01 ‖ PKCS#8 PrivateKeyInfo       key pairs (RSA, NIST P curves, X25519)
+//	0x02 ‖ PKIX SubjectPublicKeyInfo   public keys (RSA, NIST P curves, X25519)
 //	0x03 ‖ raw key bytes               symmetric keys: AES, ChaCha20, HMAC,
 //	                                   raw data, derivation (keys_sym.go)
+//	0x04 ‖ PSA export format           ECC keys x509 cannot encode: secp256k1,
+//	                                   brainpool, X448 (curves.go)
 //
 // The format byte versions the encoding; unknown values are refused with
 // PsaErrorDataInvalid. The stored key must agree with the stored
@@ -33,14 +34,14 @@ const (
 
 // key is a parsed stored key. Exactly one of the key fields is set.
 type key struct {
-	attrs     psa.KeyAttributes
-	rsa       *rsa.PrivateKey
-	rsaPub    *rsa.PublicKey
-	ec        *ecdsa.PrivateKey // secp R1 pairs; ECDH through ec.ECDH()
-	ecPub     *ecdsa.PublicKey
-	x25519    *ecdh.PrivateKey // Montgomery 255 pairs
-	x25519Pub *ecdh.PublicKey
-	sym       []byte // AES, ChaCha20, HMAC, raw data and derivation keys
+	attrs   psa.KeyAttributes
+	rsa     *rsa.PrivateKey
+	rsaPub  *rsa.PublicKey
+	ec      *ecdsa.PrivateKey // Weierstrass pairs (secp R1 and K1, brainpool)
+	ecPub   *ecdsa.PublicKey
+	mont    []byte // Montgomery pairs (X25519, X448): the RFC 7748 scalar
+	montPub []byte // Montgomery public keys: the u-coordinate
+	sym     []byte // AES, ChaCha20, HMAC, raw data and derivation keys
 }
 
 func (k *key) rsaPublic() *rsa.PublicKey {
@@ -57,18 +58,13 @@ func (k *key) ecPublic() *ecdsa.PublicKey {
 	return k.ecPub
 }
 
-// secpR1 returns the curve of a secp R1 size; ok is false for sizes
-// this provider does not implement.
-func secpR1(bits uint32) (elliptic.Curve, bool) {
-	switch bits {
-	case 256:
-		return elliptic.P256(), true
-	case 384:
-		return elliptic.P384(), true
-	case 521:
-		return elliptic.P521(), true
+// curve returns the curve of an ECC key from the table (nil for other
+// keys and unimplemented curves).
+func (k *key) curve() *eccCurve {
+	if !k.attrs.Type.IsECC() {
+		return nil
 	}
-	return nil, false
+	return findCurve(k.attrs.Type.EccFamily, k.attrs.Bits)
 }
 
 func byteLen(bits int) int { return (bits + 7) / 8 }
@@ -123,6 +119,15 @@ func parse(info storage.KeyInfo) (*key, error) {
 			return nil, err
 		}
 		return k, nil
+	case formatECC:
+		c := k.curve()
+		if c == nil || c.native || len(id)-1 != eccEncodedLen(c.family, c.bits, a.Type.IsPublic()) {
+			return nil, errKeyMismatch(k)
+		}
+		if err := c.decode(k, a.Type.IsPublic(), id[1:]); err != nil {
+			return nil, status.Errorf(status.PsaErrorDataCorrupt, "stored key material is not a %s key", c.name)
+		}
+		return k, nil
 	default:
 		return nil, status.Errorf(status.PsaErrorDataInvalid, "unknown stored key format %d", id[0])
 	}
@@ -142,18 +147,24 @@ func parse(info storage.KeyInfo) (*key, error) {
 		k.ecPub, bits = v, v.Curve.Params().BitSize
 	case *ecdh.PrivateKey:
 		if v.Curve() == ecdh.X25519() {
-			k.x25519, bits = v, 255
+			k.mont, bits = v.Bytes(), 255
 		}
 	case *ecdh.PublicKey:
 		if v.Curve() == ecdh.X25519() {
-			k.x25519Pub, bits = v, 255
+			k.montPub, bits = v.Bytes(), 255
 		}
 	}
-	okType := (a.Type.IsRSA() && (k.rsa != nil || k.rsaPub != nil)) ||
-		(a.Type.IsECC() && a.Type.EccFamily == psa.EccSecpR1 && (k.ec != nil || k.ecPub != nil)) ||
-		(a.Type.IsECC() && a.Type.EccFamily == psa.EccMontgomery && (k.x25519 != nil || k.x25519Pub != nil))
+	// PKCS#8 and PKIX hold RSA keys and the keys of the native curves only.
+	okType := a.Type.IsRSA() && (k.rsa != nil || k.rsaPub != nil)
+	if c := k.curve(); c != nil && c.native {
+		if c.weierstrass != nil {
+			okType = (k.ec != nil && k.ec.Curve == c.weierstrass()) || (k.ecPub != nil && k.ecPub.Curve == c.weierstrass())
+		} else {
+			okType = k.mont != nil || k.montPub != nil
+		}
+	}
 	if !okType || uint32(bits) != a.Bits {
-		return nil, status.Errorf(status.PsaErrorDataInvalid, "stored key does not match its attributes (%v, %d bits)", a.Type, a.Bits)
+		return nil, errKeyMismatch(k)
 	}
 	return k, nil
 }
@@ -183,8 +194,8 @@ func (p *Provider) insert(ctx context.Context, c provider.Caller, name string, a
 }
 
 // GenerateKey implements provider.KeyManagement for the types and sizes of
-// the capability table (caps.go): RSA key pairs (e = 65537), secp R1 and
-// X25519 key pairs, and random symmetric keys.
+// the capability table (caps.go): RSA key pairs (e = 65537), ECC key pairs
+// on the curves of the curve table (curves.go), and random symmetric keys.
 func (p *Provider) GenerateKey(ctx context.Context, c provider.Caller, name string, a psa.KeyAttributes) error {
 	if a.Deprecated() && !p.allowDeprecated {
 		return status.Errorf(status.DeprecatedPrimitive, "key attributes use a deprecated primitive")
@@ -216,18 +227,18 @@ func generate(a psa.KeyAttributes) ([]byte, error) {
 			return nil, status.Errorf(status.PsaErrorGenericError, "generating RSA key: %w", err)
 		}
 		return encodePrivate(k)
-	case a.Type.Kind == psa.KeyEccPair && a.Type.EccFamily == psa.EccSecpR1:
-		curve, ok := secpR1(a.Bits)
-		if !ok {
-			return nil, status.Errorf(status.PsaErrorNotSupported, "secp%dr1 is not supported", a.Bits)
-		}
-		k, err := ecdsa.GenerateKey(curve, rand.Reader)
+	case a.Type.Kind == psa.KeyEccPair && findCurve(a.Type.EccFamily, a.Bits) != nil:
+		c := findCurve(a.Type.EccFamily, a.Bits)
+		priv, err := c.newPrivate()
 		if err != nil {
-			return nil, status.Errorf(status.PsaErrorGenericError, "generating ECC key: %w", err)
+			return nil, err
 		}
-		return encodePrivate(k)
-	case a.Type.Kind == psa.KeyEccPair && a.Type.EccFamily == psa.EccMontgomery && a.Bits == 255:
-		return generateX25519()
+		defer clear(priv)
+		k := &key{attrs: a}
+		if err := c.decode(k, false, priv); err != nil {
+			return nil, status.Errorf(status.PsaErrorGenericError, "generating %s key: %w", c.name, err)
+		}
+		return c.store(k)
 	case isSymmetric(a.Type):
 		return generateSymmetric(a.Bits), nil
 	}
@@ -250,14 +261,20 @@ func (p *Provider) free(ctx context.Context, c provider.Caller, name string) err
 
 // ImportKey implements provider.KeyManagement for the types and sizes of the
 // capability table. Formats (PSA): RSA public key = DER RSAPublicKey, RSA key
-// pair = DER RSAPrivateKey, secp R1 public key = uncompressed point, secp R1
-// private key = big-endian scalar of ceil(bits/8) bytes, X25519 public key =
-// 32-byte u-coordinate, X25519 private key = 32-byte little-endian scalar,
-// symmetric keys = the key bytes. A.Bits 0 takes the size from the data;
+// pair = DER RSAPrivateKey, Weierstrass (secp R1/K1, brainpool) public key =
+// uncompressed point 0x04‖X‖Y, Weierstrass private key = big-endian scalar
+// of ceil(bits/8) bytes, Montgomery public key = u-coordinate (32 bytes for
+// X25519, 56 for X448), Montgomery private key = the RFC 7748 scalar (32 or
+// 56 bytes), symmetric keys = the key bytes. A.Bits 0 takes the size from the data;
 // otherwise it must match (PsaErrorInvalidArgument). Importing deprecated
 // primitives is allowed.
 func (p *Provider) ImportKey(ctx context.Context, c provider.Caller, name string, a psa.KeyAttributes, data []byte) error {
 	if err := checkKeyType(psa.CheckImport, a.Type, a.Bits); err != nil {
+		if status.CodeOf(err) == status.PsaErrorNotSupported {
+			if serr := checkDeclaredSize(a, data); serr != nil {
+				return serr
+			}
+		}
 		return err
 	}
 	var id []byte
@@ -282,11 +299,7 @@ func (p *Provider) ImportKey(ctx context.Context, c provider.Caller, name string
 		}
 		id, err = encodePrivate(priv)
 	case psa.KeyEccPublic, psa.KeyEccPair:
-		if a.Type.EccFamily == psa.EccMontgomery {
-			id, a.Bits, err = importMontgomery(a, data)
-		} else {
-			id, a.Bits, err = parseECC(a, data)
-		}
+		id, a.Bits, err = importCurveKey(a, data)
 	case psa.KeyAes, psa.KeyChacha20, psa.KeyHmac, psa.KeyRawData, psa.KeyDerive:
 		id, a.Bits, err = importSymmetric(a, data)
 	default:
@@ -314,55 +327,47 @@ func rsaImportBits(a psa.KeyAttributes, got int) (uint32, error) {
 	return uint32(got), nil
 }
 
-// parseECC parses a secp R1 public point or private scalar and returns its stored form and size.
-func parseECC(a psa.KeyAttributes, data []byte) ([]byte, uint32, error) {
-	if a.Type.EccFamily != psa.EccSecpR1 {
-		return nil, 0, status.Errorf(status.PsaErrorNotSupported, "curve family %v is not supported", a.Type.EccFamily)
-	}
-	public := a.Type.Kind == psa.KeyEccPublic
-	// size of the encoding for a curve of n bits
-	size := func(n uint32) int {
-		if public {
-			return 1 + 2*byteLen(int(n))
-		}
-		return byteLen(int(n))
-	}
+// importCurveKey parses an ECC key in its PSA format and returns its stored form
+// and size. With a.Bits 0 the size is the one of the family's PSA sizes
+// whose format has the data's length.
+func importCurveKey(a psa.KeyAttributes, data []byte) ([]byte, uint32, error) {
+	public := a.Type.IsPublic()
+	family := a.Type.EccFamily
 	bits := a.Bits
 	if bits == 0 {
-		for _, n := range []uint32{192, 224, 256, 384, 521} {
-			if len(data) == size(n) {
+		spec, _ := findKeySpec(a.Type)
+		for _, n := range spec.valid {
+			if len(data) == eccEncodedLen(family, n, public) {
 				bits = n
 			}
 		}
 		if bits == 0 {
-			return nil, 0, status.Errorf(status.PsaErrorInvalidArgument, "%d bytes is not a secp R1 key", len(data))
+			return nil, 0, status.Errorf(status.PsaErrorInvalidArgument, "%d bytes is not a %v key", len(data), a.Type)
+		}
+		if err := checkKeyType(psa.CheckImport, a.Type, bits); err != nil {
+			return nil, 0, err
 		}
 	}
-	curve, ok := secpR1(bits)
-	if !ok {
-		return nil, 0, status.Errorf(status.PsaErrorNotSupported, "secp%dr1 is not supported", bits)
+	c := findCurve(family, bits)
+	if c == nil {
+		return nil, 0, status.Errorf(status.PsaErrorNotSupported, "%d-bit %v keys are not supported", bits, a.Type)
 	}
-	if len(data) != size(bits) {
-		return nil, 0, status.Errorf(status.PsaErrorInvalidArgument, "%d bytes is not a secp%dr1 key", len(data), bits)
+	if len(data) != eccEncodedLen(family, bits, public) {
+		return nil, 0, status.Errorf(status.PsaErrorInvalidArgument, "%d bytes is not a %s key", len(data), c.name)
 	}
-	if public {
-		pub, err := ecdsa.ParseUncompressedPublicKey(curve, data)
-		if err != nil {
-			return nil, 0, status.Errorf(status.PsaErrorInvalidArgument, "data is not a point on secp%dr1", bits)
-		}
-		id, err := encodePublic(pub)
-		return id, bits, err
+	a.Bits = bits
+	k := &key{attrs: a}
+	if err := c.decode(k, public, data); err != nil {
+		return nil, 0, err
 	}
-	priv, err := ecdsa.ParseRawPrivateKey(curve, data)
-	if err != nil {
-		return nil, 0, status.Errorf(status.PsaErrorInvalidArgument, "data is not a secp%dr1 private key", bits)
-	}
-	id, err := encodePrivate(priv)
+	defer clear(k.mont)
+	id, err := c.store(k)
 	return id, bits, err
 }
 
 // ExportPublicKey implements provider.KeyManagement: DER RSAPublicKey for RSA,
-// the uncompressed point for secp R1, the 32-byte u-coordinate for X25519.
+// the uncompressed point for Weierstrass curves, the u-coordinate for
+// Montgomery curves.
 // It needs no usage flag. Symmetric keys have no public part: 1135.
 func (p *Provider) ExportPublicKey(ctx context.Context, c provider.Caller, name string) ([]byte, error) {
 	k, err := p.load(ctx, c, name)
@@ -376,24 +381,16 @@ func exportPublic(k *key) ([]byte, error) {
 	switch {
 	case k.rsaPublic() != nil:
 		return x509.MarshalPKCS1PublicKey(k.rsaPublic()), nil
-	case k.ecPublic() != nil:
-		out, err := k.ecPublic().Bytes()
-		if err != nil {
-			return nil, status.Errorf(status.PsaErrorGenericError, "encoding public key: %w", err)
-		}
-		return out, nil
-	case k.x25519 != nil:
-		return k.x25519.PublicKey().Bytes(), nil
-	case k.x25519Pub != nil:
-		return k.x25519Pub.Bytes(), nil
+	case k.curve() != nil && (k.ecPublic() != nil || k.mont != nil || k.montPub != nil):
+		return k.curve().exportPublic(k)
 	}
 	return nil, status.Errorf(status.PsaErrorInvalidArgument, "a %v key has no public key to export", k.attrs.Type)
 }
 
 // ExportKey implements provider.KeyExport for keys with the export usage
 // flag: DER RSAPrivateKey for RSA, the big-endian scalar (ceil(bits/8) bytes)
-// for secp R1, the 32-byte little-endian scalar for X25519, the key bytes
-// for symmetric keys.
+// for Weierstrass curves, the RFC 7748 scalar for Montgomery curves, the key
+// bytes for symmetric keys.
 // Public keys export their public format whatever their flags, as the PSA
 // spec says of PSA_KEY_USAGE_EXPORT ("a public key ... can always be
 // exported regardless of the value of this permission flag").
@@ -420,14 +417,8 @@ func (p *Provider) ExportKey(ctx context.Context, c provider.Caller, name string
 	switch {
 	case k.rsa != nil:
 		return x509.MarshalPKCS1PrivateKey(k.rsa), nil
-	case k.ec != nil:
-		out, err := k.ec.Bytes()
-		if err != nil {
-			return nil, status.Errorf(status.PsaErrorGenericError, "encoding private key")
-		}
-		return out, nil
-	case k.x25519 != nil:
-		return k.x25519.Bytes(), nil
+	case k.curve() != nil:
+		return k.curve().exportPrivate(k)
 	}
 	// A fresh copy from parse, not shared with the cache: the caller owns it.
 	return k.sym, nil

@@ -210,8 +210,8 @@ func TestImportMontgomeryErrors(t *testing.T) {
 	}{
 		{"pair-31-bytes", x25519Attrs(psa.KeyEccPair, 0, 0), make([]byte, 31), status.PsaErrorInvalidArgument},
 		{"pair-33-bytes", x25519Attrs(psa.KeyEccPair, 255, 0), make([]byte, 33), status.PsaErrorInvalidArgument},
-		{"pair-x448-data", x25519Attrs(psa.KeyEccPair, 0, 0), make([]byte, 56), status.PsaErrorNotSupported},
-		{"pair-x448-bits", x25519Attrs(psa.KeyEccPair, 448, 0), make([]byte, 56), status.PsaErrorNotSupported},
+		{"pair-x448-bits-x25519-data", x25519Attrs(psa.KeyEccPair, 448, 0), make([]byte, 32), status.PsaErrorInvalidArgument},
+		{"public-x448-57-bytes", x25519Attrs(psa.KeyEccPublic, 0, 0), make([]byte, 57), status.PsaErrorInvalidArgument},
 		{"pair-256-bits", x25519Attrs(psa.KeyEccPair, 256, 0), make([]byte, 32), status.PsaErrorInvalidArgument},
 		{"pair-bits-mismatch", x25519Attrs(psa.KeyEccPair, 255, 0), make([]byte, 56), status.PsaErrorInvalidArgument},
 		{"public-empty", x25519Attrs(psa.KeyEccPublic, 0, 0), nil, status.PsaErrorInvalidArgument},

@@ -78,10 +78,19 @@ func TestGenerateKey(t *testing.T) {
 		{"p192", eccPair(192, allSign, ecdsa256), false, status.PsaErrorNotSupported},
 		{"p224", eccPair(224, allSign, ecdsa256), false, status.PsaErrorNotSupported},
 		{"p0", eccPair(0, allSign, ecdsa256), false, status.PsaErrorInvalidArgument},
-		{"secpk1", attrs(psa.KeyEccPair, psa.EccSecpK1, 256, allSign, signPolicy(ecdsa256)), false, status.PsaErrorNotSupported},
-		{"brainpool", attrs(psa.KeyEccPair, psa.EccBrainpoolPR1, 256, allSign, signPolicy(ecdsa256)), false, status.PsaErrorNotSupported},
+		{"secpk1", attrs(psa.KeyEccPair, psa.EccSecpK1, 256, allSign, signPolicy(ecdsa256)), false, status.Success},
+		{"secpk1-192", attrs(psa.KeyEccPair, psa.EccSecpK1, 192, allSign, signPolicy(ecdsa256)), false, status.PsaErrorNotSupported},
+		{"secpk1-512", attrs(psa.KeyEccPair, psa.EccSecpK1, 512, allSign, signPolicy(ecdsa256)), false, status.PsaErrorInvalidArgument},
+		{"brainpool", attrs(psa.KeyEccPair, psa.EccBrainpoolPR1, 256, allSign, signPolicy(ecdsa256)), false, status.Success},
+		{"brainpool384", attrs(psa.KeyEccPair, psa.EccBrainpoolPR1, 384, allSign, signPolicy(ecdsa256)), false, status.Success},
+		{"brainpool512", attrs(psa.KeyEccPair, psa.EccBrainpoolPR1, 512, allSign, signPolicy(ecdsa256)), false, status.Success},
+		{"brainpool320", attrs(psa.KeyEccPair, psa.EccBrainpoolPR1, 320, allSign, signPolicy(ecdsa256)), false, status.PsaErrorNotSupported},
+		{"brainpool160-deprecated", attrs(psa.KeyEccPair, psa.EccBrainpoolPR1, 160, allSign, signPolicy(ecdsa256)), false, status.DeprecatedPrimitive},
+		{"brainpool560", attrs(psa.KeyEccPair, psa.EccBrainpoolPR1, 560, allSign, signPolicy(ecdsa256)), false, status.PsaErrorInvalidArgument},
+		{"sectk1", attrs(psa.KeyEccPair, psa.EccSectK1, 409, allSign, signPolicy(ecdsa256)), false, status.PsaErrorNotSupported},
 		{"montgomery", attrs(psa.KeyEccPair, psa.EccMontgomery, 255, allSign, psa.Algorithm{Kind: psa.AlgNone}), false, status.Success},
-		{"x448", attrs(psa.KeyEccPair, psa.EccMontgomery, 448, allSign, psa.Algorithm{Kind: psa.AlgNone}), false, status.PsaErrorNotSupported},
+		{"x448", attrs(psa.KeyEccPair, psa.EccMontgomery, 448, allSign, psa.Algorithm{Kind: psa.AlgNone}), false, status.Success},
+		{"montgomery-512", attrs(psa.KeyEccPair, psa.EccMontgomery, 512, allSign, psa.Algorithm{Kind: psa.AlgNone}), false, status.PsaErrorInvalidArgument},
 		{"montgomery-256", attrs(psa.KeyEccPair, psa.EccMontgomery, 256, allSign, psa.Algorithm{Kind: psa.AlgNone}), false, status.PsaErrorInvalidArgument},
 		{"montgomery-public", attrs(psa.KeyEccPublic, psa.EccMontgomery, 255, 0, psa.Algorithm{Kind: psa.AlgNone}), false, status.PsaErrorInvalidArgument},
 		{"secpk1-public", attrs(psa.KeyEccPublic, psa.EccSecpK1, 256, 0, psa.Algorithm{Kind: psa.AlgNone}), false, status.PsaErrorInvalidArgument},
@@ -121,14 +130,14 @@ func TestGenerateKey(t *testing.T) {
 					t.Fatalf("RSA key of %d bits with e=%d", k.N.BitLen(), k.E)
 				}
 			case psa.KeyEccPair:
-				if tc.a.Type.EccFamily == psa.EccMontgomery {
-					if len(pub) != 32 {
-						t.Fatalf("X25519 public key of %d bytes", len(pub))
+				c := findCurve(tc.a.Type.EccFamily, tc.a.Bits)
+				switch {
+				case c.montgomery != nil:
+					if len(pub) != byteLen(int(tc.a.Bits)) {
+						t.Fatalf("%s public key of %d bytes", c.name, len(pub))
 					}
-					return
-				}
-				if _, err := ecdsa.ParseUncompressedPublicKey(curveOf(tc.a.Bits), pub); err != nil {
-					t.Fatalf("exported point: %v", err)
+				case decodePoint(c.weierstrass(), pub) == nil:
+					t.Fatalf("exported point %x is not on %s", pub, c.name)
 				}
 			}
 		})
@@ -257,7 +266,8 @@ func TestImportKey(t *testing.T) {
 		{"ecc-public-off-curve", ecPubA(r1, 0), offCurve, status.PsaErrorInvalidArgument, 0},
 		{"ecc-public-compressed", ecPubA(r1, 0), append([]byte{2}, point[1:33]...), status.PsaErrorInvalidArgument, 0},
 		{"ecc-public-p224-size", ecPubA(r1, 0), make([]byte, 57), status.PsaErrorNotSupported, 0},
-		{"ecc-public-secpk1", ecPubA(psa.EccSecpK1, 256), point, status.PsaErrorNotSupported, 0},
+		{"ecc-public-p256-as-secpk1", ecPubA(psa.EccSecpK1, 256), point, status.PsaErrorInvalidArgument, 0},
+		{"ecc-public-sectk1", ecPubA(psa.EccSectK1, 0), point, status.PsaErrorNotSupported, 0},
 		{"ecc-pair-bits0", ecPairA(r1, 0), scalar, status.Success, 256},
 		{"ecc-pair-bits256", ecPairA(r1, 256), scalar, status.Success, 256},
 		{"ecc-pair-p521", ecPairA(r1, 0), must(p521.Bytes()), status.Success, 521},
@@ -266,7 +276,7 @@ func TestImportKey(t *testing.T) {
 		{"ecc-pair-order", ecPairA(r1, 256), order, status.PsaErrorInvalidArgument, 0},
 		{"ecc-pair-odd-size", ecPairA(r1, 0), make([]byte, 33), status.PsaErrorInvalidArgument, 0},
 		{"ecc-pair-p192", ecPairA(r1, 192), make([]byte, 24), status.PsaErrorNotSupported, 0},
-		{"ecc-pair-brainpool", ecPairA(psa.EccBrainpoolPR1, 256), scalar, status.PsaErrorNotSupported, 0},
+		{"ecc-pair-sectr1", ecPairA(psa.EccSectR1, 0), scalar, status.PsaErrorNotSupported, 0},
 		{"aes", attrs(psa.KeyAes, 0, 128, psa.UsageEncrypt, psa.Algorithm{Kind: psa.AlgNone}), make([]byte, 16), status.Success, 128},
 		{"dh", attrs(psa.KeyDhPair, 0, 0, 0, psa.Algorithm{Kind: psa.AlgNone}), make([]byte, 256), status.PsaErrorNotSupported, 0},
 		{"deprecated-policy-import-allowed", rsaPubA(0), rsaPub, status.Success, 2048},

@@ -17,7 +17,8 @@ import (
 
 // SignHash implements provider.AsymSign: RSA PKCS#1 v1.5 (DigestInfo or raw),
 // RSA-PSS (salt length = hash length), randomized and deterministic (RFC 6979)
-// ECDSA. ECDSA signatures are r‖s, each ceil(curve_bits/8) bytes.
+// ECDSA on the Weierstrass curves of the curve table (curves.go). ECDSA
+// signatures are r‖s, each ceil(curve_bits/8) bytes.
 func (p *Provider) SignHash(ctx context.Context, c provider.Caller, name string, alg psa.AsymSign, hash []byte) ([]byte, error) {
 	k, err := p.load(ctx, c, name)
 	if err != nil {
@@ -140,6 +141,10 @@ func sign(k *key, alg psa.AsymSign, digest []byte) ([]byte, error) {
 		}
 		return rawECDSA(k.ec, r, s), nil
 	case psa.SignDetEcdsa:
+		if c := k.curve(); c == nil || !c.native {
+			r, s := signDeterministic(k.ec, ch, digest)
+			return rawECDSA(k.ec, r, s), nil
+		}
 		// crypto/ecdsa signs per RFC 6979 when the random source is nil.
 		der, err := k.ec.Sign(nil, digest, ch)
 		if err != nil {

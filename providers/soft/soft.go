@@ -1,8 +1,10 @@
-// Package soft is parsecd's software provider: RSA, ECC (secp R1, X25519)
-// and symmetric keys, signatures, asymmetric encryption, AEAD, ciphers,
-// hashing and random generation built on the Go standard library crypto
-// packages, plus golang.org/x/crypto where the standard library lacks an
-// algorithm (ChaCha20, ChaCha20-Poly1305) and the ccm subpackage for AES-CCM.
+// Package soft is parsecd's software provider: RSA, ECC (secp R1 and K1,
+// brainpool r1, X25519, X448; the curve table is in curves.go) and symmetric
+// keys, signatures, asymmetric encryption, AEAD, ciphers, hashing and random
+// generation built on the Go standard library crypto packages, plus
+// golang.org/x/crypto where the standard library lacks an algorithm
+// (ChaCha20, ChaCha20-Poly1305), the ccm subpackage for AES-CCM, and one
+// library per curve the standard library lacks (curves.go).
 //
 // The key material itself lives in the key store (storage.KeyStore): the
 // provider keeps no state of its own, so a key exists exactly when its

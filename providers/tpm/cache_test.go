@@ -318,3 +318,49 @@ func BenchmarkSignHash(b *testing.B) {
 		}
 	}
 }
+
+// TestLeftoversOfAKilledProcess: a connection that ends without flushing
+// (a parsecd killed with its keys cached) leaves its objects and sessions
+// in a TPM without resource manager; the next connection flushes them, so
+// that crash after crash the TPM's slots do not fill up.
+func TestLeftoversOfAKilledProcess(t *testing.T) {
+	env := startSwtpm(t, "--unix")
+	tc, err := ParseTCTI(env["PARSEC_TEST_TCTI"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := memory.New()
+	for round := range 6 {
+		p, err := New(context.Background(), Options{TCTI: tc}, provider.Deps{Keys: store})
+		if err != nil {
+			t.Fatalf("round %d: New after the previous process died: %v", round, err)
+		}
+		name := fmt.Sprintf("k%d", round)
+		wantCode(t, p.GenerateKey(context.Background(), appA, name, signAttrs(psa.KeyEccPair, 256, allUsage, ecdsa256)), status.Success, "GenerateKey")
+		for r := range round + 1 {
+			mustSign(t, p, appA, fmt.Sprintf("k%d", r))
+		}
+		// Die as kill -9 does: the connection goes, nothing is flushed.
+		linksMu.Lock()
+		delete(links, tc.String())
+		linksMu.Unlock()
+		p.link.mu.Lock()
+		if err := p.link.tpm.Close(); err != nil {
+			t.Fatal(err)
+		}
+		p.link.tpm = nil
+		p.link.mu.Unlock()
+	}
+	// What the last one left is there to flush.
+	t2, err := Open(context.Background(), tc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer t2.Close()
+	if n := flushLeftovers(t2); n == 0 {
+		t.Error("the killed connection left nothing loaded: the test no longer tests the leak")
+	}
+	if n := flushLeftovers(t2); n != 0 {
+		t.Errorf("%d handles left after flushing", n)
+	}
+}

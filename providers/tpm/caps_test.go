@@ -43,12 +43,13 @@ func TestCanDoCrypto(t *testing.T) {
 		{psa.CheckUse, signAttrs(psa.KeyEccPair, 256, allUsage, psa.AsymSign{Kind: psa.SignEcdsaAny}), status.Success},
 		{psa.CheckUse, cryptAttrs(psa.KeyRsaPair, 2048, allUsage, oaep(psa.HashSHA256)), status.Success},
 		{psa.CheckUse, cryptAttrs(psa.KeyRsaPair, 2048, allUsage, pkcs1Crypt), status.Success},
-		{psa.CheckUse, signAttrs(psa.KeyEccPair, 256, allUsage, rsaPKCS1), status.PsaErrorNotPermitted},
-		{psa.CheckUse, cryptAttrs(psa.KeyEccPair, 256, allUsage, pkcs1Crypt), status.PsaErrorNotPermitted},
+		// An algorithm of another family, no size: NotSupported, as Parsec answers (psa.CheckCanDo).
+		{psa.CheckUse, signAttrs(psa.KeyEccPair, 256, allUsage, rsaPKCS1), status.PsaErrorNotSupported},
+		{psa.CheckUse, cryptAttrs(psa.KeyEccPair, 256, allUsage, pkcs1Crypt), status.PsaErrorNotSupported},
 		{psa.CheckUse, signAttrs(psa.KeyRsaPair, 2048, allUsage, psa.AsymSign{Kind: psa.SignRsaPkcs1v15Raw}), status.PsaErrorNotSupported},
 		{psa.CheckUse, signAttrs(psa.KeyEccPair, 256, allUsage, signAlg(psa.SignDetEcdsa, psa.HashSHA256)), status.PsaErrorNotSupported},
 		{psa.CheckUse, signAttrs(psa.KeyEccPair, 256, allUsage, signAlg(psa.SignEcdsa, psa.HashSHA3_256)), status.PsaErrorNotSupported},
-		{psa.CheckUse, signAttrs(psa.KeyRsaPair, 0, allUsage, rsaPKCS1), status.PsaErrorInvalidArgument},
+		{psa.CheckUse, signAttrs(psa.KeyRsaPair, 0, allUsage, rsaPKCS1), status.PsaErrorNotSupported},
 		{psa.CheckDerive, signAttrs(psa.KeyRsaPair, 2048, allUsage, rsaPKCS1), status.PsaErrorNotSupported},
 		{psa.CheckType(9), signAttrs(psa.KeyRsaPair, 2048, allUsage, rsaPKCS1), status.InvalidEncoding},
 	}

@@ -57,12 +57,8 @@ func (p *Provider) AsymmetricDecrypt(ctx context.Context, c provider.Caller, nam
 	if err != nil {
 		return nil, err
 	}
-	if !k.attrs.Type.IsPair() {
-		return nil, status.Errorf(status.PsaErrorInvalidArgument, "a %v cannot decrypt", k.attrs.Type)
-	}
-	size := byteLen(k.attrs.Bits)
-	if len(ciphertext) != size {
-		return nil, status.Errorf(status.PsaErrorInvalidArgument, "ciphertext is %d bytes, the key's modulus %d", len(ciphertext), size)
+	if err := psa.CheckCiphertext(k.attrs, ciphertext); err != nil {
+		return nil, err
 	}
 	hashAlg, ch, _ := p.caps.hash(alg.Hash)
 	scheme := tpm2.TPMTRSADecrypt{Scheme: tpm2.TPMAlgRSAES, Details: tpm2.NewTPMUAsymScheme(tpm2.TPMAlgRSAES, &tpm2.TPMSEncSchemeRSAES{})}
@@ -90,7 +86,7 @@ func (p *Provider) AsymmetricDecrypt(ctx context.Context, c provider.Caller, nam
 		return out, err
 	}
 	defer clear(out)
-	return rsaenc.DecodeOAEP(ch.New(), size, out, salt)
+	return rsaenc.DecodeOAEP(ch.New(), len(ciphertext), out, salt)
 }
 
 // decryptErr maps a TPM2_RSA_Decrypt failure. TPM_RC_VALUE means the

@@ -176,6 +176,12 @@ func TestCorruptRecords(t *testing.T) {
 	}
 	_, err := p.SignHash(ctx, appA, "k", ecdsa256, h)
 	wantCode(t, err, status.Success, "SignHash with the intact key")
+	// check-store's question: the intact blob loads, the damaged ones do not.
+	for name, want := range map[string]status.Code{
+		"k": status.Success, "garbage": status.PsaErrorDataCorrupt, "version": status.PsaErrorDataCorrupt, "tampered": status.PsaErrorDataCorrupt,
+	} {
+		wantCode(t, p.CheckKey(ctx, appA, name), want, "CheckKey "+name)
+	}
 }
 
 // storedRecord reads a key's mapping from the store and decodes its record.

@@ -87,6 +87,7 @@ func openTPM(ctx context.Context, tcti TCTI) (transport.TPMCloser, error) {
 		t.Close()
 		return nil, fmt.Errorf("%s: %w", tcti, err)
 	}
+	flushLeftovers(t)
 	return t, nil
 }
 

@@ -111,6 +111,10 @@ func listKeys(ctx context.Context, c *call, _ *listkeys.Operation) (proto.Messag
 			continue
 		}
 		for _, e := range entries {
+			if e.Err != nil {
+				c.s.reportDamaged(e)
+				continue
+			}
 			out.Keys = append(out.Keys, &listkeys.KeyInfo{
 				ProviderId: uint32(p.Info().ID), Name: e.Key, Attributes: psa.AttributesToProto(e.Attributes),
 			})
@@ -158,6 +162,12 @@ func deleteClient(ctx context.Context, c *call, in *deleteclient.Operation) (pro
 			continue
 		}
 		for _, e := range entries {
+			if e.Err != nil {
+				// Its provider key cannot be found from a record that cannot
+				// be read: kept for check-store, never dropped blind.
+				c.s.reportDamaged(e)
+				continue
+			}
 			if err := km.DestroyKey(ctx, provider.Caller{App: target.App, Auth: target.Auth}, e.Key); err != nil {
 				c.s.log.Warn("destroying a key of a deleted client failed", "provider", p.Name(), "status", status.CodeOf(err).String())
 			}

@@ -133,5 +133,5 @@ func canDoCrypto(ctx context.Context, c *call, in *candocrypto.Operation) (proto
 	if err != nil {
 		return nil, err
 	}
-	return nil, f.CanDoCrypto(ctx, who, check, a)
+	return nil, psa.CanDoAnswer(f.CanDoCrypto(ctx, who, check, a))
 }

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync"
 
 	"google.golang.org/protobuf/proto"
 
@@ -27,6 +28,7 @@ type Service struct {
 	log        *slog.Logger
 	logDetails bool
 	version    [3]uint32
+	damaged    seenOnce // damaged key records already logged
 }
 
 // Options configure a Service.
@@ -83,6 +85,14 @@ func (s *Service) Handle(ctx context.Context, req *wire.Request, peer *auth.Peer
 
 func (s *Service) logFailure(h wire.Header, app *auth.Application, err error) {
 	attrs := []any{"opcode", h.Opcode.String(), "provider", h.Provider.String(), "status", status.CodeOf(err).String()}
+	switch status.CodeOf(err) {
+	case status.PsaErrorInsufficientStorage, status.KeyInfoManagerError:
+		// The key store failed, not the request: the operator needs the
+		// store's path and the cause (a full disk, a read-only mount),
+		// which carry no key material.
+		s.log.Error("key store failure", append(attrs, "error", err.Error())...)
+		return
+	}
 	if s.logDetails {
 		if app != nil {
 			attrs = append(attrs, "app", app.Name)
@@ -173,4 +183,37 @@ func Opcodes(p provider.Provider) []wire.Opcode {
 		}
 	}
 	return out
+}
+
+// seenOnce remembers what has been logged, so that a damaged record is
+// reported once and not at every ListKeys. It stops remembering (and so
+// stops logging) beyond maxSeen entries: a store with that many damaged
+// records needs check-store, not more log lines.
+type seenOnce struct {
+	mu   sync.Mutex
+	seen map[storage.KeyTriple]bool
+}
+
+const maxSeen = 4096
+
+// first reports whether k is seen for the first time.
+func (o *seenOnce) first(k storage.KeyTriple) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.seen[k] || len(o.seen) >= maxSeen {
+		return false
+	}
+	if o.seen == nil {
+		o.seen = map[storage.KeyTriple]bool{}
+	}
+	o.seen[k] = true
+	return true
+}
+
+// reportDamaged logs, once per key, a record that cannot be read.
+func (s *Service) reportDamaged(e storage.Entry) {
+	if s.damaged.first(e.KeyTriple) {
+		s.log.Error("a key record cannot be read: it is left out of ListKeys and its operations answer PsaErrorDataCorrupt; run parsecd check-store",
+			"provider", e.Provider, "application", e.App, "auth", e.Auth.String(), "key", e.Key, "status", status.CodeOf(e.Err).String())
+	}
 }

@@ -88,6 +88,15 @@ type Deps struct {
 	AllowDeprecated bool
 }
 
+// KeyChecker is implemented by providers that can tell, without using it,
+// whether a committed key is still whole in their back end: nil when it
+// is, PsaErrorDoesNotExist when its back-end object is gone (a PKCS#11
+// object deleted on the token), PsaErrorDataCorrupt when its record or
+// blob no longer loads. parsecd check-store asks it; it changes nothing.
+type KeyChecker interface {
+	CheckKey(ctx context.Context, c Caller, name string) error
+}
+
 // Reconciler is implemented by providers that check the key store against
 // their back end at start-up, e.g. to settle reservations a crash left
 // between creating a key and committing its mapping (KeyStore.Pending).

@@ -51,6 +51,21 @@ func CheckEncrypt(a KeyAttributes, usage UsageFlags, alg AsymEncrypt, salt []byt
 	return CheckEncryptSalt(alg, salt)
 }
 
+// CheckCiphertext decides whether key a can decrypt ciphertext at all: it
+// must be a key pair, and an RSA ciphertext is exactly as long as the
+// modulus; any other length is PsaErrorInvalidArgument (as Mbed TLS
+// answers), while a ciphertext of the right length that does not decrypt
+// is PsaErrorInvalidPadding, for the provider to say.
+func CheckCiphertext(a KeyAttributes, ciphertext []byte) error {
+	if !a.Type.IsPair() {
+		return status.Errorf(status.PsaErrorInvalidArgument, "a %v cannot decrypt", a.Type)
+	}
+	if size := (int(a.Bits) + 7) / 8; a.Type.IsRSA() && len(ciphertext) != size {
+		return status.Errorf(status.PsaErrorInvalidArgument, "ciphertext is %d bytes, the key's modulus %d", len(ciphertext), size)
+	}
+	return nil
+}
+
 // CheckExport decides whether the key material of a may leave the service.
 // Public keys can always be exported (PSA: the export flag does not apply to them).
 func CheckExport(a KeyAttributes) error {

@@ -60,10 +60,14 @@ func CheckEncryptSalt(alg AsymEncrypt, salt []byte) error {
 }
 
 // CheckCanDo is what every provider's CanDoCrypto checks before its own
-// tables: the check types no provider answers (key derivation:
-// PsaErrorNotSupported; values outside the contract: InvalidEncoding), a
-// generation with deprecated primitives unless allowed (as GenerateKey
-// refuses it), and a use check without a key size.
+// tables, following the rules of Parsec's CanDoCrypto: key derivation is
+// never answered (NotSupported); a Use check, and a Generate or Import
+// check that names a permitted algorithm, needs an algorithm other than
+// None, at least one usage flag of an operation, and an algorithm that fits
+// the key type; a Use check needs a key size; a generation with deprecated
+// primitives is refused unless allowed. Every refusal is NotSupported:
+// CanDoCrypto answers only Success, NotPermitted or NotSupported (values
+// outside the contract are InvalidEncoding, a malformed request).
 func CheckCanDo(check CheckType, a KeyAttributes, allowDeprecated bool) error {
 	switch check {
 	case CheckDerive:
@@ -73,10 +77,85 @@ func CheckCanDo(check CheckType, a KeyAttributes, allowDeprecated bool) error {
 		return status.Errorf(status.InvalidEncoding, "unknown check type %v", check)
 	}
 	if check == CheckGenerate && a.Deprecated() && !allowDeprecated {
-		return status.Errorf(status.DeprecatedPrimitive, "key attributes use a deprecated primitive")
+		return status.Errorf(status.PsaErrorNotSupported, "key attributes use a deprecated primitive (allow_deprecated is off)")
+	}
+	if check == CheckUse || !permitsNothing(a.Policy.Alg) {
+		if err := checkUsePolicy(a); err != nil {
+			return err
+		}
 	}
 	if check == CheckUse && a.Bits == 0 {
-		return status.Errorf(status.PsaErrorInvalidArgument, "a key size is required")
+		return status.Errorf(status.PsaErrorNotSupported, "a key size is required")
 	}
 	return nil
+}
+
+// permitsNothing reports a policy without an algorithm (None on the wire;
+// unset in a template built in Go).
+func permitsNothing(alg Algorithm) bool { return alg.Kind == AlgNone || alg.Kind == AlgUnset }
+
+// operationUsages are the usage flags that let a key take part in an
+// operation; export, copy and cache alone do not. Derive is among them
+// (PSA's key agreement needs it), where Parsec's rule forgets it and
+// answers NotSupported for a key that can only agree (docs/compatibility.md).
+const operationUsages = UsageEncrypt | UsageDecrypt | UsageSignMessage | UsageVerifyMessage | UsageSignHash | UsageVerifyHash | UsageDerive
+
+func checkUsePolicy(a KeyAttributes) error {
+	switch {
+	case permitsNothing(a.Policy.Alg):
+		return status.Errorf(status.PsaErrorNotSupported, "the key permits no algorithm")
+	case a.Policy.Usage&operationUsages == 0:
+		return status.Errorf(status.PsaErrorNotSupported, "the key permits no operation (no encrypt, decrypt, sign, verify or derive usage)")
+	case !Fits(a.Type, a.Policy.Alg):
+		return status.Errorf(status.PsaErrorNotSupported, "%v does not apply to a %v key", a.Policy.Alg, a.Type)
+	}
+	return nil
+}
+
+// Fits reports whether alg can be used with a key of type t at all, as PSA
+// pairs key types with algorithm families (a hash or a raw-data key fits
+// nothing).
+func Fits(t KeyType, alg Algorithm) bool {
+	switch t.Kind {
+	case KeyHmac:
+		return alg.Kind == AlgMac && alg.Mac.Kind == MacHmac
+	case KeyDerive:
+		return alg.Kind == AlgKeyDerivation
+	case KeyAes, KeyCamellia, KeyDes:
+		switch alg.Kind {
+		case AlgMac:
+			return alg.Mac.Kind == MacCbcMac || alg.Mac.Kind == MacCmac
+		case AlgCipher:
+			return alg.Cipher != CipherStream
+		case AlgAead:
+			return t.Kind != KeyDes && (alg.Aead.Alg == AeadCcm || alg.Aead.Alg == AeadGcm)
+		}
+		return false
+	case KeyArc4:
+		return alg.Kind == AlgCipher && alg.Cipher == CipherStream
+	case KeyChacha20:
+		return (alg.Kind == AlgCipher && alg.Cipher == CipherStream) ||
+			(alg.Kind == AlgAead && alg.Aead.Alg == AeadChacha20Poly1305)
+	case KeyRsaPair, KeyRsaPublic:
+		return (alg.Kind == AlgAsymSign && alg.Sign.IsRSA()) || alg.Kind == AlgAsymEncrypt
+	case KeyEccPair, KeyEccPublic:
+		return (alg.Kind == AlgAsymSign && alg.Sign.IsECDSA()) ||
+			(alg.Kind == AlgKeyAgreement && alg.KeyAgreement.Raw == KeyAgreementEcdh)
+	case KeyDhPair, KeyDhPublic:
+		return alg.Kind == AlgKeyAgreement && alg.KeyAgreement.Raw == KeyAgreementFfdh
+	}
+	return false
+}
+
+// CanDoAnswer turns a provider's verdict on a key template into what
+// CanDoCrypto may answer: Success, NotPermitted or NotSupported. A template
+// the provider finds invalid (InvalidArgument), or deprecated, is one it
+// does not support; failures of the service itself (a TPM gone, a full
+// store) stay what they are.
+func CanDoAnswer(err error) error {
+	switch status.CodeOf(err) {
+	case status.PsaErrorInvalidArgument, status.DeprecatedPrimitive:
+		return status.Errorf(status.PsaErrorNotSupported, "%v", err)
+	}
+	return err
 }

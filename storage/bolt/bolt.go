@@ -27,6 +27,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"syscall"
 	"time"
 
 	bbolt "go.etcd.io/bbolt"
@@ -145,9 +146,21 @@ func tightenMode(path string) error {
 	return nil
 }
 
-// ioError wraps a bbolt or file-system failure as KeyInfoManagerError.
+var errStrayBucket = errors.New("a bucket where a key record should be")
+
+// ioError wraps a bbolt or file-system failure: a full file system or an
+// exhausted quota is PsaErrorInsufficientStorage (the client may retry
+// once space is freed), a read-only one says so, anything else is
+// KeyInfoManagerError.
 func ioError(err error, format string, a ...any) error {
-	return &status.Error{Code: status.KeyInfoManagerError, Msg: fmt.Sprintf(format, a...), Err: err}
+	msg := fmt.Sprintf(format, a...)
+	switch {
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
+		return &status.Error{Code: status.PsaErrorInsufficientStorage, Msg: msg + ": no space left for the key store", Err: err}
+	case errors.Is(err, syscall.EROFS):
+		return &status.Error{Code: status.KeyInfoManagerError, Msg: msg + ": the key store is on a read-only file system", Err: err}
+	}
+	return &status.Error{Code: status.KeyInfoManagerError, Msg: msg, Err: err}
 }
 
 // appName is the name of an application's bucket.
@@ -272,10 +285,12 @@ func (s *Store) wrap(op string, err error) error {
 	return ioError(err, "key store %s: %s", s.path, op)
 }
 
-// badValue says which key has a value that cannot be decoded.
+// badValue says which key has a value that cannot be decoded: the key
+// exists but is damaged (PsaErrorDataCorrupt), which a client must never
+// take for "does not exist" and recreate.
 func (s *Store) badValue(k storage.KeyTriple, err error) error {
 	return &status.Error{
-		Code: status.KeyInfoManagerError,
+		Code: status.PsaErrorDataCorrupt,
 		Msg:  fmt.Sprintf("key store %s: key %q of application %q (%s) in provider %q", s.path, k.Key, k.App, k.Auth, k.Provider),
 		Err:  err,
 	}
@@ -386,13 +401,16 @@ func (s *Store) List(_ context.Context, provider string, c storage.Client) ([]st
 		}
 		// bbolt iterates in byte order, which is Go's string order.
 		return a.ForEach(func(name, raw []byte) error {
-			if raw == nil {
-				return status.Errorf(status.KeyInfoManagerError, "key store has a stray bucket %q", name)
-			}
 			k := storage.KeyTriple{Auth: c.Auth, App: c.App, Provider: provider, Key: string(name)}
+			if raw == nil {
+				out = append(out, storage.Entry{KeyTriple: k, Err: s.badValue(k, errStrayBucket)})
+				return nil
+			}
 			v, err := decodeValue(raw)
 			if err != nil {
-				return s.badValue(k, err)
+				// Listed as damaged, never dropped: the other keys stay visible.
+				out = append(out, storage.Entry{KeyTriple: k, Err: s.badValue(k, err)})
+				return nil
 			}
 			out = append(out, storage.Entry{
 				KeyTriple: k,
@@ -426,7 +444,7 @@ func (s *Store) Clients(context.Context) ([]storage.Client, error) {
 				}
 				c, err := parseAppName(name)
 				if err != nil {
-					return err
+					return nil // names no application: check-store reports it
 				}
 				seen[c] = true
 				return nil
@@ -465,7 +483,7 @@ func (s *Store) Pending(_ context.Context, provider string) ([]storage.KeyTriple
 		return p.ForEachBucket(func(name []byte) error {
 			c, err := parseAppName(name)
 			if err != nil {
-				return err
+				return nil // names no application: check-store reports it
 			}
 			return p.Bucket(name).ForEach(func(key, _ []byte) error {
 				out = append(out, storage.KeyTriple{Auth: c.Auth, App: c.App, Provider: provider, Key: string(key)})

@@ -268,8 +268,8 @@ func TestCorruptValue(t *testing.T) {
 			writeRaw(t, s, tc.value, bolt.BucketKeys, []byte("soft"), []byte("1/alice"), []byte("bad"))
 
 			_, err := s.Get(ctx, bad)
-			if status.CodeOf(err) != status.KeyInfoManagerError || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("Get of a corrupt value: %v, want KeyInfoManagerError mentioning %q", err, tc.want)
+			if status.CodeOf(err) != status.PsaErrorDataCorrupt || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Get of a corrupt value: %v, want PsaErrorDataCorrupt mentioning %q", err, tc.want)
 			}
 			if !strings.Contains(err.Error(), `"bad"`) {
 				t.Errorf("error %q does not name the key", err)
@@ -277,9 +277,22 @@ func TestCorruptValue(t *testing.T) {
 			if strings.Contains(err.Error(), "SECRET") {
 				t.Errorf("error %q quotes the stored bytes", err)
 			}
-			_, err = s.List(ctx, "soft", storage.Client{Auth: alice.Auth, App: alice.App})
-			if status.CodeOf(err) != status.KeyInfoManagerError {
-				t.Fatalf("List over a corrupt value: %v", err)
+			// List returns the healthy key and reports the damaged one
+			// without hiding the other.
+			es, err := s.List(ctx, "soft", storage.Client{Auth: alice.Auth, App: alice.App})
+			if err != nil || len(es) != 2 || es[1].Key != alice.Key { // byte order: "bad" < "k1"
+				t.Fatalf("List over a corrupt value: %+v, %v", es, err)
+			}
+			for _, e := range es {
+				switch {
+				case e.Key == "bad" && status.CodeOf(e.Err) != status.PsaErrorDataCorrupt:
+					t.Errorf("damaged entry: %v, want PsaErrorDataCorrupt", e.Err)
+				case e.Key != "bad" && (e.Err != nil || len(e.ID) == 0):
+					t.Errorf("healthy entry %q: %+v", e.Key, e)
+				}
+			}
+			if r := storage.Readable(es); len(r) != 1 || r[0].Key == "bad" {
+				t.Errorf("Readable = %+v", r)
 			}
 			// The healthy key next to it is still readable, and the bad one removable.
 			if _, err := s.Get(ctx, alice); err != nil {
@@ -290,15 +303,24 @@ func TestCorruptValue(t *testing.T) {
 			}
 		})
 	}
+	// A bucket that names no application hides nobody: Clients and
+	// Pending go on without it (check-store reports it).
 	t.Run("malformed application bucket", func(t *testing.T) {
 		s := open(t, filepath.Join(t.TempDir(), "keys.db"), bolt.Options{})
+		if err := s.Insert(ctx, alice, secret); err != nil {
+			t.Fatal(err)
+		}
 		writeRaw(t, s, []byte{1}, bolt.BucketKeys, []byte("soft"), []byte("x-no-auth"), []byte("k"))
-		if _, err := s.Clients(ctx); status.CodeOf(err) != status.KeyInfoManagerError {
-			t.Fatalf("Clients over a malformed bucket: %v", err)
+		if cs, err := s.Clients(ctx); err != nil || len(cs) != 1 || cs[0].App != alice.App {
+			t.Fatalf("Clients over a malformed bucket: %v, %v", cs, err)
 		}
 		writeRaw(t, s, []byte{1}, bolt.BucketPending, []byte("soft"), []byte("300/x"), []byte("k"))
-		if _, err := s.Pending(ctx, "soft"); status.CodeOf(err) != status.KeyInfoManagerError {
-			t.Fatalf("Pending over a malformed bucket: %v", err)
+		bob := storage.KeyTriple{Auth: wire.AuthDirect, App: "bob", Provider: "soft", Key: "r"}
+		if err := s.Reserve(ctx, bob); err != nil {
+			t.Fatal(err)
+		}
+		if ps, err := s.Pending(ctx, "soft"); err != nil || len(ps) != 1 || ps[0] != bob {
+			t.Fatalf("Pending over a malformed bucket: %v, %v", ps, err)
 		}
 	})
 }

@@ -261,8 +261,8 @@ func TestGuestUnixUsers(t *testing.T) {
 	if got := cliListKeys(t, g.d, b); len(got) != 1 || !strings.HasPrefix(got[0], "* same ") {
 		t.Errorf("list-keys as uid %d = %q, want its key \"same\" only", b, got)
 	}
-	cliFailTool(t, g.d, b, []string{"does not exist"}, "sign", "-k", only, "hello")
-	cliFailTool(t, g.d, b, []string{"does not exist"}, "delete-key", "-k", only)
+	cliFailTool(t, g.d, b, []string{"(ParsecClientError(Client(NotFound)))"}, "sign", "-k", only, "hello")
+	cliFailTool(t, g.d, b, []string{"(ParsecClientError(Service(PsaErrorDoesNotExist)))"}, "delete-key", "-k", only)
 	if !guestToolVerify(t, g.d, a, only, "still mine", po) {
 		t.Errorf("uid %d's %s changed after uid %d's attempts", a, only, b)
 	}

@@ -207,10 +207,10 @@ func TestIsolationUnixUsers(t *testing.T) {
 	}
 
 	// uid 4202 cannot use, export or delete the key only 4201 has.
-	cliFailTool(t, d, 4202, []string{`key "only4201" does not exist`}, "sign", "-k", "only4201", "message")
-	cliFailTool(t, d, 4202, []string{"does not exist"}, "export-public-key", "-k", "only4201")
-	cliFailTool(t, d, 4202, []string{"does not exist"}, "delete-key", "-k", "only4201")
-	cliFailTool(t, d, 0, []string{"does not exist"}, "sign", "-k", "only4201", "message")
+	cliFailTool(t, d, 4202, []string{"(ParsecClientError(Client(NotFound)))"}, "sign", "-k", "only4201", "message")
+	cliFailTool(t, d, 4202, []string{"(ParsecClientError(Service(PsaErrorDoesNotExist)))"}, "export-public-key", "-k", "only4201")
+	cliFailTool(t, d, 4202, []string{"(ParsecClientError(Service(PsaErrorDoesNotExist)))"}, "delete-key", "-k", "only4201")
+	cliFailTool(t, d, 0, []string{"(ParsecClientError(Client(NotFound)))"}, "sign", "-k", "only4201", "message")
 	isoMustTool(t, d, 4201, "sign", "-k", "only4201", "message")
 
 	// Admin operations.
@@ -239,7 +239,7 @@ func TestIsolationUnixUsers(t *testing.T) {
 	if out := isoMustTool(t, d, 0, "list-clients"); out != "0\n4202\n" {
 		t.Errorf("list-clients after delete-client = %q", out)
 	}
-	cliFailTool(t, d, 4201, []string{"does not exist"}, "sign", "-k", "same", "message")
+	cliFailTool(t, d, 4201, []string{"(ParsecClientError(Client(NotFound)))"}, "sign", "-k", "same", "message")
 }
 
 func TestIsolationForgedUID(t *testing.T) {

@@ -418,7 +418,7 @@ func TestPkcs11CLI(t *testing.T) {
 	for _, k := range []string{"p11-ecc", "p11-rsa", "p11-pss", "p11-crypt", "p11-oaep"} {
 		tool("delete-key", "-k", k)
 	}
-	cliFailTool(t, d, 0, []string{`"p11-ecc"`, "does not exist"}, "-p", "2", "sign", "-k", "p11-ecc", "x")
+	cliFailTool(t, d, 0, []string{"(ParsecClientError(Client(NotFound)))"}, "-p", "2", "sign", "-k", "p11-ecc", "x")
 	if out := tool("list-keys"); strings.Contains(out, "* ") {
 		t.Errorf("list-keys after delete-key:\n%s", out)
 	}

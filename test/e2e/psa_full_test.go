@@ -243,14 +243,14 @@ func TestPsaSymmetricKeys(t *testing.T) {
 		{"GenerateKey HMAC-12", c.GenerateKey(ctx, "bad", fullAttrs(fullHMAC, 12, fullMacUsage, fullNoAlg)), status.PsaErrorInvalidArgument},
 		{"GenerateKey HMAC-8200", c.GenerateKey(ctx, "bad", fullAttrs(fullHMAC, 8200, fullMacUsage, fullNoAlg)), status.PsaErrorNotSupported},
 		{"GenerateKey X25519 public", c.GenerateKey(ctx, "bad", fullAttrs(fullX25519Pb, 255, psa.UsageDerive, fullECDH)), status.PsaErrorInvalidArgument},
-		{"GenerateKey X448", c.GenerateKey(ctx, "bad", fullAttrs(fullX25519, 448, psa.UsageDerive, fullECDH)), status.PsaErrorNotSupported},
+		{"GenerateKey Montgomery-512", c.GenerateKey(ctx, "bad", fullAttrs(fullX25519, 512, psa.UsageDerive, fullECDH)), status.PsaErrorInvalidArgument},
 		{"GenerateKey Montgomery-256", c.GenerateKey(ctx, "bad", fullAttrs(fullX25519, 256, psa.UsageDerive, fullECDH)), status.PsaErrorInvalidArgument},
 		{"ImportKey AES bits mismatch", c.ImportKey(ctx, "bad", fullAttrs(fullAES, 128, opsCryptUsage, gcm), key24), status.PsaErrorInvalidArgument},
 		{"ImportKey AES-160", c.ImportKey(ctx, "bad", fullAttrs(fullAES, 0, opsCryptUsage, gcm), make([]byte, 20)), status.PsaErrorInvalidArgument},
 		{"ImportKey AES empty", c.ImportKey(ctx, "bad", fullAttrs(fullAES, 0, opsCryptUsage, gcm), nil), status.PsaErrorInvalidArgument},
 		{"ImportKey ChaCha20 16 bytes", c.ImportKey(ctx, "bad", fullAttrs(fullChaCha, 0, opsCryptUsage, fullNoAlg), make([]byte, 16)), status.PsaErrorInvalidArgument},
 		{"ImportKey X25519 31 bytes", c.ImportKey(ctx, "bad", fullAttrs(fullX25519, 0, psa.UsageDerive, fullECDH), make([]byte, 31)), status.PsaErrorInvalidArgument},
-		{"ImportKey X448", c.ImportKey(ctx, "bad", fullAttrs(fullX25519, 0, psa.UsageDerive, fullECDH), make([]byte, 56)), status.PsaErrorNotSupported},
+		{"ImportKey Montgomery 57 bytes", c.ImportKey(ctx, "bad", fullAttrs(fullX25519, 0, psa.UsageDerive, fullECDH), make([]byte, 57)), status.PsaErrorInvalidArgument},
 		{"ImportKey duplicate", c.ImportKey(ctx, "imp-aes", fullAttrs(fullAES, 0, opsCryptUsage, gcm), key24), status.PsaErrorAlreadyExists},
 	} {
 		opsExpect(t, e.err, e.want, e.what)
@@ -421,7 +421,31 @@ func TestPsaAead(t *testing.T) {
 		t.Errorf("CCM of 65536 bytes with a 12-byte nonce: %v", err)
 	}
 
-	// Nonce lengths: 1135 for invalid ones; GCM's valid-but-not-12 lengths are 1134.
+	// GCM takes any non-zero nonce length, as Mbed TLS does: Parsec's suite
+	// sends 13 bytes, parsec-client-go 5. Known answers computed with
+	// OpenSSL 3.0.19 (providers/soft/testdata/aead_gcm_nonce_lengths.txt).
+	gcmKey := make([]byte, 32)
+	for i := range gcmKey {
+		gcmKey[i] = byte(i)
+	}
+	imp("gcm-256-vectors", fullAES, gcmKey, opsCryptUsage, fullAead(psa.AeadGcm, 0))
+	for _, v := range []struct{ nonce, out string }{
+		{"050c131a21", "356ba56f2c60d0ff2e46405f69a4b0fbd63cacc1e371eb26c8a735c0f99c670944d6dc3942d80c201f67294e99334d1888fef8"},
+		{"0d141b222930373e454c535a61", "a02c4f82f48989674a267762daea99c668b8781da3d2a1f33e9309bcb7cd6e74aca075cab05cc85966df171629d56e6e59aa15"},
+	} {
+		nonce, _ := hex.DecodeString(v.nonce)
+		msg := []byte("parsecd AES-GCM nonce length vector")
+		got, err := c.AeadEncrypt(ctx, "gcm-256-vectors", fullAead(psa.AeadGcm, 0), nonce, []byte("header"), msg)
+		if err != nil || hex.EncodeToString(got) != v.out {
+			t.Errorf("AES-256-GCM with a %d-byte nonce = %x, %v; want %s", len(nonce), got, err, v.out)
+		}
+		back, err := c.AeadDecrypt(ctx, "gcm-256-vectors", fullAead(psa.AeadGcm, 0), nonce, []byte("header"), got)
+		if err != nil || !bytes.Equal(back, msg) {
+			t.Errorf("AES-256-GCM decrypt with a %d-byte nonce = %q, %v", len(nonce), back, err)
+		}
+	}
+
+	// Nonce lengths: 1135 for invalid ones.
 	for _, e := range []struct {
 		key   string
 		alg   psa.Aead
@@ -430,7 +454,6 @@ func TestPsaAead(t *testing.T) {
 		label string
 	}{
 		{"gcm", fullAead(psa.AeadGcm, 0), 0, status.PsaErrorInvalidArgument, "GCM empty nonce"},
-		{"gcm", fullAead(psa.AeadGcm, 0), 16, status.PsaErrorNotSupported, "GCM 16-byte nonce"},
 		{"chacha", fullAead(psa.AeadChacha20Poly1305, 0), 8, status.PsaErrorInvalidArgument, "ChaCha20-Poly1305 8-byte nonce"},
 		{"chacha", fullAead(psa.AeadChacha20Poly1305, 0), 24, status.PsaErrorInvalidArgument, "ChaCha20-Poly1305 24-byte nonce"},
 		{"ccm-128", ccm, 6, status.PsaErrorInvalidArgument, "CCM 6-byte nonce"},
@@ -916,11 +939,18 @@ func TestPsaHash(t *testing.T) {
 			opsExpect(t, c.HashCompare(ctx, h.alg, append(bytes.Clone(in), 0), want), status.PsaErrorInvalidSignature, "HashCompare other input "+h.alg.String())
 		}
 	}
-	for _, h := range []psa.Hash{psa.HashMD2, psa.HashMD4, psa.HashRipemd160} {
+	for _, h := range []psa.Hash{psa.HashMD2, psa.HashMD4} {
 		_, err := c.HashCompute(ctx, h, []byte("abc"))
 		opsExpect(t, err, status.PsaErrorNotSupported, "HashCompute "+h.String())
 		opsExpect(t, c.HashCompare(ctx, h, []byte("abc"), make([]byte, h.Size())), status.PsaErrorNotSupported, "HashCompare "+h.String())
 	}
+	// RIPEMD-160, which Parsec's own suite asks for (known answer of its authors).
+	rmd, err := c.HashCompute(ctx, psa.HashRipemd160, []byte("abc"))
+	if err != nil || hex.EncodeToString(rmd) != "8eb208f7e05d987a9b044a8e98c6b087f15a0bfc" {
+		t.Errorf("HashCompute RIPEMD-160(abc) = %x, %v", rmd, err)
+	}
+	opsOK(t, c.HashCompare(ctx, psa.HashRipemd160, []byte("abc"), rmd), "HashCompare RIPEMD-160")
+	opsExpect(t, c.HashCompare(ctx, psa.HashRipemd160, []byte("abd"), rmd), status.PsaErrorInvalidSignature, "HashCompare RIPEMD-160 of another message")
 }
 
 func TestPsaSignMessage(t *testing.T) {
@@ -1058,7 +1088,7 @@ func TestPsaCanDoCrypto(t *testing.T) {
 		{"secp256r1", psa.CheckGenerate, fullAttrs(opsECCPair, 256, opsSignUsage, ecdsaPol), status.Success, nil},
 		{"secp256r1 public key", psa.CheckGenerate, fullAttrs(opsECCPub, 256, opsSignUsage, ecdsaPol), status.PsaErrorInvalidArgument, nil},
 		{"X25519", psa.CheckGenerate, fullAttrs(fullX25519, 255, psa.UsageDerive, fullECDH), status.Success, nil},
-		{"X448", psa.CheckGenerate, fullAttrs(fullX25519, 448, psa.UsageDerive, fullECDH), status.PsaErrorNotSupported, nil},
+		{"X448", psa.CheckGenerate, fullAttrs(fullX25519, 448, psa.UsageDerive, fullECDH), status.Success, nil},
 		{"RSA-1024", psa.CheckGenerate, fullAttrs(opsRSAPair, 1024, opsCryptUsage, oaep), status.Success, nil},
 		{"RSA-1000", psa.CheckGenerate, fullAttrs(opsRSAPair, 1000, opsCryptUsage, oaep), status.PsaErrorInvalidArgument, nil},
 		{"FFDH key pair", psa.CheckGenerate, fullAttrs(fullDHPair, 2048, psa.UsageDerive, fullFFDH), status.PsaErrorNotSupported, nil},
@@ -1168,7 +1198,7 @@ func TestPsaCanDoCrypto(t *testing.T) {
 		{"HMAC-256", psa.CheckDerive, fullAttrs(fullHMAC, 256, fullMacUsage, fullMacPol(hmacAlg)), status.PsaErrorNotSupported, nil},
 	} {
 		what := fmt.Sprintf("CanDoCrypto(%v, %s)", e.check, e.what)
-		opsExpect(t, c.CanDoCrypto(ctx, e.check, e.attrs), e.want, what)
+		opsExpect(t, c.CanDoCrypto(ctx, e.check, e.attrs), canDoAnswerFor(e.want), what)
 		act := e.act
 		if act == nil && e.check == psa.CheckGenerate {
 			a := e.attrs
@@ -1183,6 +1213,19 @@ func TestPsaCanDoCrypto(t *testing.T) {
 	// It is an authenticated operation.
 	opsExpect(t, d.Client(client.WithAuth(client.NoAuth())).CanDoCrypto(ctx, psa.CheckUse, fullAttrs(fullAES, 128, opsCryptUsage, fullAeadPol(gcm))),
 		status.NotAuthenticated, "unauthenticated CanDoCrypto")
+}
+
+// canDoAnswerFor is what CanDoCrypto answers for a template whose operation
+// gives op: CanDoCrypto says only Success, NotPermitted or NotSupported, and
+// an invalid template, a deprecated one or an algorithm of another family
+// (which the operation refuses as not permitted) is NotSupported, as in
+// Parsec.
+func canDoAnswerFor(op status.Code) status.Code {
+	switch op {
+	case status.PsaErrorInvalidArgument, status.DeprecatedPrimitive, status.PsaErrorNotPermitted:
+		return status.PsaErrorNotSupported
+	}
+	return op
 }
 
 // allow_deprecated (facts §4.10): generating with a deprecated hash gives
@@ -1215,7 +1258,7 @@ func TestPsaAllowDeprecated(t *testing.T) {
 			if allowed {
 				want = status.Success
 			}
-			opsExpect(t, c.CanDoCrypto(ctx, psa.CheckGenerate, attrs), want, "CanDoCrypto(generate, ECDSA-SHA1)")
+			opsExpect(t, c.CanDoCrypto(ctx, psa.CheckGenerate, attrs), canDoAnswerFor(want), "CanDoCrypto(generate, ECDSA-SHA1)")
 			opsExpect(t, c.GenerateKey(ctx, "gen", attrs), want, "GenerateKey ECDSA-SHA1")
 			opsExpect(t, c.GenerateKey(ctx, "gen-hmac", hmacMD5), want, "GenerateKey HMAC-MD5")
 			opsExpect(t, c.GenerateKey(ctx, "gen-des", fullAttrs(fullDES, 64, opsCryptUsage, fullCipherPol(psa.CipherCbcNoPadding))),
@@ -1347,7 +1390,7 @@ func TestPsaCanDoCryptoMatchesOperations(t *testing.T) {
 			if can == status.Success {
 				supported++
 			}
-			if can == did {
+			if can == canDoAnswerFor(did) {
 				continue
 			}
 			t.Errorf("%s: CanDoCrypto(use) = %v, but the operation gives %v", name, can, did)

@@ -183,7 +183,7 @@ func TestTpmCLI(t *testing.T) {
 	for _, k := range []string{"tpm-ecc", "tpm-rsa", "tpm-pss", "tpm-oaep"} {
 		tool("delete-key", "-k", k)
 	}
-	cliFailTool(t, d, 0, []string{"does not exist"}, "-p", "3", "sign", "-k", "tpm-ecc", "x")
+	cliFailTool(t, d, 0, []string{"(ParsecClientError(Client(NotFound)))"}, "-p", "3", "sign", "-k", "tpm-ecc", "x")
 }
 
 // TestTpmWithSoftware is Parsec's cross test: keys signed in one provider

@@ -37,6 +37,14 @@ command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || need+=(gcc-aarch64-linux-gnu
 [ -e /usr/aarch64-linux-gnu/include/stdlib.h ] || need+=(libc6-dev-arm64-cross)
 command -v mke2fs >/dev/null 2>&1 || need+=(e2fsprogs)
 command -v shellcheck >/dev/null 2>&1 || need+=(shellcheck)
+# make test-compat: the Rust Parsec client of test/compat, built offline
+# with Debian's cargo and rustc from Debian's packaged crates (parsec-interface
+# 0.27 and what it needs, plus libc and zeroize, which the client uses too).
+[ -x /usr/bin/cargo ] || need+=(cargo)
+[ -x /usr/bin/rustc ] || need+=(rustc)
+[ -e /usr/share/cargo/registry/parsec-interface-0.27.0/Cargo.toml ] || need+=(librust-parsec-interface-dev)
+compgen -G '/usr/share/cargo/registry/libc-0.2.*' >/dev/null || need+=(librust-libc-dev)
+compgen -G '/usr/share/cargo/registry/zeroize-1.*' >/dev/null || need+=(librust-zeroize-dev)
 # The guest's parts are arm64 (and amd64) Debian packages fetched with
 # apt-get download (qemu/fetch.sh): apt must know the arm64 architecture.
 add_arch=0
@@ -100,4 +108,4 @@ if ! msg=$("$(dirname "$0")/go-check.sh" go); then
 	echo "deps.sh: $msg" >&2
 	exit 1
 fi
-echo "deps.sh: all there; $(go version); $(protoc --version); $(openssl version); softhsm2 $(softhsm2-util --version)"
+echo "deps.sh: all there; $(go version); $(protoc --version); $(openssl version); softhsm2 $(softhsm2-util --version); $(/usr/bin/cargo --version) with $(/usr/bin/rustc --version)"

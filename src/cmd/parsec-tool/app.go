@@ -5,35 +5,42 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/parsecd/parsecd/src/client"
-	"github.com/parsecd/parsecd/src/status"
 	"github.com/parsecd/parsecd/src/wire"
 )
 
 const (
 	toolName    = "parsec-tool"
 	toolVersion = "0.7.0"
+	toolAuthor  = "Contributors to the Parsec project"
+	toolAbout   = "Command-line interface to Parsec operations"
 	// appName is what the tool authenticates as with the Direct authenticator.
 	appName = "parsec-tool"
 )
 
-// command is one subcommand. define registers its flags and returns the
-// function that runs it with the positional arguments.
+// command is one subcommand. define registers its arguments and returns
+// the function that runs it with the positional arguments.
 type command struct {
-	name  string
-	about string
-	args  []string // positional arguments (all required), for help and arity
-	auth  bool     // needs an authenticated client
-	extra bool     // a parsecd addition, not in parsec-tool 0.7
-	// define registers the flags and returns the action.
-	define func(o *options) func(a *app, pos []string) error
+	name      string
+	about     string // one line, as listed in the tool's help
+	longAbout string // the help text of the subcommand itself, when longer
+	args      []string
+	argHelp   []string // help of each positional argument
+	auth      bool     // needs an authenticated client
+	extra     bool     // a parsecd addition, not in parsec-tool 0.7.0: hidden from the help
+	define    func(o *options) func(a *app, pos []string) error
 }
 
-// commands in parsec-tool's help order.
+// module is the Rust module of the subcommand, the target of its log lines.
+func (c *command) module() string { return strings.ReplaceAll(c.name, "-", "_") }
+
+// commands in parsec-tool's order.
 var commands []*command
 
 func init() {
@@ -56,25 +63,16 @@ func init() {
 	}
 }
 
-func findCommand(name string) *command {
-	for _, c := range commands {
-		if c.name == name {
-			return c
-		}
-	}
-	return nil
-}
-
 // app is one invocation of the tool.
 type app struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	log            *logger
+	target         string // log target of the running subcommand
 
-	provider *wire.ProviderID // global -p
-	timeout  time.Duration
-	endpoint string
-	keyName  string // the key the command works on, for error messages
-	creating bool   // the command creates keyName (import-key, create-key)
+	provider *wire.ProviderID // implicit provider (global -p, else the first listed)
+	auth     client.Auth      // the authentication found by connect
+	authSet  bool
 	c        *client.Client
 	ctx      context.Context
 }
@@ -82,284 +80,327 @@ type app struct {
 // run executes the command line and returns the exit status.
 func run(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
 	a := &app{stdout: stdout, stderr: stderr, getenv: getenv, ctx: context.Background()}
-	if err := a.main(args); err != nil {
-		if !errors.Is(err, errAnswered) {
-			fmt.Fprintln(stderr, "Error: "+a.describe(err))
+	a.log = newLogger(stderr, getenv("RUST_LOG"))
+	a.log.color = logStyle(stderr, getenv("RUST_LOG_STYLE"))
+	err := a.main(args)
+	var ce *clapError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ce):
+		if ce.stdout {
+			fmt.Fprintln(stdout, ce.msg)
+			return 0
 		}
-		return 1
+		fmt.Fprintln(stderr, ce.msg)
+	case errors.Is(err, errAnswered):
+	case errors.Is(err, errReported):
+	default:
+		var ue *usageError
+		if errors.As(err, &ue) {
+			fmt.Fprintf(stderr, "error: %s\n\nFor more information try --help\n", ue.msg)
+			return 1
+		}
+		var te *toolError
+		if errors.As(err, &te) && te.msg != "" {
+			a.errorf("%s", te.msg)
+		}
+		display, debug := a.rustError(err)
+		a.log.log(levelError, targetMain, "Subcommand failed: %s (%s)", display, debug)
 	}
-	return 0
+	return 1
+}
+
+// errReported ends the tool after an error that was already logged.
+var errReported = errors.New("error reported")
+
+// options collects the arguments of a subcommand.
+type options struct {
+	app    *capp
+	byLong map[string]*carg
+}
+
+func (o *options) add(a *carg) *carg {
+	o.app.args = append(o.app.args, a)
+	if a.long != "" {
+		o.byLong[a.long] = a
+	}
+	return a
+}
+
+// Bool defines a flag; its clap name is its long name.
+func (o *options) Bool(p *bool, short byte, long, help string) *carg {
+	return o.add(&carg{name: long, short: short, long: long, help: help,
+		store: func(string) error { *p = true; return nil }})
+}
+
+// String defines an option taking one value.
+func (o *options) String(p *string, short byte, long, _, help string, required bool) *carg {
+	return o.add(&carg{name: long, short: short, long: long, help: help, takesValue: true, required: required,
+		store: func(v string) error { *p = v; return nil }})
+}
+
+// Uint defines an option taking an unsigned integer up to max.
+func (o *options) Uint(p *uint64, short byte, long, _, help string, max uint64, required bool) *carg {
+	return o.add(&carg{name: long, short: short, long: long, help: help, takesValue: true, required: required,
+		validate: func(v string) string { _, msg := parseRustUint(v, max); return msg },
+		store:    func(v string) error { *p, _ = parseRustUint(v, max); return nil }})
+}
+
+// Strings defines an option taking any number of values, repeatable.
+func (o *options) Strings(p *[]string, short byte, long, _, help string) *carg {
+	return o.add(&carg{name: long, short: short, long: long, help: help, takesValue: true, multiple: true, minZero: true,
+		store: func(v string) error { *p = append(*p, v); return nil }})
+}
+
+// IsSet reports whether the option appeared on the command line.
+func (o *options) IsSet(long string) bool {
+	a := o.byLong[long]
+	return a != nil && a.occurs > 0
+}
+
+// parseRustUint parses like Rust's FromStr for unsigned integers and
+// returns its error text.
+func parseRustUint(s string, max uint64) (uint64, string) {
+	if s == "" {
+		return 0, "cannot parse integer from empty string"
+	}
+	d := strings.TrimPrefix(s, "+")
+	if d == "" {
+		return 0, "invalid digit found in string"
+	}
+	for _, c := range d {
+		if c < '0' || c > '9' {
+			return 0, "invalid digit found in string"
+		}
+	}
+	v, err := strconv.ParseUint(d, 10, 64)
+	if err != nil || v > max {
+		return 0, "number too large to fit in target type"
+	}
+	return v, ""
+}
+
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+// usagef is a command-line error found when a parsecd subcommand runs.
+func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(format, a...)} }
+
+// buildCLI is parsec-tool's command line; provider and timeout receive the
+// global options.
+func buildCLI(provider, timeout *uint64) (*capp, map[*capp]func(*app, []string) error) {
+	top := &capp{name: toolName, bin: toolName, version: toolVersion, author: toolAuthor, about: toolAbout}
+	top.args = []*carg{
+		{name: "provider", short: 'p', long: "provider", takesValue: true,
+			help:     "The ID of the provider to target for the command. Will use the default provider if not specified",
+			validate: func(v string) string { _, m := parseRustUint(v, 0xff); return m },
+			store:    func(v string) error { *provider, _ = parseRustUint(v, 0xff); return nil }},
+		{name: "timeout", short: 't', long: "timeout", takesValue: true,
+			help:     "The timeout time used for all commands in seconds. Will use the client's default if not specified. If set to 0, will not use any timeout and will block indefinitely",
+			validate: func(v string) string { _, m := parseRustUint(v, 1<<32-1); return m },
+			store:    func(v string) error { *timeout, _ = parseRustUint(v, 1<<32-1); return nil }},
+	}
+	top.addBuiltins()
+	actions := map[*capp]func(*app, []string) error{}
+	for _, c := range commands {
+		sub := &capp{name: c.name, bin: toolName + " " + c.name, version: toolVersion, about: c.about,
+			longAbout: c.longAbout, hidden: c.extra, cmd: c}
+		o := &options{app: sub, byLong: map[string]*carg{}}
+		action := c.define(o)
+		for i, p := range c.args {
+			help := ""
+			switch {
+			case i < len(c.argHelp):
+				help = c.argHelp[i]
+			case c.extra && strings.HasSuffix(c.name, "-decrypt"):
+				help = "Input data, base64 encoded"
+			case c.extra:
+				help = "Input data (UTF-8 text)"
+			}
+			pos := &carg{name: strings.ReplaceAll(strings.ToLower(p), "_", "-"), positional: true, required: true, help: help}
+			sub.args = append(sub.args, pos)
+		}
+		sub.addBuiltins()
+		actions[sub] = action
+		top.subs = append(top.subs, sub)
+	}
+	top.subs = append(top.subs, &capp{name: "help", about: "Prints this message or the help of the given subcommand(s)"})
+	return top, actions
 }
 
 func (a *app) main(args []string) error {
 	var provider, timeout uint64
-	var help, version bool
-	g := newOptions(toolName)
-	g.Uint(&provider, 'p', "provider", "PROVIDER", "Provider ID of the provider to use for the operation (default: the first one the service lists)", 255, false)
-	g.Uint(&timeout, 't', "timeout", "TIMEOUT", "Timeout in seconds for the requests to the service (0 = no timeout, default 60)", 1<<32-1, false)
-	g.Bool(&help, 'h', "help", "Print help information")
-	g.Bool(&version, 'V', "version", "Print version information")
-	rest, err := g.parse(args, true)
-	if err != nil {
-		return seeHelp(err, "")
-	}
-	switch {
-	case help:
-		a.globalHelp(g)
-		return nil
-	case version:
-		fmt.Fprintf(a.stdout, "%s %s\n", toolName, toolVersion)
-		return nil
-	case len(rest) == 0:
-		return usagef("a subcommand is required (see '%s --help')", toolName)
-	}
-	if g.IsSet("provider") {
-		p := wire.ProviderID(provider)
-		a.provider = &p
-	}
-	a.timeout = client.DefaultTimeout
-	if g.IsSet("timeout") {
-		a.timeout = time.Duration(timeout) * time.Second
-	}
-	a.endpoint = a.getenv(client.EndpointEnv)
-
-	name, subArgs := rest[0], rest[1:]
-	if name == "help" {
-		if len(subArgs) == 0 {
-			a.globalHelp(g)
-			return nil
-		}
-		name, subArgs = subArgs[0], []string{"--help"}
-	}
-	cmd := findCommand(name)
-	if cmd == nil {
-		return usagef("unrecognized subcommand '%s' (see '%s --help')", name, toolName)
-	}
-	o := newOptions(toolName + " " + cmd.name)
-	action := cmd.define(o)
-	var subHelp bool
-	o.Bool(&subHelp, 'h', "help", "Print help information")
-	pos, err := o.parse(subArgs, false)
-	if err != nil {
-		return seeHelp(err, cmd.name)
-	}
-	if subHelp {
-		a.commandHelp(cmd, o)
-		return nil
-	}
-	if oi := o.missing(); oi != nil {
-		return usagef("the following required argument was not provided: --%s <%s> (see '%s %s --help')", oi.long, oi.metavar, toolName, cmd.name)
-	}
-	if len(pos) < len(cmd.args) {
-		return usagef("the following required argument was not provided: <%s> (see '%s %s --help')", cmd.args[len(pos)], toolName, cmd.name)
-	}
-	if len(pos) > len(cmd.args) {
-		return usagef("unexpected argument '%s' (see '%s %s --help')", pos[len(cmd.args)], toolName, cmd.name)
-	}
-	c, err := a.newClient(cmd.auth)
+	top, actions := buildCLI(&provider, &timeout)
+	sub, rest, pending, err := top.parse(args)
 	if err != nil {
 		return err
 	}
-	a.c = c
-	return action(a, pos)
-}
-
-// seeHelp points a usage error to the help of the command concerned.
-func seeHelp(err error, cmd string) error {
-	if ue, ok := err.(*usageError); ok {
-		if cmd != "" {
-			cmd = " " + cmd
+	_, _, subPending, err := sub.parse(rest)
+	if err == nil {
+		err = sub.validate(subPending)
+	}
+	if err == nil {
+		err = top.validate(pending)
+	}
+	if err != nil {
+		return err
+	}
+	cmd := sub.cmd
+	a.target = subcommandTarget(cmd.module())
+	var pos []string
+	for _, p := range sub.positionals() {
+		pos = append(pos, p.vals...)
+	}
+	if err := a.connect(cmd.auth); err != nil {
+		return err
+	}
+	if top.args[0].occurs > 0 {
+		if provider > uint64(wire.ProviderCryptoAuthLib) {
+			a.log.log(levelError, targetMain, "The provider ID entered does not map with an existing provider")
+			return errReported
 		}
-		return usagef("%s (see '%s%s --help')", ue.msg, toolName, cmd)
+		p := wire.ProviderID(provider)
+		a.provider = &p
 	}
-	return err
+	to := client.DefaultTimeout
+	if top.args[1].occurs > 0 {
+		to = time.Duration(timeout) * time.Second
+	}
+	if a.c, err = a.newClient(to); err != nil {
+		return err
+	}
+	return actions[sub](a, pos)
 }
 
-// newClient builds the client: unauthenticated subcommands use NoAuth and
-// the core provider unless -p is given; the others let the client pick the
-// first provider and the first supported authenticator ("parsec-tool" as
-// the Direct application name).
-func (a *app) newClient(auth bool) (*client.Client, error) {
-	opts := []client.Option{client.WithTimeout(a.timeout)}
-	if a.endpoint != "" {
-		opts = append(opts, client.WithEndpoint(a.endpoint))
-	} else {
-		opts = append(opts, client.WithEndpoint(client.DefaultEndpoint))
-	}
-	switch {
-	case a.provider != nil:
-		opts = append(opts, client.WithProvider(*a.provider))
-	case !auth:
-		opts = append(opts, client.WithProvider(wire.ProviderCore))
-	}
-	if auth {
-		opts = append(opts, client.WithAppName(appName))
-	} else {
-		opts = append(opts, client.WithAuth(client.NoAuth()))
-	}
-	return client.New(opts...)
-}
+// info logs at the Info level under the subcommand's target.
+func (a *app) info(format string, args ...any) { a.log.log(levelInfo, a.target, format, args...) }
 
-// info logs like parsec-tool's env_logger set-up: "[INFO ] ..." on stderr,
-// silenced when RUST_LOG asks for warnings or errors only.
-func (a *app) info(format string, args ...any) {
-	switch strings.ToLower(strings.TrimSpace(a.getenv("RUST_LOG"))) {
-	case "off", "error", "warn":
-		return
-	}
-	fmt.Fprintf(a.stderr, "[INFO ] "+format+"\n", args...)
-}
+// errorf logs at the Error level under the subcommand's target.
+func (a *app) errorf(format string, args ...any) { a.log.log(levelError, a.target, format, args...) }
 
 // errAnswered ends a command that printed a negative answer as its result
 // (can-do-crypto): exit status 1, no error line.
 var errAnswered = errors.New("negative answer printed")
 
-// toolError is a failure found by the tool itself; kind follows parsec-tool's
-// ToolErrorKind names.
-type toolError struct {
-	kind string
-	msg  string
+// ---- the client ----
+
+// socketPath is the socket of the endpoint, checked as parsec-client
+// checks it before the first request.
+func (a *app) socketPath() (string, error) {
+	uri := a.getenv(client.EndpointEnv)
+	if uri == "" {
+		uri = client.DefaultEndpoint
+	}
+	scheme, path, ok := strings.Cut(uri, ":")
+	if !ok || scheme == "" || strings.ContainsAny(scheme, "/ ") {
+		return "", clientError("InvalidSocketUrl")
+	}
+	if scheme != "unix" {
+		return "", clientError("InvalidSocketUrl")
+	}
+	if after, ok := strings.CutPrefix(path, "//"); ok {
+		_, path, _ = strings.Cut(after, "/")
+		path = "/" + path
+	}
+	fi, err := os.Stat(path)
+	if err != nil || fi.Mode()&os.ModeSocket == 0 {
+		return "", clientError("InvalidSocketAddress")
+	}
+	return path, nil
 }
 
-func (e *toolError) Error() string { return e.msg + " (" + e.kind + ")" }
-
-func notSupported(format string, args ...any) error {
-	return &toolError{"NotSupported", fmt.Sprintf(format, args...)}
+// connect does what parsec-tool does before running a subcommand: check
+// the socket, and for the authenticated subcommands learn the default
+// provider (the first listed) and the authenticator (the first listed that
+// the client supports). Failures end the tool as "Error spinning up the
+// BasicClient".
+func (a *app) connect(auth bool) error {
+	path, err := a.socketPath()
+	if err != nil {
+		return a.spinUpFailed(err)
+	}
+	c, err := client.New(client.WithEndpoint("unix:"+path), client.WithProvider(wire.ProviderCore), client.WithAuth(client.NoAuth()))
+	if err != nil {
+		return a.spinUpFailed(err)
+	}
+	a.c = c
+	if !auth {
+		return nil
+	}
+	providers, err := c.ListProviders(a.ctx)
+	if err != nil {
+		return a.spinUpFailed(err)
+	}
+	if len(providers) == 0 {
+		return a.spinUpFailed(clientError("NoProvider"))
+	}
+	p := providers[0].ID
+	a.provider = &p
+	auths, err := c.ListAuthenticators(a.ctx)
+	if err != nil {
+		return a.spinUpFailed(err)
+	}
+	for _, ai := range auths {
+		switch ai.ID {
+		case wire.AuthDirect:
+			a.auth = client.DirectAuth(appName)
+		case wire.AuthUnixPeerCredentials:
+			a.auth = client.UnixPeerCredentialsAuth()
+		default:
+			a.log.log(levelWarn, targetBasicClient, "Authenticator of type \"%v\" not supported by this client library", ai.ID)
+			continue
+		}
+		a.authSet = true
+		a.log.log(levelDebug, targetBasicClient, "Parsec BasicClient created with implicit provider \"%v\" and authentication data \"%s\"", p, authDebug(a.auth))
+		return nil
+	}
+	return a.spinUpFailed(clientError("NoAuthenticator"))
 }
 
-func wrongKeyAlgorithm(format string, args ...any) error {
-	return &toolError{"WrongKeyAlgorithm", fmt.Sprintf(format, args...)}
+func authDebug(au client.Auth) string {
+	if au.Type == wire.AuthDirect {
+		return fmt.Sprintf("Direct(%q)", au.AppName)
+	}
+	return au.Type.String()
 }
 
-func incorrectData(format string, args ...any) error {
-	return &toolError{"IncorrectData", fmt.Sprintf(format, args...)}
+func (a *app) spinUpFailed(err error) error {
+	display, _ := a.rustError(err)
+	a.log.log(levelError, targetMain, "Error spinning up the BasicClient: %s", display)
+	return errReported
 }
 
-// describe renders an error as one line of plain words.
-func (a *app) describe(err error) string {
-	var ue *usageError
-	var te *toolError
-	var se *status.Error
-	switch {
-	case errors.As(err, &ue):
-		return ue.msg
-	case errors.As(err, &te):
-		return te.Error()
-	case errors.As(err, &se):
-		return a.describeStatus(se) + " (" + se.Code.String() + ")"
+// newClient is the client the subcommand uses: the implicit provider, the
+// authentication found by connect (none for the core subcommands) and the
+// timeout.
+func (a *app) newClient(timeout time.Duration) (*client.Client, error) {
+	p := wire.ProviderCore
+	if a.provider != nil {
+		p = *a.provider
 	}
-	var c status.Code
-	if errors.As(err, &c) {
-		return c.Description() + " (" + c.String() + ")"
+	auth := client.NoAuth()
+	if a.authSet {
+		auth = a.auth
 	}
-	return oneLine(err.Error())
+	return client.New(client.WithEndpoint("unix:"+a.c.SocketPath()), client.WithTimeout(timeout),
+		client.WithProvider(p), client.WithAuth(auth), client.WithAppName(appName))
 }
 
-func (a *app) describeStatus(se *status.Error) string {
-	key := a.keyName
-	switch se.Code {
-	case status.PsaErrorDoesNotExist:
-		if key != "" {
-			return fmt.Sprintf("key %q does not exist", key)
-		}
-	case status.PsaErrorAlreadyExists:
-		if key != "" {
-			return fmt.Sprintf("key %q already exists", key)
-		}
-	case status.PsaErrorNotPermitted:
-		if key != "" && a.creating {
-			return fmt.Sprintf("the service does not permit key %q with this type, policy or usage", key)
-		}
-		if key != "" {
-			return fmt.Sprintf("the policy of key %q does not permit this operation", key)
-		}
-	case status.AdminOperation:
-		return "this operation needs administrator rights (the application is not in the service's admins list)"
-	case status.NotAuthenticated:
-		return "this operation needs an authenticated application"
-	case status.ProviderNotRegistered, status.ProviderDoesNotExist:
-		if a.provider != nil {
-			return fmt.Sprintf("the service has no provider with ID %d", uint8(*a.provider))
-		}
-	case status.ConnectionError:
-		path := "the Parsec service"
-		if a.c != nil {
-			path = "the Parsec service at " + a.c.SocketPath()
-		}
-		cause := rootCause(se)
-		if errors.Is(se, context.DeadlineExceeded) {
-			cause = "no response within the timeout"
-		} else if a.c != nil {
-			cause += "; " + client.EndpointHint
-		}
-		return "cannot talk to " + path + ": " + cause
+// implicitProvider is the provider cryptographic operations go to.
+func (a *app) implicitProvider() wire.ProviderID {
+	if a.provider != nil {
+		return *a.provider
 	}
-	return se.Code.Description()
+	return wire.ProviderCore
 }
 
-// rootCause is the innermost error's text (e.g. "connection refused").
-func rootCause(err error) string {
-	for {
-		next := errors.Unwrap(err)
-		if next == nil {
-			return oneLine(err.Error())
-		}
-		err = next
+// crypto fails as parsec-client does when a cryptographic operation would
+// go to the core provider.
+func (a *app) crypto() error {
+	if a.implicitProvider() == wire.ProviderCore {
+		return clientError("InvalidProvider")
 	}
-}
-
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
-
-// ---- help ----
-
-func (a *app) globalHelp(g *options) {
-	w := a.stdout
-	fmt.Fprintf(w, "%s %s\n", toolName, toolVersion)
-	fmt.Fprintf(w, "Parsec command-line tool (parsecd edition, compatible with parsec-tool %s)\n\n", toolVersion)
-	fmt.Fprintf(w, "USAGE:\n    %s [OPTIONS] <SUBCOMMAND>\n\n", toolName)
-	fmt.Fprintln(w, "OPTIONS:")
-	g.writeOptions(w)
-	fmt.Fprintln(w, "\nSUBCOMMANDS:")
-	width := 0
-	for _, c := range commands {
-		width = max(width, len(c.name))
-	}
-	for _, c := range commands {
-		if !c.extra {
-			fmt.Fprintf(w, "    %-*s    %s\n", width, c.name, c.about)
-		}
-	}
-	fmt.Fprintf(w, "    %-*s    %s\n", width, "help", "Print this message or the help of the given subcommand(s)")
-	fmt.Fprintln(w, "\nPARSECD SUBCOMMANDS (not in parsec-tool 0.7):")
-	for _, c := range commands {
-		if c.extra {
-			fmt.Fprintf(w, "    %-*s    %s\n", width, c.name, c.about)
-		}
-	}
-	fmt.Fprintf(w, "\nThe service endpoint is read from %s (default %s).\n", client.EndpointEnv, client.DefaultEndpoint)
-	fmt.Fprintln(w, "Results go to standard output; log messages and errors to standard error.")
-	fmt.Fprintln(w, "Exit status: 0 on success, 1 on any error, including command-line usage errors")
-	fmt.Fprintln(w, "(the Rust parsec-tool exits with 2 on usage errors).")
-}
-
-func (a *app) commandHelp(cmd *command, o *options) {
-	w := a.stdout
-	fmt.Fprintf(w, "%s-%s\n%s\n\nUSAGE:\n    %s %s [OPTIONS]", toolName, cmd.name, cmd.about, toolName, cmd.name)
-	for _, oi := range o.order {
-		if oi.required {
-			fmt.Fprintf(w, " --%s <%s>", oi.long, oi.metavar)
-		}
-	}
-	for _, p := range cmd.args {
-		fmt.Fprintf(w, " <%s>", p)
-	}
-	fmt.Fprintln(w)
-	if len(cmd.args) > 0 {
-		fmt.Fprintln(w, "\nARGS:")
-		for _, p := range cmd.args {
-			fmt.Fprintf(w, "    <%s>\n", p)
-		}
-	}
-	fmt.Fprintln(w, "\nOPTIONS:")
-	o.writeOptions(w)
+	return nil
 }

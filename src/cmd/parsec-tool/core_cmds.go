@@ -4,16 +4,11 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/parsecd/parsecd/src/status"
 	"github.com/parsecd/parsecd/src/wire"
 )
 
 // Service-level subcommands: ping, list-*, delete-client, generate-random.
-
-// providerDebug is Rust's Debug of ProviderId, used in log lines.
-var providerDebug = map[wire.ProviderID]string{
-	wire.ProviderCore: "Core", wire.ProviderMbedCrypto: "MbedCrypto", wire.ProviderPkcs11: "Pkcs11",
-	wire.ProviderTpm: "Tpm", wire.ProviderTrustedService: "TrustedService", wire.ProviderCryptoAuthLib: "CryptoAuthLib",
-}
 
 func coreCommands() []*command {
 	return []*command{
@@ -22,7 +17,6 @@ func coreCommands() []*command {
 			about: "Ping the Parsec service and prints the wire protocol version",
 			define: func(*options) func(*app, []string) error {
 				return func(a *app, _ []string) error {
-					a.info("Pinging Parsec service...")
 					maj, min, err := a.c.Ping(a.ctx)
 					if err != nil {
 						return err
@@ -72,26 +66,20 @@ func coreCommands() []*command {
 			about: "List the supported opcodes for a given provider",
 			define: func(o *options) func(*app, []string) error {
 				var provider uint64
-				o.Uint(&provider, 'p', "provider", "PROVIDER", "ID of the provider (default: the global --provider, else the core provider)", math.MaxUint8, false)
+				o.Uint(&provider, 'p', "provider", "", "ID of the provider", math.MaxUint8, false)
 				return func(a *app, _ []string) error {
-					var p wire.ProviderID
+					p := a.implicitProvider()
 					if o.IsSet("provider") {
-						p = wire.ProviderID(provider)
-					} else {
-						var err error
-						if p, err = a.c.Provider(a.ctx); err != nil {
-							return err
+						if !wire.ProviderID(provider).Known() {
+							return &interfaceErr{status.ProviderDoesNotExist}
 						}
+						p = wire.ProviderID(provider)
 					}
 					opcodes, err := a.c.ListOpcodes(a.ctx, p)
 					if err != nil {
 						return err
 					}
-					name, ok := providerDebug[p]
-					if !ok {
-						name = p.String()
-					}
-					a.info("Available opcodes for provider %s:", name)
+					a.info("Available opcodes for %v:", p)
 					for _, op := range opcodes {
 						fmt.Fprintln(a.stdout, formatOpcode(op))
 					}
@@ -127,10 +115,13 @@ func coreCommands() []*command {
 			auth:  true,
 			define: func(o *options) func(*app, []string) error {
 				var n uint64
-				o.Uint(&n, 'n', "nbytes", "NBYTES", "Number of random bytes to generate", math.MaxInt32, true)
+				o.Uint(&n, 'n', "nbytes", "", "", math.MaxUint64, true)
 				return func(a *app, _ []string) error {
 					a.info("Generating %d random bytes...", n)
-					b, err := a.c.GenerateRandom(a.ctx, int(n))
+					if err := a.crypto(); err != nil {
+						return err
+					}
+					b, err := a.c.GenerateRandom(a.ctx, int(min(n, math.MaxInt32)))
 					if err != nil {
 						return err
 					}
@@ -142,7 +133,7 @@ func coreCommands() []*command {
 		},
 		{
 			name:  "list-clients",
-			about: "List all clients currently having data in the service (admin operation)",
+			about: "Lists all clients currently having data in the service (admin operation)",
 			auth:  true,
 			define: func(*options) func(*app, []string) error {
 				return func(a *app, _ []string) error {
@@ -168,7 +159,7 @@ func coreCommands() []*command {
 			auth:  true,
 			define: func(o *options) func(*app, []string) error {
 				var name string
-				o.String(&name, 'c', "client", "CLIENT", "Name of the client (application) to delete", true)
+				o.String(&name, 'c', "client", "", "", true)
 				return func(a *app, _ []string) error {
 					if err := a.c.DeleteClient(a.ctx, name); err != nil {
 						return err

@@ -62,7 +62,7 @@ func keySpecCommand(c command, keep func(keyTypeSpec) bool, defaultBits bool, de
 	c.auth, c.extra = true, true
 	c.define = func(o *options) func(*app, []string) error {
 		var name string
-		keyNameFlag(o, &name)
+		extraKeyNameFlag(o, &name)
 		spec := defineKeySpec(o, keep)
 		action := define(o)
 		return func(a *app, _ []string) error {
@@ -80,9 +80,11 @@ func keySpecCommand(c command, keep func(keyTypeSpec) bool, defaultBits bool, de
 // is nil, else imported from data (PsaImportKey); what describes the key in
 // the log.
 func (a *app) makeKey(name string, attrs psa.KeyAttributes, data []byte, what string) error {
-	a.keyName, a.creating = name, true
 	if data == nil {
 		a.info("Creating %s...", what)
+		if err := a.crypto(); err != nil {
+			return err
+		}
 		if err := a.c.GenerateKey(a.ctx, name, attrs); err != nil {
 			return err
 		}
@@ -90,6 +92,9 @@ func (a *app) makeKey(name string, attrs psa.KeyAttributes, data []byte, what st
 		return nil
 	}
 	a.info("Importing %s...", what)
+	if err := a.crypto(); err != nil {
+		return err
+	}
 	if err := a.c.ImportKey(a.ctx, name, attrs, data); err != nil {
 		return err
 	}
@@ -100,8 +105,7 @@ func (a *app) makeKey(name string, attrs psa.KeyAttributes, data []byte, what st
 // keyWithPolicy looks a key up and checks that its policy algorithm is of
 // kind want, which the operation (use, for the error) needs.
 func (a *app) keyWithPolicy(name string, want psa.AlgKind, use string) (psa.KeyAttributes, error) {
-	a.keyName = name
-	attrs, err := a.c.KeyAttributes(a.ctx, name)
+	attrs, err := a.keyAttributes(name)
 	if err != nil {
 		return attrs, err
 	}

@@ -14,8 +14,28 @@ import (
 
 const signUsage = psa.UsageSignHash | psa.UsageVerifyHash | psa.UsageSignMessage | psa.UsageVerifyMessage
 
-func keyNameFlag(o *options, p *string) {
-	o.String(p, 'k', "key-name", "KEY_NAME", "Name of the key", true)
+func keyNameFlag(o *options, p *string) *carg {
+	return o.String(p, 'k', "key-name", "", "", true)
+}
+
+// extraKeyNameFlag is --key-name of a parsecd subcommand, with a help text.
+func extraKeyNameFlag(o *options, p *string) {
+	keyNameFlag(o, p).help = "Name of the key"
+}
+
+// keyAttributes looks a key up as parsec-client's key_attributes does: the
+// first key of that name that ListKeys returns, whatever its provider.
+func (a *app) keyAttributes(name string) (psa.KeyAttributes, error) {
+	keys, err := a.c.ListKeys(a.ctx)
+	if err != nil {
+		return psa.KeyAttributes{}, err
+	}
+	for _, k := range keys {
+		if k.Name == name {
+			return k.Attributes, nil
+		}
+	}
+	return psa.KeyAttributes{}, clientError("NotFound")
 }
 
 // rsaKeyAttributes is the template of create-rsa-key: an encryption key
@@ -49,28 +69,56 @@ var eccKeyAttributes = psa.KeyAttributes{
 
 func keyCommands() []*command {
 	return []*command{
-		exportCommand(command{name: "export-public-key", about: "Export the public part of the key pair in PEM format"},
-			"pkcs1", "Export an RSA public key in PKCS#1 format (\"RSA PUBLIC KEY\")",
-			func(a *app, name string) ([]byte, error) { return a.c.ExportPublicKey(a.ctx, name) }, publicKeyText),
+		{
+			name:  "export-public-key",
+			about: "Export the public part of the key pair in PEM format",
+			auth:  true,
+			define: func(o *options) func(*app, []string) error {
+				var name string
+				var pkcs1 bool
+				keyNameFlag(o, &name)
+				o.Bool(&pkcs1, 0, "pkcs1", "Export RSA Public Key in PKCS#1 format")
+				return func(a *app, _ []string) error {
+					if err := a.crypto(); err != nil {
+						return err
+					}
+					data, err := a.c.ExportPublicKey(a.ctx, name)
+					if err != nil {
+						return err
+					}
+					attrs, err := a.keyAttributes(name)
+					if err != nil {
+						return err
+					}
+					text, err := publicKeyText(attrs, data, pkcs1)
+					if err != nil {
+						return err
+					}
+					_, err = fmt.Fprint(a.stdout, text)
+					return err
+				}
+			},
+		},
 		{
 			name:  "create-rsa-key",
-			about: "Create a RSA key pair (2048 bits by default). Used by default for asymmetric encryption with RSA PKCS#1 v1.5",
+			about: "Create a RSA key pair (2048 bits). Used by default for asymmetric encryption with RSA PKCS#1 v1.5",
 			auth:  true,
 			define: func(o *options) func(*app, []string) error {
 				var name string
 				var forSigning, forSigningPSS, oaep bool
 				bits := uint64(2048)
 				keyNameFlag(o, &name)
-				o.Bool(&forSigning, 's', "for-signing", "Create a signing key (RSA PKCS#1 v1.5 with SHA-256) instead of an encryption key")
-				o.Bool(&forSigningPSS, 'r', "for-signing-pss", "Create a signing key using RSA-PSS with SHA-256 (--for-signing takes priority)")
-				o.Uint(&bits, 'b', "bits", "BITS", "Size of the key in bits (default 2048)", math.MaxUint32, false)
-				o.Bool(&oaep, 'o', "oaep", "Permit RSA OAEP (SHA-256) encryption instead of RSA PKCS#1 v1.5")
+				o.Bool(&forSigning, 's', "for-signing", "This command creates RSA encryption keys by default. Supply this flag to create a signing key instead. Signing keys, by default, will specify the SHA-256 hash algorithm and use PKCS#1 v1.5").name = "is-for-signing"
+				o.Uint(&bits, 'b', "bits", "", "Specifies the size (strength) of the key in bits. The default size for RSA keys is 2048 bits", math.MaxUint64, false)
+				o.Bool(&oaep, 'o', "oaep", "Specifies if the RSA key should be created with permitted RSA OAEP (SHA256) encryption algorithm instead of the default RSA PKCS#1 v1.5 one")
+				// parsecd addition (parsec-tool 0.8's flag): an RSA-PSS signing key.
+				o.Bool(&forSigningPSS, 'r', "for-signing-pss", "").hidden = true
 				return func(a *app, _ []string) error {
 					what := "RSA encryption key"
 					if forSigning || forSigningPSS {
 						what = "RSA signing key"
 					}
-					return a.makeKey(name, rsaKeyAttributes(uint32(bits), forSigning, forSigningPSS, oaep), nil, what)
+					return a.makeKey(name, rsaKeyAttributes(uint32(min(bits, math.MaxUint32)), forSigning, forSigningPSS, oaep), nil, what)
 				}
 			},
 		},
@@ -94,8 +142,10 @@ func keyCommands() []*command {
 				var name string
 				keyNameFlag(o, &name)
 				return func(a *app, _ []string) error {
-					a.keyName = name
 					a.info("Deleting a key...")
+					if err := a.crypto(); err != nil {
+						return err
+					}
 					if err := a.c.DestroyKey(a.ctx, name); err != nil {
 						return err
 					}
@@ -142,11 +192,10 @@ func exportCommand(c command, flag, usage string, export func(a *app, name strin
 	c.define = func(o *options) func(*app, []string) error {
 		var name string
 		var set bool
-		keyNameFlag(o, &name)
+		extraKeyNameFlag(o, &name)
 		o.Bool(&set, 0, flag, usage)
 		return func(a *app, _ []string) error {
-			a.keyName = name
-			attrs, err := a.c.KeyAttributes(a.ctx, name)
+			attrs, err := a.keyAttributes(name)
 			if err != nil {
 				return err
 			}
@@ -185,13 +234,13 @@ func publicKeyPEM(attrs psa.KeyAttributes, data []byte, pkcs1 bool) (*pem.Block,
 		}
 		alg = algorithmIdentifier{Algorithm: oidRSAEncryption, Parameters: asn1.NullRawValue}
 	case t.IsECC() && pkcs1:
-		return nil, wrongKeyAlgorithm("the PKCS#1 format does not support ECC keys")
+		return nil, wrongKeyAlgorithm("PKCS1 format doesn't support ECC keys")
 	case t.EccFamily == psa.EccMontgomery && attrs.Bits == 255:
 		alg = algorithmIdentifier{Algorithm: oidX25519} // RFC 8410: no parameters
 	case t.IsECC():
 		oid, ok := curveOIDs[t.EccFamily][attrs.Bits]
 		if !ok {
-			return nil, notSupported("unsupported ECC curve: family %v with %d bits", t.EccFamily, attrs.Bits)
+			return nil, notSupported("Unsupported number of bits %d for Ecc family \"%v\"", attrs.Bits, t.EccFamily)
 		}
 		params, err := asn1.Marshal(oid)
 		if err != nil {
@@ -199,7 +248,7 @@ func publicKeyPEM(attrs psa.KeyAttributes, data []byte, pkcs1 bool) (*pem.Block,
 		}
 		alg = algorithmIdentifier{Algorithm: oidECPublicKey, Parameters: asn1.RawValue{FullBytes: params}}
 	default:
-		return nil, notSupported("unsupported type of key: %s", debugKeyType(attrs.Type))
+		return nil, notSupported("Unsupported type of key")
 	}
 	der, err := asn1.Marshal(subjectPublicKeyInfo{Algorithm: alg, PublicKey: asn1.BitString{Bytes: data, BitLength: 8 * len(data)}})
 	if err != nil {
@@ -209,6 +258,6 @@ func publicKeyPEM(attrs psa.KeyAttributes, data []byte, pkcs1 bool) (*pem.Block,
 }
 
 // keyAlgorithmError explains why a key's policy does not fit an operation.
-func keyAlgorithmError(name string, alg psa.Algorithm, use string) error {
-	return wrongKeyAlgorithm("key %q has the algorithm %s, which cannot be used for %s", name, debugAlg(alg), use)
+func keyAlgorithmError(_ string, alg psa.Algorithm, use string) error {
+	return wrongKeyAlgorithm("Key's algorithm is %s which cannot be used for %s.", debugAlg(alg), use)
 }

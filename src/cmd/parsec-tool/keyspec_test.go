@@ -189,10 +189,10 @@ func TestDataArguments(t *testing.T) {
 	if _, err := decodeHex("MAC", "0g"); err == nil || !strings.HasPrefix(err.Error(), "the MAC is not valid hex") {
 		t.Errorf("decodeHex(0g) = %v", err)
 	}
-	if got, err := decodeBase64("ciphertext", " APv/\n"); err != nil || hex.EncodeToString(got) != "00fbff" {
+	if got, err := decodeBase64Text("ciphertext", " APv/\n"); err != nil || hex.EncodeToString(got) != "00fbff" {
 		t.Errorf("decodeBase64 = %x, %v", got, err)
 	}
-	if _, err := decodeBase64("ciphertext", "APv"); err == nil || !strings.Contains(err.Error(), "(IncorrectData)") {
+	if _, err := decodeBase64Text("ciphertext", "APv"); err == nil || !strings.Contains(err.Error(), "(IncorrectData)") {
 		t.Errorf("decodeBase64(bad) = %v", err)
 	}
 	// --nonce: absent (nil: the tool picks one), given, or empty (refused).

@@ -1,10 +1,11 @@
-// Command parsec-tool is a command-line client of the Parsec service,
-// compatible with parsec-tool 0.7 (same subcommands, flags and outputs) and
-// built on package client. Run "parsec-tool --help" for the subcommands.
-//
-// Differences from the Rust tool: command-line usage errors exit with
-// status 1 (clap exits with 2), and errors are reported as one line
-// "Error: <what went wrong> (<status or error kind>)" on standard error.
+// Command parsec-tool is a command-line client of the Parsec service, a
+// drop-in for the Rust parsec-tool 0.7.0: same subcommands, flags, help and
+// usage texts (clap 2's), log lines (env_logger's), error lines
+// ("[ERROR parsec_tool] Subcommand failed: <Display> (<Debug>)") and exit
+// statuses. The parsecd additions (import-key, create-key, export-key, hash,
+// MAC, AEAD, cipher, key agreement and CanDoCrypto subcommands, and
+// create-rsa-key -r) only exist on command lines parsec-tool 0.7.0 refuses;
+// docs/cli.md describes them.
 package main
 
 import "os"

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
@@ -96,7 +97,7 @@ func symCommands() []*command {
 			psa.AlgAead, "AEAD decryption", "Decrypting data", func(o *options) policyAction {
 				f := defineAead(o)
 				return func(a *app, key string, k psa.KeyAttributes, pos []string) error {
-					ct, err := decodeBase64("ciphertext", pos[0])
+					ct, err := decodeBase64Text("ciphertext", pos[0])
 					if err != nil {
 						return err
 					}
@@ -123,7 +124,7 @@ func symCommands() []*command {
 		policyCommand(command{name: "cipher-decrypt", about: "Decrypt data (base64 of IV and ciphertext) with the cipher algorithm of the key", args: []string{"INPUT_DATA"}},
 			psa.AlgCipher, "cipher decryption", "Decrypting data", func(*options) policyAction {
 				return func(a *app, key string, k psa.KeyAttributes, pos []string) error {
-					ct, err := decodeBase64("ciphertext", pos[0])
+					ct, err := decodeBase64Text("ciphertext", pos[0])
 					if err != nil {
 						return err
 					}
@@ -177,7 +178,7 @@ func policyCommand(c command, kind psa.AlgKind, use, doing string, define func(o
 	c.auth, c.extra = true, true
 	c.define = func(o *options) func(*app, []string) error {
 		var key string
-		keyNameFlag(o, &key)
+		extraKeyNameFlag(o, &key)
 		action := define(o)
 		return func(a *app, pos []string) error {
 			attrs, err := a.keyWithPolicy(key, kind, use)
@@ -257,10 +258,62 @@ func (a *app) printBase64(b []byte, err error) error {
 	return a.print(b, err, base64.StdEncoding.EncodeToString)
 }
 
-// printText prints decrypted data as UTF-8 text (invalid bytes replaced),
-// as parsec-tool's decrypt does.
+// printText prints decrypted data as UTF-8 text, as parsec-tool's decrypt
+// does (String::from_utf8_lossy).
 func (a *app) printText(b []byte, err error) error {
-	return a.print(b, err, func(b []byte) string { return strings.ToValidUTF8(string(b), "\uFFFD") })
+	return a.print(b, err, lossyUTF8)
+}
+
+// lossyUTF8 is Rust's String::from_utf8_lossy: each maximal subpart of an
+// ill-formed sequence becomes one U+FFFD.
+func lossyUTF8(b []byte) string {
+	var out strings.Builder
+	for len(b) > 0 {
+		r, n := utf8.DecodeRune(b)
+		if r != utf8.RuneError || n > 1 {
+			out.Write(b[:n])
+			b = b[n:]
+			continue
+		}
+		out.WriteRune(utf8.RuneError)
+		b = b[maximalSubpart(b):]
+	}
+	return out.String()
+}
+
+// maximalSubpart is the length of the longest prefix of b that starts a
+// well-formed UTF-8 sequence (at least 1).
+func maximalSubpart(b []byte) int {
+	lead := b[0]
+	var need int
+	lo, hi := byte(0x80), byte(0xBF)
+	switch {
+	case lead >= 0xC2 && lead <= 0xDF:
+		need = 1
+	case lead == 0xE0:
+		need, lo = 2, 0xA0
+	case lead == 0xED:
+		need, hi = 2, 0x9F
+	case lead >= 0xE1 && lead <= 0xEF:
+		need = 2
+	case lead == 0xF0:
+		need, lo = 3, 0x90
+	case lead == 0xF4:
+		need, hi = 3, 0x8F
+	case lead >= 0xF1 && lead <= 0xF3:
+		need = 3
+	default:
+		return 1
+	}
+	n := 1
+	for i := 1; i <= need && i < len(b); i++ {
+		if b[i] < lo || b[i] > hi {
+			break
+		}
+		lo, hi = 0x80, 0xBF
+		n++
+	}
+	return n
 }
 
 func (a *app) print(b []byte, err error, format func([]byte) string) error {
@@ -299,7 +352,7 @@ func (a *app) answer(err error) error {
 	return err
 }
 
-func decodeBase64(what, s string) ([]byte, error) {
+func decodeBase64Text(what, s string) ([]byte, error) {
 	b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(s))
 	if err != nil {
 		return nil, incorrectData("the %s is not valid base64: %v", what, err)

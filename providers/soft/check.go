@@ -1,0 +1,16 @@
+package soft
+
+import (
+	"context"
+
+	"github.com/parsecd/parsecd/src/provider"
+)
+
+var _ provider.KeyChecker = (*Provider)(nil)
+
+// CheckKey implements provider.KeyChecker: the key material lives in the
+// record, so a key is whole when its record parses.
+func (p *Provider) CheckKey(ctx context.Context, c provider.Caller, name string) error {
+	_, err := p.load(ctx, c, name)
+	return err
+}
