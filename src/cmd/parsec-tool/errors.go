@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"net"
 	"fmt"
 	"io"
 	"strings"
@@ -147,7 +148,7 @@ func (a *app) rustError(err error) (string, string) {
 // ConnectionError status, with parsec-interface's warning.
 func (a *app) ioError(se *status.Error) (string, string) {
 	debug, display := rustIOError(se.Err)
-	if se.Code == status.ConnectionError && strings.HasPrefix(se.Msg, "connecting to") {
+	if op := (*net.OpError)(nil); se.Code == status.ConnectionError && errors.As(se.Err, &op) && op.Op == "dial" {
 		return display, "ParsecClientError(Client(Ipc(" + debug + ")))"
 	}
 	if se.Code == status.ConnectionError {
