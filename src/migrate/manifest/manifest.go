@@ -11,9 +11,7 @@ import (
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
@@ -188,6 +186,15 @@ func Check(o Ops, k Key) (done []string, errs []error) {
 	return done, errs
 }
 
+// PublicKey parses a manifest's exported_public_key_hex.
+func PublicKey(hexKey string) (crypto.PublicKey, error) {
+	b, err := hex.DecodeString(hexKey)
+	if err != nil {
+		return nil, err
+	}
+	return parsePublic(b)
+}
+
 // parsePublic parses a PSA public key export: DER RSAPublicKey or an
 // uncompressed NIST point.
 func parsePublic(b []byte) (crypto.PublicKey, error) {
@@ -245,12 +252,3 @@ func knownPublic(pemText string) (crypto.PublicKey, error) {
 	return priv.(crypto.Signer).Public(), nil
 }
 
-// EncryptOAEP encrypts with a manifest public key (RSA OAEP SHA-256), for
-// checks that parsecd decrypts what Parsec's clients encrypt.
-func EncryptOAEP(pubHex string, msg []byte) ([]byte, error) {
-	pub, err := x509.ParsePKCS1PublicKey(unhex(pubHex))
-	if err != nil {
-		return nil, err
-	}
-	return rsa.EncryptOAEP(sha256.New(), rand.Reader, pub, msg, nil)
-}
