@@ -251,4 +251,3 @@ func knownPublic(pemText string) (crypto.PublicKey, error) {
 	}
 	return priv.(crypto.Signer).Public(), nil
 }
-
