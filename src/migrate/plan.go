@@ -165,6 +165,9 @@ func convert(src Source, m mapping, targets []Target, ids map[uint32]int) (Key, 
 		return Key{}, fmt.Sprintf("lifetime %d: only persistent keys (1) are kept by Parsec", m.Lifetime)
 	}
 	t, ok := findTarget(m, targets)
+	if !ok && m.ProviderID == parsecTpm {
+		t, ok = Target{ParsecID: parsecTpm}, true
+	}
 	if !ok {
 		name := providerNames[m.ProviderID]
 		if name == "" {
@@ -187,6 +190,8 @@ func convert(src Source, m mapping, targets []Target, ids map[uint32]int) (Key, 
 			return Key{}, err.Error()
 		}
 		k.KeyInfo, k.Note = info, note
+	case parsecTpm:
+		return Key{}, "Parsec's TPM keys are blobs (tss-esapi key material and auth value) that only a TPM primary key made from tss-esapi's own template, and a public area rebuilt the way tss-esapi rebuilds it, can load: parsecd's TPM provider does neither, so the key stays with Parsec (docs/migration.md, TPM)"
 	default:
 		if t.Convert == nil {
 			return Key{}, fmt.Sprintf("parsecd cannot take over Parsec's %s keys (see docs/migration.md)", providerNames[m.ProviderID])
