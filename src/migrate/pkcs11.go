@@ -49,7 +49,7 @@ func PKCS11Convert(serial string) func([]byte, psa.KeyAttributes) (storage.KeyIn
 			return storage.KeyInfo{}, "", fmt.Errorf("%v keys are not served by parsecd's PKCS#11 provider", a.Type)
 		}
 		if a.Bits == 0 {
-			return storage.KeyInfo{}, "", fmt.Errorf("Parsec recorded 0 bits and the size is on the token only")
+			return storage.KeyInfo{}, "", fmt.Errorf("0 bits recorded by Parsec: the size is on the token only")
 		}
 		out := make([]byte, 1, 5+len(serial))
 		out[0] = pkcs11ParsecIDVersion
