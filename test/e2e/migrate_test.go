@@ -295,3 +295,13 @@ func TestMigrateSQLite(t *testing.T) {
 		t.Error("Parsec's store changed")
 	}
 }
+
+// The layer's configuration for images that replace Parsec is valid for
+// the default build.
+func TestMigrateLayerConfig(t *testing.T) {
+	cfg := filepath.Join(repoRoot, "meta-parsec", "recipes-parsec", "parsec-service", "files", "config-from-parsec.toml")
+	out, err := exec.Command(parsecdBin, "--check-config", "-c", cfg).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "configuration is valid") {
+		t.Errorf("parsecd --check-config %s: %v\n%s", cfg, err, out)
+	}
+}
