@@ -348,10 +348,12 @@ func guestFileSum(t *testing.T, path string) [32]byte {
 
 // TestGuestOTA is one boot of the OTA scenario (PARSEC_GUEST_OTA):
 //   - create (image N): keys on every provider and of a client user; their
-//     public keys are recorded on the data disk;
+//     public keys are recorded on the data disk; a store the real Parsec
+//     wrote is put at Parsec's default paths;
 //   - verify (image N+1: a newer version whose store schema is 2): every
 //     key is listed and signs for its recorded public key, and the store was
-//     migrated from schema 1 to 2;
+//     migrated from schema 1 to 2; the Parsec store image N had (the
+//     fixture) migrates with Parsec's config (guest_migrate_test.go);
 //   - rollback (image N again): parsecd refuses the newer store with a
 //     clear error and leaves it byte for byte as it was.
 func TestGuestOTA(t *testing.T) {
@@ -377,6 +379,7 @@ func TestGuestOTA(t *testing.T) {
 		opsOK(t, err, "MarshalPKIXPublicKey")
 		opsOK(t, os.WriteFile(record("user.pem"), pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o600), "recording the user's key")
 		opsOK(t, os.WriteFile(record("providers"), []byte(strings.Join(g.providers, ",")), 0o600), "recording the providers")
+		guestParsecCreate(t, record)
 
 	case "verify":
 		raw, err := os.ReadFile(record("providers"))
@@ -415,6 +418,7 @@ func TestGuestOTA(t *testing.T) {
 		if !guestToolVerify(t, g.d, user, "ota-user", "after the update", upub.(*ecdsa.PublicKey)) {
 			t.Errorf("uid %d's ota-user signs with another key after the update", user)
 		}
+		guestParsecVerify(t, record)
 		if out, err := g.service(t, "stop"); err != nil {
 			t.Fatalf("init script stop: %v\n%s", err, out)
 		}
