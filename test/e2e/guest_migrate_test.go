@@ -86,6 +86,11 @@ func guestParsecVerify(t *testing.T, record func(string) string) {
 	if n := checkManifest(t, m, "UnixPeerCredentials", "0", uid0); n != 11 {
 		t.Errorf("uid 0: %d keys checked, want 11", n)
 	}
+	for _, l := range strings.Split(d.Logs(), "\n") {
+		if strings.Contains(l, "migrated Parsec's key store") {
+			t.Logf("image N+1: %s", l)
+		}
+	}
 	d.Stop()
 	// A restart does not migrate again, and the keys are served from bbolt.
 	d.Start()
