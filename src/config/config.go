@@ -325,6 +325,7 @@ func Parse(name string, data []byte) (*Config, error) {
 	if err := placeMigrated(c.KeyManagers); err != "" {
 		r.bad("key_manager", "%s", err)
 	}
+	c.Notes = append(c.Notes, migrationNotes(c.KeyManagers)...)
 
 	names := map[string]bool{}
 	pos := providerPositions(data)

@@ -48,3 +48,15 @@ func placeMigrated(kms []KeyManager) string {
 	}
 	return ""
 }
+
+// migrationNotes say where each Parsec store goes.
+func migrationNotes(kms []KeyManager) []string {
+	var out []string
+	for _, km := range kms {
+		if km.Parsec != nil && km.Path != "" {
+			out = append(out, fmt.Sprintf("key manager %q: Parsec's %s store %s (Mbed Crypto key files in %s) is migrated once into %s, then served from there (docs/migration.md)",
+				km.Name, km.Type, km.Parsec.Path, km.Parsec.WorkingDir, km.Path))
+		}
+	}
+	return out
+}

@@ -68,6 +68,9 @@ path = "/b/keys.db"
 				km.Path != tc.wantDB || km.Parsec.WorkingDir != tc.wantWork {
 				t.Errorf("got %+v %+v", km, km.Parsec)
 			}
+			if len(c.Notes) != 1 || !strings.Contains(c.Notes[0], "migrated once into "+tc.wantDB) {
+				t.Errorf("notes %q", c.Notes)
+			}
 		})
 	}
 	text := parsecHead + `[[key_manager]]
