@@ -101,6 +101,13 @@ func TestRefusals(t *testing.T) {
 	writeMapping(t, store, "app-a", 2, "hsm-key", []byte{9, 0, 0, 0}, attrs)
 	writeMapping(t, store, "app-a", 1, "no-key-file", []byte{0x40, 0, 0, 0}, attrs)
 	writeMapping(t, store, "app-a", 1, "damaged", []byte{0x41, 0, 0, 0}, attrs[:20])
+	internal := filepath.Join(store, "parsec", "1")
+	if err := os.MkdirAll(internal, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(internal, base64.URLEncoding.EncodeToString([]byte("internal"))), []byte{4, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0}, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	plan, err := Prepare(Source{Type: "OnDisk", Path: store, ITSDir: dir, Auth: wire.AuthDirect}, softTarget)
 	if err != nil {
 		t.Fatal(err)
@@ -108,7 +115,7 @@ func TestRefusals(t *testing.T) {
 	if len(plan.Keys) != 13 {
 		t.Errorf("%d keys migrate, want the fixture's 13", len(plan.Keys))
 	}
-	want := map[string]string{"tpm-key": "tss-esapi", "hsm-key": "no [[provider]]", "no-key-file": "does not exist", "damaged": "does not decode"}
+	want := map[string]string{"tpm-key": "tss-esapi", "hsm-key": "no [[provider]]", "no-key-file": "does not exist", "damaged": "does not decode", "internal": "Parsec service itself"}
 	for _, r := range plan.Refused {
 		w, ok := want[r.Key]
 		if !ok || !strings.Contains(r.Reason, w) || !strings.Contains(r.String(), `"`+r.Key+`"`) {
@@ -136,14 +143,14 @@ func TestRefusals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rec.Migrated != 12 || len(rec.Refused) != 5 || !strings.Contains(rec.Refused[4], "already has another key") {
+	if rec.Migrated != 12 || len(rec.Refused) != 6 || !strings.Contains(rec.Refused[5], "already has another key") {
 		t.Errorf("record %+v", rec)
 	}
 	if v, err := db.Get(ctx, mine); err != nil || len(v.ID) != 3 {
 		t.Errorf("parsecd's own key was overwritten: %v %v", v, err)
 	}
 	got, err := Done(db, plan.Source)
-	if err != nil || got == nil || len(got.Refused) != 5 {
+	if err != nil || got == nil || len(got.Refused) != 6 {
 		t.Errorf("stored record %+v, %v", got, err)
 	}
 }

@@ -151,13 +151,14 @@ func findTarget(m mapping, targets []Target) (Target, bool) {
 }
 
 func convert(src Source, m mapping, targets []Target, ids map[uint32]int) (Key, string) {
+	if m.Auth == 255 {
+		return Key{}, "a key of the Parsec service itself (application \"parsec\", internal authenticator): parsecd has no use for it"
+	}
 	if m.Err != nil {
 		return Key{}, m.Err.Error()
 	}
 	switch m.Auth {
 	case wire.AuthDirect, wire.AuthUnixPeerCredentials, wire.AuthJwtSvid:
-	case 255:
-		return Key{}, "a key of the Parsec service itself (application \"parsec\", internal authenticator): parsecd has no use for it"
 	default:
 		return Key{}, fmt.Sprintf("unknown authenticator id %d", m.Auth)
 	}

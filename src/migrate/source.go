@@ -102,6 +102,11 @@ func readOnDisk(dir string, auth wire.AuthType) (*source, error) {
 			continue
 		}
 		app, aerr := decodeName(parts[0])
+		if parts[0] == "parsec" {
+			// Parsec's own keys (application "parsec", authenticator 255)
+			// are kept under a plain "parsec" directory.
+			app, aerr, m.Auth = "parsec", nil, 255
+		}
 		key, kerr := decodeName(parts[2])
 		pid, perr := strconv.Atoi(parts[1])
 		m.App, m.Key, m.ProviderID = app, key, pid
