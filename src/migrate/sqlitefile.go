@@ -92,13 +92,19 @@ func varint(b []byte) (uint64, int) {
 // scanTable calls fn with the payload of every row of the table b-tree
 // rooted at page root, in rowid order.
 func (db *sqliteDB) scanTable(root uint32, fn func(rowid int64, payload []byte) error) error {
-	return db.walk(root, 0, fn)
+	return db.walk(root, 0, map[uint32]bool{}, fn)
 }
 
-func (db *sqliteDB) walk(pgno uint32, depth int, fn func(int64, []byte) error) error {
+// walk visits the b-tree under pgno; a page met twice (a damaged file
+// whose pointers loop) is an error, so a walk reads each page once.
+func (db *sqliteDB) walk(pgno uint32, depth int, seen map[uint32]bool, fn func(int64, []byte) error) error {
 	if depth > 20 {
-		return errors.New("b-tree too deep (a loop?)")
+		return errors.New("b-tree too deep")
 	}
+	if seen[pgno] {
+		return fmt.Errorf("page %d is reached twice: the b-tree loops", pgno)
+	}
+	seen[pgno] = true
 	p, err := db.page(pgno)
 	if err != nil {
 		return err
@@ -131,7 +137,7 @@ func (db *sqliteDB) walk(pgno uint32, depth int, fn func(int64, []byte) error) e
 			if len(cell) < 4 {
 				return fmt.Errorf("page %d: short cell", pgno)
 			}
-			if err := db.walk(be.Uint32(cell), depth+1, fn); err != nil {
+			if err := db.walk(be.Uint32(cell), depth+1, seen, fn); err != nil {
 				return err
 			}
 		case 13: // leaf table page: payload size, rowid, payload
@@ -152,7 +158,7 @@ func (db *sqliteDB) walk(pgno uint32, depth int, fn func(int64, []byte) error) e
 		}
 	}
 	if kind == 5 {
-		return db.walk(be.Uint32(p[hdr+8:]), depth+1, fn)
+		return db.walk(be.Uint32(p[hdr+8:]), depth+1, seen, fn)
 	}
 	return nil
 }
