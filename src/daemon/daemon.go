@@ -198,6 +198,10 @@ func (d *Daemon) build(ctx context.Context, cfg *config.Config, prev *graph) (*g
 				if err != nil {
 					return fail(fmt.Errorf("opening key store %q: %w", km.Name, plain(err)))
 				}
+				if n := s.Notice(); n != "" {
+					// An update's rollback window (docs/ota.md): the operator must see it.
+					d.log.Warn(n)
+				}
 				store = s
 			}
 			g.stores[km.Path] = store

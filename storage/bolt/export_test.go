@@ -30,5 +30,6 @@ var (
 	BucketKeys       = bucketKeys
 	BucketPending    = bucketPending
 	KeySchemaVersion = keySchemaVersion
+	KeyReadableBy    = keyReadableBy
 	Migrations       = migrations
 )

@@ -56,8 +56,10 @@ func guestParsecCreate(t *testing.T, record func(string) string) {
 	opsOK(t, os.WriteFile(record("parsec-files"), []byte(strings.Join(sums, "\n")), 0o600), "recording Parsec's files")
 }
 
-// guestParsecVerify runs parsecd N+1 with Parsec's config on the store.
-func guestParsecVerify(t *testing.T, record func(string) string) {
+// guestParsecVerify runs parsecd N+1 with Parsec's config on the store:
+// the first time (first) it migrates, then and on every later boot it
+// serves Parsec's keys from bbolt without migrating again.
+func guestParsecVerify(t *testing.T, record func(string) string, first bool) {
 	src := os.Getenv("PARSEC_GUEST_PARSEC_STORE")
 	m, err := manifest.Load(filepath.Join(src, "manifest.json"))
 	opsOK(t, err, "loading the manifest")
@@ -79,8 +81,8 @@ func guestParsecVerify(t *testing.T, record func(string) string) {
 	opsOK(t, os.WriteFile(d.Config, []byte(strings.Join(lines, "\n")), 0o644), "writing the config")
 
 	d.Start()
-	if !strings.Contains(d.Logs(), "migrated Parsec's key store") {
-		t.Errorf("no migration logged:\n%s", d.Logs())
+	if migrated := strings.Contains(d.Logs(), "migrated Parsec's key store"); migrated != first {
+		t.Errorf("migration logged: %v, want %v:\n%s", migrated, first, d.Logs())
 	}
 	uid0 := d.Client(client.WithAuth(client.UnixPeerCredentialsAuth()))
 	if n := checkManifest(t, m, "UnixPeerCredentials", "0", uid0); n != 11 {
