@@ -305,3 +305,38 @@ func TestMigrateLayerConfig(t *testing.T) {
 		t.Errorf("parsecd --check-config %s: %v\n%s", cfg, err, out)
 	}
 }
+
+// A Parsec store that cannot be read as a whole stops the start-up with a
+// message that says why, rather than serving without its keys: here an
+// SQLite transaction Parsec did not finish (a hot journal).
+func TestMigrateUnreadableStore(t *testing.T) {
+	d := NewDaemon(t, Options{})
+	store := filepath.Join(d.Dir, "parsec")
+	copyParsecStore(t, filepath.Join(parsecFixtures, "sqlite"), store)
+	if err := os.WriteFile(d.Config, []byte(parsecConfig(t, filepath.Join(store, "config-direct.toml"), store, d.Socket)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	journal := filepath.Join(store, "kim", "sqlite-key-info-manager.sqlite3-journal")
+	if err := os.Chmod(filepath.Dir(journal), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(journal, []byte("an unfinished transaction"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.TryStart(); err == nil {
+		t.Fatal("parsecd started on a Parsec store it cannot read")
+	}
+	if logs := d.Logs(); !strings.Contains(logs, "sqlite-key-info-manager.sqlite3-journal exists") || !strings.Contains(logs, "start Parsec once") {
+		t.Errorf("the refusal does not say why:\n%s", logs)
+	}
+	// Nothing was migrated: once SQLite has finished (here: the journal
+	// is gone), the next start migrates.
+	if err := os.Remove(journal); err != nil {
+		t.Fatal(err)
+	}
+	d.Start()
+	if !strings.Contains(d.Logs(), "migrated Parsec's key store") {
+		t.Errorf("no migration after the journal was gone:\n%s", d.Logs())
+	}
+	d.Stop()
+}
