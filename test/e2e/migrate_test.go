@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/parsecd/parsecd/src/client"
@@ -40,6 +41,19 @@ func copyParsecStore(t *testing.T, from, dir string) {
 			return err
 		}
 		return os.WriteFile(dst, b, 0o444)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func chownTree(t *testing.T, root string, uid int) {
+	t.Helper()
+	err := filepath.WalkDir(root, func(p string, _ fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		return os.Lchown(p, uid, uid)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -236,9 +250,19 @@ func TestMigrateOnDisk(t *testing.T) {
 	if got := hashTree(t, store); got != before {
 		t.Error("Parsec's store changed")
 	}
+	// Run as root on a store another user owns (the daemon's user), the
+	// new bbolt store goes to that user.
+	if os.Geteuid() == 0 {
+		chownTree(t, store, 4242)
+	}
 	out, err = exec.Command(parsecdBin, "migrate", "-c", d.Config).CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "migrated 13 keys") {
 		t.Errorf("parsecd migrate: %v\n%s", err, out)
+	}
+	if fi, err := os.Stat(db); err != nil {
+		t.Error(err)
+	} else if uid := fi.Sys().(*syscall.Stat_t).Uid; os.Geteuid() == 0 && uid != 4242 {
+		t.Errorf("the bbolt store parsecd migrate made belongs to uid %d, not to the Parsec store's owner 4242", uid)
 	}
 	out, err = exec.Command(parsecdBin, "migrate", "-c", d.Config).CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "nothing to do") {

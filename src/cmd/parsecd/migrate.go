@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"syscall"
 	"time"
 
 	"github.com/parsecd/parsecd/src/migrate"
@@ -108,6 +109,10 @@ func migrateCmd(args []string, stdout, stderr io.Writer) int {
 			}
 		}
 		fmt.Fprintf(stdout, "migrated %d keys into %s; Parsec's files were not modified\n", rec.Migrated, km.Path)
+		if err := ownLikeSource(km.Path, src.Path); err != nil {
+			fmt.Fprintf(stderr, "parsecd migrate: %v\n", err)
+			return 1
+		}
 	}
 	if !found {
 		fmt.Fprintln(stdout, "the configuration has no Parsec key manager (manager_type OnDisk or SQLite): nothing to migrate")
@@ -116,4 +121,24 @@ func migrateCmd(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// ownLikeSource gives the bbolt store made by root the owner of Parsec's
+// store: the daemon runs as that user (parsec) and must open it.
+func ownLikeSource(store, source string) error {
+	if os.Geteuid() != 0 {
+		return nil
+	}
+	fi, err := os.Stat(source)
+	if err != nil {
+		return err
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok || st.Uid == 0 {
+		return nil
+	}
+	if err := os.Chown(store, int(st.Uid), int(st.Gid)); err != nil {
+		return fmt.Errorf("giving %s to the owner of %s: %w", store, source, err)
+	}
+	return nil
 }
