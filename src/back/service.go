@@ -9,10 +9,12 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 
 	"github.com/parsecd/parsecd/src/auth"
+	"github.com/parsecd/parsecd/src/internal/ratelog"
 	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/status"
 	"github.com/parsecd/parsecd/src/wire"
@@ -26,6 +28,7 @@ type Service struct {
 	stores     []storage.KeyStore  // the key store of each provider
 	byID       map[wire.ProviderID]provider.Provider
 	log        *slog.Logger
+	quiet      *ratelog.Limiter // failed requests: any client can cause them at will
 	logDetails bool
 	version    [3]uint32
 	damaged    seenOnce // damaged key records already logged
@@ -42,6 +45,11 @@ type Options struct {
 	LogErrorDetails bool
 	// Version is reported as the core provider's version.
 	Version [3]uint32
+	// LogBurst lines per status and LogWindow are logged for failed
+	// requests (authentication failures included), then only counted
+	// (ratelog; zero values take its defaults).
+	LogBurst  int
+	LogWindow time.Duration
 }
 
 // New builds a Service. Providers of the same wire id cannot both be
@@ -52,6 +60,7 @@ func New(o Options) (*Service, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
+	s.quiet = ratelog.New(s.log, o.LogBurst, o.LogWindow)
 	if len(o.Stores) != len(o.Providers) {
 		return nil, errors.New("every provider needs a key store")
 	}
@@ -77,20 +86,27 @@ func (s *Service) Handle(ctx context.Context, req *wire.Request, peer *auth.Peer
 	body, app, err := s.handle(ctx, req, peer)
 	code := status.CodeOf(err)
 	if err != nil {
-		s.logFailure(h, app, err)
+		s.logFailure(h, app, peer, err)
 		body = nil
 	}
 	return wire.ReplyTo(req, code, body)
 }
 
-func (s *Service) logFailure(h wire.Header, app *auth.Application, err error) {
-	attrs := []any{"opcode", h.Opcode.String(), "provider", h.Provider.String(), "status", status.CodeOf(err).String()}
+// logFailure logs a failed request, at most ratelog's burst per status and
+// window: every client can fail requests as fast as it can send them, and
+// the log must not grow with that.
+func (s *Service) logFailure(h wire.Header, app *auth.Application, peer *auth.PeerCred, err error) {
+	code := status.CodeOf(err).String()
+	attrs := []any{"opcode", h.Opcode.String(), "provider", h.Provider.String(), "status", code}
+	if peer != nil {
+		attrs = append(attrs, "peer_uid", peer.UID)
+	}
 	switch status.CodeOf(err) {
 	case status.PsaErrorInsufficientStorage, status.KeyInfoManagerError:
 		// The key store failed, not the request: the operator needs the
 		// store's path and the cause (a full disk, a read-only mount),
 		// which carry no key material.
-		s.log.Error("key store failure", append(attrs, "error", err.Error())...)
+		s.quiet.Log(slog.LevelError, "store-failure:"+code, "key store failure", append(attrs, "error", err.Error())...)
 		return
 	}
 	if s.logDetails {
@@ -99,7 +115,7 @@ func (s *Service) logFailure(h wire.Header, app *auth.Application, err error) {
 		}
 		attrs = append(attrs, "error", err.Error())
 	}
-	s.log.Info("request failed", attrs...)
+	s.quiet.Log(slog.LevelInfo, "request-failed:"+code, "request failed", attrs...)
 }
 
 func (s *Service) handle(ctx context.Context, req *wire.Request, peer *auth.PeerCred) ([]byte, *auth.Application, error) {

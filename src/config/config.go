@@ -29,6 +29,9 @@ const (
 	DefaultThreadPoolSize  = 8
 	DefaultTimeout         = 200 * time.Millisecond
 	DefaultStorePath       = "/var/lib/parsec/parsec-keys.db"
+	// The connection limits are parsecd's own [listener] keys (Parsec has
+	// none): see front.Settings. 0 in Config means "the front end's default".
+	MaxConnectionsLimit = 1 << 20
 )
 
 // Config is the validated configuration the daemon runs on.
@@ -54,6 +57,10 @@ type Config struct {
 	// others may write them (a per-user daemon's runtime and state
 	// directories).
 	PrivateDirs []string
+	// MaxConnections and MaxConnectionsPerUID are 0 when not set: the
+	// front end's defaults apply.
+	MaxConnections       int
+	MaxConnectionsPerUID int
 
 	AuthType string // "Direct" or "UnixPeerCredentials"
 	Admins   []string
@@ -246,6 +253,18 @@ func Parse(name string, data []byte) (*Config, error) {
 				r.bad(l.path+".timeout", "listener.timeout: expected a positive number of milliseconds, found %d", *v)
 			}
 			c.Timeout = time.Duration(*v) * time.Millisecond
+		}
+		for _, k := range []struct {
+			name string
+			dst  *int
+		}{{"max_connections", &c.MaxConnections}, {"max_connections_per_uid", &c.MaxConnectionsPerUID}} {
+			if v := l.integer(k.name); v != nil {
+				if *v < 1 || *v > MaxConnectionsLimit {
+					r.bad(l.path+"."+k.name, "listener.%s: expected a number of connections from 1 to %d, found %d", k.name, MaxConnectionsLimit, *v)
+					continue
+				}
+				*k.dst = int(*v)
+			}
 		}
 		c.SocketPath = DefaultSocketPath
 		if v := l.str("socket_path"); v != nil {

@@ -165,7 +165,7 @@ name = "soft"
 	if c.ThreadPoolSize != 8 || c.Timeout != config.DefaultTimeout || c.SocketPath != config.DefaultSocketPath ||
 		c.BodyLenLimit != config.DefaultBodyLenLimit || c.BufferSizeLimit != config.DefaultBufferSizeLimit ||
 		c.KeyManagers[0].Path != config.DefaultStorePath || c.AllowRoot || c.AllowDeprecated || c.LogErrorDetails ||
-		c.LogLevel != "" || c.AuthType != "Direct" || len(c.Admins) != 0 || len(c.Notes) != 0 || c.Providers[0].Name != "soft" {
+		c.LogLevel != "" || c.AuthType != "Direct" || c.MaxConnections != 0 || c.MaxConnectionsPerUID != 0 || len(c.Admins) != 0 || len(c.Notes) != 0 || c.Providers[0].Name != "soft" {
 		t.Errorf("defaults %+v", c)
 	}
 }
@@ -184,6 +184,8 @@ allow_deprecated = true
 listener_type = "DomainSocket"
 timeout = 202
 socket_path = "/tmp/toto.sock"
+max_connections = 100
+max_connections_per_uid = 10
 [authenticator]
 auth_type = "UnixPeerCredentials"
 workload_endpoint = "unix:///run/spire/sockets/agent.sock"
@@ -208,7 +210,8 @@ owner_hierarchy_auth = ""
 		t.Fatal(err)
 	}
 	if !c.AllowRoot || c.ThreadPoolSize != 2 || c.LogLevel != "trace" || c.BodyLenLimit != 1024 || !c.LogErrorDetails ||
-		c.BufferSizeLimit != 2048 || !c.AllowDeprecated || c.Timeout != 202*time.Millisecond || c.SocketPath != "/tmp/toto.sock" {
+		c.BufferSizeLimit != 2048 || !c.AllowDeprecated || c.Timeout != 202*time.Millisecond || c.SocketPath != "/tmp/toto.sock" ||
+		c.MaxConnections != 100 || c.MaxConnectionsPerUID != 10 {
 		t.Errorf("settings %+v", c)
 	}
 	if len(c.Notes) != 1 || !strings.Contains(c.Notes[0], "workload_endpoint") {
@@ -284,6 +287,8 @@ func TestErrors(t *testing.T) {
 		{"listener type", strings.Replace(base, `listener_type = "DomainSocket"`, `listener_type = "Tcp"`, 1), []string{"listener_type"}},
 		{"timeout zero", strings.Replace(base, "timeout = 200", "timeout = 0", 1), []string{"listener.timeout"}},
 		{"empty socket path", strings.Replace(base, "timeout = 200", "timeout = 200\nsocket_path = \"\"", 1), []string{"socket_path"}},
+		{"max connections zero", strings.Replace(base, "timeout = 200", "timeout = 200\nmax_connections = 0", 1), []string{"listener.max_connections: expected a number of connections from 1 to"}},
+		{"max connections per uid negative", strings.Replace(base, "timeout = 200", "timeout = 200\nmax_connections_per_uid = -1", 1), []string{"listener.max_connections_per_uid"}},
 		{"thread pool zero", strings.Replace(base, "allow_root = false", "thread_pool_size = 0", 1), []string{"thread_pool_size"}},
 		{"log level", strings.Replace(base, "allow_root = false", `log_level = "verbose"`, 1), []string{"log_level", "verbose"}},
 		{"negative body limit", strings.Replace(base, "allow_root = false", "body_len_limit = -1", 1), []string{"body_len_limit"}},

@@ -156,7 +156,7 @@ func (d *Daemon) serve(ctx context.Context, ln net.Listener) {
 func generation(g *graph) *front.Generation {
 	return &front.Generation{
 		Handler:  g.service,
-		Settings: front.Settings{Timeout: g.cfg.Timeout, Limits: wire.Limits{BodyLen: g.cfg.BodyLenLimit}},
+		Settings: front.Settings{Timeout: g.cfg.Timeout, Limits: wire.Limits{BodyLen: g.cfg.BodyLenLimit}, MaxConns: g.cfg.MaxConnections, MaxConnsPerUID: g.cfg.MaxConnectionsPerUID},
 	}
 }
 

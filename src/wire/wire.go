@@ -77,13 +77,19 @@ func ReadRequest(r io.Reader, l Limits) (*Request, error) {
 	}
 	// Like the reference service, read as many bytes as announced before
 	// judging the size, so a client never sees its header half-consumed.
+	// The bytes of a wrong size are discarded as they come rather than
+	// buffered: the size is the client's word, up to 64 KiB.
 	size := binary.LittleEndian.Uint16(pre[4:6])
-	rest := make([]byte, size)
+	if size != HeaderSize {
+		if _, err := io.CopyN(io.Discard, r, int64(size)); err != nil {
+			return nil, early(status.ConnectionError, "reading header", err)
+		}
+		return nil, early(status.InvalidHeader, "header size is not 30", nil)
+	}
+	var restBuf [HeaderSize]byte
+	rest := restBuf[:]
 	if _, err := io.ReadFull(r, rest); err != nil {
 		return nil, early(status.ConnectionError, "reading header", err)
-	}
-	if size != HeaderSize {
-		return nil, early(status.InvalidHeader, "header size is not 30", nil)
 	}
 	if rest[0] != VersionMajor || rest[1] != VersionMinor {
 		return nil, early(status.WireProtocolVersionNotSupported, "only wire protocol 1.0 is supported", nil)
@@ -95,11 +101,12 @@ func ReadRequest(r io.Reader, l Limits) (*Request, error) {
 	if h.BodyLen > l.BodyLen {
 		return nil, early(status.BodySizeExceedsLimit, "body length above body_len_limit", nil)
 	}
-	req := &Request{Header: h, Body: make([]byte, h.BodyLen), Auth: make([]byte, h.AuthLen)}
-	if _, err := io.ReadFull(r, req.Body); err != nil {
+	req := &Request{Header: h}
+	var err error
+	if req.Body, err = readN(r, int(h.BodyLen)); err != nil {
 		return nil, early(status.ConnectionError, "reading body", err)
 	}
-	if _, err := io.ReadFull(r, req.Auth); err != nil {
+	if req.Auth, err = readN(r, int(h.AuthLen)); err != nil {
 		return nil, early(status.ConnectionError, "reading authentication", err)
 	}
 	switch {
@@ -115,6 +122,31 @@ func ReadRequest(r io.Reader, l Limits) (*Request, error) {
 		return nil, early(status.ProviderDoesNotExist, "unknown provider id", nil)
 	}
 	return req, nil
+}
+
+// readChunk is the first buffer readN allocates for an announced length.
+const readChunk = 4096
+
+// readN reads exactly n bytes. The buffer grows with what has arrived (at
+// most doubling), not with what was announced: a client that announces a
+// megabyte and sends one byte holds a few kilobytes of the daemon's memory,
+// not a megabyte, for as long as the read timeout lets it wait.
+func readN(r io.Reader, n int) ([]byte, error) {
+	buf := make([]byte, 0, min(n, readChunk))
+	for len(buf) < n {
+		if len(buf) == cap(buf) {
+			buf = append(buf, make([]byte, min(n-len(buf), cap(buf)))...)[:len(buf)]
+		}
+		m, err := r.Read(buf[len(buf):min(n, cap(buf))])
+		buf = buf[:len(buf)+m]
+		if err != nil && len(buf) < n {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, err
+		}
+	}
+	return buf, nil
 }
 
 // decodeHeader reads the 30 bytes after the size field.

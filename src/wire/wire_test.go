@@ -656,3 +656,64 @@ func TestListableIsWhatParsecClientsDecode(t *testing.T) {
 		}
 	}
 }
+
+// trickleReader hands out at most chunk bytes per Read and records the
+// largest buffer it was given: how much the reader had allocated by then.
+type trickleReader struct {
+	data   []byte
+	chunk  int
+	maxBuf int
+}
+
+func (r *trickleReader) Read(p []byte) (int, error) {
+	r.maxBuf = max(r.maxBuf, len(p))
+	if len(r.data) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, r.data[:min(r.chunk, len(r.data))])
+	r.data = r.data[n:]
+	return n, nil
+}
+
+// A body announced at the limit but never sent must not cost its announced
+// size: the buffer grows with what arrives (issue 13, idle connections).
+func TestReadRequestBodyGrowsWithArrivals(t *testing.T) {
+	const limit = 1 << 20
+	in := frame(set32(offBodyLen, limit), 1, 2, 3)
+	r := &trickleReader{data: in, chunk: 1}
+	_, err := wire.ReadRequest(r, wire.Limits{BodyLen: limit})
+	if status.CodeOf(err) != status.ConnectionError {
+		t.Fatalf("status %v, want ConnectionError for a body cut short", err)
+	}
+	if r.maxBuf > 4096 {
+		t.Errorf("a 1 MiB body of which 3 bytes arrived was read into a %d-byte buffer", r.maxBuf)
+	}
+	// A header announcing 65535 header bytes is discarded as it comes, not buffered.
+	r = &trickleReader{data: frame(set16(offHdrSize, 0xFFFF)), chunk: 1 << 20}
+	if _, err := wire.ReadRequest(r, wire.Limits{BodyLen: limit}); status.CodeOf(err) != status.ConnectionError {
+		t.Fatalf("status %v, want ConnectionError for a header cut short", err)
+	}
+	if r.maxBuf > 32*1024 {
+		t.Errorf("a 64 KiB header size was read into a %d-byte buffer", r.maxBuf)
+	}
+
+	// The whole body, however it is cut, arrives intact.
+	body := make([]byte, 100_000)
+	for i := range body {
+		body[i] = byte(i * 7)
+	}
+	auth := []byte("application")
+	for _, chunk := range []int{1, 3, 4096, 5000, 1 << 20} {
+		req, err := wire.EncodeRequest(&wire.Request{Header: wire.Header{Opcode: wire.OpPing, AuthType: wire.AuthDirect}, Body: body, Auth: auth})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := wire.ReadRequest(&trickleReader{data: req, chunk: chunk}, wire.Limits{BodyLen: limit})
+		if err != nil {
+			t.Fatalf("chunks of %d: %v", chunk, err)
+		}
+		if !bytes.Equal(got.Body, body) || !bytes.Equal(got.Auth, auth) {
+			t.Errorf("chunks of %d: body or auth changed on the way", chunk)
+		}
+	}
+}

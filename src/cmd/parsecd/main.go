@@ -14,6 +14,8 @@ import (
 	"os"
 	"strings"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/parsecd/parsecd/src/config"
 	"github.com/parsecd/parsecd/src/daemon"
 	"github.com/parsecd/parsecd/src/internal/sigs/atinit"
@@ -28,14 +30,15 @@ func main() {
 }
 
 func run(args []string, stderr io.Writer) int {
-	if len(args) > 0 && args[0] == "check-store" {
-		return checkStore(args[1:], os.Stdout, stderr)
-	}
-	if len(args) > 0 && args[0] == "migrate" {
+	if len(args) > 0 && (args[0] == "check-store" || args[0] == "commit-update" || args[0] == "migrate") {
+		// Commands, not the daemon: Ctrl-C and SIGTERM stop them as usual.
 		atinit.Signals.Release()
-		return migrateCmd(args[1:], os.Stdout, stderr)
-	}
-	if len(args) > 0 && args[0] == "commit-update" {
+		switch args[0] {
+		case "check-store":
+			return checkStore(args[1:], os.Stdout, stderr)
+		case "migrate":
+			return migrateCmd(args[1:], os.Stdout, stderr)
+		}
 		return commitUpdate(args[1:], os.Stdout, stderr)
 	}
 	fl := flag.NewFlagSet("parsecd", flag.ContinueOnError)
@@ -81,6 +84,7 @@ func run(args []string, stderr io.Writer) int {
 		return 1
 	}
 	log := newLogger(cfg.LogLevel, stderr)
+	raiseFileLimit(log)
 	d, err := daemon.Start(context.Background(), load, log, sigs)
 	if errors.Is(err, daemon.ErrStopped) {
 		return 0
@@ -190,4 +194,27 @@ func newLogger(level string, w io.Writer) *slog.Logger {
 		l = slog.LevelInfo
 	}
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// raiseFileLimit lifts the soft open-file limit to the hard one and logs
+// both: every client connection is a descriptor, and the soft limit (often
+// 1024) would otherwise be the real cap on connections, hit by accept with
+// EMFILE instead of by listener.max_connections with a clear log line. The
+// Go runtime does the same at start since Go 1.19; doing it here does not
+// depend on that, and the log line says what the daemon got.
+func raiseFileLimit(log *slog.Logger) {
+	var rl unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &rl); err != nil {
+		log.Warn("cannot read the open-file limit", "error", err)
+		return
+	}
+	if rl.Cur < rl.Max {
+		old := rl.Cur
+		rl.Cur = rl.Max
+		if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &rl); err != nil {
+			log.Warn("cannot raise the open-file limit", "soft", old, "hard", rl.Max, "error", err)
+			rl.Cur = old
+		}
+	}
+	log.Info("open-file limit", "soft", rl.Cur, "hard", rl.Max)
 }
