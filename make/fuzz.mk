@@ -6,7 +6,8 @@
 # make test runs each for FUZZ_SHORT; make fuzz for FUZZ_LONG (one target at
 # a time: go test -fuzz takes one target per run).
 FUZZ_TARGETS := ./src/back:FuzzService ./src/psa:FuzzConvert ./src/wire:FuzzReadRequest \
-	./storage/bolt:FuzzDecodeValue ./src/config:FuzzParse
+	./storage/bolt:FuzzDecodeValue ./src/config:FuzzParse \
+	./src/migrate:FuzzSQLite ./src/migrate:FuzzAttributes
 FUZZ_SHORT ?= 15s
 FUZZ_LONG  ?= 10m
 

@@ -56,6 +56,9 @@ install -m 0755 "$bin/parsecd-static" "$st/usr/libexec/parsec/parsecd-static"
 install -m 0755 "$bin/parsec-tool" "$st/usr/bin/parsec-tool"
 install -m 0755 "$bin/e2e.test" "$st/usr/libexec/parsec/e2e.test"
 install -m 0755 "$here/../meta-parsec/recipes-parsec/parsec-tool/files/parsec-cli-tests.sh" "$st/usr/bin/parsec-cli-tests.sh"
+# The OTA scenario's Parsec store: written by the real Parsec 1.1.0 (test data).
+mkdir -p "$st/usr/share/parsecd-test"
+cp -a "$here/../src/migrate/testdata/parsec-1.1.0/sqlite" "$st/usr/share/parsecd-test/parsec-sqlite"
 cat >"$st/etc/default/parsec" <<'CONF'
 # qemu/ test image: parsecd with every provider (rootfs/usr/share/parsec/config-qemu.toml).
 CONFIG=/usr/share/parsec/config-qemu.toml

@@ -57,7 +57,7 @@ func (p *Provider) load(ctx context.Context, c provider.Caller, name string) (*k
 	if !ok {
 		return nil, status.Errorf(status.PsaErrorDataInvalid, "the stored key id has an unknown format (%d bytes)", len(info.ID))
 	}
-	if serial != p.tok.serial {
+	if serial != p.tok.serial && (serial != "" || info.ID[0] != idVersionParsec) {
 		// Not "deleted": the key lives on a token this provider is not
 		// configured for. Keep the mapping for when it is again.
 		return nil, status.Errorf(status.PsaErrorDoesNotExist, "the key is on the token with serial number %q, not on the configured token %q", serial, p.tok.serial)
@@ -71,12 +71,25 @@ func encodeKeyID(id []byte, serial string) []byte {
 	return append(out, serial...)
 }
 
+// idVersionParsec marks a key Parsec's PKCS#11 provider made, taken over
+// by the migration (src/migrate): idVersionParsec ‖ the 4-byte CKA_ID
+// Parsec gave it (its u32 key id, big endian) ‖ the token serial, empty
+// when Parsec's configuration named none (then the key is on whichever
+// token the provider is configured for, as it was for Parsec).
+const idVersionParsec byte = 0x02
+
+// parsecIDLen is the length of Parsec's CKA_IDs.
+const parsecIDLen = 4
+
 // decodeKeyID splits a stored key id into the CKA_ID and the token serial.
 func decodeKeyID(b []byte) (id []byte, serial string, ok bool) {
-	if len(b) < 1+ckaIDLen || b[0] != idVersion {
-		return nil, "", false
+	switch {
+	case len(b) >= 1+ckaIDLen && b[0] == idVersion:
+		return b[1 : 1+ckaIDLen], string(b[1+ckaIDLen:]), true
+	case len(b) >= 1+parsecIDLen && b[0] == idVersionParsec:
+		return b[1 : 1+parsecIDLen], string(b[1+parsecIDLen:]), true
 	}
-	return b[1 : 1+ckaIDLen], string(b[1+ckaIDLen:]), true
+	return nil, "", false
 }
 
 // findAll returns the objects matching tmpl (at most max when max > 0).

@@ -269,42 +269,7 @@ func (p *Provider) free(ctx context.Context, c provider.Caller, name string) err
 // otherwise it must match (PsaErrorInvalidArgument). Importing deprecated
 // primitives is allowed.
 func (p *Provider) ImportKey(ctx context.Context, c provider.Caller, name string, a psa.KeyAttributes, data []byte) error {
-	if err := checkKeyType(psa.CheckImport, a.Type, a.Bits); err != nil {
-		if status.CodeOf(err) == status.PsaErrorNotSupported {
-			if serr := checkDeclaredSize(a, data); serr != nil {
-				return serr
-			}
-		}
-		return err
-	}
-	var id []byte
-	var err error
-	switch a.Type.Kind {
-	case psa.KeyRsaPublic:
-		pub, perr := x509.ParsePKCS1PublicKey(data)
-		if perr != nil {
-			return status.Errorf(status.PsaErrorInvalidArgument, "data is not a DER RSAPublicKey")
-		}
-		if a.Bits, err = rsaImportBits(a, pub.N.BitLen()); err != nil {
-			return err
-		}
-		id, err = encodePublic(pub)
-	case psa.KeyRsaPair:
-		priv, perr := x509.ParsePKCS1PrivateKey(data)
-		if perr != nil {
-			return status.Errorf(status.PsaErrorInvalidArgument, "data is not a valid DER RSAPrivateKey")
-		}
-		if a.Bits, err = rsaImportBits(a, priv.N.BitLen()); err != nil {
-			return err
-		}
-		id, err = encodePrivate(priv)
-	case psa.KeyEccPublic, psa.KeyEccPair:
-		id, a.Bits, err = importCurveKey(a, data)
-	case psa.KeyAes, psa.KeyChacha20, psa.KeyHmac, psa.KeyRawData, psa.KeyDerive:
-		id, a.Bits, err = importSymmetric(a, data)
-	default:
-		return status.Errorf(status.PsaErrorNotSupported, "%v keys are not supported", a.Type)
-	}
+	id, a, err := importForm(a, data)
 	if err != nil {
 		return err
 	}
@@ -313,6 +278,48 @@ func (p *Provider) ImportKey(ctx context.Context, c provider.Caller, name string
 	}
 	p.log.DebugContext(ctx, "imported key", "type", a.Type.String(), "bits", a.Bits)
 	return nil
+}
+
+// importForm checks key material in PSA format against the attributes and
+// returns its stored form and the attributes with the size filled in.
+func importForm(a psa.KeyAttributes, data []byte) ([]byte, psa.KeyAttributes, error) {
+	if err := checkKeyType(psa.CheckImport, a.Type, a.Bits); err != nil {
+		if status.CodeOf(err) == status.PsaErrorNotSupported {
+			if serr := checkDeclaredSize(a, data); serr != nil {
+				return nil, a, serr
+			}
+		}
+		return nil, a, err
+	}
+	var id []byte
+	var err error
+	switch a.Type.Kind {
+	case psa.KeyRsaPublic:
+		pub, perr := x509.ParsePKCS1PublicKey(data)
+		if perr != nil {
+			return nil, a, status.Errorf(status.PsaErrorInvalidArgument, "data is not a DER RSAPublicKey")
+		}
+		if a.Bits, err = rsaImportBits(a, pub.N.BitLen()); err != nil {
+			return nil, a, err
+		}
+		id, err = encodePublic(pub)
+	case psa.KeyRsaPair:
+		priv, perr := x509.ParsePKCS1PrivateKey(data)
+		if perr != nil {
+			return nil, a, status.Errorf(status.PsaErrorInvalidArgument, "data is not a valid DER RSAPrivateKey")
+		}
+		if a.Bits, err = rsaImportBits(a, priv.N.BitLen()); err != nil {
+			return nil, a, err
+		}
+		id, err = encodePrivate(priv)
+	case psa.KeyEccPublic, psa.KeyEccPair:
+		id, a.Bits, err = importCurveKey(a, data)
+	case psa.KeyAes, psa.KeyChacha20, psa.KeyHmac, psa.KeyRawData, psa.KeyDerive:
+		id, a.Bits, err = importSymmetric(a, data)
+	default:
+		return nil, a, status.Errorf(status.PsaErrorNotSupported, "%v keys are not supported", a.Type)
+	}
+	return id, a, err
 }
 
 // rsaImportBits checks the size of an imported RSA key against the

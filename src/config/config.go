@@ -75,9 +75,32 @@ type Config struct {
 // KeyManager is one [[key_manager]] entry.
 type KeyManager struct {
 	Name string
-	Type string // "Bbolt"
-	Path string
+	Type string // "Bbolt", or Parsec's "OnDisk" or "SQLite" (migrated into Path)
+	Path string // the bbolt store
+	// Parsec is set for Parsec's own key info managers: parsecd migrates
+	// the store once into the bbolt store at Path and serves from that
+	// (docs/migration.md).
+	Parsec *ParsecStore
 }
+
+// ParsecStore is a Parsec key info manager to migrate.
+type ParsecStore struct {
+	Type string // "OnDisk" or "SQLite"
+	Path string // store_path or sqlite_db_path
+	// WorkingDir is Parsec's working directory, where its Mbed Crypto
+	// provider keeps the key files (parsec_working_dir).
+	WorkingDir string
+}
+
+// Parsec's defaults for its key info managers and working directory.
+const (
+	DefaultOnDiskPath       = "/var/lib/parsec/mappings"
+	DefaultSQLitePath       = "/var/lib/parsec/kim-mappings/sqlite/sqlite-key-info-manager.sqlite3"
+	DefaultParsecWorkingDir = "/var/lib/parsec"
+	// MigratedStoreName is the bbolt store made next to a Parsec store
+	// when the configuration names no other.
+	MigratedStoreName = "parsecd-keys.db"
+)
 
 // Provider is one [[provider]] entry. Its type-specific keys are kept as
 // TOML (Raw) so that the provider's own package can decode them strictly.
@@ -285,6 +308,7 @@ func Parse(name string, data []byte) (*Config, error) {
 		n := km.str("name")
 		mt := km.str("manager_type")
 		path, storePath, sqlitePath := km.str("path"), km.str("store_path"), km.str("sqlite_db_path")
+		workDir := km.str("parsec_working_dir")
 		km.done()
 		name := ""
 		switch {
@@ -311,11 +335,16 @@ func Parse(name string, data []byte) (*Config, error) {
 			}
 			c.KeyManagers = append(c.KeyManagers, KeyManager{Name: name, Type: *mt, Path: deref(path, DefaultStorePath)})
 		case *mt == "OnDisk" || *mt == "SQLite":
-			r.bad(km.path+".manager_type", "key manager %q: manager_type %q (Parsec's own mapping store) is not supported; use manager_type = \"Bbolt\" with a path (migrating existing Parsec mappings is not available yet)", name, *mt)
+			c.KeyManagers = append(c.KeyManagers, parsecManager(name, *mt, path, storePath, sqlitePath, workDir))
 		default:
 			r.bad(km.path+".manager_type", "key manager %q: unknown manager_type %q (expected \"Bbolt\")", name, *mt)
 		}
 	}
+
+	if err := placeMigrated(c.KeyManagers); err != "" {
+		r.bad("key_manager", "%s", err)
+	}
+	c.Notes = append(c.Notes, migrationNotes(c.KeyManagers)...)
 
 	names := map[string]bool{}
 	pos := providerPositions(data)

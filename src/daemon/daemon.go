@@ -183,6 +183,9 @@ func (d *Daemon) build(ctx context.Context, cfg *config.Config, prev *graph) (*g
 		g.close(prev)
 		return nil, err
 	}
+	if err := d.migrateParsec(cfg, g, prev); err != nil {
+		return fail(err)
+	}
 	for _, pc := range cfg.Providers {
 		km := managers[pc.KeyManager]
 		store, ok := g.stores[km.Path]

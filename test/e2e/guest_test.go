@@ -406,16 +406,19 @@ func guestLogHas(t *testing.T, g guestEnv, want string) {
 // TestGuestOTA is one boot of the OTA scenario (PARSEC_GUEST_OTA), on one
 // data disk (docs/ota.md):
 //   - create (image N): keys "ota" on every provider and of a client user;
-//     their public keys are recorded on the data disk;
+//     their public keys are recorded on the data disk; a key store the real
+//     Parsec wrote is put at Parsec's default paths (guest_migrate_test.go);
 //   - verify (image N+1, store schema 2 through a step N cannot read): every
 //     key is listed and signs for its recorded public key, the store was
-//     migrated and a rollback snapshot kept; keys "n1" are made;
+//     migrated and a rollback snapshot kept; keys "n1" are made; parsecd
+//     with Parsec's own config migrates Parsec's store and serves its keys;
 //   - rollback (image N again): it serves the snapshot: the "ota" keys
 //     sign, the "n1" keys are reported in the log, not listed; keys "rb"
 //     are made; the updated store is left byte for byte as it was;
 //   - reverify (image N+1 again): "ota", "n1" and "rb" keys all sign (what
 //     N made is merged); parsecd commit-update, beside the running daemon,
-//     ends the rollback window;
+//     ends the rollback window; with Parsec's config, Parsec's keys are
+//     served without a second migration (a reboot does not migrate twice);
 //   - committed (image N after the commit): it refuses the store with a
 //     clear error and leaves it as it was.
 func TestGuestOTA(t *testing.T) {
@@ -455,6 +458,7 @@ func TestGuestOTA(t *testing.T) {
 		opsOK(t, err, "MarshalPKIXPublicKey")
 		opsOK(t, os.WriteFile(record("user.pem"), pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o600), "recording the user's key")
 		opsOK(t, os.WriteFile(record("providers"), []byte(strings.Join(g.providers, ",")), 0o600), "recording the providers")
+		guestParsecCreate(t, record)
 
 	case "verify":
 		raw, err := os.ReadFile(record("providers"))
@@ -466,6 +470,7 @@ func TestGuestOTA(t *testing.T) {
 		userKey("after the update")
 		guestLogHas(t, g, "migrated from schema version 1 to 2")
 		guestOTAKeys(t, g, "n1")
+		guestParsecVerify(t, record, true)
 		stop()
 		if v, mark := guestSchema(t, g.store); v != 2 || mark != "1->2" {
 			t.Errorf("after the update the store has schema %d and migration mark %q; want 2 and \"1->2\"", v, mark)
@@ -500,6 +505,7 @@ func TestGuestOTA(t *testing.T) {
 			t.Errorf("the rollback snapshot is still there after the commit: %v", err)
 		}
 		guestOTACheck(t, g, "rb", "after the commit", true)
+		guestParsecVerify(t, record, false)
 		stop()
 
 	case "committed":

@@ -8,9 +8,21 @@ SECTION = "security"
 
 require parsec-source.inc
 
+# Replacing meta-security's parsec-service (the Rust Parsec, PV 1.x) on an
+# existing device: the same package name, daemon path (/usr/libexec/parsec/parsec),
+# config path (/etc/parsec/config.toml), service name (parsec.service), user
+# and groups, so a package feed or an image update swaps one for the other
+# with nothing left behind; no RPROVIDES/RREPLACES/RCONFLICTS is needed for
+# one package name. The epoch makes 1:0.1.0+git sort above 0:1.x, so a
+# package-managed device upgrades from Parsec to parsecd. parsecd reads
+# Parsec's config.toml unchanged and migrates its OnDisk or SQLite key store
+# (and the Mbed Crypto key files in /var/lib/parsec) once at start, never
+# writing Parsec's files (docs/migration.md in the source).
+PE = "1"
+
 GO_INSTALL = "${GO_IMPORT}/src/cmd/parsecd"
 
-SRC_URI += "file://drop-tpm-provider.awk"
+SRC_URI += "file://drop-tpm-provider.awk file://config-from-parsec.toml"
 
 inherit go-mod go-mod-update-modules systemd update-rc.d useradd
 
@@ -90,6 +102,24 @@ FILES:${PN} += " \
     ${nonarch_libdir}/tmpfiles.d/parsec.conf \
 "
 CONFFILES:${PN} = "${sysconfdir}/parsec/config.toml"
+
+# A package upgrade from Parsec must not replace Parsec's config.toml, even
+# one left as installed (package managers replace an unmodified conffile):
+# it names the key store parsecd migrates. An existing config whose key
+# manager is Parsec's (OnDisk or SQLite) is kept; parsecd reads it as is.
+pkg_preinst:${PN}() {
+    cfg=$D${sysconfdir}/parsec/config.toml
+    if [ -z "$D" ] && [ -f "$cfg" ] && grep -Eq '^[[:space:]]*manager_type[[:space:]]*=[[:space:]]*"(OnDisk|SQLite)"' "$cfg"; then
+        cp -p "$cfg" "$cfg.from-parsec"
+    fi
+}
+pkg_postinst:${PN}() {
+    cfg=$D${sysconfdir}/parsec/config.toml
+    if [ -z "$D" ] && [ -f "$cfg.from-parsec" ]; then
+        mv -f "$cfg.from-parsec" "$cfg"
+        chown parsec:parsec "$cfg" && chmod 0400 "$cfg"
+    fi
+}
 
 # The CLI (parsec-tool) is its own recipe, as upstream's.
 RRECOMMENDS:${PN} += "parsec-tool"

@@ -30,11 +30,14 @@ func main() {
 }
 
 func run(args []string, stderr io.Writer) int {
-	if len(args) > 0 && (args[0] == "check-store" || args[0] == "commit-update") {
+	if len(args) > 0 && (args[0] == "check-store" || args[0] == "commit-update" || args[0] == "migrate") {
 		// Commands, not the daemon: Ctrl-C and SIGTERM stop them as usual.
 		atinit.Signals.Release()
-		if args[0] == "check-store" {
+		switch args[0] {
+		case "check-store":
 			return checkStore(args[1:], os.Stdout, stderr)
+		case "migrate":
+			return migrateCmd(args[1:], os.Stdout, stderr)
 		}
 		return commitUpdate(args[1:], os.Stdout, stderr)
 	}
@@ -48,7 +51,7 @@ func run(args []string, stderr io.Writer) int {
 	fl.BoolVar(&checkOnly, "check-config", false, "check the configuration and exit")
 	fl.BoolVar(&allowRoot, "allow-root", false, "allow running as root (same as core_settings.allow_root = true)")
 	fl.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: parsecd [-c|--config PATH] [--check-config] [--allow-root] [--version]\n       parsecd check-store [-c|--config PATH] [--repair]\n       parsecd commit-update [-c|--config PATH]\n\n")
+		fmt.Fprintf(stderr, "Usage: parsecd [-c|--config PATH] [--check-config] [--allow-root] [--version]\n       parsecd check-store [-c|--config PATH] [--repair]\n       parsecd commit-update [-c|--config PATH]\n       parsecd migrate [-c|--config PATH] [--dry-run]\n\n")
 		fl.PrintDefaults()
 	}
 	if err := fl.Parse(args); err != nil {
