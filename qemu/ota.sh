@@ -5,6 +5,8 @@
 # one TPM state directory:
 #
 #   1. image N    (parsecd VERSION)                       ota-create
+#   -  image N+1, power cut in the middle of the migration  ota-powercut
+#   -  image N    after the power cut (all keys there)     ota-afterpowercut
 #   2. image N+1  (VERSION's minor + 1, -tags otatest:    ota-verify
 #                  store schema 2, a v1->v2 migration)
 #   3. image N    again (rollback: its snapshot)          ota-rollback
@@ -44,7 +46,33 @@ boot() {
 	echo "test-qemu-ota ($arch): $scenario ($image): $(secs "$t" "$(now)") s; console: $log"
 	"$here/judge.sh" "$log" tpm-device data-disk softhsm-token e2e-binary TestGuestOTA "$@"
 }
+# powercut IMAGE SCENARIO: one boot whose power is cut (QEMU killed) as
+# soon as the guest says the migration is under way.
+powercut() {
+	local image=$1 scenario=$2 log t pid i
+	log=$w/console-$scenario.log
+	t=$(now)
+	rm -f "$log"
+	"$here/swtpm.sh" "$run/tpmstate" "$run/swtpm.sock" "$run/swtpm.log"
+	"$here/boot.sh" "$arch" "$kernel" "$w/$image/initramfs.cpio.gz" "$run/swtpm.sock" "$log" "$scenario" "$disk" &
+	pid=$!
+	for ((i = 0; i < 1200; i++)); do
+		grep -q GUEST-POWERCUT-NOW "$log" 2>/dev/null && break
+		sleep 0.1
+	done
+	if ! grep -q GUEST-POWERCUT-NOW "$log" 2>/dev/null; then
+		wait "$pid" || true
+		echo "test-qemu-ota ($arch): $scenario: the migration never reached the power cut; console: $log"
+		tail -n 40 "$log" | tr -d '\r'
+		exit 1
+	fi
+	pkill -KILL -f -- "file:$log" || true
+	wait "$pid" || true
+	echo "test-qemu-ota ($arch): $scenario ($image): power cut mid-migration after $(secs "$t" "$(now)") s; console: $log"
+}
 boot ota-n ota-create parsecd-start
+powercut ota-n1 ota-powercut
+boot ota-n ota-afterpowercut parsecd-start
 boot ota-n1 ota-verify parsecd-start
 boot ota-n ota-rollback parsecd-start
 boot ota-n1 ota-reverify parsecd-start

@@ -2,7 +2,12 @@
 
 package bolt
 
-import bbolt "go.etcd.io/bbolt"
+import (
+	"os"
+	"path/filepath"
+
+	bbolt "go.etcd.io/bbolt"
+)
 
 // SchemaVersion, in a build with the otatest tag, is one past the real
 // layout: the qemu/ OTA scenario (make test-qemu-ota) boots such a parsecd
@@ -23,8 +28,24 @@ func init() {
 	migrations[2] = migrateOTATest
 }
 
+// otatestPowerCut, next to the store, makes the migration stop for good
+// in the middle of its transaction (the rollback snapshot written, the
+// migration not committed), after saying so in otatestPowerCutReached:
+// the qemu/ OTA scenario then cuts the power (kills QEMU) there.
+const (
+	otatestPowerCut        = "otatest-powercut"
+	otatestPowerCutReached = "otatest-powercut-reached"
+)
+
 // migrateOTATest is the test step from version 1 to 2: it leaves the keys
 // as they are and records that it ran.
 func migrateOTATest(tx *bbolt.Tx) error {
+	dir := filepath.Dir(tx.DB().Path())
+	if _, err := os.Stat(filepath.Join(dir, otatestPowerCut)); err == nil {
+		if err := os.WriteFile(filepath.Join(dir, otatestPowerCutReached), nil, 0o600); err != nil {
+			return err
+		}
+		select {} // until the power goes
+	}
 	return tx.Bucket(bucketMeta).Put(otatestMigratedKey, []byte("1->2"))
 }

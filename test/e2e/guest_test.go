@@ -408,6 +408,8 @@ func guestLogHas(t *testing.T, g guestEnv, want string) {
 //   - create (image N): keys "ota" on every provider and of a client user;
 //     their public keys are recorded on the data disk; a key store the real
 //     Parsec wrote is put at Parsec's default paths (guest_migrate_test.go);
+//   - (image N+1 then loses power in the middle of its migration: qemu/ota.sh)
+//   - afterpowercut (image N): every key is there, the store is still N's;
 //   - verify (image N+1, store schema 2 through a step N cannot read): every
 //     key is listed and signs for its recorded public key, the store was
 //     migrated and a rollback snapshot kept; keys "n1" are made; parsecd
@@ -508,6 +510,16 @@ func TestGuestOTA(t *testing.T) {
 		guestParsecVerify(t, record, false)
 		stop()
 
+	case "afterpowercut":
+		// The power went in the middle of N+1's migration: the store is
+		// still N's, every key is there.
+		guestOTACheck(t, g, "ota", "after a power cut during the update", true)
+		userKey("after a power cut during the update")
+		stop()
+		if v, mark := guestSchema(t, g.store); v != 1 || mark != "" {
+			t.Errorf("after the power cut the store has schema %d and migration mark %q; want 1 and none", v, mark)
+		}
+
 	case "committed":
 		before := guestFileSum(t, g.store)
 		out, err := g.service(t, "start")
@@ -524,6 +536,6 @@ func TestGuestOTA(t *testing.T) {
 		}
 
 	default:
-		t.Fatalf("PARSEC_GUEST_OTA = %q, want create, verify, rollback, reverify or committed", phase)
+		t.Fatalf("PARSEC_GUEST_OTA = %q, want create, afterpowercut, verify, rollback, reverify or committed", phase)
 	}
 }
