@@ -140,7 +140,14 @@ TEST_STAGES += test-compat
 race: ## unit tests of the core under the race detector (needs cgo)
 	CGO_ENABLED=1 $(GO) test -count=1 -race -timeout 600s ./src/... ./storage/... ./providers/...
 
-lint: lint-paths fmt-check vet staticcheck vet-pkcs11 staticcheck-pkcs11 ## no path outside the repository; gofmt, go vet, staticcheck (default and pkcs11 builds)
+lint: lint-paths lint-spdx fmt-check vet staticcheck vet-pkcs11 staticcheck-pkcs11 ## no path outside the repository; SPDX headers; gofmt, go vet, staticcheck (default and pkcs11 builds)
+
+# Every Go, shell, Python, Rust and .proto file starts with the Apache-2.0
+# SPDX line (LICENSE); `test/scripts/spdx.sh --fix` adds it after a merge.
+.PHONY: lint-spdx
+lint-spdx: ## fail if a source file lacks `SPDX-License-Identifier: Apache-2.0` (test/scripts/spdx.sh; --fix adds it)
+	./test/scripts/spdx.sh --selftest
+	./test/scripts/spdx.sh --check
 
 .PHONY: lint-paths
 lint-paths: ## fail if a tracked file names a path outside the repository (test/scripts/lint-paths.sh; test inputs live in the repository)

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# Copyright The parsecd Authors
 # Regenerate meta-parsec's Go module lists for the go-mod class:
 #   parsec-service-go-mods.inc   SRC_URI gomod:// entries (sha256 of each module zip)
 #   parsec-service-licenses.inc  LICENSE / LIC_FILES_CHKSUM of those modules

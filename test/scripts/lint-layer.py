@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+# Copyright The parsecd Authors
 """make test-layer: lint the BitBake layer meta-parsec/ and the kas/conf files
 under recipes/ (BitBake itself cannot run on these machines).
 
