@@ -94,7 +94,7 @@ test-rootfs: build ## check rootfs/: systemd-analyze verify on the units, sysuse
 .PHONY: yocto-modules
 yocto-modules: ## regenerate meta-parsec's gomod .inc files from go.mod/go.sum (run after any dependency change; test-layer fails while they are stale)
 	$(GO) mod download
-	./test/scripts/gen-gomods.sh
+	python3 test/scripts/gen-gomods.py
 
 .PHONY: test-layer
 test-layer: ## lint the BitBake layer meta-parsec/ and recipes/ (after a self-test on broken fixtures)
