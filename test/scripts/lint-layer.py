@@ -265,6 +265,22 @@ def check_layer_conf(lint, layerdir):
         lint.err(conf, lines["LAYERSERIES_COMPAT_" + COLLECTION], "LAYERSERIES_COMPAT_%s does not contain wrynose" % COLLECTION)
     if not words("BBFILES"):
         lint.err(conf, 0, "BBFILES is not set")
+    # bitbake's layer index code reads BBLAYERS_LAYERINDEX_NAME_<collection>
+    if "BBLAYERS_LAYERINDEX_NAME" in vals:
+        lint.err(conf, lines["BBLAYERS_LAYERINDEX_NAME"], "BBLAYERS_LAYERINDEX_NAME without the collection: "
+                 "BitBake reads BBLAYERS_LAYERINDEX_NAME_%s" % COLLECTION)
+    if not " ".join(vals.get("BBLAYERS_LAYERINDEX_NAME_" + COLLECTION, [])).strip():
+        lint.err(conf, 0, "BBLAYERS_LAYERINDEX_NAME_%s is not set" % COLLECTION)
+    # a layer's own QA settings: the override is layer-<collection>
+    for var, b, op, val, ln in assigns:
+        ovs = var.split(":")[1:]
+        if COLLECTION in ovs:
+            lint.err(conf, ln, "%s: override %s is not in OVERRIDES (it has layer-${FILE_LAYERNAME}): "
+                     "write :layer-%s" % (var, COLLECTION, COLLECTION))
+    if not any(b == "WARN_QA" and "layer-" + COLLECTION in var.split(":")[1:] and "patch-status" in val.split()
+               for var, b, op, val, ln in assigns):
+        lint.err(conf, 0, "no WARN_QA:append:layer-%s with patch-status and missing-metadata (as "
+                 "oe-core's own layer has them)" % COLLECTION)
     text = open(conf, encoding="utf-8").read()
     if not re.search(r'^\s*addpylib\s+\S+\s+\S+', text, re.M):
         lint.err(conf, 0, "addpylib ${LAYERDIR}/lib oeqa is missing")
@@ -1252,6 +1268,9 @@ SELFTEST_EXPECT = [
     ("meta-parsec/conf/layer.conf", "LAYERSERIES_COMPAT_parsec-layer does not contain wrynose"),
     ("meta-parsec/conf/layer.conf", "LAYERDEPENDS_parsec-layer does not contain core"),
     ("meta-parsec/conf/layer.conf", "addpylib"),
+    ("meta-parsec/conf/layer.conf:8", "BBLAYERS_LAYERINDEX_NAME without the collection"),
+    ("meta-parsec/conf/layer.conf:9", "override parsec-layer is not in OVERRIDES"),
+    ("meta-parsec/conf/layer.conf", "no WARN_QA:append:layer-parsec-layer"),
     ("meta-parsec/conf/layer.conf", "BBFILES_DYNAMIC tpm-layer"),
     ("broken_1.0.bb:", "LIC_FILES_CHKSUM LICENSE: md5 is"),
     ("broken_1.0.bb:", "LIC_FILES_CHKSUM pkg/mod/golang.org/x/sys@v0.50.0/LICENSE;beginline=1;endline=2: md5 is"),
