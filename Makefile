@@ -102,6 +102,14 @@ test-layer: ## lint the BitBake layer meta-parsec/ and recipes/ (after a self-te
 	python3 test/scripts/lint-layer.py
 TEST_STAGES += test-layer
 
+# Real BitBake on the layer (not in make test: it needs the wrynose layer
+# stack of test/scripts/yocto-pins in LAYERS, FETCH=1 clones it there, and
+# takes minutes per parse); runs BitBake as a non-root user (YOCTO_USER).
+.PHONY: test-bitbake
+test-bitbake: ## bitbake -p, bitbake -e checks of parsec-service (default, pkcs11) and parsec-tool, bitbake -c unpack; LAYERS=<dir with the pinned layers> [FETCH=1] (test/scripts/test-bitbake.sh)
+	@test -n "$(LAYERS)" || { echo "make test-bitbake: set LAYERS=<dir> holding the repositories of test/scripts/yocto-pins (FETCH=1 clones them)" >&2; exit 1; }
+	LAYERS='$(LAYERS)' ./test/scripts/test-bitbake.sh
+
 # The TPM provider's tests against a fresh swtpm (test/scripts/swtpm.sh):
 # PARSEC_TEST_TCTI names it; without it the tests start a swtpm of their
 # own (as under make test-unit), and a swtpm that cannot start is a failure,
