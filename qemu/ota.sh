@@ -9,7 +9,9 @@
 #   1. image N    (parsecd VERSION)                       ota-create
 #   2. image N+1  (VERSION's minor + 1, -tags otatest:    ota-verify
 #                  store schema 2, a v1->v2 migration)
-#   3. image N    again (rollback)                        ota-rollback
+#   3. image N    again (rollback: its snapshot)          ota-rollback
+#   4. image N+1  again (merge, then commit-update)       ota-reverify
+#   5. image N    after the commit (refuses the store)    ota-committed
 #
 #   qemu/ota.sh [ARCH]
 #
@@ -46,5 +48,7 @@ boot() {
 }
 boot ota-n ota-create parsecd-start
 boot ota-n1 ota-verify parsecd-start
-boot ota-n ota-rollback
+boot ota-n ota-rollback parsecd-start
+boot ota-n1 ota-reverify parsecd-start
+boot ota-n ota-committed
 echo "test-qemu-ota ($arch): PASS"

@@ -56,6 +56,7 @@ type Daemon struct {
 	activated  bool
 	serveErr   chan error
 	sigs       *sigs.Signals
+	sockLock   *front.SocketLock // held while d.socketPath is ours
 }
 
 // ErrStopped is Start's error when SIGTERM or SIGINT arrived during
@@ -95,24 +96,34 @@ func Start(ctx context.Context, load Loader, log *slog.Logger, signals *sigs.Sig
 	if err := front.CheckFree(cfg.SocketPath); err != nil {
 		return nil, err
 	}
+	// From here to its exit the path is this daemon's: a second one
+	// starting at the same moment is refused, not raced.
+	lock, err := front.LockSocket(cfg.SocketPath)
+	if err != nil {
+		return nil, err
+	}
 	if stopped("opening the key stores and providers") {
+		lock.Release()
 		return nil, ErrStopped
 	}
 	d := &Daemon{load: load, log: log, serveErr: make(chan error, 4), sigs: signals}
 	g, err := d.build(ctx, cfg, nil)
 	if err != nil {
+		lock.Release()
 		return nil, err
 	}
 	if stopped("listening") {
 		g.close(nil)
+		lock.Release()
 		return nil, ErrStopped
 	}
 	ln, activated, err := front.ListenMode(cfg.SocketPath, socketMode(cfg))
 	if err != nil {
 		g.close(nil)
+		lock.Release()
 		return nil, err
 	}
-	d.cur, d.ln, d.socketPath, d.activated = g, ln, cfg.SocketPath, activated
+	d.cur, d.ln, d.socketPath, d.activated, d.sockLock = g, ln, cfg.SocketPath, activated, lock
 	d.server = front.NewServer(generation(g), cfg.ThreadPoolSize, log)
 	d.serve(ctx, ln)
 	where := cfg.SocketPath
@@ -186,6 +197,10 @@ func (d *Daemon) build(ctx context.Context, cfg *config.Config, prev *graph) (*g
 				s, err := bolt.Open(km.Path, bolt.Options{})
 				if err != nil {
 					return fail(fmt.Errorf("opening key store %q: %w", km.Name, plain(err)))
+				}
+				if n := s.Notice(); n != "" {
+					// An update's rollback window (docs/ota.md): the operator must see it.
+					d.log.Warn(n)
 				}
 				store = s
 			}
@@ -311,22 +326,33 @@ func (d *Daemon) Reload(ctx context.Context) {
 		return
 	}
 	oldLn, oldPath := d.ln, d.socketPath
+	var oldLock *front.SocketLock
 	if !d.activated && cfg.SocketPath != d.socketPath {
 		var ln net.Listener
+		var lock *front.SocketLock
 		for _, dir := range cfg.PrivateDirs {
 			if err = front.PrivateDir(dir); err != nil {
 				break
 			}
 		}
 		if err == nil {
-			ln, _, err = front.ListenMode(cfg.SocketPath, socketMode(cfg))
+			err = front.CheckFree(cfg.SocketPath)
+		}
+		if err == nil {
+			lock, err = front.LockSocket(cfg.SocketPath)
+		}
+		if err == nil {
+			if ln, _, err = front.ListenMode(cfg.SocketPath, socketMode(cfg)); err != nil {
+				lock.Release()
+			}
 		}
 		if err != nil {
 			g.close(d.cur)
 			d.log.Error("reload failed, keeping the running configuration", "error", err)
 			return
 		}
-		d.ln, d.socketPath = ln, cfg.SocketPath
+		oldLock = d.sockLock
+		d.ln, d.socketPath, d.sockLock = ln, cfg.SocketPath, lock
 		d.serve(ctx, ln)
 	}
 	old := d.cur
@@ -335,6 +361,7 @@ func (d *Daemon) Reload(ctx context.Context) {
 	if d.ln != oldLn {
 		_ = oldLn.Close()
 		front.RemoveSocket(oldPath)
+		oldLock.Release() // only once its socket is gone
 	}
 	old.close(g)
 	d.log.Info("configuration reloaded", "providers", providerNames(g.providers))
@@ -349,6 +376,7 @@ func (d *Daemon) Stop() error {
 	if !d.activated {
 		front.RemoveSocket(d.socketPath)
 	}
+	d.sockLock.Release() // only once the socket is gone
 	d.log.Info("stopped")
 	return nil
 }

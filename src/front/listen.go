@@ -11,8 +11,11 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // SystemSocketMode is the mode of a system daemon's socket (Parsec's
@@ -166,4 +169,71 @@ func activatedListener() (net.Listener, error) {
 		return nil, fmt.Errorf("the socket passed by systemd is not a Unix stream socket")
 	}
 	return ln, nil
+}
+
+// SocketLock is held by the daemon that owns a socket path, from before it
+// checks the path to after it removed its socket: two daemons starting on
+// one path at the same moment cannot both find it stale and replace each
+// other's socket. It is an flock on PATH.lock, a file left in place (an
+// unlinked lock file would let a third daemon lock a new one).
+type SocketLock struct{ f *os.File }
+
+// LockSocket takes the lock of socket path, without waiting: a lock held by
+// another process is refused, naming that process when /proc/locks tells.
+// With a socket passed by systemd there is nothing to lock (nil, nil).
+func LockSocket(path string) (*SocketLock, error) {
+	if activationForUs() {
+		return nil, nil
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("creating the socket directory %s: %w", filepath.Dir(path), err)
+	}
+	name := path + ".lock"
+	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("opening the socket's lock file %s: %w", name, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			who := "another process"
+			if pid := flockHolder(name); pid > 0 {
+				who = fmt.Sprintf("process %d", pid)
+			}
+			return nil, fmt.Errorf("%s holds %s: refusing to take over socket %s (is another parsecd starting or running on it? stop it first, or set another listener.socket_path)", who, name, path)
+		}
+		return nil, fmt.Errorf("locking %s: %w", name, err)
+	}
+	return &SocketLock{f: f}, nil
+}
+
+// Release gives the lock up. Nil-safe.
+func (l *SocketLock) Release() {
+	if l != nil {
+		l.f.Close()
+	}
+}
+
+// flockHolder returns the pid holding a lock on the file at path, from
+// /proc/locks ("ID: FLOCK ADVISORY WRITE PID MAJ:MIN:INODE START END"), or 0.
+func flockHolder(path string) int {
+	var st syscall.Stat_t
+	if err := syscall.Stat(path, &st); err != nil {
+		return 0
+	}
+	data, err := os.ReadFile("/proc/locks")
+	if err != nil {
+		return 0
+	}
+	want := fmt.Sprintf("%02x:%02x:%d", unix.Major(st.Dev), unix.Minor(st.Dev), st.Ino)
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 6 || f[1] == "->" || f[5] != want {
+			continue
+		}
+		if pid, err := strconv.Atoi(f[4]); err == nil && pid > 0 && pid != os.Getpid() {
+			return pid
+		}
+	}
+	return 0
 }

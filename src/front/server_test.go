@@ -625,3 +625,24 @@ func TestActivation(t *testing.T) {
 }
 
 func syscallUmask(mask int) int { return unix.Umask(mask) }
+
+// One socket path, one holder: a second LockSocket is refused at once and
+// says which socket it is about; after Release it succeeds.
+func TestLockSocket(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.sock")
+	l, err := front.LockSocket(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := front.LockSocket(path); err == nil || !strings.Contains(err.Error(), "refusing to take over socket "+path) {
+		t.Fatalf("second lock: %v", err)
+	}
+	l.Release()
+	l, err = front.LockSocket(path)
+	if err != nil {
+		t.Fatalf("lock after release: %v", err)
+	}
+	l.Release()
+	var none *front.SocketLock
+	none.Release() // nil-safe
+}

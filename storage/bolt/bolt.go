@@ -23,6 +23,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -62,13 +63,51 @@ type Options struct {
 	// migration table for the simulated build, keyed by the version a step
 	// produces. A version without a step is upgraded to as is.
 	MigrationsForTest map[uint32]Migration
+
+	// AdditiveForTest marks steps of the simulated build as additive (an
+	// older release can still use what they produce: rollback.go).
+	AdditiveForTest map[uint32]bool
+}
+
+// schemaConfig is the schema of the build that opens a store: its version,
+// its migration steps and which of them are additive.
+type schemaConfig struct {
+	current  uint32
+	steps    map[uint32]Migration
+	additive map[uint32]bool
+}
+
+func (o Options) schema() schemaConfig {
+	c := schemaConfig{current: SchemaVersion, steps: migrations, additive: additiveSteps}
+	if o.SchemaVersionForTest == 0 && o.MigrationsForTest == nil && o.AdditiveForTest == nil {
+		return c
+	}
+	if o.SchemaVersionForTest != 0 {
+		c.current = o.SchemaVersionForTest
+	}
+	c.steps = make(map[uint32]Migration, len(migrations)+len(o.MigrationsForTest))
+	for v, m := range migrations {
+		c.steps[v] = m
+	}
+	for v, m := range o.MigrationsForTest {
+		c.steps[v] = m
+	}
+	c.additive = make(map[uint32]bool, len(additiveSteps)+len(o.AdditiveForTest))
+	for v, a := range additiveSteps {
+		c.additive[v] = a
+	}
+	for v, a := range o.AdditiveForTest {
+		c.additive[v] = a
+	}
+	return c
 }
 
 // Store is a storage.KeyStore in a bbolt file. It is safe for concurrent
 // use: bbolt runs one writer at a time next to any number of readers.
 type Store struct {
-	db   *bbolt.DB
-	path string
+	db     *bbolt.DB
+	path   string
+	notice string // how it was opened, when not the plain case (Notice)
 }
 
 var _ storage.KeyStore = (*Store)(nil)
@@ -107,25 +146,74 @@ func Open(path string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, ioError(err, "opening key store %s", path)
 	}
-	current, steps := uint32(SchemaVersion), migrations
-	if opts.SchemaVersionForTest != 0 || opts.MigrationsForTest != nil {
-		if opts.SchemaVersionForTest != 0 {
-			current = opts.SchemaVersionForTest
-		}
-		steps = make(map[uint32]Migration, len(migrations)+len(opts.MigrationsForTest))
-		for v, m := range migrations {
-			steps[v] = m
-		}
-		for v, m := range opts.MigrationsForTest {
-			steps[v] = m
-		}
-	}
-	err = db.Update(func(tx *bbolt.Tx) error { return initSchema(tx, path, current, steps) })
+	sc := opts.schema()
+	st, err := readStoredSchema(db)
 	if err != nil {
 		db.Close()
+		return nil, ioError(err, "reading key store %s", path)
+	}
+	if st.exists && st.version > sc.current {
+		if st.readableBy <= sc.current {
+			// A newer release changed the store only additively: served as
+			// it is, its schema version left as the newer release wrote it.
+			return &Store{db: db, path: path, notice: fmt.Sprintf(
+				"key store %s was written by a newer parsecd (schema version %d) that keeps it readable by this one (%d)",
+				path, st.version, sc.current)}, nil
+		}
+		db.Close()
+		return openSnapshot(path, st.version, opts, sc)
+	}
+	var digests map[string][32]byte
+	snapshot := st.exists && st.version < sc.current && sc.needsSnapshot(st.version, sc.current)
+	if snapshot {
+		if digests, err = takeSnapshot(db, path, st.version); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	err = db.Update(func(tx *bbolt.Tx) error {
+		if err := initSchema(tx, path, sc.current, sc.steps); err != nil {
+			return err
+		}
+		floor := sc.current // a new store, or a step an older release cannot read
+		if st.exists && !snapshot {
+			floor = st.readableBy
+		}
+		if err := tx.Bucket(bucketMeta).Put(keyReadableBy, binary.BigEndian.AppendUint32(nil, floor)); err != nil {
+			return err
+		}
+		if snapshot {
+			return recordRollback(tx, path, st.version, digests)
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		if snapshot {
+			_ = os.Remove(snapshotPath(path, st.version))
+		}
+		var c status.Coder
+		if !errors.As(err, &c) {
+			err = ioError(err, "initialising key store %s", path)
+		}
 		return nil, err
 	}
-	return &Store{db: db, path: path}, nil
+	s := &Store{db: db, path: path}
+	if snapshot {
+		s.notice = fmt.Sprintf("key store %s migrated from schema version %d to %d; the store as it was is kept as %s for a rollback until parsecd commit-update",
+			path, st.version, sc.current, snapshotPath(path, st.version))
+	} else if st.exists && st.version == sc.current {
+		rep, err := s.mergeRollback(sc)
+		if err != nil {
+			db.Close()
+			return nil, err
+		}
+		if rep.Added+rep.Quarantined > 0 {
+			s.notice = fmt.Sprintf("key store %s: what an older parsecd changed during a rollback is merged: %d key(s) it made added, %d record(s) it destroyed or replaced moved to quarantine",
+				path, rep.Added, rep.Quarantined)
+		}
+	}
+	return s, nil
 }
 
 // tightenMode drops group and other permissions from an existing file,

@@ -404,6 +404,10 @@ func setSchemaVersion(t *testing.T, path string, raw []byte) {
 		if raw == nil {
 			return b.Delete(bolt.KeySchemaVersion)
 		}
+		// As a newer release that needs its own schema writes it.
+		if err := b.Put(bolt.KeyReadableBy, raw); err != nil {
+			return err
+		}
 		return b.Put(bolt.KeySchemaVersion, raw)
 	})
 	if err != nil {
@@ -542,13 +546,26 @@ func TestSchemaUpgradeAndDowngrade(t *testing.T) {
 	}
 	s.Close()
 
-	// Rolled back to this build: refused, and left alone.
-	if _, err := bolt.Open(path, bolt.Options{}); status.CodeOf(err) != status.KeyInfoManagerError ||
-		!strings.Contains(err.Error(), "newer than this parsecd understands") {
+	// Rolled back to this build: it serves the snapshot the update kept,
+	// and leaves the updated store alone.
+	s, err = bolt.Open(path, bolt.Options{})
+	if err != nil || !strings.Contains(s.Notice(), "serving its rollback snapshot") {
 		t.Fatalf("Open after rollback: %v", err)
 	}
+	if _, err := s.Get(ctx, alice); err != nil {
+		t.Fatalf("Get from the rollback snapshot: %v", err)
+	}
+	s.Close()
 	if v := schemaVersion(t, path); v != 2 {
-		t.Fatalf("schema version %d after refusal, want 2", v)
+		t.Fatalf("schema version %d after the rollback, want 2", v)
+	}
+	// Once the update is committed, this build refuses the store.
+	if snaps, err := bolt.CommitUpdate(path, bolt.Options{SchemaVersionForTest: 2}); err != nil || len(snaps) != 1 || !strings.HasSuffix(snaps[0], ".rollback-v1") {
+		t.Fatalf("CommitUpdate = %q, %v", snaps, err)
+	}
+	if _, err := bolt.Open(path, bolt.Options{}); status.CodeOf(err) != status.KeyInfoManagerError ||
+		!strings.Contains(err.Error(), "newer than this parsecd understands") || !strings.Contains(err.Error(), "the update was committed") {
+		t.Fatalf("Open after the commit: %v", err)
 	}
 }
 

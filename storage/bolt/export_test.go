@@ -33,5 +33,6 @@ var (
 	BucketKeys       = bucketKeys
 	BucketPending    = bucketPending
 	KeySchemaVersion = keySchemaVersion
+	KeyReadableBy    = keyReadableBy
 	Migrations       = migrations
 )

@@ -10,9 +10,12 @@ import bbolt "go.etcd.io/bbolt"
 // SchemaVersion, in a build with the otatest tag, is one past the real
 // layout: the qemu/ OTA scenario (make test-qemu-ota) boots such a parsecd
 // as "image N+1" on the key store that image N wrote, so that the update
-// runs a real schema migration, and then boots image N again to check that
-// it refuses the newer store without touching it. Never ship this tag;
-// storage/bolt's own schema tests assume version 1 and fail under it.
+// runs a real schema migration, then image N again (it serves the rollback
+// snapshot the migration kept), N+1 again (it merges what N changed, then
+// commits) and N once more (it refuses the committed store): docs/ota.md.
+// The step is not additive (additiveSteps), so that the rollback path runs.
+// Never ship this tag; storage/bolt's own schema tests assume version 1 and
+// fail under it.
 const SchemaVersion = 2
 
 // otatestMigratedKey is the meta key that the otatest migration writes;

@@ -23,6 +23,12 @@ type Migration func(tx *bbolt.Tx) error
 // version up to SchemaVersion has its step.
 var migrations = map[uint32]Migration{}
 
+// additiveSteps marks the steps whose result a release of the previous
+// schema can still use (a new bucket or meta key, no change to what it
+// reads): they need no rollback snapshot (rollback.go). A step that is not
+// listed is taken as not additive.
+var additiveSteps = map[uint32]bool{}
+
 // Root buckets and meta keys of the layout.
 var (
 	bucketMeta       = []byte("meta")

@@ -349,33 +349,111 @@ func guestFileSum(t *testing.T, path string) [32]byte {
 	return sha256.Sum256(raw)
 }
 
-// TestGuestOTA is one boot of the OTA scenario (PARSEC_GUEST_OTA):
-//   - create (image N): keys on every provider and of a client user; their
-//     public keys are recorded on the data disk;
-//   - verify (image N+1: a newer version whose store schema is 2): every
-//     key is listed and signs for its recorded public key, and the store was
-//     migrated from schema 1 to 2;
-//   - rollback (image N again): parsecd refuses the newer store with a
-//     clear error and leaves it byte for byte as it was.
+// guestOTAKeys makes a key named prefix-<provider> on every provider and
+// records its public key on the data disk.
+func guestOTAKeys(t *testing.T, g guestEnv, prefix string) {
+	t.Helper()
+	for _, p := range g.providers {
+		c := g.client(p)
+		opsOK(t, c.GenerateKey(t.Context(), prefix+"-"+p, guestAttrs), p+" GenerateKey "+prefix)
+		pub, err := c.ExportPublicKey(t.Context(), prefix+"-"+p)
+		opsOK(t, err, p+" ExportPublicKey")
+		opsOK(t, os.WriteFile(filepath.Join(g.state, prefix+"-"+p+".pub"), []byte(hex.EncodeToString(pub)), 0o600), "recording "+prefix)
+	}
+}
+
+// guestOTACheck checks the keys prefix-<provider>: listed and signing for
+// their recorded public key when present, absent from ListKeys otherwise.
+func guestOTACheck(t *testing.T, g guestEnv, prefix, when string, present bool) {
+	t.Helper()
+	for _, p := range g.providers {
+		c, name := g.client(p), prefix+"-"+p
+		keys, err := c.ListKeys(t.Context())
+		opsOK(t, err, "ListKeys")
+		listed := slices.ContainsFunc(keys, func(k client.KeyInfo) bool { return k.Name == name && k.Provider == guestProviderIDs[p] })
+		if listed != present {
+			t.Errorf("%s: %s listed = %v, want %v", when, name, listed, present)
+			continue
+		}
+		if !present {
+			continue
+		}
+		rec, err := os.ReadFile(filepath.Join(g.state, name+".pub"))
+		opsOK(t, err, "reading the recorded key "+name)
+		want, err := hex.DecodeString(string(rec))
+		opsOK(t, err, "decoding the recorded key "+name)
+		recorded, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), want)
+		opsOK(t, err, "parsing the recorded key "+name)
+		pub := opsECPublic(t, c, name, elliptic.P256())
+		if !pub.Equal(recorded) {
+			t.Errorf("%s: %s has another public key", when, name)
+		}
+		digest := sha256.Sum256([]byte(when))
+		guestSignCheck(t, c, name, pub, digest[:])
+	}
+}
+
+// guestLogHas requires parsecd's log to hold want.
+func guestLogHas(t *testing.T, g guestEnv, want string) {
+	t.Helper()
+	logs, err := os.ReadFile(g.log)
+	opsOK(t, err, "reading parsecd's log")
+	if i := strings.Index(string(logs), want); i < 0 {
+		t.Errorf("parsecd's log lacks %q:\n%s", want, logs)
+	} else {
+		line := string(logs)[strings.LastIndexByte(string(logs[:i]), '\n')+1:]
+		t.Logf("parsecd: %s", strings.SplitN(line, "\n", 2)[0])
+	}
+}
+
+// TestGuestOTA is one boot of the OTA scenario (PARSEC_GUEST_OTA), on one
+// data disk (docs/ota.md):
+//   - create (image N): keys "ota" on every provider and of a client user;
+//     their public keys are recorded on the data disk;
+//   - verify (image N+1, store schema 2 through a step N cannot read): every
+//     key is listed and signs for its recorded public key, the store was
+//     migrated and a rollback snapshot kept; keys "n1" are made;
+//   - rollback (image N again): it serves the snapshot: the "ota" keys
+//     sign, the "n1" keys are reported in the log, not listed; keys "rb"
+//     are made; the updated store is left byte for byte as it was;
+//   - reverify (image N+1 again): "ota", "n1" and "rb" keys all sign (what
+//     N made is merged); parsecd commit-update, beside the running daemon,
+//     ends the rollback window;
+//   - committed (image N after the commit): it refuses the store with a
+//     clear error and leaves it as it was.
 func TestGuestOTA(t *testing.T) {
 	g := guest(t)
-	ctx := t.Context()
 	version, err := exec.Command(parsecdBin, "--version").Output()
 	opsOK(t, err, "parsecd --version")
 	if want := os.Getenv("PARSEC_GUEST_VERSION"); !strings.Contains(string(version), " "+want+" ") {
 		t.Fatalf("parsecd --version = %q, want version %s", version, want)
 	}
 	record := func(name string) string { return filepath.Join(g.state, name) }
+	snapshot := g.store + ".rollback-v1"
 	user := guestUsers[0]
+	userKey := func(when string) {
+		t.Helper()
+		rec, err := os.ReadFile(record("user.pem"))
+		opsOK(t, err, "reading the user's recorded key")
+		b, _ := pem.Decode(rec)
+		if b == nil {
+			t.Fatalf("the user's recorded key is not PEM")
+		}
+		upub, err := x509.ParsePKIXPublicKey(b.Bytes)
+		opsOK(t, err, "parsing the user's recorded key")
+		if !guestToolVerify(t, g.d, user, "ota-user", when, upub.(*ecdsa.PublicKey)) {
+			t.Errorf("uid %d's ota-user signs with another key %s", user, when)
+		}
+	}
+	stop := func() {
+		t.Helper()
+		if out, err := g.service(t, "stop"); err != nil {
+			t.Fatalf("init script stop: %v\n%s", err, out)
+		}
+	}
 	switch phase := os.Getenv("PARSEC_GUEST_OTA"); phase {
 	case "create":
-		for _, p := range g.providers {
-			c := g.client(p)
-			opsOK(t, c.GenerateKey(ctx, "ota-"+p, guestAttrs), p+" GenerateKey")
-			pub, err := c.ExportPublicKey(ctx, "ota-"+p)
-			opsOK(t, err, p+" ExportPublicKey")
-			opsOK(t, os.WriteFile(record(p+".pub"), []byte(hex.EncodeToString(pub)), 0o600), "recording "+p)
-		}
+		guestOTAKeys(t, g, "ota")
 		der, err := x509.MarshalPKIXPublicKey(guestToolPub(t, g.d, user, "ota-user", true))
 		opsOK(t, err, "MarshalPKIXPublicKey")
 		opsOK(t, os.WriteFile(record("user.pem"), pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o600), "recording the user's key")
@@ -387,62 +465,54 @@ func TestGuestOTA(t *testing.T) {
 		if string(raw) != strings.Join(g.providers, ",") {
 			t.Fatalf("image N had providers %s, image N+1 has %s", raw, strings.Join(g.providers, ","))
 		}
-		for _, p := range g.providers {
-			c := g.client(p)
-			keys, err := c.ListKeys(ctx)
-			opsOK(t, err, "ListKeys")
-			if !slices.ContainsFunc(keys, func(k client.KeyInfo) bool { return k.Name == "ota-"+p && k.Provider == guestProviderIDs[p] }) {
-				t.Errorf("after the update ListKeys lacks ota-%s on %s: %v", p, p, keys)
-			}
-			rec, err := os.ReadFile(record(p + ".pub"))
-			opsOK(t, err, "reading the recorded key of "+p)
-			want, err := hex.DecodeString(string(rec))
-			opsOK(t, err, "decoding the recorded key of "+p)
-			recorded, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), want)
-			opsOK(t, err, "parsing the recorded key of "+p)
-			pub := opsECPublic(t, c, "ota-"+p, elliptic.P256())
-			if !pub.Equal(recorded) {
-				t.Errorf("%s: ota-%s has another public key after the update", p, p)
-			}
-			digest := sha256.Sum256([]byte("after the update"))
-			guestSignCheck(t, c, "ota-"+p, pub, digest[:])
-		}
-		rec, err := os.ReadFile(record("user.pem"))
-		opsOK(t, err, "reading the user's recorded key")
-		b, _ := pem.Decode(rec)
-		if b == nil {
-			t.Fatalf("the user's recorded key is not PEM")
-		}
-		upub, err := x509.ParsePKIXPublicKey(b.Bytes)
-		opsOK(t, err, "parsing the user's recorded key")
-		if !guestToolVerify(t, g.d, user, "ota-user", "after the update", upub.(*ecdsa.PublicKey)) {
-			t.Errorf("uid %d's ota-user signs with another key after the update", user)
-		}
-		if out, err := g.service(t, "stop"); err != nil {
-			t.Fatalf("init script stop: %v\n%s", err, out)
-		}
+		guestOTACheck(t, g, "ota", "after the update", true)
+		userKey("after the update")
+		guestLogHas(t, g, "migrated from schema version 1 to 2")
+		guestOTAKeys(t, g, "n1")
+		stop()
 		if v, mark := guestSchema(t, g.store); v != 2 || mark != "1->2" {
 			t.Errorf("after the update the store has schema %d and migration mark %q; want 2 and \"1->2\"", v, mark)
 		}
+		if v, _ := guestSchema(t, snapshot); v != 1 {
+			t.Errorf("the rollback snapshot has schema %d, want 1", v)
+		}
 
 	case "rollback":
-		before := guestFileSum(t, g.store)
+		guestOTACheck(t, g, "ota", "after the rollback", true)
+		guestOTACheck(t, g, "n1", "after the rollback", false)
+		userKey("after the rollback")
+		guestLogHas(t, g, "serving its rollback snapshot")
+		guestLogHas(t, g, fmt.Sprintf("%d key(s) made since the update", len(g.providers)))
+		guestOTAKeys(t, g, "rb")
+		stop()
 		if v, _ := guestSchema(t, g.store); v != 2 {
-			t.Fatalf("the store has schema %d before the rollback, want 2", v)
+			t.Errorf("the updated store has schema %d after the rollback, want 2", v)
 		}
+
+	case "reverify":
+		for _, prefix := range []string{"ota", "n1", "rb"} {
+			guestOTACheck(t, g, prefix, "after the update came back", true)
+		}
+		userKey("after the update came back")
+		guestLogHas(t, g, fmt.Sprintf("%d key(s) it made added", len(g.providers)))
+		out, err := exec.Command(parsecdBin, "commit-update", "-c", "/etc/parsec/config.toml").CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "removed the rollback snapshot "+snapshot) {
+			t.Errorf("parsecd commit-update: %v\n%s", err, out)
+		}
+		if _, err := os.Stat(snapshot); !os.IsNotExist(err) {
+			t.Errorf("the rollback snapshot is still there after the commit: %v", err)
+		}
+		guestOTACheck(t, g, "rb", "after the commit", true)
+		stop()
+
+	case "committed":
+		before := guestFileSum(t, g.store)
 		out, err := g.service(t, "start")
 		if err == nil {
-			t.Errorf("image N started on a schema 2 store: %s", out)
+			t.Errorf("image N started on a committed schema 2 store: %s", out)
 		}
-		logs, rerr := os.ReadFile(g.log)
-		opsOK(t, rerr, "reading parsecd's log")
-		const want = "schema version 2 is newer than this parsecd understands (1); refusing to open it to avoid damage"
-		if i := strings.Index(string(logs), want); i < 0 {
-			t.Errorf("parsecd's log lacks %q:\n%s", want, logs)
-		} else {
-			line := string(logs)[strings.LastIndexByte(string(logs[:i]), '\n')+1:]
-			t.Logf("image N refuses the updated store: %s", strings.SplitN(line, "\n", 2)[0])
-		}
+		guestLogHas(t, g, "schema version 2 is newer than this parsecd understands (1); refusing to open it to avoid damage")
+		guestLogHas(t, g, "the update was committed")
 		if out, err := g.service(t, "status"); err == nil {
 			t.Errorf("parsecd runs after refusing the store: %s", out)
 		}
@@ -451,6 +521,6 @@ func TestGuestOTA(t *testing.T) {
 		}
 
 	default:
-		t.Fatalf("PARSEC_GUEST_OTA = %q, want create, verify or rollback", phase)
+		t.Fatalf("PARSEC_GUEST_OTA = %q, want create, verify, rollback, reverify or committed", phase)
 	}
 }

@@ -655,3 +655,76 @@ func TestLifecycleStaleSocketReplaced(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Two parsecd started at the same moment on one socket path (stale socket
+// or none): one serves, the other refuses and exits non-zero; neither
+// replaces the other's socket (the socket path's lock).
+func TestLifecycleSimultaneousStarts(t *testing.T) {
+	t.Parallel()
+	const rounds = 12
+	for round := range rounds {
+		a := NewDaemon(t, Options{})
+		b := NewDaemon(t, Options{Socket: a.Socket})
+		if round%2 == 1 { // a stale socket left by a killed daemon
+			a.Start()
+			a.Signal(syscall.SIGKILL)
+			_ = a.Wait(10 * time.Second)
+		}
+		type result struct {
+			d    *Daemon
+			cmd  *exec.Cmd
+			out  *bytes.Buffer
+			done chan error
+		}
+		var rs []*result
+		for _, d := range []*Daemon{a, b} {
+			r := &result{d: d, cmd: exec.Command(parsecdBin, "-c", d.Config), out: &bytes.Buffer{}, done: make(chan error, 1)}
+			mu := &sync.Mutex{}
+			r.cmd.Stdout, r.cmd.Stderr = syncWriter{mu, r.out}, syncWriter{mu, r.out}
+			rs = append(rs, r)
+		}
+		for _, r := range rs {
+			if err := r.cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			go func() { r.done <- r.cmd.Wait() }()
+		}
+		// The loser exits; the winner serves until stopped.
+		var winner, loser *result
+		select {
+		case err := <-rs[0].done:
+			winner, loser = rs[1], rs[0]
+			loser.done <- err
+		case err := <-rs[1].done:
+			winner, loser = rs[0], rs[1]
+			loser.done <- err
+		case <-time.After(20 * time.Second):
+			t.Fatalf("round %d: both parsecd still run on one socket", round)
+		}
+		if err := <-loser.done; err == nil || !strings.Contains(loser.out.String(), "refusing to take over") {
+			t.Fatalf("round %d: the second parsecd ended with %v, want a refusal:\n%s", round, err, loser.out)
+		}
+		c, err := client.New(client.WithEndpoint("unix:"+a.Socket), client.WithTimeout(10*time.Second), client.WithAuth(client.DirectAuth("sim")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			if _, err := c.ListKeys(context.Background()); err == nil {
+				break
+			} else if time.Now().After(deadline) {
+				t.Fatalf("round %d: the winner does not serve: %v\n%s", round, err, winner.out)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		// The socket is the winner's: its store is the one that exists.
+		if _, err := os.Stat(loser.d.Opts.Store); err == nil && round%2 == 0 {
+			t.Errorf("round %d: the refused parsecd created its store", round)
+		}
+		_ = winner.cmd.Process.Signal(syscall.SIGTERM)
+		if err := <-winner.done; err != nil {
+			t.Fatalf("round %d: the winner ended with %v:\n%s", round, err, winner.out)
+		}
+		lcSocketGone(t, a.Socket)
+	}
+}

@@ -18,7 +18,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 parsecd=${1:-bin/parsecd}
 rootfs=rootfs
-units=(parsec.service parsec.socket)
+units=(parsec.service parsec.socket parsec-commit-update.service)
 unitdir=usr/lib/systemd/system
 execstart=/usr/libexec/parsec/parsecd
 

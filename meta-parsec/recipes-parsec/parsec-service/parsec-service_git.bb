@@ -77,6 +77,7 @@ do_install() {
         install -d ${D}${systemd_system_unitdir}
         install -m 0644 $rootfs/usr/lib/systemd/system/parsec.service ${D}${systemd_system_unitdir}/
         install -m 0644 $rootfs/usr/lib/systemd/system/parsec.socket ${D}${systemd_system_unitdir}/
+        install -m 0644 $rootfs/usr/lib/systemd/system/parsec-commit-update.service ${D}${systemd_system_unitdir}/
         install -d ${D}${nonarch_libdir}/sysusers.d ${D}${nonarch_libdir}/tmpfiles.d
         install -m 0644 $rootfs/usr/lib/sysusers.d/parsec.conf ${D}${nonarch_libdir}/sysusers.d/parsec.conf
         install -m 0644 $rootfs/usr/lib/tmpfiles.d/parsec.conf ${D}${nonarch_libdir}/tmpfiles.d/parsec.conf

@@ -109,6 +109,9 @@ func (c *checker) checkManager(ctx context.Context, km config.KeyManager) {
 	}
 	defer s.Close()
 	fmt.Fprintf(c.out, "key store %q: %s\n", km.Name, km.Path)
+	if n := s.Notice(); n != "" {
+		c.note("%s", n)
+	}
 
 	providers := map[string]provider.Provider{}
 	for _, pc := range c.cfg.Providers {

@@ -34,6 +34,9 @@ func run(args []string, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "check-store" {
 		return checkStore(args[1:], os.Stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "commit-update" {
+		return commitUpdate(args[1:], os.Stdout, stderr)
+	}
 	fl := flag.NewFlagSet("parsecd", flag.ContinueOnError)
 	fl.SetOutput(stderr)
 	var path string
@@ -44,7 +47,7 @@ func run(args []string, stderr io.Writer) int {
 	fl.BoolVar(&checkOnly, "check-config", false, "check the configuration and exit")
 	fl.BoolVar(&allowRoot, "allow-root", false, "allow running as root (same as core_settings.allow_root = true)")
 	fl.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: parsecd [-c|--config PATH] [--check-config] [--allow-root] [--version]\n       parsecd check-store [-c|--config PATH] [--repair]\n\n")
+		fmt.Fprintf(stderr, "Usage: parsecd [-c|--config PATH] [--check-config] [--allow-root] [--version]\n       parsecd check-store [-c|--config PATH] [--repair]\n       parsecd commit-update [-c|--config PATH]\n\n")
 		fl.PrintDefaults()
 	}
 	if err := fl.Parse(args); err != nil {
