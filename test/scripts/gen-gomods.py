@@ -59,6 +59,9 @@ LIC_SPECS = ["*LICEN[CS]E*", "COPYING*", "*[Ll]icense*", "LEGAL*", "[Ll]egal*", 
 LIC_SKIP_EXT = (".html", ".js", ".json", ".svg", ".ts", ".go", ".sh")
 
 
+DOWNLOADED = []
+
+
 class GenError(Exception):
     pass
 
@@ -163,6 +166,13 @@ def list_variant(pkg, tags, cgo, local_cache):
             if tags:
                 cmd += ["-tags", tags]
             r = subprocess.run(cmd + [pkg], cwd=ROOT, env=env, capture_output=True, text=True)
+            if r.returncode and not DOWNLOADED:
+                # a fresh machine: fill the local module cache (Go module
+                # proxy, verified against go.sum), then try again
+                DOWNLOADED.append(True)
+                print("gen-gomods: go list failed on the local module cache: go mod download", file=sys.stderr)
+                subprocess.run(["go", "mod", "download"], cwd=ROOT, check=True)
+                r = subprocess.run(cmd + [pkg], cwd=ROOT, env=env, capture_output=True, text=True)
             if r.returncode:
                 raise GenError("GOARCH=%s CGO_ENABLED=%s %s %s failed (is the module in the local cache? "
                                "run go mod download):\n%s" % (arch, cgo, " ".join(cmd), pkg, r.stderr.strip()))
