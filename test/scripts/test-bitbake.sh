@@ -106,7 +106,9 @@ if [ "${1:-}" != --as-build-user ]; then
 		# Written by test/scripts/test-bitbake.sh
 		MACHINE ?= "$MACHINE"
 		DISTRO ?= "poky"
-		DISTRO_FEATURES:append = " tpm tpm2 security pam systemd"
+		# systemd as the init manager (it adds the usrmerge systemd needs)
+		INIT_MANAGER = "systemd"
+		DISTRO_FEATURES:append = " tpm tpm2 security pam"
 		CONF_VERSION = "2"
 		# no network but the Go module proxy; no connectivity probe
 		CONNECTIVITY_CHECK_URIS = ""
@@ -135,10 +137,13 @@ if [ "${1:-}" != --as-build-user ]; then
 		need=("${need[@]/#xz/xz-utils}")
 		command -v makeinfo >/dev/null 2>&1 || need+=(texinfo)
 		command -v gcc >/dev/null 2>&1 || need+=(build-essential)
-		python3 -c 'import git' 2>/dev/null || need+=(python3-git)
-		python3 -c 'import jinja2' 2>/dev/null || need+=(python3-jinja2)
-		python3 -c 'import pexpect' 2>/dev/null || need+=(python3-pexpect)
-		python3 -c 'import subunit' 2>/dev/null || need+=(python3-subunit)
+		# the system's python3 (BitBake's #!/usr/bin/env python3 for the build user)
+		py=python3
+		[ -x /usr/bin/python3 ] && py=/usr/bin/python3
+		"$py" -c 'import git' 2>/dev/null || need+=(python3-git)
+		"$py" -c 'import jinja2' 2>/dev/null || need+=(python3-jinja2)
+		"$py" -c 'import pexpect' 2>/dev/null || need+=(python3-pexpect)
+		"$py" -c 'import subunit' 2>/dev/null || need+=(python3-subunit)
 		locale -a 2>/dev/null | grep -qi '^en_US\.utf-\?8$' || need+=(locales)
 		if [ "${#need[@]}" -gt 0 ]; then
 			say "installing ${need[*]}"
@@ -195,7 +200,7 @@ else
 fi
 
 # getvar <file of bitbake -e output> <VAR>
-getvar() { sed -n "s/^$2=\"\\(.*\\)\"\$/\\1/p" "$1" | tail -n 1; }
+getvar() { sed -n "s/^\\(export \\)\\{0,1\\}$2=\"\\(.*\\)\"\$/\\2/p" "$1" | tail -n 1; }
 
 # 2. bitbake -e: <name> <recipe> <package> <cgo> <tags> [extra bitbake args]
 env_check() {
