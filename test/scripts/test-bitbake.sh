@@ -122,7 +122,7 @@ if [ "${1:-}" != --as-build-user ]; then
 	# not read the caller's module cache): the expected module sets
 	golist() {
 		(cd "$ROOT" && GOOS=linux GOARCH=arm64 CGO_ENABLED=$2 go list -deps ${3:+-tags "$3"} \
-			-f '{{with .Module}}{{if not .Main}}{{.Path}}@{{.Version}}{{end}}{{end}}' "$1" | sort -u)
+			-f '{{with .Module}}{{if not .Main}}{{.Path}}@{{.Version}}{{end}}{{end}}' "$1" | LC_ALL=C sort -u)
 	}
 	golist ./src/cmd/parsecd 0 "" >"$BUILD/want-default-parsec-service"
 	golist ./src/cmd/parsec-tool 0 "" >"$BUILD/want-default-parsec-tool"
@@ -224,10 +224,10 @@ env_check() {
 	want=$(cat "$BUILD/want-$name-$pn")
 	# shellcheck disable=SC2086 # one word per entry
 	got_lic=$(printf '%s\n' $chk | sed -n 's#^file://pkg/mod/\([^;]*\)@\([^/]*\)/.*#\1@\2#p' |
-		sed 's/!\([a-z]\)/\U\1/g' | sort -u)
+		sed 's/!\([a-z]\)/\U\1/g' | LC_ALL=C sort -u)
 	# shellcheck disable=SC2086 # one word per entry
 	got_zip=$(printf '%s\n' $src | grep '^gomod://' | grep -v ';mod=1' |
-		sed 's#^gomod://\([^;]*\);.*version=\([^;]*\).*#\1@\2#' | sort -u)
+		sed 's#^gomod://\([^;]*\);.*version=\([^;]*\).*#\1@\2#' | LC_ALL=C sort -u)
 	if [ "$want" = "$got_lic" ]; then
 		say "  $pn ($name): LIC_FILES_CHKSUM names the $(echo "$want" | wc -l) modules it compiles"
 	else
@@ -248,8 +248,7 @@ env_check pkcs11 parsec-service ./src/cmd/parsecd 1 pkcs11 -R conf/pkcs11.conf
 # 3. fetch and unpack
 if step unpack -c unpack parsec-service parsec-tool; then
 	grep -E '^(ERROR|WARNING):' "$BUILD/unpack.out" >&2 && fail "bitbake -c unpack printed errors or warnings"
-	n=$(grep -c 'gomod://' "$BUILD/unpack.out" || true)
-	say "  unpacked ($n gomod:// lines in the log)"
+	say "  fetched: $(find "$BUILD/downloads" -maxdepth 1 -name '*@*.zip' | wc -l) module zips in DL_DIR"
 	for pn in parsec-service parsec-tool; do
 		w=$(getvar "$BUILD/env-default-$pn.out" WORKDIR 2>/dev/null || true)
 		[ -n "$w" ] || continue
