@@ -95,13 +95,21 @@ test-rootfs: build ## check rootfs/: systemd-analyze verify on the units, sysuse
 .PHONY: yocto-modules
 yocto-modules: ## regenerate meta-parsec's gomod .inc files from go.mod/go.sum (run after any dependency change; test-layer fails while they are stale)
 	$(GO) mod download
-	./test/scripts/gen-gomods.sh
+	python3 test/scripts/gen-gomods.py
 
 .PHONY: test-layer
 test-layer: ## lint the BitBake layer meta-parsec/ and recipes/ (after a self-test on broken fixtures)
 	python3 test/scripts/lint-layer.py --selftest
 	python3 test/scripts/lint-layer.py
 TEST_STAGES += test-layer
+
+# Real BitBake on the layer (not in make test: it needs the wrynose layer
+# stack of test/scripts/yocto-pins in LAYERS, FETCH=1 clones it there, and
+# takes minutes per parse); runs BitBake as a non-root user (YOCTO_USER).
+.PHONY: test-bitbake
+test-bitbake: ## bitbake -p, bitbake -e checks of parsec-service (default, pkcs11) and parsec-tool, bitbake -c unpack; LAYERS=<dir with the pinned layers> [FETCH=1] (test/scripts/test-bitbake.sh)
+	@test -n "$(LAYERS)" || { echo "make test-bitbake: set LAYERS=<dir> holding the repositories of test/scripts/yocto-pins (FETCH=1 clones them)" >&2; exit 1; }
+	LAYERS='$(LAYERS)' ./test/scripts/test-bitbake.sh
 
 # The TPM provider's tests against a fresh swtpm (test/scripts/swtpm.sh):
 # PARSEC_TEST_TCTI names it; without it the tests start a swtpm of their
@@ -141,7 +149,14 @@ TEST_STAGES += test-compat
 race: ## unit tests of the core under the race detector (needs cgo)
 	CGO_ENABLED=1 $(GO) test -count=1 -race -timeout 600s ./src/... ./storage/... ./providers/...
 
-lint: lint-paths fmt-check vet staticcheck vet-pkcs11 staticcheck-pkcs11 ## no path outside the repository; gofmt, go vet, staticcheck (default and pkcs11 builds)
+lint: lint-paths lint-spdx fmt-check vet staticcheck vet-pkcs11 staticcheck-pkcs11 ## no path outside the repository; SPDX headers; gofmt, go vet, staticcheck (default and pkcs11 builds)
+
+# Every Go, shell, Python, Rust and .proto file starts with the Apache-2.0
+# SPDX line (LICENSE); `test/scripts/spdx.sh --fix` adds it after a merge.
+.PHONY: lint-spdx
+lint-spdx: ## fail if a source file lacks `SPDX-License-Identifier: Apache-2.0` (test/scripts/spdx.sh; --fix adds it)
+	./test/scripts/spdx.sh --selftest
+	./test/scripts/spdx.sh --check
 
 .PHONY: lint-paths
 lint-paths: ## fail if a tracked file names a path outside the repository (test/scripts/lint-paths.sh; test inputs live in the repository)

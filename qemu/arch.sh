@@ -1,3 +1,6 @@
+# SPDX-License-Identifier: Apache-2.0
+# Copyright The parsecd Authors
+
 # Sourced by the qemu/ scripts: the facts of one guest architecture.
 #   . qemu/arch.sh ARCH     (aarch64, the default image, or x86_64)
 # Sets GUEST_GOARCH, DEBARCH, TRIPLET, CROSS_CC, QEMU_BIN, QEMU_MACHINE (array),

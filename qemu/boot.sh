@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Copyright The parsecd Authors
 # shellcheck source-path=SCRIPTDIR
 # Boots the test image once and writes its serial console to LOG:
 #

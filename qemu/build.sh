@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Copyright The parsecd Authors
 # shellcheck source-path=SCRIPTDIR
 # Cross-builds what the guest runs, into OUT:
 #

@@ -1,3 +1,6 @@
+# SPDX-License-Identifier: Apache-2.0
+# Copyright The parsecd Authors
+
 # Sourced by qemu/suite.sh and qemu/ota.sh: settings, timing helpers and
 # the making of one image.
 #   . qemu/common.sh ARCH

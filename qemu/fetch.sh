@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Copyright The parsecd Authors
 # Fetches the guest's parts from Debian's archive into a cache, never
 # installing them on the host:
 #

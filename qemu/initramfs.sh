@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Copyright The parsecd Authors
 # shellcheck source-path=SCRIPTDIR
 # Assembles the guest's initramfs (gzip'd newc cpio, built unprivileged):
 #

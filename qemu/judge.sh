@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Copyright The parsecd Authors
 # Decides a boot's outcome from the marker lines of its console LOG (CRLF):
 #
 #   qemu/judge.sh LOG NAME...

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Copyright The parsecd Authors
 # shellcheck source-path=SCRIPTDIR
 # make test-qemu-ota: the OTA update scenario, three boots on one data disk
 # (an ext4 image holding /var/lib/parsec: key store and SoftHSM token) and

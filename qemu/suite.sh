@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Copyright The parsecd Authors
 # shellcheck source-path=SCRIPTDIR
 # make test-qemu-suite: boots the test image once and runs the in-guest
 # end-to-end suite (TestGuest* in test/e2e/guest_test.go).

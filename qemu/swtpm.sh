@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Copyright The parsecd Authors
 # Starts the guest's software TPM: a fresh swtpm process on a state
 # directory (kept between boots when the caller reuses it: the OTA scenario
 # does, as a real device keeps its TPM), reached by QEMU over one control

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright The parsecd Authors
+
 // Package storage defines the key-mapping store: for every key a client
 // owns, which provider holds it, the provider's key id (or, for the software
 // provider, the key material itself) and its PSA attributes.

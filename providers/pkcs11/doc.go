@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright The parsecd Authors
+
 // Package pkcs11 is parsecd's PKCS#11 provider (Parsec provider id 2): it
 // brokers keys held by any PKCS#11 token or HSM through
 // github.com/miekg/pkcs11, which loads the vendor's module with dlopen.

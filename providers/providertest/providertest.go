@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright The parsecd Authors
+
 // Package providertest is a black-box conformance suite for crypto
 // providers: key generation, signing and verification (checked
 // independently with the Go standard library), public key export,

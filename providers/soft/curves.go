@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright The parsecd Authors
+
 package soft
 
 //lint:file-ignore SA1019 crypto/ecdsa serves curves other than NIST P-224/256/384/521 only through its generic path: such keys exist only as big.Int coordinates and elliptic.Curve methods, which are deprecated for the NIST curves, not replaced for the others.

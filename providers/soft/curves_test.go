@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright The parsecd Authors
+
 package soft
 
 //lint:file-ignore SA1019 the tests check the generic curves through the elliptic.Curve methods and big.Int coordinates crypto/ecdsa uses for them (see curves.go).

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright The parsecd Authors
+
 // Package soft is parsecd's software provider: RSA, ECC (secp R1 and K1,
 // brainpool r1, X25519, X448; the curve table is in curves.go) and symmetric
 // keys, signatures, asymmetric encryption, AEAD, ciphers, hashing and random

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright The parsecd Authors
+
 // Package tpm is parsecd's TPM 2.0 provider (Parsec provider id 3), built
 // on the pure-Go github.com/google/go-tpm library so the static
 // CGO_ENABLED=0 binary keeps TPM support. docs/tpm-provider.md describes

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright The parsecd Authors
+
 // Package auth turns the authentication field of a request, together with
 // the peer credentials of its connection, into the application identity
 // that owns keys. Each authenticator answers for one wire.AuthType.

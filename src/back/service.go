@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright The parsecd Authors
+
 // Package back is the request back end: it authenticates a parsed request,
 // routes it to the core or a crypto provider, decodes the protobuf body into
 // native types, calls the provider and encodes the result. It is the one

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright The parsecd Authors
+
 // Package client is a Go client for the Parsec service (wire protocol 1.0).
 //
 // A Client opens one Unix-socket connection per operation: it dials, writes

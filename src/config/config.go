@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright The parsecd Authors
+
 // Package config reads parsecd's config.toml. The schema is Parsec's
 // (core_settings, listener, authenticator, key_manager, provider), decoded
 // strictly: an existing Parsec config loads, keys parsecd does not act on are

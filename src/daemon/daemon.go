@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright The parsecd Authors
+
 // Package daemon assembles parsecd from a configuration (key stores,
 // providers, authenticators, back end, listener) and runs it: it serves
 // until SIGTERM or SIGINT, drains in-flight requests, and on SIGHUP builds

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright The parsecd Authors
+
 // Package front is the transport front end: it accepts connections on the
 // Unix socket, reads exactly one request per connection within the
 // configured timeout, hands it to the current back end and writes exactly

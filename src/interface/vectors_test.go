@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright The parsecd Authors
+
 // Golden wire vectors (testdata/vectors, made with the Rust parsec-interface
 // crate and checked against the Parsec 1.1.0 service) decoded and re-encoded with our
 // generated protobuf code. The test is self-contained: it parses the wire header itself

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright The parsecd Authors
+
 // Package provider is the contract between the daemon core and the crypto
 // providers: a small base interface plus one optional interface per family
 // of operations. The core finds a provider's families by type assertion and

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright The parsecd Authors
+
 // Package psa holds native Go forms of the PSA Crypto types that travel in
 // Parsec requests (key attributes, algorithms), and the policy rules that
 // decide whether a key may be used for an operation. Protobuf conversion

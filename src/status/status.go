@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright The parsecd Authors
+
 // Package status defines the response status codes of the Parsec wire
 // protocol and the error type that carries one through the daemon, so that a
 // failure deep in a provider reaches the wire with the right code.

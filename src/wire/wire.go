@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright The parsecd Authors
+
 // Package wire reads and writes Parsec wire protocol 1.0 frames: a fixed
 // 36-byte little-endian header, a protobuf body and, for requests, an
 // authentication field. It checks the header in the order the reference

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright The parsecd Authors
+
 // Package bolt is the persistent storage.KeyStore, kept in one bbolt file.
 //
 // Layout (schema version 1):

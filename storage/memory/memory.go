@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright The parsecd Authors
+
 // Package memory is a map-backed storage.KeyStore for unit tests of the
 // logic around the store. It keeps nothing across restarts.
 package memory

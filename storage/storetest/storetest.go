@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright The parsecd Authors
+
 // Package storetest is the conformance suite of storage.KeyStore: every
 // implementation runs it from its own tests with
 //

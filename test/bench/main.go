@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright The parsecd Authors
+
 // Command bench measures parsecd against the cost of the protocol itself:
 // ping and ECDSA P-256 sign through the real daemon with 1 and 4 concurrent
 // clients, the same ping against a bare "floor" server (reads one request,

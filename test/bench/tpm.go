@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright The parsecd Authors
+
 package main
 
 // ECDSA P-256 sign through parsecd's TPM provider vs go-tpm calls made

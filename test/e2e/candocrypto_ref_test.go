@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright The parsecd Authors
+
 package e2e
 
 // CanDoCrypto answers as the reference Parsec 1.1.0 (Mbed Crypto provider)

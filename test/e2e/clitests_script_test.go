@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright The parsecd Authors
+
 package e2e
 
 // meta-parsec ships parsec-cli-tests.sh in the parsec-tool package and its

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright The parsecd Authors
+
 package e2e
 
 // The compat client's own guarantees, against a scripted service (built on

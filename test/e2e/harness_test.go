@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright The parsecd Authors
+
 // Package e2e drives the real parsecd and parsec-tool binaries, built once
 // by TestMain, over a real Unix socket with a real bbolt store.
 package e2e

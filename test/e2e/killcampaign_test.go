@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright The parsecd Authors
+
 package e2e
 
 // A kill -9 campaign against the real daemon with the TPM (on swtpm) and

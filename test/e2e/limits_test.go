@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright The parsecd Authors
+
 package e2e
 
 // Configured limits (body_len_limit, buffer_size_limit, thread_pool_size,

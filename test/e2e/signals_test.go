@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright The parsecd Authors
+
 package e2e
 
 // Signal races of the real parsecd: SIGTERM, SIGINT and SIGHUP sent at many

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright The parsecd Authors
+
 package e2e
 
 // A swtpm per TPM test, started with test/scripts/swtpm.sh on a Unix

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright The parsecd Authors
+
 package e2e
 
 // The TPM provider (id 3) of the real parsecd against a swtpm per test

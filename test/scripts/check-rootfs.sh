@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Copyright The parsecd Authors
 # make test-rootfs: checks the files under rootfs/ (what a target gets).
 #  - systemd-analyze verify on the units, in a temporary root that holds the
 #    units, the host's standard units (for sysinit.target & co.) and the

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Copyright The parsecd Authors
 # Installs what `make test` needs on a fresh Debian machine, only when missing.
 # Go itself must already be on PATH (README names the version; go-check.sh
 # says what to install when it is missing or too old). It says what it

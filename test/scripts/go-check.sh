@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# Copyright The parsecd Authors
 # Prints one line and exits 1 when the Go toolchain ($1, default go) is
 # missing or older than go.mod's `go` line; prints nothing otherwise. The
 # Makefile runs it before any target that builds (make stops on its line).

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Copyright The parsecd Authors
 # Creates a private SoftHSM2 token store for tests and prints the path of its
 # configuration file: export it as SOFTHSM2_CONF before loading the module.
 #

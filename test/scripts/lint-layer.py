@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+# Copyright The parsecd Authors
 """make test-layer: lint the BitBake layer meta-parsec/ and the kas/conf files
 under recipes/ (BitBake itself cannot run on these machines).
 
@@ -19,8 +21,21 @@ Checks (every failure is printed as `file:line: message`):
     one of the LIC_FILES_CHKSUM paths; CLOSED only on its own.
   - every file:// in SRC_URI exists in the recipe's search path
     (files/, ${BPN}-${PV}/, ${BPN}/, ${PN}/ next to the recipe).
-  - the generated gomod .inc files are current (test/scripts/gen-gomods.sh
-    run into a temporary directory, compared with the committed files).
+  - the generated <BPN>-go-mods.inc / <BPN>-licenses.inc files are current
+    (test/scripts/gen-gomods.py --stdout compared with the committed files),
+    and none is a leftover no recipe generates.
+  - every go-mod recipe that builds this repository, for every combination
+    of its PACKAGECONFIG options (bb.utils.contains on PACKAGECONFIG is
+    evaluated): `go list -deps` of its GO_INSTALL with its CGO_ENABLED and
+    the -tags of GOBUILDFLAGS, for linux on each GO_ARCHES entry, gives the
+    modules it compiles, whose directories alone exist in ${S}/pkg/mod at
+    do_populate_lic. Each pkg/mod/ LIC_FILES_CHKSUM file must be of such a
+    module and each such module must have one; each gomod:// zip must be
+    such a module and each must have a zip; no module@version twice; every
+    license LICENSE appends must be the spdx= of one of those files, and
+    every such spdx= must be in LICENSE.
+  - the recipe's own LIC_FILES_CHKSUM files (src/${GO_IMPORT}/...) have
+    their md5 at SRCREV too.
   - no host paths (/home/, /work/, /tmp/, /root/, /usr/local/go) in layer or
     recipes/ files.
   - sh -n (bash -n for bash scripts) on shell scripts in the layer and on
@@ -50,9 +65,11 @@ REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
 LAYER = "meta-parsec"
 RECIPES = "recipes"
 COLLECTION = "parsec-layer"
-GOMOD_INCS = ("parsec-service-go-mods.inc", "parsec-service-licenses.inc")
-GOMOD_DIR = "meta-parsec/recipes-parsec/parsec-service"
-GEN_GOMODS = "test/scripts/gen-gomods.sh"
+GEN_GOMODS = "test/scripts/gen-gomods.py"
+GOMOD_INC_SUFFIXES = ("-go-mods.inc", "-licenses.inc")
+# The Go architectures a recipe's module set is computed for (oe-core's
+# Linux targets; gen-gomods.py refuses a set that differs between them).
+GO_ARCHES = ("amd64", "arm64", "arm", "386", "riscv64", "ppc64le", "mips", "mipsle", "mips64", "mips64le", "loong64")
 
 
 class Lint:
@@ -71,7 +88,8 @@ class Lint:
 
     def err(self, path, line, msg):
         loc = self.rel(path) + (":%d" % line if line else "")
-        self.errors.append("%s: %s" % (loc, msg))
+        if "%s: %s" % (loc, msg) not in self.errors:
+            self.errors.append("%s: %s" % (loc, msg))
 
     def note(self, msg):
         self.notes.append(msg)
@@ -247,6 +265,22 @@ def check_layer_conf(lint, layerdir):
         lint.err(conf, lines["LAYERSERIES_COMPAT_" + COLLECTION], "LAYERSERIES_COMPAT_%s does not contain wrynose" % COLLECTION)
     if not words("BBFILES"):
         lint.err(conf, 0, "BBFILES is not set")
+    # bitbake's layer index code reads BBLAYERS_LAYERINDEX_NAME_<collection>
+    if "BBLAYERS_LAYERINDEX_NAME" in vals:
+        lint.err(conf, lines["BBLAYERS_LAYERINDEX_NAME"], "BBLAYERS_LAYERINDEX_NAME without the collection: "
+                 "BitBake reads BBLAYERS_LAYERINDEX_NAME_%s" % COLLECTION)
+    if not " ".join(vals.get("BBLAYERS_LAYERINDEX_NAME_" + COLLECTION, [])).strip():
+        lint.err(conf, 0, "BBLAYERS_LAYERINDEX_NAME_%s is not set" % COLLECTION)
+    # a layer's own QA settings: the override is layer-<collection>
+    for var, b, op, val, ln in assigns:
+        ovs = var.split(":")[1:]
+        if COLLECTION in ovs:
+            lint.err(conf, ln, "%s: override %s is not in OVERRIDES (it has layer-${FILE_LAYERNAME}): "
+                     "write :layer-%s" % (var, COLLECTION, COLLECTION))
+    if not any(b == "WARN_QA" and "layer-" + COLLECTION in var.split(":")[1:] and "patch-status" in val.split()
+               for var, b, op, val, ln in assigns):
+        lint.err(conf, 0, "no WARN_QA:append:layer-%s with patch-status and missing-metadata (as "
+                 "oe-core's own layer has them)" % COLLECTION)
     text = open(conf, encoding="utf-8").read()
     if not re.search(r'^\s*addpylib\s+\S+\s+\S+', text, re.M):
         lint.err(conf, 0, "addpylib ${LAYERDIR}/lib oeqa is missing")
@@ -320,7 +354,7 @@ def check_lic_chksum(lint, recipe):
     this = builds_this_repo(recipe)
     goimport = expand(recipe.env.get("GO_IMPORT", ""), recipe.env)
     for f, val, ln in recipe.values("LIC_FILES_CHKSUM"):
-        for entry in val.split():
+        for entry in both_ways(recipe, val):
             if not entry.startswith("file://"):
                 lint.err(f, ln, "LIC_FILES_CHKSUM entry %r is not file://" % entry)
                 continue
@@ -399,12 +433,26 @@ def effective_license(recipe):
     return val
 
 
+def pkgconfig_options(recipe):
+    return sorted({m.group(1) for f, var, b, op, v, ln in recipe.assigns
+                   for m in [re.fullmatch(r"PACKAGECONFIG\[([^\]]+)\]", var)] if m})
+
+
+def both_ways(recipe, val):
+    """The words of a value with every PACKAGECONFIG option of the recipe,
+    then those it has with none (bb.utils.contains on PACKAGECONFIG
+    evaluated), each once."""
+    words = eval_value(val, recipe.env, pkgconfig_options(recipe)).split()
+    words += eval_value(val, recipe.env, []).split()
+    return list(dict.fromkeys(words))
+
+
 def check_license_names(lint, recipe):
     lic = effective_license(recipe)
     if lic is None:
         return
     where = next(((f, ln) for f, var, b, op, v, ln in recipe.assigns if b == "LICENSE"), (recipe.path, 0))
-    names = [n for n in LICENSE_OPS_RE.split(expand(lic, recipe.env)) if n]
+    names = [n for n in LICENSE_OPS_RE.split(" ".join(both_ways(recipe, lic))) if n]
     if "CLOSED" in names and len(names) > 1:
         lint.err(where[0], where[1], "LICENSE %r: CLOSED combined with other licenses (oe-core's "
                  "license-exists check has no text for CLOSED inside an expression): name the "
@@ -412,7 +460,7 @@ def check_license_names(lint, recipe):
         return
     chksum_paths = set()
     for f, val, ln in recipe.values("LIC_FILES_CHKSUM"):
-        for entry in val.split():
+        for entry in both_ways(recipe, val):
             if entry.startswith("file://"):
                 # compared as written: BitBake matches the flag's value
                 # against LIC_FILES_CHKSUM paths literally
@@ -479,6 +527,27 @@ def check_srcrev(lint, recipe):
         if rc or old != now:
             lint.err(f, ln, "SRCREV %s has another %s than the working tree, from which the gomod "
                          ".inc files are generated: set SRCREV to a commit with this %s" % (rev[:12], path, path))
+    # The recipe's own license files are read from SRCREV's tree.
+    goimport = expand(recipe.env.get("GO_IMPORT", ""), recipe.env)
+    for lf, val, lln in recipe.values("LIC_FILES_CHKSUM"):
+        for entry in both_ways(recipe, val):
+            parts = entry[len("file://"):].split(";") if entry.startswith("file://") else [""]
+            rel = re.sub(r'^\$\{S\}/?', '', expand(parts[0], recipe.env))
+            if not goimport or not rel.startswith("src/%s/" % goimport):
+                continue
+            rel = rel[len("src/%s/" % goimport):]
+            params = dict(p.split("=", 1) for p in parts[1:] if "=" in p)
+            r = subprocess.run(["git", "show", "%s:%s" % (rev, rel)], cwd=lint.root, capture_output=True)
+            if r.returncode:
+                lint.err(lf, lln, "LIC_FILES_CHKSUM %s: no %s at SRCREV %s" % (parts[0], rel, rev[:12]))
+                continue
+            data = r.stdout
+            if params.get("beginline") or params.get("endline"):
+                lines = data.splitlines(keepends=True)
+                data = b"".join(lines[int(params.get("beginline") or 1) - 1:int(params.get("endline") or len(lines))])
+            if hashlib.md5(data).hexdigest() != params.get("md5"):
+                lint.err(lf, lln, "LIC_FILES_CHKSUM %s: md5 of %s at SRCREV %s is %s, recipe says %s"
+                         % (parts[0], rel, rev[:12], hashlib.md5(data).hexdigest(), params.get("md5")))
     rc, diff = git(lint, "diff", "--name-only", rev, "--", "rootfs")
     if rc == 0 and diff.strip():
         lint.err(f, ln, "rootfs/ changed since SRCREV %s (%s): the recipe installs rootfs/ from SRCREV; "
@@ -624,38 +693,265 @@ def check_python(lint, path):
 
 
 def check_gomods(lint):
-    """gen-gomods.sh --stdout prints the go-mods .inc then the licenses .inc
-    as they should be; compare with the committed pair."""
+    """gen-gomods.py --stdout prints every generated .inc file after a line
+    "### <path>"; each must equal the committed file, and every
+    *-go-mods.inc / *-licenses.inc of the layer must be one of them."""
     gen = os.path.join(lint.root, GEN_GOMODS)
-    incdir = os.path.join(lint.root, GOMOD_DIR)
-    if not os.path.isdir(incdir):
-        return
+    layerdir = os.path.join(lint.root, LAYER)
+    committed_incs = sorted(os.path.relpath(os.path.join(dp, f), lint.root)
+                            for dp, dn, fn in os.walk(layerdir) for f in fn if f.endswith(GOMOD_INC_SUFFIXES))
     if not os.path.isfile(gen):
-        lint.err(gen, 0, "missing: cannot check that %s/%s are current" % (GOMOD_DIR, " ".join(GOMOD_INCS)))
+        if committed_incs:
+            lint.err(gen, 0, "missing: cannot check that %s are current" % " ".join(committed_incs))
         return
-    r = subprocess.run([gen, "--stdout"], cwd=lint.root, capture_output=True, text=True)
+    r = subprocess.run([sys.executable, gen, "--stdout"], cwd=lint.root, capture_output=True, text=True)
     if r.returncode:
         lint.err(gen, 0, "%s --stdout failed (%d): %s" % (GEN_GOMODS, r.returncode, r.stderr.strip()[-2000:]))
         return
-    fresh = r.stdout.splitlines()
-    committed = []  # (file, line number, text)
-    for name in GOMOD_INCS:
-        path = os.path.join(incdir, name)
-        if not os.path.isfile(path):
-            lint.err(path, 0, "missing (run %s)" % GEN_GOMODS)
+    fresh = {}
+    cur = None
+    for line in r.stdout.splitlines():
+        if line.startswith("### "):
+            cur = line[4:].strip()
+            fresh[cur] = []
+        elif cur is None:
+            lint.err(gen, 0, "--stdout output does not start with a ### <path> line")
             return
-        with open(path, encoding="utf-8") as f:
-            committed += [(path, n, t) for n, t in enumerate(f.read().splitlines(), 1)]
-    lint.count("gomod .inc checks")
-    if [t for _, _, t in committed] == fresh:
-        return
+        else:
+            fresh[cur].append(line)
     import difflib
-    diff = list(difflib.unified_diff([t for _, _, t in committed], fresh, "committed", "generated",
-                                     lineterm="", n=0))
-    i = next((i for i, (c, g) in enumerate(zip(committed, fresh)) if c[2] != g), min(len(committed), len(fresh)))
-    path, n = (committed[i][0], committed[i][1]) if i < len(committed) else (committed[-1][0], committed[-1][1] + 1)
-    lint.err(path, n, "stale: differs from `%s --stdout` (run %s and commit):\n    %s"
-             % (GEN_GOMODS, GEN_GOMODS, "\n    ".join(diff[2:22])))
+    for rel in sorted(fresh):
+        path = os.path.join(lint.root, rel)
+        lint.count("gomod .inc checks")
+        if not os.path.isfile(path):
+            lint.err(path, 0, "missing (run make yocto-modules)")
+            continue
+        with open(path, encoding="utf-8") as f:
+            committed = f.read().splitlines()
+        if committed == fresh[rel]:
+            continue
+        diff = list(difflib.unified_diff(committed, fresh[rel], "committed", "generated", lineterm="", n=0))
+        n = next((i for i, (c, g) in enumerate(zip(committed, fresh[rel])) if c != g),
+                 min(len(committed), len(fresh[rel])))
+        lint.err(path, n + 1, "stale: differs from `%s --stdout` (run make yocto-modules and commit):\n    %s"
+                 % (GEN_GOMODS, "\n    ".join(diff[2:22])))
+    for rel in committed_incs:
+        if rel not in fresh:
+            lint.err(os.path.join(lint.root, rel), 0, "not generated by %s (no recipe of its .conf makes it): "
+                     "a stale leftover, remove it" % GEN_GOMODS)
+
+
+# ---------------------------------------------------------------- Go modules per recipe
+
+CONTAINS_RE = re.compile(r"""\$\{@bb\.utils\.contains\(\s*['"]PACKAGECONFIG['"]\s*,\s*['"]([^'"]+)['"]\s*,"""
+                         r"""\s*(['"])(.*?)\2\s*,\s*(['"])(.*?)\4\s*,\s*d\s*\)\}""")
+
+
+def eval_value(val, env, options):
+    """Expand ${VAR} and ${@bb.utils.contains('PACKAGECONFIG', opt, a, b, d)}
+    for a PACKAGECONFIG made of options; other inline Python is left as is."""
+    for _ in range(8):
+        new = CONTAINS_RE.sub(lambda m: m.group(3) if all(o in options for o in m.group(1).split())
+                              else m.group(5), val)
+        new = expand(new, env)
+        if new == val:
+            break
+        val = new
+    return val
+
+
+def eval_var(recipe, base, options, keep_unresolved=False):
+    """The value of a variable as BitBake builds it: =, :=, ?=, ??=, +=, =+,
+    .=, =. in order, then :append, :prepend and :remove (no other overrides:
+    a value under an override such as :arm or :${PN} is ignored)."""
+    val, weak = None, None
+    appends, prepends, removes = [], [], []
+    for f, var, b, op, v, ln in recipe.assigns:
+        if b != base:
+            continue
+        ov = var[len(base):]
+        if ov.startswith("["):
+            continue
+        ovs = [o for o in ov.split(":") if o]
+        plain = [o for o in ovs if o not in ("append", "prepend", "remove")]
+        if plain:
+            continue
+        if "append" in ovs:
+            appends.append(v)
+        elif "prepend" in ovs:
+            prepends.append(v)
+        elif "remove" in ovs:
+            removes.append(v)
+        elif op in ("=", ":="):
+            val = v
+        elif op == "?=":
+            if val is None:
+                val = v
+        elif op == "??=":
+            weak = v
+        elif op == "+=":
+            val = ((val if val is not None else weak) or "") + " " + v
+        elif op == "=+":
+            val = v + " " + ((val if val is not None else weak) or "")
+        elif op == ".=":
+            val = ((val if val is not None else weak) or "") + v
+        elif op == "=.":
+            val = v + ((val if val is not None else weak) or "")
+    if val is None:
+        val = weak
+    if val is None and not appends and not prepends:
+        return None
+    val = "".join(prepends) + (val or "") + "".join(appends)
+    val = eval_value(val, recipe.env, options)
+    if removes:
+        gone = set(eval_value(" ".join(removes), recipe.env, options).split())
+        val = " ".join(w for w in val.split() if w not in gone)
+    return val
+
+
+def locate(recipe, base, needle):
+    """(file, line) of the assignment to base whose value holds needle, else
+    of the first assignment to base."""
+    first = None
+    for f, var, b, op, v, ln in recipe.assigns:
+        if b == base:
+            first = first or (f, ln)
+            if needle in v:
+                return f, ln
+    return first or (recipe.path, 0)
+
+
+def inherits_go_mod(recipe):
+    return "go-mod" in recipe.inherits
+
+
+def go_list_modules(lint, pkg, tags, cgo):
+    """{(module, version)} compiled by pkg for GOOS=linux on every GO_ARCHES
+    entry (intersection) and on any (union); None and an error if go list
+    fails."""
+    inter, union = None, set()
+    env = dict(os.environ, GOOS="linux", CGO_ENABLED=cgo, GOFLAGS="-mod=readonly", GOWORK="off",
+               GOTOOLCHAIN="local")
+    env.pop("GOARM", None)
+    for arch in GO_ARCHES:
+        env["GOARCH"] = arch
+        cmd = ["go", "list", "-deps", "-f", "{{with .Module}}{{if not .Main}}{{.Path}} {{.Version}}{{end}}{{end}}"]
+        if tags:
+            cmd += ["-tags", tags]
+        r = subprocess.run(cmd + [pkg], cwd=lint.root, env=env, capture_output=True, text=True)
+        if r.returncode:
+            return None, None, "GOARCH=%s CGO_ENABLED=%s %s %s: %s" % (arch, cgo, " ".join(cmd[:3]), pkg,
+                                                                       r.stderr.strip()[-800:])
+        mods = {tuple(line.split()) for line in r.stdout.splitlines() if line.strip()}
+        inter = mods if inter is None else inter & mods
+        union |= mods
+    return inter, union, None
+
+
+def check_go_modules(lint, recipe):
+    """A go-mod recipe that builds this repository, for every combination of
+    its PACKAGECONFIG options: what its GO_INSTALL package compiles (go list
+    -deps with the recipe's CGO_ENABLED and -tags from GOBUILDFLAGS) decides
+    which pkg/mod/ license files exist at do_populate_lic. Each pkg/mod/ entry
+    of LIC_FILES_CHKSUM must name a module it compiles (on every arch), each
+    module it compiles must have one; each gomod:// zip must be a module it
+    compiles and each compiled module must have a zip; each license LICENSE
+    appends must be the spdx= of one of those files."""
+    if not recipe.path.endswith(".bb") or not inherits_go_mod(recipe) or not builds_this_repo(recipe):
+        return
+    goimport = expand(recipe.env.get("GO_IMPORT", ""), recipe.env)
+    options = pkgconfig_options(recipe)
+    if len(options) > 6:
+        lint.err(recipe.path, 0, "%d PACKAGECONFIG options: too many combinations to check" % len(options))
+        return
+    where = {}
+    for f, var, b, op, v, ln in recipe.assigns:
+        where.setdefault(b, (f, ln))
+    own = set(n for n in LICENSE_OPS_RE.split(expand(next(
+        (v for f, var, b, op, v, ln in recipe.assigns if var == "LICENSE" and op in ("=", ":=", "?=")), ""),
+        recipe.env)) if n)
+    for mask in range(1 << len(options)):
+        combo = [o for i, o in enumerate(options) if mask >> i & 1]
+        label = "PACKAGECONFIG=%r" % " ".join(combo)
+        gi = eval_var(recipe, "GO_INSTALL", combo) or "%s/..." % goimport
+        pkgs = []
+        for p in gi.split():
+            if p == goimport or p.startswith(goimport + "/"):
+                pkgs.append("." + p[len(goimport):] if p != goimport else ".")
+            else:
+                lint.err(*where.get("GO_INSTALL", (recipe.path, 0)),
+                         "GO_INSTALL %s is not a package of %s" % (p, goimport))
+                return
+        cgo = (eval_var(recipe, "CGO_ENABLED", combo) or "1").strip()
+        flags = eval_var(recipe, "GOBUILDFLAGS", combo) or ""
+        tags = ",".join(t for m in re.finditer(r"-tags[= ](\S+)", flags) for t in m.group(1).split(","))
+        if "${@" in cgo or "${@" in flags:
+            lint.err(recipe.path, 0, "%s: cannot evaluate CGO_ENABLED %r / GOBUILDFLAGS %r" % (label, cgo, flags))
+            return
+        inter, union = set(), set()
+        for pkg in pkgs:
+            i, u, e = go_list_modules(lint, pkg, tags, cgo)
+            if e:
+                lint.err(recipe.path, 0, "%s: %s" % (label, e))
+                return
+            inter |= i
+            union |= u
+        lint.count("Go module sets")
+        what = "go list -deps %s%s, CGO_ENABLED=%s, %s" % (" ".join(pkgs), " -tags " + tags if tags else "",
+                                                           cgo, label)
+        lic_file, lic_line = where.get("LIC_FILES_CHKSUM", (recipe.path, 0))
+        lics = eval_var(recipe, "LIC_FILES_CHKSUM", combo) or ""
+        licensed, spdx = set(), set()
+        for entry in lics.split():
+            parts = entry[len("file://"):].split(";") if entry.startswith("file://") else [""]
+            m = re.match(r"(?:\$\{S\}/)?pkg/mod/(.+?)@([^/]+)/", parts[0])
+            if not m:
+                continue
+            key = (decode_modpath(m.group(1)), m.group(2))
+            params = dict(p.split("=", 1) for p in parts[1:] if "=" in p)
+            lic_file, lic_line = locate(recipe, "LIC_FILES_CHKSUM", parts[0])
+            if key not in inter:
+                lint.err(lic_file, lic_line, "LIC_FILES_CHKSUM %s: %s@%s is not a module %s compiles (%s): "
+                         "do_compile does not unpack it, do_populate_lic will not find the file"
+                         % (parts[0], key[0], key[1], recipe.pn, what))
+            licensed.add(key)
+            if "spdx" in params:
+                if key in inter:
+                    spdx.add(params["spdx"])
+            else:
+                lint.err(lic_file, lic_line, "LIC_FILES_CHKSUM %s: no spdx= naming its license" % parts[0])
+        for key in sorted(union - licensed):
+            lint.err(lic_file, lic_line, "%s compiles %s@%s (%s) but LIC_FILES_CHKSUM has no license file of it"
+                     % (recipe.pn, key[0], key[1], what))
+        src_file, src_line = where.get("SRC_URI", (recipe.path, 0))
+        zips, seen = set(), {}
+        for entry in (eval_var(recipe, "SRC_URI", combo) or "").split():
+            if not entry.startswith("gomod://"):
+                continue
+            parts = entry[len("gomod://"):].split(";")
+            params = dict(p.split("=", 1) for p in parts[1:] if "=" in p)
+            key = (parts[0], params.get("version", ""))
+            if key in seen:
+                lint.err(src_file, src_line, "SRC_URI has %s@%s twice: the fetcher names both %s@%s (their "
+                         "checksums clash)" % (key[0], key[1], key[0], key[1]))
+            seen[key] = entry
+            if params.get("mod") == "1":
+                continue
+            zips.add(key)
+            if key not in union:
+                src_file, src_line = locate(recipe, "SRC_URI", "gomod://%s;" % parts[0])
+                lint.err(src_file, src_line, "SRC_URI gomod://%s;version=%s: %s does not compile it (%s): "
+                         "fetch its go.mod only (mod=1), or not at all" % (key[0], key[1], recipe.pn, what))
+        for key in sorted(union - zips):
+            lint.err(src_file, src_line, "%s compiles %s@%s (%s) but SRC_URI has no gomod:// zip of it"
+                     % (recipe.pn, key[0], key[1], what))
+        names = set(n for n in LICENSE_OPS_RE.split(eval_var(recipe, "LICENSE", combo) or "") if n)
+        lf, ll = where.get("LICENSE", (recipe.path, 0))
+        for n in sorted(names - own - spdx):
+            lint.err(lf, ll, "LICENSE names %s, but no license file of a module %s compiles is %s (%s)"
+                     % (n, recipe.pn, n, what))
+        for n in sorted(spdx - names):
+            lint.err(lf, ll, "LICENSE lacks %s, the license of a module %s compiles (%s)" % (n, recipe.pn, what))
 
 
 # ---------------------------------------------------------------- kas
@@ -928,6 +1224,7 @@ def run(root):
             check_license_names(lint, recipe)
             check_srcrev(lint, recipe)
             check_src_uri(lint, recipe)
+            check_go_modules(lint, recipe)
     check_gomods(lint)
     # files the issue and yocto-check-layer require of the layer
     for need in REQUIRED_FILES:
@@ -971,6 +1268,9 @@ SELFTEST_EXPECT = [
     ("meta-parsec/conf/layer.conf", "LAYERSERIES_COMPAT_parsec-layer does not contain wrynose"),
     ("meta-parsec/conf/layer.conf", "LAYERDEPENDS_parsec-layer does not contain core"),
     ("meta-parsec/conf/layer.conf", "addpylib"),
+    ("meta-parsec/conf/layer.conf:8", "BBLAYERS_LAYERINDEX_NAME without the collection"),
+    ("meta-parsec/conf/layer.conf:9", "override parsec-layer is not in OVERRIDES"),
+    ("meta-parsec/conf/layer.conf", "no WARN_QA:append:layer-parsec-layer"),
     ("meta-parsec/conf/layer.conf", "BBFILES_DYNAMIC tpm-layer"),
     ("broken_1.0.bb:", "LIC_FILES_CHKSUM LICENSE: md5 is"),
     ("broken_1.0.bb:", "LIC_FILES_CHKSUM pkg/mod/golang.org/x/sys@v0.50.0/LICENSE;beginline=1;endline=2: md5 is"),
@@ -982,6 +1282,15 @@ SELFTEST_EXPECT = [
     ("broken_1.0.bb:", "require missing-common.inc: file not found"),
     ("nosummary_1.0.bb:7", "SRC_URI file://after-def.patch not found"),
     ("parsec-service-licenses.inc:2", "stale"),
+    ("recipes-x/demo/old-go-mods.inc", "not generated by"),
+    ("godemo_1.0.bb:13", "pkg/mod/github.com/pelletier/go-toml/v2@v2.4.3/LICENSE: github.com/pelletier/go-toml/v2@v2.4.3 is not a module godemo compiles"),
+    ("godemo_1.0.bb:10", "SRC_URI gomod://github.com/pelletier/go-toml/v2;version=v2.4.3: godemo does not compile it"),
+    ("godemo_1.0.bb:2", "LICENSE names ISC, but no license file of a module godemo compiles"),
+    ("godemo_1.0.bb:2", "LICENSE names MIT, but no license file of a module godemo compiles"),
+    ("godemo-opt_1.0.bb:4", "SRC_URI has golang.org/x/sys@v0.50.0 twice"),
+    ("godemo-opt_1.0.bb:2", "LICENSE lacks BSD-3-Clause"),
+    ("godemo-opt_1.0.bb:14", "compiles github.com/pelletier/go-toml/v2@v2.4.3 (go list -deps ./cmd/demo -tags demotoml, CGO_ENABLED=0, PACKAGECONFIG='toml') but LIC_FILES_CHKSUM has no license file"),
+    ("godemo-opt_1.0.bb:4", "PACKAGECONFIG='toml') but SRC_URI has no gomod:// zip"),
     ("files/broken-init", "sh -n"),
     ("files/bashy.sh", "bash -n"),
     ("lib/oeqa/runtime/cases/parsec.py", "python:"),

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# Copyright The parsecd Authors
 # The repository stands alone: no tracked file may read test inputs from
 # outside the clone. Fails (one line per hit, FILE:LINE: text) when a
 # tracked file names

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# Copyright The parsecd Authors
 # Runs `make STAGE` for each stage in order, stops at the first that fails,
 # and prints how long each took (also after a failure):
 #   test/scripts/stages.sh MAKE STAGE...

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Copyright The parsecd Authors
 # Starts a fresh swtpm (TPM 2.0) on a temporary state directory, loopback only.
 #
 #   test/scripts/swtpm.sh start [--unix] [--dir DIR]   start; print the settings

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright The parsecd Authors
+
 // Package testvectors locates the golden wire vectors and fixed test keys
 // that the tests of every package read. They are data kept in the
 // repository, in src/interface/testdata/vectors (made with the Rust

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright The parsecd Authors
+
 // Package pubkey is what providers do in Go with a public key they hold or
 // read from their back end: encode it in the PSA export format and verify
 // signatures with PSA semantics. The TPM provider always verifies this way,

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright The parsecd Authors
+
 // Package rsaenc is the RSA encryption with a public key that providers run
 // in Go (the software provider always, the PKCS#11 provider for
 // software_public_operations and for OAEP parameters a token refuses), with

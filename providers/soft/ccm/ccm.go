@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright The parsecd Authors
+
 // Package ccm implements Counter with CBC-MAC (CCM), the authenticated
 // encryption mode of NIST SP 800-38C and RFC 3610, over any 128-bit block
 // cipher, as a crypto/cipher.AEAD.

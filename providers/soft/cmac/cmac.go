@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright The parsecd Authors
+
 // Package cmac implements the CMAC message authentication code of NIST
 // SP 800-38B (RFC 4493 for AES-128) over any 64- or 128-bit block cipher,
 // in practice crypto/aes.

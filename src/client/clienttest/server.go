@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright The parsecd Authors
+
 // Package clienttest serves Parsec on a temporary Unix socket, for testing
 // code built on package client: canned replies (NewServer, Mux) or the real
 // service back end with the software provider (NewService).

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright The parsecd Authors
+
 // Command parsec-tool is a command-line client of the Parsec service, a
 // drop-in for the Rust parsec-tool 0.7.0: same subcommands, flags, help and
 // usage texts (clap 2's), log lines (env_logger's), error lines

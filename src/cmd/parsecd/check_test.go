@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright The parsecd Authors
+
 package main
 
 // parsecd --check-config checks each [[provider]] entry's own keys with the

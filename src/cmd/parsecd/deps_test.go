@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright The parsecd Authors
+
 package main
 
 // The default build of parsecd is static and does not link the PKCS#11

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright The parsecd Authors
+
 // Command parsecd is the Parsec security service: it owns the platform's
 // crypto back ends and lends them to client applications over a Unix
 // socket, speaking the Parsec wire protocol.

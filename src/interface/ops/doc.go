@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright The parsecd Authors
+
 // Package ops holds the Go bindings of the PARSEC operation bodies, one
 // sub-package per .proto file in src/interface/proto (package name = proto
 // package without underscores, e.g. psa_sign_hash -> psasignhash).

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# Copyright The parsecd Authors
 # Regenerates the Go protobuf bindings in src/interface/ops/<pkg>/ from
 # src/interface/proto/*.proto. protoc comes from the system (Debian
 # protobuf-compiler 3.21); protoc-gen-go is built from the version pinned in

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright The parsecd Authors
+
 // Package sdnotify tells systemd about the daemon's state over
 // $NOTIFY_SOCKET (sd_notify protocol), without cgo or libsystemd.
 package sdnotify

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright The parsecd Authors
+
 // Package sigs holds parsecd's stop and reload signals (SIGTERM, SIGINT,
 // SIGHUP) for the daemon package. Catch starts holding them; parsecd calls
 // it from the init of package atinit, before any code of its own runs.

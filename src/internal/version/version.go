@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright The parsecd Authors
+
 // Package version holds the build stamp, set by the Makefile with
 // -ldflags "-X github.com/parsecd/parsecd/src/internal/version.Version=…".
 package version

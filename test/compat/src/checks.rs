@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright The parsecd Authors
+
 // The checks. Every call goes through client::Client::call, i.e. through
 // parsec-interface's own Request/Response framing and ProtobufConverter.
 

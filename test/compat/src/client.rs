@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright The parsecd Authors
+
 // The transport: one request per connection over the service's Unix socket,
 // framed, serialized and deserialized by parsec-interface itself (Request,
 // Response and the protobuf Convert implementation), as Parsec's own Rust

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright The parsecd Authors
+
 //! parsec-compat-client: a client of a Parsec service (here parsecd) built
 //! on Parsec's own wire-protocol crate, parsec-interface 0.27 (Debian's
 //! librust-parsec-interface-dev). It lists the providers, authenticators,

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# Copyright The parsecd Authors
 # parsec-cli-tests.sh: end-to-end test of a running PARSEC service with
 # parsec-tool, results checked with openssl (part of meta-parsec).
 #

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright The parsecd Authors
+
 // Package kat reads the known-answer files of the software provider's
 // tests: blocks of "Name = value" lines separated by blank lines, with #
 // comment lines that name where the vectors come from.

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# Copyright The parsecd Authors
 # Regenerates the PEM fixtures of keyconv_test.go with OpenSSL 3, and the
 # PSA-format expectations (hex) next to them. The keys are test keys only.
 set -e

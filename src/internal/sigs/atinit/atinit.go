@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright The parsecd Authors
+
 // Package atinit holds parsecd's signals from its package initialisation
 // on: importing it (only package main does) runs sigs.Catch before main and
 // before most packages' init, so the window in which a signal gets the

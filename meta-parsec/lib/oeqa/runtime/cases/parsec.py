@@ -1,8 +1,9 @@
+# SPDX-License-Identifier: Apache-2.0
+# Copyright The parsecd Authors
+
 # Runtime tests of the PARSEC service (parsecd) for testimage, suite "parsec".
 # Part of meta-parsec; meta-security's security-test-image runs it when the
 # parsec-layer collection is present.
-#
-# SPDX-License-Identifier: MIT
 
 import re
 

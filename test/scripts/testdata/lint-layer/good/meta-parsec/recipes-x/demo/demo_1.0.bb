@@ -10,7 +10,7 @@ SRC_URI = "git://github.com/parsecd/parsecd;protocol=https;branch=main;destsuffi
 SRCREV = "0123456789abcdef0123456789abcdef01234567"
 GO_IMPORT = "github.com/parsecd/parsecd"
 
-inherit go-mod
+inherit systemd
 
 do_install() {
     install -d ${D}${sysconfdir}/demo

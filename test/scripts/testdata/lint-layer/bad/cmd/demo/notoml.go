@@ -1,0 +1,5 @@
+//go:build !demotoml
+
+package main
+
+func extra() string { return "" }
