@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright The parsecd Authors
+
 package back_test
 
 import (

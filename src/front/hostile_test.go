@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright The parsecd Authors
+
 package front_test
 
 // Issue 13: connections that send nothing, or trickle, must not stall the

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright The parsecd Authors
+
 // Package migrate moves the keys of a Parsec service (its OnDisk or SQLite
 // key info manager and the key material of its providers) into parsecd's
 // bbolt key store, once, without writing to Parsec's files: going back to

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright The parsecd Authors
+
 // Command soak measures how a well-behaved client fares while other local
 // clients try to stall parsecd with connections that never complete a
 // request (issue 13). It starts the real parsecd (software provider, bbolt

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright The parsecd Authors
+
 // Package ratelog bounds how many lines a cause may write to the log. Lines
 // that any local user can trigger at will (a malformed request, a failed
 // authentication, a refused connection) go through a Limiter: the first

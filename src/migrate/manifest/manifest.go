@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
+// Copyright The parsecd Authors
+
 // Package manifest reads the manifest.json of the Parsec 1.1.0 fixtures
 // (src/migrate/testdata/parsec-1.1.0: stores written by the real Parsec
 // service) and checks a migrated key against what Parsec recorded: the
