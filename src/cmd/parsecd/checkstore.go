@@ -5,7 +5,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -27,31 +26,14 @@ import (
 // start-up. Exit status: 0 when nothing is wrong (any more), 1 when a
 // problem remains, 2 for a usage error.
 func checkStore(args []string, stdout, stderr io.Writer) int {
-	fl := flag.NewFlagSet("parsecd check-store", flag.ContinueOnError)
-	fl.SetOutput(stderr)
-	var path string
 	var repair bool
-	fl.StringVar(&path, "c", "", "path of config.toml (default "+defaultConfigPath+", or the embedded default if that file does not exist)")
-	fl.StringVar(&path, "config", "", "same as -c")
-	fl.BoolVar(&repair, "repair", false, "move bad records to the quarantine tree and settle reservations left by a crash")
-	fl.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: parsecd check-store [-c|--config PATH] [--repair]\n\nChecks the key stores of a configuration while parsecd is stopped.\n\n")
-		fl.PrintDefaults()
-	}
-	if err := fl.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fl.NArg() > 0 {
-		fmt.Fprintf(stderr, "parsecd check-store: unexpected argument %q\n", fl.Arg(0))
-		return 2
-	}
-	cfg, err := loader(path, true)()
-	if err != nil {
-		fmt.Fprintf(stderr, "parsecd check-store: %v\n", err)
-		return 1
+	cfg, code := subcommand{name: "check-store", synopsis: "[-c|--config PATH] [--repair]",
+		about: "Checks the key stores of a configuration while parsecd is stopped.",
+		flags: func(fl *flag.FlagSet) {
+			fl.BoolVar(&repair, "repair", false, "move bad records to the quarantine tree and settle reservations left by a crash")
+		}}.load(args, stderr)
+	if cfg == nil {
+		return code
 	}
 	c := &checker{cfg: cfg, repair: repair, out: stdout,
 		log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}

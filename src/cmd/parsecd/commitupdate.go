@@ -4,8 +4,6 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 
@@ -18,29 +16,10 @@ import (
 // It runs beside the daemon (it takes no lock). Run by a rolled-back
 // release it refuses, since its snapshot is then its live store.
 func commitUpdate(args []string, stdout, stderr io.Writer) int {
-	fl := flag.NewFlagSet("parsecd commit-update", flag.ContinueOnError)
-	fl.SetOutput(stderr)
-	var path string
-	fl.StringVar(&path, "c", "", "path of config.toml (default "+defaultConfigPath+", or the embedded default if that file does not exist)")
-	fl.StringVar(&path, "config", "", "same as -c")
-	fl.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: parsecd commit-update [-c|--config PATH]\n\nEnds the rollback window of an update: older releases can no longer use the key stores.\n\n")
-		fl.PrintDefaults()
-	}
-	if err := fl.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fl.NArg() > 0 {
-		fmt.Fprintf(stderr, "parsecd commit-update: unexpected argument %q\n", fl.Arg(0))
-		return 2
-	}
-	cfg, err := loader(path, true)()
-	if err != nil {
-		fmt.Fprintf(stderr, "parsecd commit-update: %v\n", err)
-		return 1
+	cfg, code := subcommand{name: "commit-update", synopsis: "[-c|--config PATH]",
+		about: "Ends the rollback window of an update: older releases can no longer use the key stores."}.load(args, stderr)
+	if cfg == nil {
+		return code
 	}
 	failed := false
 	for _, km := range cfg.KeyManagers {

@@ -24,31 +24,15 @@ import (
 // every key migrated (or would), 1 when a key is refused or the migration
 // failed, 2 for a usage error.
 func migrateCmd(args []string, stdout, stderr io.Writer) int {
-	fl := flag.NewFlagSet("parsecd migrate", flag.ContinueOnError)
-	fl.SetOutput(stderr)
-	var path string
 	var dry bool
-	fl.StringVar(&path, "c", "", "path of Parsec's config.toml (default "+defaultConfigPath+")")
-	fl.StringVar(&path, "config", "", "same as -c")
-	fl.BoolVar(&dry, "dry-run", false, "print what would be migrated, write nothing")
-	fl.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: parsecd migrate [-c|--config PATH] [--dry-run]\n\nMigrates the keys of Parsec's OnDisk or SQLite key info managers into parsecd's store, once.\n\n")
-		fl.PrintDefaults()
-	}
-	if err := fl.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fl.NArg() > 0 {
-		fmt.Fprintf(stderr, "parsecd migrate: unexpected argument %q\n", fl.Arg(0))
-		return 2
-	}
-	cfg, err := loader(path, true)()
-	if err != nil {
-		fmt.Fprintf(stderr, "parsecd migrate: %v\n", err)
-		return 1
+	cfg, code := subcommand{name: "migrate", synopsis: "[-c|--config PATH] [--dry-run]",
+		about:      "Migrates the keys of Parsec's OnDisk or SQLite key info managers into parsecd's store, once.",
+		configHelp: "path of Parsec's config.toml (default " + defaultConfigPath + ")",
+		flags: func(fl *flag.FlagSet) {
+			fl.BoolVar(&dry, "dry-run", false, "print what would be migrated, write nothing")
+		}}.load(args, stderr)
+	if cfg == nil {
+		return code
 	}
 	found, bad := false, false
 	for _, km := range cfg.KeyManagers {
@@ -63,6 +47,7 @@ func migrateCmd(args []string, stdout, stderr io.Writer) int {
 		}
 		var store *bolt.Store
 		if !dry {
+			var err error
 			if store, err = bolt.Open(km.Path, bolt.Options{}); err != nil {
 				fmt.Fprintf(stderr, "parsecd migrate: key store %q (%s): %v (a running parsecd holds the store: stop it first)\n", km.Name, km.Path, err)
 				return 1
