@@ -20,8 +20,7 @@ SELF=test/scripts/lint-paths.sh
 
 # Files allowed to name host paths, and why:
 #   lint-layer.py  lists /work/ among the host paths it rejects in the layer
-#   .ci/run        the CI machinery's own entry point (not the project's)
-ALLOW='^(test/scripts/lint-paths\.sh|test/scripts/lint-layer\.py|\.ci/run)$'
+ALLOW='^(test/scripts/lint-paths\.sh|test/scripts/lint-layer\.py)$'
 
 lint() {
 	dir=$1
