@@ -24,19 +24,18 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
-	"google.golang.org/protobuf/proto"
-
 	"github.com/parsecd/parsecd/src/interface/ops/psageneratekey"
 	"github.com/parsecd/parsecd/src/interface/ops/psasignhash"
 	"github.com/parsecd/parsecd/src/psa"
-	"github.com/parsecd/parsecd/src/status"
 	"github.com/parsecd/parsecd/src/wire"
+	"github.com/parsecd/parsecd/test/loadclient"
 )
 
 func main() {
@@ -72,46 +71,6 @@ func main() {
 
 const appName = "bench"
 
-func frame(provider wire.ProviderID, op wire.Opcode, body proto.Message, auth bool) []byte {
-	var b []byte
-	if body != nil {
-		var err error
-		if b, err = proto.Marshal(body); err != nil {
-			panic(err)
-		}
-	}
-	req := &wire.Request{Header: wire.Header{Provider: provider, Opcode: op}, Body: b}
-	if auth {
-		req.Header.AuthType = wire.AuthDirect
-		req.Auth = []byte(appName)
-	}
-	out, err := wire.EncodeRequest(req)
-	if err != nil {
-		panic(err)
-	}
-	return out
-}
-
-// roundTrip sends one request on a fresh connection, as every Parsec client does.
-func roundTrip(sock string, req []byte) error {
-	c, err := net.Dial("unix", sock)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	if _, err := c.Write(req); err != nil {
-		return err
-	}
-	resp, err := wire.ReadResponse(c, 0)
-	if err != nil {
-		return err
-	}
-	if resp.Header.Status != status.Success {
-		return resp.Header.Status
-	}
-	return nil
-}
-
 type result struct {
 	ops      int
 	elapsed  time.Duration
@@ -125,7 +84,7 @@ func (r result) rate() float64 { return float64(r.ops) / r.elapsed.Seconds() }
 func load(sock string, req []byte, clients int, d time.Duration) result {
 	ops := make([]func() error, clients)
 	for i := range ops {
-		ops[i] = func() error { return roundTrip(sock, req) }
+		ops[i] = func() error { return loadclient.RoundTrip(sock, req, 0) }
 	}
 	return measure(ops, d)
 }
@@ -292,11 +251,11 @@ func run(daemon string, d time.Duration) error {
 	if err != nil {
 		return fmt.Errorf("creating the benchmark key: %w", err)
 	}
-	ping := frame(wire.ProviderCore, wire.OpPing, nil, false)
+	ping := loadclient.Frame(wire.ProviderCore, wire.OpPing, nil, "")
 
 	inproc := inProcessSign(benchDigest[:], d)
 
-	fmt.Printf("parsecd benchmark (%s per phase, %d CPUs)\n\n", d, runtimeCPUs())
+	fmt.Printf("parsecd benchmark (%s per phase, %d CPUs)\n\n", d, runtime.NumCPU())
 	fmt.Printf("%-28s %10s %10s %10s %6s\n", "phase", "ops/s", "p50", "p99", "errors")
 	rows := map[string]result{}
 	for _, c := range []int{1, 4} {
@@ -339,12 +298,12 @@ func signP256(sock string, provider wire.ProviderID) ([]byte, error) {
 		Policy: psa.KeyPolicy{Usage: psa.UsageSignHash | psa.UsageVerifyHash,
 			Alg: psa.Algorithm{Kind: psa.AlgAsymSign, Sign: psa.AsymSign{Kind: psa.SignEcdsa, Hash: psa.HashSHA256}}},
 	}
-	gen := frame(provider, wire.OpPsaGenerateKey, &psageneratekey.Operation{KeyName: benchKey, Attributes: psa.AttributesToProto(attrs)}, true)
-	if err := roundTrip(sock, gen); err != nil {
+	gen := loadclient.Frame(provider, wire.OpPsaGenerateKey, &psageneratekey.Operation{KeyName: benchKey, Attributes: psa.AttributesToProto(attrs)}, appName)
+	if err := loadclient.RoundTrip(sock, gen, 0); err != nil {
 		return nil, err
 	}
-	return frame(provider, wire.OpPsaSignHash, &psasignhash.Operation{KeyName: benchKey,
-		Alg: psa.AsymSignToProto(attrs.Policy.Alg.Sign), Hash: benchDigest[:]}, true), nil
+	return loadclient.Frame(provider, wire.OpPsaSignHash, &psasignhash.Operation{KeyName: benchKey,
+		Alg: psa.AsymSignToProto(attrs.Policy.Alg.Sign), Hash: benchDigest[:]}, appName), nil
 }
 
 // loadEach runs req through the daemon at sock with 1 and then 4 clients.

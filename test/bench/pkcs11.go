@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -79,7 +80,7 @@ func runPkcs11(daemon string, d time.Duration) error {
 		direct[c] = r
 	}
 
-	fmt.Printf("PKCS#11 benchmark: ECDSA P-256 sign on SoftHSM2 %s (%s per phase, %d CPUs)\n\n", p11Lib, d, runtimeCPUs())
+	fmt.Printf("PKCS#11 benchmark: ECDSA P-256 sign on SoftHSM2 %s (%s per phase, %d CPUs)\n\n", p11Lib, d, runtime.NumCPU())
 	fmt.Printf("%-32s %10s %10s %10s %6s\n", "phase", "ops/s", "p50", "p99", "errors")
 	for _, c := range []int{1, 4} {
 		for _, row := range []struct {

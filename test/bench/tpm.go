@@ -23,6 +23,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -66,7 +67,7 @@ func runTPM(daemon string, d time.Duration) error {
 	if err != nil {
 		return fmt.Errorf("direct go-tpm: %w", err)
 	}
-	fmt.Printf("TPM benchmark: ECDSA P-256 sign on swtpm (%s, %s per phase, %d CPUs)\n\n", tcti, d, runtimeCPUs())
+	fmt.Printf("TPM benchmark: ECDSA P-256 sign on swtpm (%s, %s per phase, %d CPUs)\n\n", tcti, d, runtime.NumCPU())
 	fmt.Printf("%-40s %10s %10s %10s %6s\n", "phase", "ops/s", "p50", "p99", "errors")
 	for _, row := range []struct {
 		name string

@@ -41,6 +41,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -49,13 +50,11 @@ import (
 	"syscall"
 	"time"
 
-	"google.golang.org/protobuf/proto"
-
 	"github.com/parsecd/parsecd/src/interface/ops/psageneratekey"
 	"github.com/parsecd/parsecd/src/interface/ops/psasignhash"
 	"github.com/parsecd/parsecd/src/psa"
-	"github.com/parsecd/parsecd/src/status"
 	"github.com/parsecd/parsecd/src/wire"
+	"github.com/parsecd/parsecd/test/loadclient"
 )
 
 func main() {
@@ -85,47 +84,9 @@ func main() {
 // ---------------------------------------------------------------------------
 // The well-behaved client.
 
-func frame(provider wire.ProviderID, op wire.Opcode, body proto.Message, app string) []byte {
-	var b []byte
-	if body != nil {
-		var err error
-		if b, err = proto.Marshal(body); err != nil {
-			panic(err)
-		}
-	}
-	req := &wire.Request{Header: wire.Header{Provider: provider, Opcode: op}, Body: b}
-	if app != "" {
-		req.Header.AuthType = wire.AuthDirect
-		req.Auth = []byte(app)
-	}
-	out, err := wire.EncodeRequest(req)
-	if err != nil {
-		panic(err)
-	}
-	return out
-}
-
-// roundTrip sends one request on a fresh connection. A client gives a
-// request 10 s (the figure the measurements timed out at).
-func roundTrip(sock string, req []byte) error {
-	c, err := net.DialTimeout("unix", sock, 10*time.Second)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
-	if _, err := c.Write(req); err != nil {
-		return err
-	}
-	resp, err := wire.ReadResponse(c, 0)
-	if err != nil {
-		return err
-	}
-	if resp.Header.Status != status.Success {
-		return resp.Header.Status
-	}
-	return nil
-}
+// clientTimeout is what a client gives one request: 10 s, the figure the
+// issue's measurements timed out at.
+const clientTimeout = 10 * time.Second
 
 // sample is what one client saw: latencies of the requests that succeeded,
 // and the failures.
@@ -165,7 +126,7 @@ func measure(sock string, req []byte, d time.Duration) sample {
 	var s sample
 	for end := time.Now().Add(d); time.Now().Before(end); {
 		t := time.Now()
-		if err := roundTrip(sock, req); err != nil {
+		if err := loadclient.RoundTrip(sock, req, clientTimeout); err != nil {
 			s.errs++
 			if s.firstErr == nil {
 				s.firstErr = err
@@ -429,8 +390,8 @@ key_info_manager = "store"
 		Policy: psa.KeyPolicy{Usage: psa.UsageSignHash,
 			Alg: psa.Algorithm{Kind: psa.AlgAsymSign, Sign: psa.AsymSign{Kind: psa.SignEcdsa, Hash: psa.HashSHA256}}},
 	}
-	if err := roundTrip(sock, frame(wire.ProviderMbedCrypto, wire.OpPsaGenerateKey,
-		&psageneratekey.Operation{KeyName: "soak", Attributes: psa.AttributesToProto(attrs)}, app)); err != nil {
+	if err := loadclient.RoundTrip(sock, loadclient.Frame(wire.ProviderMbedCrypto, wire.OpPsaGenerateKey,
+		&psageneratekey.Operation{KeyName: "soak", Attributes: psa.AttributesToProto(attrs)}, app), clientTimeout); err != nil {
 		return fmt.Errorf("creating the key: %w", err)
 	}
 	digest := sha256.Sum256([]byte("soak"))
@@ -438,8 +399,8 @@ key_info_manager = "store"
 		name string
 		req  []byte
 	}{
-		{"ping", frame(wire.ProviderCore, wire.OpPing, nil, "")},
-		{"sign P-256", frame(wire.ProviderMbedCrypto, wire.OpPsaSignHash, &psasignhash.Operation{KeyName: "soak",
+		{"ping", loadclient.Frame(wire.ProviderCore, wire.OpPing, nil, "")},
+		{"sign P-256", loadclient.Frame(wire.ProviderMbedCrypto, wire.OpPsaSignHash, &psasignhash.Operation{KeyName: "soak",
 			Alg: psa.AsymSignToProto(attrs.Policy.Alg.Sign), Hash: digest[:]}, app)},
 	}
 
@@ -452,7 +413,7 @@ key_info_manager = "store"
 		capText = strconv.Itoa(perUIDCap)
 	}
 	fmt.Printf("parsecd soak: %d flood connections as %s, max_connections_per_uid %s, %d rounds of %s per operation and phase, %d CPUs\n",
-		conns, who, capText, rounds, d, numCPU())
+		conns, who, capText, rounds, d, runtime.NumCPU())
 	fmt.Printf("daemon idle: RSS %s, %d fds; load average %s\n\n", procStatus(pid, "VmRSS"), openFDs(pid), loadavg())
 
 	// Phases run in rounds, quiet and floods in turn, and each phase's
