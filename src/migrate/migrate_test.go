@@ -30,22 +30,7 @@ const fixtures = "testdata/parsec-1.1.0"
 func copyTree(t *testing.T, from string) string {
 	t.Helper()
 	to := filepath.Join(t.TempDir(), "parsec")
-	err := filepath.WalkDir(from, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(from, p)
-		dst := filepath.Join(to, rel)
-		if d.IsDir() {
-			return os.MkdirAll(dst, 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(dst, b, 0o444)
-	})
-	if err != nil {
+	if err := manifest.CopyStore(from, to); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { chmodTree(to, 0o755) })

@@ -30,22 +30,7 @@ var parsecFixtures = filepath.Join("..", "..", "src", "migrate", "testdata", "pa
 // parsecd must never write to Parsec's files.
 func copyParsecStore(t *testing.T, from, dir string) {
 	t.Helper()
-	err := filepath.WalkDir(from, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(from, p)
-		dst := filepath.Join(dir, rel)
-		if d.IsDir() {
-			return os.MkdirAll(dst, 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(dst, b, 0o444)
-	})
-	if err != nil {
+	if err := manifest.CopyStore(from, dir); err != nil {
 		t.Fatal(err)
 	}
 }

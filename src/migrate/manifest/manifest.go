@@ -20,8 +20,10 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"io/fs"
 	"math/big"
 	"os"
+	"path/filepath"
 	"strings"
 )
 
@@ -253,4 +255,25 @@ func knownPublic(pemText string) (crypto.PublicKey, error) {
 		return nil, err
 	}
 	return priv.(crypto.Signer).Public(), nil
+}
+
+// CopyStore copies the fixture store (or any tree) at from to to, every
+// file read-only (0444): parsecd must never write to Parsec's files, and a
+// write then fails loudly.
+func CopyStore(from, to string) error {
+	return filepath.WalkDir(from, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(from, p)
+		dst := filepath.Join(to, rel)
+		if d.IsDir() {
+			return os.MkdirAll(dst, 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(dst, b, 0o444)
+	})
 }
