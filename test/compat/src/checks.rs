@@ -542,14 +542,24 @@ impl Runner {
         }
     }
 
+    /// Fails the check `what` when the provider does not list `op`, which
+    /// the checks of what it does list need; true when it is listed.
+    fn require(&mut self, p: &Prov, op: Opcode, what: &str, why: &str) -> bool {
+        if p.has(op) {
+            return true;
+        }
+        self.fail(&p.scope, what, String::from(why));
+        false
+    }
+
     /// Generates a key; on success it is remembered for ListKeys and DestroyKey.
     fn generate(&mut self, p: &mut Prov, short: &str, a: Attributes) -> Option<String> {
-        if !p.has(Opcode::PsaGenerateKey) {
-            self.fail(
-                &p.scope,
-                &format!("GenerateKey {}", short),
-                String::from("needed for the checks of listed opcodes, but not listed"),
-            );
+        if !self.require(
+            p,
+            Opcode::PsaGenerateKey,
+            &format!("GenerateKey {}", short),
+            "needed for the checks of listed opcodes, but not listed",
+        ) {
             return None;
         }
         let name = self.key_name(short);
@@ -570,12 +580,12 @@ impl Runner {
 
     /// Imports a key; on success it is remembered for ListKeys and DestroyKey.
     fn import(&mut self, p: &mut Prov, short: &str, a: Attributes, data: &[u8]) -> Option<String> {
-        if !p.has(Opcode::PsaImportKey) {
-            self.fail(
-                &p.scope,
-                &format!("ImportKey {}", short),
-                String::from("needed for the checks of listed opcodes, but not listed"),
-            );
+        if !self.require(
+            p,
+            Opcode::PsaImportKey,
+            &format!("ImportKey {}", short),
+            "needed for the checks of listed opcodes, but not listed",
+        ) {
             return None;
         }
         let name = self.key_name(short);
@@ -596,12 +606,12 @@ impl Runner {
     }
 
     fn export_public(&mut self, p: &mut Prov, name: &str, what: &str) -> Option<Vec<u8>> {
-        if !p.has(Opcode::PsaExportPublicKey) {
-            self.fail(
-                &p.scope,
-                what,
-                String::from("ExportPublicKey is needed but not listed"),
-            );
+        if !self.require(
+            p,
+            Opcode::PsaExportPublicKey,
+            what,
+            "ExportPublicKey is needed but not listed",
+        ) {
             return None;
         }
         let r = expect_ok!(
