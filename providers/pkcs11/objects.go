@@ -25,6 +25,9 @@ import (
 // findAll returns the objects matching tmpl (at most max when max > 0).
 func (p *Provider) findAll(h pkcs11.SessionHandle, tmpl []*pkcs11.Attribute, max int) ([]pkcs11.ObjectHandle, error) {
 	c := p.mod.ctx
+	// A search hands out handles: cached ones are checked again (handles.go).
+	p.mod.objGen.Add(1)
+	defer p.mod.objGen.Add(1)
 	if err := c.FindObjectsInit(h, tmpl); err != nil {
 		return nil, p11("C_FindObjectsInit", err)
 	}
@@ -71,6 +74,8 @@ func (p *Provider) destroyAll(h pkcs11.SessionHandle, id []byte) (int, error) {
 	if err := p.pool.canSeePrivate(h); err != nil {
 		return 0, err
 	}
+	p.pool.handles.forgetID(id)
+	defer p.mod.objGen.Add(1) // a freed handle may be given to a new object
 	objs, err := p.findAll(h, []*pkcs11.Attribute{pkcs11.NewAttribute(pkcs11.CKA_ID, id)}, 0)
 	if err != nil {
 		return 0, err
@@ -92,25 +97,35 @@ func (p *Provider) destroyAll(h pkcs11.SessionHandle, id []byte) (int, error) {
 // use runs fn in a session with the key's object of the given class. An
 // object that is not there (while private objects are visible) means the key
 // was deleted on the token behind parsecd's back: its mapping is removed
-// and the answer is PsaErrorDoesNotExist.
+// and the answer is PsaErrorDoesNotExist. A cached handle used unchecked
+// (handles.go) that the token calls invalid (the object was deleted
+// outside parsecd, or a logout hid it) is dropped and the object looked
+// up again, so that fn may run twice.
 func (p *Provider) use(ctx context.Context, k *keyRef, class uint, fn func(h pkcs11.SessionHandle, obj pkcs11.ObjectHandle) error) error {
 	missing := false
 	err := p.pool.do(ctx, func(h pkcs11.SessionHandle) error {
 		p.mod.objMu.RLock()
 		defer p.mod.objMu.RUnlock()
 		missing = false
-		obj, ok, err := p.findKey(h, k.id, class)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			if err := p.pool.canSeePrivate(h); err != nil {
+		for retried := false; ; retried = true {
+			obj, ok, unchecked, err := p.object(h, k.id, class)
+			if err != nil {
 				return err
 			}
-			missing = true
-			return nil
+			if !ok {
+				if err := p.pool.canSeePrivate(h); err != nil {
+					return err
+				}
+				missing = true
+				return nil
+			}
+			err = fn(h, obj)
+			if unchecked && !retried && (isCKR(err, pkcs11.CKR_OBJECT_HANDLE_INVALID) || isCKR(err, pkcs11.CKR_KEY_HANDLE_INVALID)) {
+				p.pool.handles.forgetID(k.id)
+				continue
+			}
+			return err
 		}
-		return fn(h, obj)
 	})
 	if err != nil {
 		return err
@@ -176,6 +191,7 @@ func (p *Provider) create(ctx context.Context, c provider.Caller, name string, a
 		err := p.pool.do(ctx, func(h pkcs11.SessionHandle) error {
 			p.mod.objMu.Lock()
 			defer p.mod.objMu.Unlock()
+			defer p.mod.objGen.Add(1) // the new objects may have reused handles
 			attempt++
 			if attempt > 1 {
 				if _, err := p.destroyAll(h, id); err != nil {
