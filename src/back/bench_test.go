@@ -6,6 +6,8 @@ package back_test
 import (
 	"context"
 	"crypto/sha256"
+	"fmt"
+	"path/filepath"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
@@ -19,6 +21,7 @@ import (
 	"github.com/parsecd/parsecd/src/status"
 	"github.com/parsecd/parsecd/src/wire"
 	"github.com/parsecd/parsecd/storage"
+	"github.com/parsecd/parsecd/storage/bolt"
 	"github.com/parsecd/parsecd/storage/memory"
 )
 
@@ -44,6 +47,49 @@ func BenchmarkDispatchSoftSign(b *testing.B) {
 	digest := sha256.Sum256([]byte("bench"))
 	body, _ := proto.Marshal(&psasignhash.Operation{KeyName: "k", Alg: psa.AsymSignToProto(alg), Hash: digest[:]})
 	req := &wire.Request{Header: wire.Header{Provider: wire.ProviderMbedCrypto, Opcode: wire.OpPsaSignHash, AuthType: wire.AuthDirect}, Body: body, Auth: []byte("bench")}
+	b.ReportAllocs()
+	for b.Loop() {
+		if resp := svc.Handle(ctx, req, nil); resp.Header.Status != status.Success {
+			b.Fatal(resp.Header.Status)
+		}
+	}
+}
+
+// BenchmarkListKeys10k is ListKeys of an application with 10,000 keys in
+// a bbolt store (the scale target of issue 14: <= 50 ms through the socket).
+func BenchmarkListKeys10k(b *testing.B) {
+	store, err := bolt.Open(filepath.Join(b.TempDir(), "keys.db"), bolt.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer store.Close()
+	p, err := soft.New("", provider.Deps{Keys: store})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	attrs := psa.KeyAttributes{Type: psa.KeyType{Kind: psa.KeyEccPair, EccFamily: psa.EccSecpR1}, Bits: 256,
+		Policy: psa.KeyPolicy{Usage: psa.UsageSignHash, Alg: psa.Algorithm{Kind: psa.AlgAsymSign, Sign: psa.AsymSign{Kind: psa.SignEcdsa, Hash: psa.HashSHA256}}}}
+	caller := provider.Caller{App: "bench", Auth: wire.AuthDirect}
+	if err := p.GenerateKey(ctx, caller, "model", attrs); err != nil {
+		b.Fatal(err)
+	}
+	rec, err := store.Get(ctx, storage.KeyTriple{Auth: wire.AuthDirect, App: "bench", Provider: soft.DefaultName, Key: "model"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	entries := make([]storage.Entry, 10_000)
+	for i := range entries {
+		entries[i] = storage.Entry{KeyTriple: storage.KeyTriple{Auth: wire.AuthDirect, App: "bench", Provider: soft.DefaultName, Key: fmt.Sprintf("key-%06d", i)}, KeyInfo: rec}
+	}
+	if _, err := store.Import("bench", entries, func([]storage.KeyTriple) []byte { return nil }); err != nil {
+		b.Fatal(err)
+	}
+	svc, err := back.New(back.Options{Auth: auth.NewSet(nil, auth.Direct{}), Providers: []provider.Provider{p}, Stores: []storage.KeyStore{store}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	req := &wire.Request{Header: wire.Header{Provider: wire.ProviderCore, Opcode: wire.OpListKeys, AuthType: wire.AuthDirect}, Auth: []byte("bench")}
 	b.ReportAllocs()
 	for b.Loop() {
 		if resp := svc.Handle(ctx, req, nil); resp.Header.Status != status.Success {

@@ -15,6 +15,7 @@ import (
 	"github.com/parsecd/parsecd/src/interface/ops/listkeys"
 	"github.com/parsecd/parsecd/src/interface/ops/listopcodes"
 	"github.com/parsecd/parsecd/src/interface/ops/listproviders"
+	"github.com/parsecd/parsecd/src/interface/ops/psakeyattributes"
 	"github.com/parsecd/parsecd/src/interface/ops/ping"
 	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
@@ -106,6 +107,10 @@ func listKeys(ctx context.Context, c *call, _ *listkeys.Operation) (proto.Messag
 		return nil, err
 	}
 	out := &listkeys.Result{}
+	// Keys made alike share one encoded-attributes message: a listing of
+	// thousands of keys is mostly a few distinct attribute sets, and each
+	// conversion costs about ten allocations.
+	attrs := map[psa.KeyAttributes]*psakeyattributes.KeyAttributes{}
 	for i, p := range c.s.providers {
 		entries, err := c.s.stores[i].List(ctx, p.Name(), storage.Client{Auth: who.Auth, App: who.App})
 		if err != nil {
@@ -118,9 +123,12 @@ func listKeys(ctx context.Context, c *call, _ *listkeys.Operation) (proto.Messag
 				c.s.reportDamaged(e)
 				continue
 			}
-			out.Keys = append(out.Keys, &listkeys.KeyInfo{
-				ProviderId: uint32(p.Info().ID), Name: e.Key, Attributes: psa.AttributesToProto(e.Attributes),
-			})
+			a, ok := attrs[e.Attributes]
+			if !ok {
+				a = psa.AttributesToProto(e.Attributes)
+				attrs[e.Attributes] = a
+			}
+			out.Keys = append(out.Keys, &listkeys.KeyInfo{ProviderId: uint32(p.Info().ID), Name: e.Key, Attributes: a})
 		}
 	}
 	return out, nil
