@@ -25,19 +25,26 @@ import (
 	"github.com/parsecd/parsecd/storage/memory"
 )
 
+// softService is a back end with one software provider on store, with
+// Direct authentication.
+func softService(tb testing.TB, store storage.KeyStore) (*soft.Provider, *back.Service) {
+	tb.Helper()
+	p, err := soft.New("", provider.Deps{Keys: store})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	svc, err := back.New(back.Options{Auth: auth.NewSet(nil, auth.Direct{}), Providers: []provider.Provider{p}, Stores: []storage.KeyStore{store}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return p, svc
+}
+
 // BenchmarkDispatchSoftSign is the back end's cost around a P-256 signature:
 // authentication, decoding, policy, signing and encoding, without the socket.
 func BenchmarkDispatchSoftSign(b *testing.B) {
 	ctx := context.Background()
-	store := memory.New()
-	p, err := soft.New("", provider.Deps{Keys: store})
-	if err != nil {
-		b.Fatal(err)
-	}
-	svc, err := back.New(back.Options{Auth: auth.NewSet(nil, auth.Direct{}), Providers: []provider.Provider{p}, Stores: []storage.KeyStore{store}})
-	if err != nil {
-		b.Fatal(err)
-	}
+	p, svc := softService(b, memory.New())
 	alg := psa.AsymSign{Kind: psa.SignEcdsa, Hash: psa.HashSHA256}
 	attrs := psa.KeyAttributes{Type: psa.KeyType{Kind: psa.KeyEccPair, EccFamily: psa.EccSecpR1}, Bits: 256,
 		Policy: psa.KeyPolicy{Usage: psa.UsageSignHash, Alg: psa.Algorithm{Kind: psa.AlgAsymSign, Sign: alg}}}
@@ -63,10 +70,7 @@ func BenchmarkListKeys10k(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer store.Close()
-	p, err := soft.New("", provider.Deps{Keys: store})
-	if err != nil {
-		b.Fatal(err)
-	}
+	p, svc := softService(b, store)
 	ctx := context.Background()
 	attrs := psa.KeyAttributes{Type: psa.KeyType{Kind: psa.KeyEccPair, EccFamily: psa.EccSecpR1}, Bits: 256,
 		Policy: psa.KeyPolicy{Usage: psa.UsageSignHash, Alg: psa.Algorithm{Kind: psa.AlgAsymSign, Sign: psa.AsymSign{Kind: psa.SignEcdsa, Hash: psa.HashSHA256}}}}
@@ -83,10 +87,6 @@ func BenchmarkListKeys10k(b *testing.B) {
 		entries[i] = storage.Entry{KeyTriple: storage.KeyTriple{Auth: wire.AuthDirect, App: "bench", Provider: soft.DefaultName, Key: fmt.Sprintf("key-%06d", i)}, KeyInfo: rec}
 	}
 	if _, err := store.Import("bench", entries, func([]storage.KeyTriple) []byte { return nil }); err != nil {
-		b.Fatal(err)
-	}
-	svc, err := back.New(back.Options{Auth: auth.NewSet(nil, auth.Direct{}), Providers: []provider.Provider{p}, Stores: []storage.KeyStore{store}})
-	if err != nil {
 		b.Fatal(err)
 	}
 	req := &wire.Request{Header: wire.Header{Provider: wire.ProviderCore, Opcode: wire.OpListKeys, AuthType: wire.AuthDirect}, Auth: []byte("bench")}

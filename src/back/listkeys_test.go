@@ -11,15 +11,11 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	"github.com/parsecd/parsecd/providers/soft"
-	"github.com/parsecd/parsecd/src/auth"
-	"github.com/parsecd/parsecd/src/back"
 	"github.com/parsecd/parsecd/src/interface/ops/listkeys"
 	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
 	"github.com/parsecd/parsecd/src/wire"
-	"github.com/parsecd/parsecd/storage"
 	"github.com/parsecd/parsecd/storage/memory"
 )
 
@@ -27,15 +23,7 @@ import (
 // (one message per distinct set); each key is still listed with its own.
 func TestListKeysAttributes(t *testing.T) {
 	ctx := context.Background()
-	store := memory.New()
-	p, err := soft.New("", provider.Deps{Keys: store})
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc, err := back.New(back.Options{Auth: auth.NewSet(nil, auth.Direct{}), Providers: []provider.Provider{p}, Stores: []storage.KeyStore{store}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p, svc := softService(t, memory.New())
 	ecc := func(bits uint32, h psa.Hash) psa.KeyAttributes {
 		return psa.KeyAttributes{Type: psa.KeyType{Kind: psa.KeyEccPair, EccFamily: psa.EccSecpR1}, Bits: bits,
 			Policy: psa.KeyPolicy{Usage: psa.UsageSignHash, Alg: psa.Algorithm{Kind: psa.AlgAsymSign, Sign: psa.AsymSign{Kind: psa.SignEcdsa, Hash: h}}}}

@@ -289,17 +289,21 @@ func run(daemon string, d time.Duration) error {
 // benchDigest is what every sign phase, through parsecd or direct, signs.
 var benchDigest = sha256.Sum256([]byte("parsecd benchmark"))
 
+// p256Sign are the attributes of the benchmark's keys: ECDSA P-256 with
+// SHA-256, sign and verify.
+var p256Sign = psa.KeyAttributes{
+	Type: psa.KeyType{Kind: psa.KeyEccPair, EccFamily: psa.EccSecpR1}, Bits: 256,
+	Policy: psa.KeyPolicy{Usage: psa.UsageSignHash | psa.UsageVerifyHash,
+		Alg: psa.Algorithm{Kind: psa.AlgAsymSign, Sign: psa.AsymSign{Kind: psa.SignEcdsa, Hash: psa.HashSHA256}}},
+}
+
 // benchKey is the key every sign phase uses: ECDSA P-256 with SHA-256.
 const benchKey = "bench-p256"
 
 // signP256 creates benchKey on provider through the daemon at sock and
 // returns the SignHash request of benchDigest that the phases repeat.
 func signP256(sock string, provider wire.ProviderID) ([]byte, error) {
-	attrs := psa.KeyAttributes{
-		Type: psa.KeyType{Kind: psa.KeyEccPair, EccFamily: psa.EccSecpR1}, Bits: 256,
-		Policy: psa.KeyPolicy{Usage: psa.UsageSignHash | psa.UsageVerifyHash,
-			Alg: psa.Algorithm{Kind: psa.AlgAsymSign, Sign: psa.AsymSign{Kind: psa.SignEcdsa, Hash: psa.HashSHA256}}},
-	}
+	attrs := p256Sign
 	gen := loadclient.Frame(provider, wire.OpPsaGenerateKey, &psageneratekey.Operation{KeyName: benchKey, Attributes: psa.AttributesToProto(attrs)}, appName)
 	if err := loadclient.RoundTrip(sock, gen, 0); err != nil {
 		return nil, err

@@ -180,11 +180,7 @@ func mixedOps(sock string) (func(i int) func() error, error) {
 	if err != nil {
 		return nil, err
 	}
-	attrs := psa.KeyAttributes{
-		Type: psa.KeyType{Kind: psa.KeyEccPair, EccFamily: psa.EccSecpR1}, Bits: 256,
-		Policy: psa.KeyPolicy{Usage: psa.UsageSignHash | psa.UsageVerifyHash,
-			Alg: psa.Algorithm{Kind: psa.AlgAsymSign, Sign: psa.AsymSign{Kind: psa.SignEcdsa, Hash: psa.HashSHA256}}},
-	}
+	attrs := p256Sign
 	imp := loadclient.Frame(wire.ProviderMbedCrypto, wire.OpPsaImportKey, &psaimportkey.Operation{KeyName: verifyKeyName, Attributes: psa.AttributesToProto(attrs), Data: scalar}, appName)
 	if err := loadclient.RoundTrip(sock, imp, 0); err != nil {
 		return nil, fmt.Errorf("importing the verification key: %w", err)

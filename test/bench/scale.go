@@ -22,7 +22,6 @@ import (
 	"github.com/parsecd/parsecd/providers/soft"
 	"github.com/parsecd/parsecd/src/interface/ops/listkeys"
 	"github.com/parsecd/parsecd/src/provider"
-	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/wire"
 	"github.com/parsecd/parsecd/storage"
 	"github.com/parsecd/parsecd/storage/bolt"
@@ -152,11 +151,7 @@ func fillStore(path string) error {
 		return err
 	}
 	caller := provider.Caller{App: appName, Auth: wire.AuthDirect}
-	attrs := psa.KeyAttributes{
-		Type: psa.KeyType{Kind: psa.KeyEccPair, EccFamily: psa.EccSecpR1}, Bits: 256,
-		Policy: psa.KeyPolicy{Usage: psa.UsageSignHash | psa.UsageVerifyHash,
-			Alg: psa.Algorithm{Kind: psa.AlgAsymSign, Sign: psa.AsymSign{Kind: psa.SignEcdsa, Hash: psa.HashSHA256}}},
-	}
+	attrs := p256Sign
 	if err := p.GenerateKey(ctx, caller, "model", attrs); err != nil {
 		return err
 	}
