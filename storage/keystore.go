@@ -16,15 +16,15 @@ import (
 	"context"
 	"errors"
 
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
-	"github.com/parsecd/parsecd/src/wire"
 )
 
 // KeyTriple names a key: the owning application (authenticator and name),
 // the provider's configured name and the key name.
 type KeyTriple struct {
-	Auth     wire.AuthType
+	Auth     parsec.AuthType
 	App      string
 	Provider string
 	Key      string
@@ -67,7 +67,7 @@ var (
 
 // Client identifies an application that owns keys.
 type Client struct {
-	Auth wire.AuthType
+	Auth parsec.AuthType
 	App  string
 }
 

@@ -15,8 +15,8 @@ import (
 
 	"github.com/miekg/pkcs11"
 
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/provider"
-	"github.com/parsecd/parsecd/src/wire"
 	"github.com/parsecd/parsecd/storage"
 )
 
@@ -170,7 +170,7 @@ func mechanisms(ctx *pkcs11.Ctx, tok token) (map[uint]pkcs11.MechanismInfo, erro
 // Info implements provider.Provider.
 func (p *Provider) Info() provider.Info {
 	return provider.Info{
-		ID:          wire.ProviderPkcs11,
+		ID:          parsec.ProviderPkcs11,
 		UUID:        UUID,
 		Description: "PKCS #11 provider (parsecd, miekg/pkcs11)",
 		Vendor:      "OASIS Standard.",

@@ -32,16 +32,16 @@ import (
 	"regexp"
 	"testing"
 
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
-	"github.com/parsecd/parsecd/src/wire"
 )
 
 // DefaultCallers are the two applications used when Run is given fewer than two.
 var DefaultCallers = [2]provider.Caller{
-	{App: "providertest-app-a", Auth: wire.AuthDirect},
-	{App: "providertest-app-b", Auth: wire.AuthDirect},
+	{App: "providertest-app-a", Auth: parsec.AuthDirect},
+	{App: "providertest-app-b", Auth: parsec.AuthDirect},
 }
 
 // Run runs the suite. newProvider must return a fresh provider with an empty
@@ -200,7 +200,7 @@ var uuidRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4
 
 func (s *suite) info(t *testing.T, p provider.Provider) {
 	info := p.Info()
-	if !info.ID.Known() || info.ID == wire.ProviderCore {
+	if !info.ID.Known() || info.ID == parsec.ProviderCore {
 		t.Errorf("Info().ID = %v, want a crypto provider id", info.ID)
 	}
 	if !uuidRE.MatchString(info.UUID) {

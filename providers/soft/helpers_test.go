@@ -16,18 +16,18 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
-	"github.com/parsecd/parsecd/src/wire"
 	"github.com/parsecd/parsecd/storage/memory"
 	"github.com/parsecd/parsecd/test/testvectors"
 )
 
 var (
 	bg    = context.Background()
-	alice = provider.Caller{App: "alice", Auth: wire.AuthDirect}
-	bob   = provider.Caller{App: "bob", Auth: wire.AuthDirect}
+	alice = provider.Caller{App: "alice", Auth: parsec.AuthDirect}
+	bob   = provider.Caller{App: "bob", Auth: parsec.AuthDirect}
 )
 
 func newTestProvider(t testing.TB, edit ...func(*provider.Deps)) (*Provider, *memory.Store) {

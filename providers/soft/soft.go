@@ -23,8 +23,8 @@ import (
 	"io"
 	"log/slog"
 
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/provider"
-	"github.com/parsecd/parsecd/src/wire"
 	"github.com/parsecd/parsecd/storage"
 )
 
@@ -90,7 +90,7 @@ func New(name string, deps provider.Deps) (*Provider, error) {
 // Info implements provider.Provider.
 func (p *Provider) Info() provider.Info {
 	return provider.Info{
-		ID:          wire.ProviderMbedCrypto,
+		ID:          parsec.ProviderMbedCrypto,
 		UUID:        UUID,
 		Description: "Software provider built on the Go standard library crypto (answers on the Mbed Crypto provider id)",
 		Vendor:      "parsecd",

@@ -13,9 +13,9 @@ import (
 
 	"github.com/google/go-tpm/tpm2/transport"
 
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/status"
-	"github.com/parsecd/parsecd/src/wire"
 	"github.com/parsecd/parsecd/storage"
 )
 
@@ -118,7 +118,7 @@ func (p *Provider) storageKey(t transport.TPM) (*primary, error) {
 // Info implements provider.Provider.
 func (p *Provider) Info() provider.Info {
 	return provider.Info{
-		ID:          wire.ProviderTpm,
+		ID:          parsec.ProviderTpm,
 		UUID:        UUID,
 		Description: "TPM 2.0 provider (parsecd, go-tpm)",
 		Vendor:      "Trusted Computing Group (TCG)",

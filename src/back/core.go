@@ -16,6 +16,7 @@ import (
 	"github.com/parsecd/parsecd/src/interface/ops/listopcodes"
 	"github.com/parsecd/parsecd/src/interface/ops/listproviders"
 	"github.com/parsecd/parsecd/src/interface/ops/ping"
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
@@ -27,24 +28,24 @@ import (
 
 // CoreInfo describes the core provider; Version is filled in by the Service.
 var CoreInfo = provider.Info{
-	ID:          wire.ProviderCore,
+	ID:          parsec.ProviderCore,
 	UUID:        "47049873-2a43-4845-9d72-831eab668784",
 	Description: "Software provider that implements only administrative (i.e. no cryptographic) operations",
 }
 
 // coreOpcodes is what ListOpcodes reports for provider 0. ListClients and
 // DeleteClient work but are not listed, as in the reference service.
-var coreOpcodes = []wire.Opcode{wire.OpPing, wire.OpListProviders, wire.OpListOpcodes, wire.OpListAuthenticators, wire.OpListKeys}
+var coreOpcodes = []parsec.Opcode{parsec.OpPing, parsec.OpListProviders, parsec.OpListOpcodes, parsec.OpListAuthenticators, parsec.OpListKeys}
 
-func coreOperations() map[wire.Opcode]operation {
-	return map[wire.Opcode]operation{
-		wire.OpPing:               op(func() *ping.Operation { return new(ping.Operation) }, corePing, nil),
-		wire.OpListProviders:      op(func() *listproviders.Operation { return new(listproviders.Operation) }, listProviders, nil),
-		wire.OpListOpcodes:        op(func() *listopcodes.Operation { return new(listopcodes.Operation) }, listOpcodes, nil),
-		wire.OpListAuthenticators: op(func() *listauthenticators.Operation { return new(listauthenticators.Operation) }, listAuthenticators, nil),
-		wire.OpListKeys:           op(func() *listkeys.Operation { return new(listkeys.Operation) }, listKeys, nil),
-		wire.OpListClients:        op(func() *listclients.Operation { return new(listclients.Operation) }, listClients, nil),
-		wire.OpDeleteClient:       op(func() *deleteclient.Operation { return new(deleteclient.Operation) }, deleteClient, nil),
+func coreOperations() map[parsec.Opcode]operation {
+	return map[parsec.Opcode]operation{
+		parsec.OpPing:               op(func() *ping.Operation { return new(ping.Operation) }, corePing, nil),
+		parsec.OpListProviders:      op(func() *listproviders.Operation { return new(listproviders.Operation) }, listProviders, nil),
+		parsec.OpListOpcodes:        op(func() *listopcodes.Operation { return new(listopcodes.Operation) }, listOpcodes, nil),
+		parsec.OpListAuthenticators: op(func() *listauthenticators.Operation { return new(listauthenticators.Operation) }, listAuthenticators, nil),
+		parsec.OpListKeys:           op(func() *listkeys.Operation { return new(listkeys.Operation) }, listKeys, nil),
+		parsec.OpListClients:        op(func() *listclients.Operation { return new(listclients.Operation) }, listClients, nil),
+		parsec.OpDeleteClient:       op(func() *deleteclient.Operation { return new(deleteclient.Operation) }, deleteClient, nil),
 	}
 }
 
@@ -71,12 +72,12 @@ func listProviders(_ context.Context, c *call, _ *listproviders.Operation) (prot
 }
 
 func listOpcodes(_ context.Context, c *call, in *listopcodes.Operation) (proto.Message, error) {
-	id := wire.ProviderID(in.ProviderId)
+	id := parsec.ProviderID(in.ProviderId)
 	if in.ProviderId > 255 || !id.Known() {
 		return nil, status.Errorf(status.ProviderDoesNotExist, "provider id %d does not exist", in.ProviderId)
 	}
-	var ops []wire.Opcode
-	if id == wire.ProviderCore {
+	var ops []parsec.Opcode
+	if id == parsec.ProviderCore {
 		ops = coreOpcodes
 	} else if p := c.s.byID[id]; p != nil {
 		ops = Opcodes(p)

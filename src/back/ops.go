@@ -33,9 +33,9 @@ import (
 	"github.com/parsecd/parsecd/src/interface/ops/psasignmessage"
 	"github.com/parsecd/parsecd/src/interface/ops/psaverifyhash"
 	"github.com/parsecd/parsecd/src/interface/ops/psaverifymessage"
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
-	"github.com/parsecd/parsecd/src/wire"
 )
 
 // operation decodes, runs and encodes one opcode.
@@ -64,38 +64,38 @@ type (
 	psaEncAlg  = psaalgorithm.Algorithm_AsymmetricEncryption
 )
 
-var operations map[wire.Opcode]operation
+var operations map[parsec.Opcode]operation
 
 func init() {
-	operations = map[wire.Opcode]operation{
-		wire.OpPsaGenerateKey:     op(func() *psageneratekey.Operation { return new(psageneratekey.Operation) }, generateKey, implements[provider.KeyManagement]),
-		wire.OpPsaImportKey:       op(func() *psaimportkey.Operation { return new(psaimportkey.Operation) }, importKey, implements[provider.KeyManagement]),
-		wire.OpPsaDestroyKey:      op(func() *psadestroykey.Operation { return new(psadestroykey.Operation) }, destroyKey, implements[provider.KeyManagement]),
-		wire.OpPsaExportPublicKey: op(func() *psaexportpublickey.Operation { return new(psaexportpublickey.Operation) }, exportPublicKey, implements[provider.KeyManagement]),
-		wire.OpPsaExportKey:       op(func() *psaexportkey.Operation { return new(psaexportkey.Operation) }, exportKey, implements[provider.KeyExport]),
-		wire.OpPsaSignHash:        op(func() *psasignhash.Operation { return new(psasignhash.Operation) }, signHash, implements[provider.AsymSign]),
-		wire.OpPsaVerifyHash:      op(func() *psaverifyhash.Operation { return new(psaverifyhash.Operation) }, verifyHash, implements[provider.AsymSign]),
-		wire.OpPsaSignMessage:     op(func() *psasignmessage.Operation { return new(psasignmessage.Operation) }, signMessage, implements[provider.MessageSign]),
-		wire.OpPsaVerifyMessage:   op(func() *psaverifymessage.Operation { return new(psaverifymessage.Operation) }, verifyMessage, implements[provider.MessageSign]),
-		wire.OpPsaAsymmetricEncrypt: op(func() *psaasymmetricencrypt.Operation { return new(psaasymmetricencrypt.Operation) },
+	operations = map[parsec.Opcode]operation{
+		parsec.OpPsaGenerateKey:     op(func() *psageneratekey.Operation { return new(psageneratekey.Operation) }, generateKey, implements[provider.KeyManagement]),
+		parsec.OpPsaImportKey:       op(func() *psaimportkey.Operation { return new(psaimportkey.Operation) }, importKey, implements[provider.KeyManagement]),
+		parsec.OpPsaDestroyKey:      op(func() *psadestroykey.Operation { return new(psadestroykey.Operation) }, destroyKey, implements[provider.KeyManagement]),
+		parsec.OpPsaExportPublicKey: op(func() *psaexportpublickey.Operation { return new(psaexportpublickey.Operation) }, exportPublicKey, implements[provider.KeyManagement]),
+		parsec.OpPsaExportKey:       op(func() *psaexportkey.Operation { return new(psaexportkey.Operation) }, exportKey, implements[provider.KeyExport]),
+		parsec.OpPsaSignHash:        op(func() *psasignhash.Operation { return new(psasignhash.Operation) }, signHash, implements[provider.AsymSign]),
+		parsec.OpPsaVerifyHash:      op(func() *psaverifyhash.Operation { return new(psaverifyhash.Operation) }, verifyHash, implements[provider.AsymSign]),
+		parsec.OpPsaSignMessage:     op(func() *psasignmessage.Operation { return new(psasignmessage.Operation) }, signMessage, implements[provider.MessageSign]),
+		parsec.OpPsaVerifyMessage:   op(func() *psaverifymessage.Operation { return new(psaverifymessage.Operation) }, verifyMessage, implements[provider.MessageSign]),
+		parsec.OpPsaAsymmetricEncrypt: op(func() *psaasymmetricencrypt.Operation { return new(psaasymmetricencrypt.Operation) },
 			asymmetricEncrypt, implements[provider.AsymEncryption]),
-		wire.OpPsaAsymmetricDecrypt: op(func() *psaasymmetricdecrypt.Operation { return new(psaasymmetricdecrypt.Operation) },
+		parsec.OpPsaAsymmetricDecrypt: op(func() *psaasymmetricdecrypt.Operation { return new(psaasymmetricdecrypt.Operation) },
 			asymmetricDecrypt, implements[provider.AsymEncryption]),
-		wire.OpPsaGenerateRandom: op(func() *psageneraterandom.Operation { return new(psageneraterandom.Operation) }, generateRandom, implements[provider.Random]),
-		wire.OpPsaHashCompute:    op(func() *psahashcompute.Operation { return new(psahashcompute.Operation) }, hashCompute, implements[provider.Hasher]),
-		wire.OpPsaHashCompare:    op(func() *psahashcompare.Operation { return new(psahashcompare.Operation) }, hashCompare, implements[provider.Hasher]),
+		parsec.OpPsaGenerateRandom: op(func() *psageneraterandom.Operation { return new(psageneraterandom.Operation) }, generateRandom, implements[provider.Random]),
+		parsec.OpPsaHashCompute:    op(func() *psahashcompute.Operation { return new(psahashcompute.Operation) }, hashCompute, implements[provider.Hasher]),
+		parsec.OpPsaHashCompare:    op(func() *psahashcompare.Operation { return new(psahashcompare.Operation) }, hashCompare, implements[provider.Hasher]),
 
-		wire.OpPsaAeadEncrypt:     op(func() *psaaeadencrypt.Operation { return new(psaaeadencrypt.Operation) }, aeadEncrypt, implements[provider.Aead]),
-		wire.OpPsaAeadDecrypt:     op(func() *psaaeaddecrypt.Operation { return new(psaaeaddecrypt.Operation) }, aeadDecrypt, implements[provider.Aead]),
-		wire.OpPsaCipherEncrypt:   op(func() *psacipherencrypt.Operation { return new(psacipherencrypt.Operation) }, cipherEncrypt, implements[provider.Cipher]),
-		wire.OpPsaCipherDecrypt:   op(func() *psacipherdecrypt.Operation { return new(psacipherdecrypt.Operation) }, cipherDecrypt, implements[provider.Cipher]),
-		wire.OpPsaMacCompute:      op(func() *psamaccompute.Operation { return new(psamaccompute.Operation) }, macCompute, implements[provider.Mac]),
-		wire.OpPsaMacVerify:       op(func() *psamacverify.Operation { return new(psamacverify.Operation) }, macVerify, implements[provider.Mac]),
-		wire.OpPsaRawKeyAgreement: op(func() *psarawkeyagreement.Operation { return new(psarawkeyagreement.Operation) }, rawKeyAgreement, implements[provider.KeyAgreement]),
-		wire.OpCanDoCrypto:        op(func() *candocrypto.Operation { return new(candocrypto.Operation) }, canDoCrypto, implements[provider.CapabilityCheck]),
+		parsec.OpPsaAeadEncrypt:     op(func() *psaaeadencrypt.Operation { return new(psaaeadencrypt.Operation) }, aeadEncrypt, implements[provider.Aead]),
+		parsec.OpPsaAeadDecrypt:     op(func() *psaaeaddecrypt.Operation { return new(psaaeaddecrypt.Operation) }, aeadDecrypt, implements[provider.Aead]),
+		parsec.OpPsaCipherEncrypt:   op(func() *psacipherencrypt.Operation { return new(psacipherencrypt.Operation) }, cipherEncrypt, implements[provider.Cipher]),
+		parsec.OpPsaCipherDecrypt:   op(func() *psacipherdecrypt.Operation { return new(psacipherdecrypt.Operation) }, cipherDecrypt, implements[provider.Cipher]),
+		parsec.OpPsaMacCompute:      op(func() *psamaccompute.Operation { return new(psamaccompute.Operation) }, macCompute, implements[provider.Mac]),
+		parsec.OpPsaMacVerify:       op(func() *psamacverify.Operation { return new(psamacverify.Operation) }, macVerify, implements[provider.Mac]),
+		parsec.OpPsaRawKeyAgreement: op(func() *psarawkeyagreement.Operation { return new(psarawkeyagreement.Operation) }, rawKeyAgreement, implements[provider.KeyAgreement]),
+		parsec.OpCanDoCrypto:        op(func() *candocrypto.Operation { return new(candocrypto.Operation) }, canDoCrypto, implements[provider.CapabilityCheck]),
 
-		wire.OpAttestKey: op(func() *attestkey.Operation { return new(attestkey.Operation) }, attestKey, implements[provider.KeyAttestation]),
-		wire.OpPrepareKeyAttestation: op(func() *preparekeyattestation.Operation { return new(preparekeyattestation.Operation) },
+		parsec.OpAttestKey: op(func() *attestkey.Operation { return new(attestkey.Operation) }, attestKey, implements[provider.KeyAttestation]),
+		parsec.OpPrepareKeyAttestation: op(func() *preparekeyattestation.Operation { return new(preparekeyattestation.Operation) },
 			prepareKeyAttestation, implements[provider.KeyAttestation]),
 	}
 	for o, op := range coreOperations() {

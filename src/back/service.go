@@ -18,6 +18,7 @@ import (
 
 	"github.com/parsecd/parsecd/src/auth"
 	"github.com/parsecd/parsecd/src/internal/ratelog"
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/status"
 	"github.com/parsecd/parsecd/src/wire"
@@ -29,7 +30,7 @@ type Service struct {
 	auths      *auth.Set
 	providers  []provider.Provider // config order: the first is the clients' default
 	stores     []storage.KeyStore  // the key store of each provider
-	byID       map[wire.ProviderID]provider.Provider
+	byID       map[parsec.ProviderID]provider.Provider
 	log        *slog.Logger
 	quiet      *ratelog.Limiter // failed requests: any client can cause them at will
 	logDetails bool
@@ -59,7 +60,7 @@ type Options struct {
 // reachable, so a second one is refused.
 func New(o Options) (*Service, error) {
 	s := &Service{auths: o.Auth, providers: o.Providers, stores: o.Stores, log: o.Log,
-		logDetails: o.LogErrorDetails, version: o.Version, byID: map[wire.ProviderID]provider.Provider{}}
+		logDetails: o.LogErrorDetails, version: o.Version, byID: map[parsec.ProviderID]provider.Provider{}}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -69,7 +70,7 @@ func New(o Options) (*Service, error) {
 	}
 	for _, p := range o.Providers {
 		id := p.Info().ID
-		if id == wire.ProviderCore {
+		if id == parsec.ProviderCore {
 			return nil, errors.New("a crypto provider cannot use the core provider id 0")
 		}
 		if _, dup := s.byID[id]; dup {
@@ -128,12 +129,12 @@ func (s *Service) handle(ctx context.Context, req *wire.Request, peer *auth.Peer
 		return nil, nil, err
 	}
 	var p provider.Provider
-	if h.Provider != wire.ProviderCore {
+	if h.Provider != parsec.ProviderCore {
 		if p = s.byID[h.Provider]; p == nil {
 			return nil, app, status.Errorf(status.ProviderNotRegistered, "%v is not configured", h.Provider)
 		}
 	}
-	if h.Opcode.IsCore() != (h.Provider == wire.ProviderCore) {
+	if h.Opcode.IsCore() != (h.Provider == parsec.ProviderCore) {
 		return nil, app, status.Errorf(status.PsaErrorNotSupported, "%v cannot be sent to %v", h.Opcode, h.Provider)
 	}
 	if h.Opcode.IsAdmin() {
@@ -172,7 +173,7 @@ type call struct {
 	s      *Service
 	p      provider.Provider
 	app    *auth.Application
-	opcode wire.Opcode
+	opcode parsec.Opcode
 }
 
 // caller returns the key namespace of the request, or NotAuthenticated.
@@ -193,10 +194,10 @@ func family[F any](c *call) (F, error) {
 }
 
 // Opcodes lists what a provider serves and ListOpcodes may report, derived
-// from the families it implements. MAC is served but not listed (wire.Listable).
-func Opcodes(p provider.Provider) []wire.Opcode {
-	var out []wire.Opcode
-	for _, o := range wire.AllOpcodes() {
+// from the families it implements. MAC is served but not listed (parsec.Opcode.Listable).
+func Opcodes(p provider.Provider) []parsec.Opcode {
+	var out []parsec.Opcode
+	for _, o := range parsec.AllOpcodes() {
 		if op, ok := operations[o]; ok && o.Listable() && !o.IsCore() && op.supported != nil && op.supported(p) {
 			out = append(out, o)
 		}

@@ -11,20 +11,20 @@ import (
 	"context"
 	"log/slog"
 
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/psa"
-	"github.com/parsecd/parsecd/src/wire"
 	"github.com/parsecd/parsecd/storage"
 )
 
 // Caller is the application on whose behalf an operation runs: the key namespace.
 type Caller struct {
 	App  string
-	Auth wire.AuthType
+	Auth parsec.AuthType
 }
 
 // Info is what ListProviders says about a provider.
 type Info struct {
-	ID          wire.ProviderID
+	ID          parsec.ProviderID
 	UUID        string
 	Description string
 	Vendor      string

@@ -37,8 +37,8 @@ import (
 	bbolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/status"
-	"github.com/parsecd/parsecd/src/wire"
 	"github.com/parsecd/parsecd/storage"
 )
 
@@ -255,7 +255,7 @@ func ioError(err error, format string, a ...any) error {
 }
 
 // appName is the name of an application's bucket.
-func appName(auth wire.AuthType, app string) []byte {
+func appName(auth parsec.AuthType, app string) []byte {
 	b := strconv.AppendUint(make([]byte, 0, 4+len(app)), uint64(auth), 10)
 	b = append(b, '/')
 	return append(b, app...)
@@ -271,7 +271,7 @@ func parseAppName(b []byte) (storage.Client, error) {
 	if err != nil {
 		return storage.Client{}, status.Errorf(status.KeyInfoManagerError, "key store has a malformed application bucket %q", b)
 	}
-	return storage.Client{Auth: wire.AuthType(auth), App: string(b[i+1:])}, nil
+	return storage.Client{Auth: parsec.AuthType(auth), App: string(b[i+1:])}, nil
 }
 
 // validate rejects names that bbolt cannot hold.

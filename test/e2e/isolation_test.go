@@ -21,6 +21,7 @@ import (
 
 	"github.com/parsecd/parsecd/src/client"
 	"github.com/parsecd/parsecd/src/interface/ops/ping"
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
 	"github.com/parsecd/parsecd/src/wire"
@@ -256,7 +257,7 @@ func TestIsolationForgedUID(t *testing.T) {
 		t.Errorf("honest ListKeys = %q", got)
 	}
 	forgedUID := me + 4201
-	forged := client.Auth{Type: wire.AuthUnixPeerCredentials, UID: forgedUID}
+	forged := client.Auth{Type: parsec.AuthUnixPeerCredentials, UID: forgedUID}
 	fc := d.Client(client.WithAuth(forged))
 
 	_, err := fc.ListKeys(ctx)
@@ -266,15 +267,15 @@ func TestIsolationForgedUID(t *testing.T) {
 	_, err = fc.SignHash(ctx, "mine", opsSign(psa.SignEcdsa, psa.HashSHA256), make([]byte, 32))
 	opsExpect(t, err, status.AuthenticationError, "SignHash with a forged uid")
 	// A failing authentication rejects even a Ping.
-	err = fc.Call(ctx, wire.OpPing, wire.ProviderCore, forged, &ping.Operation{}, &ping.Result{})
+	err = fc.Call(ctx, parsec.OpPing, parsec.ProviderCore, forged, &ping.Operation{}, &ping.Result{})
 	opsExpect(t, err, status.AuthenticationError, "Ping with a forged uid")
-	err = fc.Call(ctx, wire.OpPing, wire.ProviderCore, client.UnixPeerCredentialsAuth(), &ping.Operation{}, &ping.Result{})
+	err = fc.Call(ctx, parsec.OpPing, parsec.ProviderCore, client.UnixPeerCredentialsAuth(), &ping.Operation{}, &ping.Result{})
 	opsOK(t, err, "Ping with the true uid")
 
 	// Malformed uid fields, sent raw.
 	for _, auth := range [][]byte{{0, 0, 0}, binary.LittleEndian.AppendUint32(nil, me)[:3], append(binary.LittleEndian.AppendUint32(nil, me), 0), binary.BigEndian.AppendUint32(nil, forgedUID)} {
 		resp, err := fc.RoundTrip(ctx, &wire.Request{
-			Header: wire.Header{Provider: wire.ProviderCore, AuthType: wire.AuthUnixPeerCredentials, Opcode: wire.OpListKeys},
+			Header: wire.Header{Provider: parsec.ProviderCore, AuthType: parsec.AuthUnixPeerCredentials, Opcode: parsec.OpListKeys},
 			Auth:   auth,
 		})
 		opsOK(t, err, "RoundTrip")

@@ -1,7 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright The parsecd Authors
 
-package wire
+// Package parsec holds the identifiers of the Parsec protocol: opcodes,
+// provider ids and authentication types, with their names, and the one
+// table of what each opcode is (core or provider, administrators only,
+// acting for an application, listable). It imports nothing of parsecd, so
+// that every package may use it: the providers and the key store name an
+// authentication type or a provider id without depending on the framing
+// code in src/wire.
+package parsec
 
 import "fmt"
 
