@@ -33,20 +33,17 @@ var CoreInfo = provider.Info{
 	Description: "Software provider that implements only administrative (i.e. no cryptographic) operations",
 }
 
-// coreOpcodes is what ListOpcodes reports for provider 0. ListClients and
-// DeleteClient work but are not listed, as in the reference service.
-var coreOpcodes = []parsec.Opcode{parsec.OpPing, parsec.OpListProviders, parsec.OpListOpcodes, parsec.OpListAuthenticators, parsec.OpListKeys}
-
-func coreOperations() map[parsec.Opcode]operation {
-	return map[parsec.Opcode]operation{
-		parsec.OpPing:               op(func() *ping.Operation { return new(ping.Operation) }, corePing, nil),
-		parsec.OpListProviders:      op(func() *listproviders.Operation { return new(listproviders.Operation) }, listProviders, nil),
-		parsec.OpListOpcodes:        op(func() *listopcodes.Operation { return new(listopcodes.Operation) }, listOpcodes, nil),
-		parsec.OpListAuthenticators: op(func() *listauthenticators.Operation { return new(listauthenticators.Operation) }, listAuthenticators, nil),
-		parsec.OpListKeys:           op(func() *listkeys.Operation { return new(listkeys.Operation) }, listKeys, nil),
-		parsec.OpListClients:        op(func() *listclients.Operation { return new(listclients.Operation) }, listClients, nil),
-		parsec.OpDeleteClient:       op(func() *deleteclient.Operation { return new(deleteclient.Operation) }, deleteClient, nil),
+// coreOpcodes is what ListOpcodes reports for provider 0: the core
+// operations but administration (ListClients and DeleteClient work but are
+// not listed, as in the reference service).
+func coreOpcodes() []parsec.Opcode {
+	var out []parsec.Opcode
+	for _, o := range parsec.AllOpcodes() {
+		if o.IsCore() && o.Listable() && !o.IsAdmin() {
+			out = append(out, o)
+		}
 	}
+	return out
 }
 
 func corePing(context.Context, *call, *ping.Operation) (proto.Message, error) {
@@ -78,7 +75,7 @@ func listOpcodes(_ context.Context, c *call, in *listopcodes.Operation) (proto.M
 	}
 	var ops []parsec.Opcode
 	if id == parsec.ProviderCore {
-		ops = coreOpcodes
+		ops = coreOpcodes()
 	} else if p := c.s.byID[id]; p != nil {
 		ops = Opcodes(p)
 	} else {

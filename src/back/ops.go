@@ -8,16 +8,9 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	"github.com/parsecd/parsecd/src/interface/ops/attestkey"
-	"github.com/parsecd/parsecd/src/interface/ops/candocrypto"
-	"github.com/parsecd/parsecd/src/interface/ops/preparekeyattestation"
-	"github.com/parsecd/parsecd/src/interface/ops/psaaeaddecrypt"
-	"github.com/parsecd/parsecd/src/interface/ops/psaaeadencrypt"
 	"github.com/parsecd/parsecd/src/interface/ops/psaalgorithm"
 	"github.com/parsecd/parsecd/src/interface/ops/psaasymmetricdecrypt"
 	"github.com/parsecd/parsecd/src/interface/ops/psaasymmetricencrypt"
-	"github.com/parsecd/parsecd/src/interface/ops/psacipherdecrypt"
-	"github.com/parsecd/parsecd/src/interface/ops/psacipherencrypt"
 	"github.com/parsecd/parsecd/src/interface/ops/psadestroykey"
 	"github.com/parsecd/parsecd/src/interface/ops/psaexportkey"
 	"github.com/parsecd/parsecd/src/interface/ops/psaexportpublickey"
@@ -26,9 +19,6 @@ import (
 	"github.com/parsecd/parsecd/src/interface/ops/psahashcompare"
 	"github.com/parsecd/parsecd/src/interface/ops/psahashcompute"
 	"github.com/parsecd/parsecd/src/interface/ops/psaimportkey"
-	"github.com/parsecd/parsecd/src/interface/ops/psamaccompute"
-	"github.com/parsecd/parsecd/src/interface/ops/psamacverify"
-	"github.com/parsecd/parsecd/src/interface/ops/psarawkeyagreement"
 	"github.com/parsecd/parsecd/src/interface/ops/psasignhash"
 	"github.com/parsecd/parsecd/src/interface/ops/psasignmessage"
 	"github.com/parsecd/parsecd/src/interface/ops/psaverifyhash"
@@ -45,11 +35,14 @@ type operation struct {
 	supported func(p provider.Provider) bool // nil for core operations
 }
 
-// op builds an operation from a typed function, so each handler below
-// sees its own Operation type.
-func op[In proto.Message](newIn func() In, run func(context.Context, *call, In) (proto.Message, error), supported func(provider.Provider) bool) operation {
+// op builds an operation from a typed handler: the handler's Operation
+// type In (a pointer to T) is what the request body decodes into.
+func op[T any, In interface {
+	*T
+	proto.Message
+}](run func(context.Context, *call, In) (proto.Message, error), supported func(provider.Provider) bool) operation {
 	return operation{
-		newOp: func() proto.Message { return newIn() },
+		newOp: func() proto.Message { return In(new(T)) },
 		run: func(ctx context.Context, c *call, in proto.Message) (proto.Message, error) {
 			return run(ctx, c, in.(In))
 		},
@@ -64,42 +57,45 @@ type (
 	psaEncAlg  = psaalgorithm.Algorithm_AsymmetricEncryption
 )
 
+// operations binds every opcode of parsec's table to its handler and, for
+// provider operations, to the family a provider must implement to serve it
+// (nil for core operations). A test keeps it in step with the table.
 var operations map[parsec.Opcode]operation
 
-func init() {
+func init() { // not a literal: listOpcodes reads operations (initialization cycle)
 	operations = map[parsec.Opcode]operation{
-		parsec.OpPsaGenerateKey:     op(func() *psageneratekey.Operation { return new(psageneratekey.Operation) }, generateKey, implements[provider.KeyManagement]),
-		parsec.OpPsaImportKey:       op(func() *psaimportkey.Operation { return new(psaimportkey.Operation) }, importKey, implements[provider.KeyManagement]),
-		parsec.OpPsaDestroyKey:      op(func() *psadestroykey.Operation { return new(psadestroykey.Operation) }, destroyKey, implements[provider.KeyManagement]),
-		parsec.OpPsaExportPublicKey: op(func() *psaexportpublickey.Operation { return new(psaexportpublickey.Operation) }, exportPublicKey, implements[provider.KeyManagement]),
-		parsec.OpPsaExportKey:       op(func() *psaexportkey.Operation { return new(psaexportkey.Operation) }, exportKey, implements[provider.KeyExport]),
-		parsec.OpPsaSignHash:        op(func() *psasignhash.Operation { return new(psasignhash.Operation) }, signHash, implements[provider.AsymSign]),
-		parsec.OpPsaVerifyHash:      op(func() *psaverifyhash.Operation { return new(psaverifyhash.Operation) }, verifyHash, implements[provider.AsymSign]),
-		parsec.OpPsaSignMessage:     op(func() *psasignmessage.Operation { return new(psasignmessage.Operation) }, signMessage, implements[provider.MessageSign]),
-		parsec.OpPsaVerifyMessage:   op(func() *psaverifymessage.Operation { return new(psaverifymessage.Operation) }, verifyMessage, implements[provider.MessageSign]),
-		parsec.OpPsaAsymmetricEncrypt: op(func() *psaasymmetricencrypt.Operation { return new(psaasymmetricencrypt.Operation) },
-			asymmetricEncrypt, implements[provider.AsymEncryption]),
-		parsec.OpPsaAsymmetricDecrypt: op(func() *psaasymmetricdecrypt.Operation { return new(psaasymmetricdecrypt.Operation) },
-			asymmetricDecrypt, implements[provider.AsymEncryption]),
-		parsec.OpPsaGenerateRandom: op(func() *psageneraterandom.Operation { return new(psageneraterandom.Operation) }, generateRandom, implements[provider.Random]),
-		parsec.OpPsaHashCompute:    op(func() *psahashcompute.Operation { return new(psahashcompute.Operation) }, hashCompute, implements[provider.Hasher]),
-		parsec.OpPsaHashCompare:    op(func() *psahashcompare.Operation { return new(psahashcompare.Operation) }, hashCompare, implements[provider.Hasher]),
+		parsec.OpPing:               op(corePing, nil),
+		parsec.OpListProviders:      op(listProviders, nil),
+		parsec.OpListOpcodes:        op(listOpcodes, nil),
+		parsec.OpListAuthenticators: op(listAuthenticators, nil),
+		parsec.OpListKeys:           op(listKeys, nil),
+		parsec.OpListClients:        op(listClients, nil),
+		parsec.OpDeleteClient:       op(deleteClient, nil),
 
-		parsec.OpPsaAeadEncrypt:     op(func() *psaaeadencrypt.Operation { return new(psaaeadencrypt.Operation) }, aeadEncrypt, implements[provider.Aead]),
-		parsec.OpPsaAeadDecrypt:     op(func() *psaaeaddecrypt.Operation { return new(psaaeaddecrypt.Operation) }, aeadDecrypt, implements[provider.Aead]),
-		parsec.OpPsaCipherEncrypt:   op(func() *psacipherencrypt.Operation { return new(psacipherencrypt.Operation) }, cipherEncrypt, implements[provider.Cipher]),
-		parsec.OpPsaCipherDecrypt:   op(func() *psacipherdecrypt.Operation { return new(psacipherdecrypt.Operation) }, cipherDecrypt, implements[provider.Cipher]),
-		parsec.OpPsaMacCompute:      op(func() *psamaccompute.Operation { return new(psamaccompute.Operation) }, macCompute, implements[provider.Mac]),
-		parsec.OpPsaMacVerify:       op(func() *psamacverify.Operation { return new(psamacverify.Operation) }, macVerify, implements[provider.Mac]),
-		parsec.OpPsaRawKeyAgreement: op(func() *psarawkeyagreement.Operation { return new(psarawkeyagreement.Operation) }, rawKeyAgreement, implements[provider.KeyAgreement]),
-		parsec.OpCanDoCrypto:        op(func() *candocrypto.Operation { return new(candocrypto.Operation) }, canDoCrypto, implements[provider.CapabilityCheck]),
-
-		parsec.OpAttestKey: op(func() *attestkey.Operation { return new(attestkey.Operation) }, attestKey, implements[provider.KeyAttestation]),
-		parsec.OpPrepareKeyAttestation: op(func() *preparekeyattestation.Operation { return new(preparekeyattestation.Operation) },
-			prepareKeyAttestation, implements[provider.KeyAttestation]),
-	}
-	for o, op := range coreOperations() {
-		operations[o] = op
+		parsec.OpPsaGenerateKey:        op(generateKey, implements[provider.KeyManagement]),
+		parsec.OpPsaImportKey:          op(importKey, implements[provider.KeyManagement]),
+		parsec.OpPsaDestroyKey:         op(destroyKey, implements[provider.KeyManagement]),
+		parsec.OpPsaExportPublicKey:    op(exportPublicKey, implements[provider.KeyManagement]),
+		parsec.OpPsaExportKey:          op(exportKey, implements[provider.KeyExport]),
+		parsec.OpPsaSignHash:           op(signHash, implements[provider.AsymSign]),
+		parsec.OpPsaVerifyHash:         op(verifyHash, implements[provider.AsymSign]),
+		parsec.OpPsaSignMessage:        op(signMessage, implements[provider.MessageSign]),
+		parsec.OpPsaVerifyMessage:      op(verifyMessage, implements[provider.MessageSign]),
+		parsec.OpPsaAsymmetricEncrypt:  op(asymmetricEncrypt, implements[provider.AsymEncryption]),
+		parsec.OpPsaAsymmetricDecrypt:  op(asymmetricDecrypt, implements[provider.AsymEncryption]),
+		parsec.OpPsaGenerateRandom:     op(generateRandom, implements[provider.Random]),
+		parsec.OpPsaHashCompute:        op(hashCompute, implements[provider.Hasher]),
+		parsec.OpPsaHashCompare:        op(hashCompare, implements[provider.Hasher]),
+		parsec.OpPsaAeadEncrypt:        op(aeadEncrypt, implements[provider.Aead]),
+		parsec.OpPsaAeadDecrypt:        op(aeadDecrypt, implements[provider.Aead]),
+		parsec.OpPsaCipherEncrypt:      op(cipherEncrypt, implements[provider.Cipher]),
+		parsec.OpPsaCipherDecrypt:      op(cipherDecrypt, implements[provider.Cipher]),
+		parsec.OpPsaMacCompute:         op(macCompute, implements[provider.Mac]),
+		parsec.OpPsaMacVerify:          op(macVerify, implements[provider.Mac]),
+		parsec.OpPsaRawKeyAgreement:    op(rawKeyAgreement, implements[provider.KeyAgreement]),
+		parsec.OpCanDoCrypto:           op(canDoCrypto, implements[provider.CapabilityCheck]),
+		parsec.OpAttestKey:             op(attestKey, implements[provider.KeyAttestation]),
+		parsec.OpPrepareKeyAttestation: op(prepareKeyAttestation, implements[provider.KeyAttestation]),
 	}
 }
 

@@ -337,15 +337,6 @@ func pickAuth(auths []AuthenticatorInfo, appName string) (Auth, error) {
 		Msg: fmt.Sprintf("the service offers no authenticator this client can use automatically (offered: %v); use WithAuth", seen)}
 }
 
-// noAuthOps are sent without authentication, as the reference clients do.
-func noAuthOp(op parsec.Opcode) bool {
-	switch op {
-	case parsec.OpPing, parsec.OpListProviders, parsec.OpListOpcodes, parsec.OpListAuthenticators:
-		return true
-	}
-	return false
-}
-
 // Invoke sends one operation with the client's routing and authentication
 // rules and decodes the result into res (which may be nil for an empty
 // result). The typed methods are built on it; it is exported for operations
@@ -359,8 +350,11 @@ func (c *Client) Invoke(ctx context.Context, op parsec.Opcode, req, res proto.Me
 		}
 		provider = p
 	}
+	// The core's discovery operations (those that act for no application)
+	// are sent without authentication, as the reference clients do; the
+	// others carry it, even those the service would serve without.
 	auth := NoAuth()
-	if !noAuthOp(op) {
+	if !op.IsCore() || op.NeedsAuth() {
 		a, err := c.Auth(ctx)
 		if err != nil {
 			return err
