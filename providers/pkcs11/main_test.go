@@ -43,8 +43,8 @@ var (
 )
 
 var (
-	appA = provider.Caller{App: "app-a", Auth: parsec.AuthDirect}
-	appB = provider.Caller{App: "app-b", Auth: parsec.AuthDirect}
+	appA = storage.Client{App: "app-a", Auth: parsec.AuthDirect}
+	appB = storage.Client{App: "app-b", Auth: parsec.AuthDirect}
 )
 
 func TestMain(m *testing.M) {

@@ -410,7 +410,7 @@ func TestIsolation(t *testing.T) {
 	store := memoryStore()
 	p1 := must(New("soft-1", provider.Deps{Keys: store}))
 	p2 := must(New("soft-2", provider.Deps{Keys: store}))
-	unix := provider.Caller{App: alice.App, Auth: parsec.AuthUnixPeerCredentials}
+	unix := storage.Client{App: alice.App, Auth: parsec.AuthUnixPeerCredentials}
 	ecSign := signAlg(psa.SignEcdsa, psa.HashSHA256)
 	a := eccPair(256, allSign, ecSign)
 	wantCode(t, p1.GenerateKey(bg, alice, "k", a), status.Success, "p1 alice")
@@ -420,7 +420,7 @@ func TestIsolation(t *testing.T) {
 	seen := map[string]bool{}
 	for _, x := range []struct {
 		p *Provider
-		c provider.Caller
+		c storage.Client
 	}{{p1, alice}, {p1, unix}, {p2, alice}, {p1, bob}} {
 		pub := string(must(x.p.ExportPublicKey(bg, x.c, "k")))
 		if seen[pub] {

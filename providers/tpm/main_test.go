@@ -43,8 +43,8 @@ func TestMain(m *testing.M) {
 
 var (
 	wantCode = providertest.WantCode
-	appA     = provider.Caller{App: "tpm-test-a", Auth: parsec.AuthDirect}
-	appB     = provider.Caller{App: "tpm-test-b", Auth: parsec.AuthDirect}
+	appA     = storage.Client{App: "tpm-test-a", Auth: parsec.AuthDirect}
+	appB     = storage.Client{App: "tpm-test-b", Auth: parsec.AuthDirect}
 )
 
 // newTestProvider opens a provider on tcti ("" = the shared TPM) with the

@@ -138,7 +138,7 @@ func (p *Provider) Close() error {
 	return p.link.release()
 }
 
-func (p *Provider) triple(c provider.Caller, name string) storage.KeyTriple {
+func (p *Provider) triple(c storage.Client, name string) storage.KeyTriple {
 	return storage.KeyTriple{Auth: c.Auth, App: c.App, Provider: p.name, Key: name}
 }
 

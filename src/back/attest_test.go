@@ -28,12 +28,12 @@ type attester struct {
 
 var _ provider.KeyAttestation = (*attester)(nil)
 
-func (a *attester) PrepareKeyAttestation(_ context.Context, c provider.Caller, attested, attesting string) (provider.MakeCredentialParams, error) {
+func (a *attester) PrepareKeyAttestation(_ context.Context, c storage.Client, attested, attesting string) (provider.MakeCredentialParams, error) {
 	a.got = []string{c.App, attested, attesting}
 	return provider.MakeCredentialParams{Name: []byte("name"), Public: []byte("public"), AttestingKeyPub: []byte("ek")}, nil
 }
 
-func (a *attester) AttestKey(_ context.Context, c provider.Caller, attested, attesting string, blob, secret []byte) ([]byte, error) {
+func (a *attester) AttestKey(_ context.Context, c storage.Client, attested, attesting string, blob, secret []byte) ([]byte, error) {
 	a.got = []string{c.App, attested, attesting, string(blob), string(secret)}
 	return []byte("credential"), nil
 }

@@ -39,7 +39,7 @@ func BenchmarkDispatchSoftSign(b *testing.B) {
 	alg := psa.AsymSign{Kind: psa.SignEcdsa, Hash: psa.HashSHA256}
 	attrs := psa.KeyAttributes{Type: psa.KeyType{Kind: psa.KeyEccPair, EccFamily: psa.EccSecpR1}, Bits: 256,
 		Policy: psa.KeyPolicy{Usage: psa.UsageSignHash, Alg: psa.Algorithm{Kind: psa.AlgAsymSign, Sign: alg}}}
-	if err := p.GenerateKey(ctx, provider.Caller{App: "bench", Auth: parsec.AuthDirect}, "k", attrs); err != nil {
+	if err := p.GenerateKey(ctx, storage.Client{App: "bench", Auth: parsec.AuthDirect}, "k", attrs); err != nil {
 		b.Fatal(err)
 	}
 	digest := sha256.Sum256([]byte("bench"))

@@ -169,7 +169,7 @@ func deleteClient(ctx context.Context, c *call, in *deleteclient.Operation) (pro
 				c.s.reportDamaged(e)
 				continue
 			}
-			if err := km.DestroyKey(ctx, provider.Caller{App: target.App, Auth: target.Auth}, e.Key); err != nil {
+			if err := km.DestroyKey(ctx, storage.Client{App: target.App, Auth: target.Auth}, e.Key); err != nil {
 				c.s.log.Warn("destroying a key of a deleted client failed", "provider", p.Name(), "status", status.CodeOf(err).String())
 			}
 		}

@@ -26,6 +26,7 @@ import (
 	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
+	"github.com/parsecd/parsecd/storage"
 )
 
 // operation decodes, runs and encodes one opcode.
@@ -179,11 +180,11 @@ func exportKey(ctx context.Context, c *call, in *psaexportkey.Operation) (proto.
 }
 
 // signer resolves what every signature operation needs.
-func signer[F any](c *call, m *psaSignAlg) (F, provider.Caller, psa.AsymSign, error) {
+func signer[F any](c *call, m *psaSignAlg) (F, storage.Client, psa.AsymSign, error) {
 	var zero F
 	alg, err := psa.AsymSignFromProto(m)
 	if err != nil {
-		return zero, provider.Caller{}, alg, err
+		return zero, storage.Client{}, alg, err
 	}
 	who, err := c.caller()
 	if err != nil {
@@ -233,10 +234,10 @@ func verifyMessage(ctx context.Context, c *call, in *psaverifymessage.Operation)
 	return nil, f.VerifyMessage(ctx, who, in.KeyName, alg, in.Message, in.Signature)
 }
 
-func encrypter(c *call, m *psaEncAlg) (provider.AsymEncryption, provider.Caller, psa.AsymEncrypt, error) {
+func encrypter(c *call, m *psaEncAlg) (provider.AsymEncryption, storage.Client, psa.AsymEncrypt, error) {
 	alg, err := psa.AsymEncryptFromProto(m)
 	if err != nil {
-		return nil, provider.Caller{}, alg, err
+		return nil, storage.Client{}, alg, err
 	}
 	who, err := c.caller()
 	if err != nil {

@@ -177,11 +177,11 @@ type call struct {
 }
 
 // caller returns the key namespace of the request, or NotAuthenticated.
-func (c *call) caller() (provider.Caller, error) {
+func (c *call) caller() (storage.Client, error) {
 	if c.app == nil {
-		return provider.Caller{}, status.Errorf(status.NotAuthenticated, "%v needs an authenticated application", c.opcode)
+		return storage.Client{}, status.Errorf(status.NotAuthenticated, "%v needs an authenticated application", c.opcode)
 	}
-	return provider.Caller{App: c.app.Name, Auth: c.app.Auth}, nil
+	return storage.Client{App: c.app.Name, Auth: c.app.Auth}, nil
 }
 
 // family returns the provider as interface F, or PsaErrorNotSupported.

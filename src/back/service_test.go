@@ -87,26 +87,26 @@ var (
 	_ provider.Hasher        = (*fakeKeys)(nil)
 )
 
-func (f *fakeKeys) triple(c provider.Caller, name string) storage.KeyTriple {
+func (f *fakeKeys) triple(c storage.Client, name string) storage.KeyTriple {
 	return storage.KeyTriple{Auth: c.Auth, App: c.App, Provider: f.name, Key: name}
 }
 
-func (f *fakeKeys) GenerateKey(ctx context.Context, c provider.Caller, name string, a psa.KeyAttributes) error {
+func (f *fakeKeys) GenerateKey(ctx context.Context, c storage.Client, name string, a psa.KeyAttributes) error {
 	return f.keys.Insert(ctx, f.triple(c, name), storage.KeyInfo{ID: []byte("generated"), Attributes: a})
 }
 
-func (f *fakeKeys) ImportKey(ctx context.Context, c provider.Caller, name string, a psa.KeyAttributes, data []byte) error {
+func (f *fakeKeys) ImportKey(ctx context.Context, c storage.Client, name string, a psa.KeyAttributes, data []byte) error {
 	return f.keys.Insert(ctx, f.triple(c, name), storage.KeyInfo{ID: data, Attributes: a})
 }
 
-func (f *fakeKeys) ExportPublicKey(ctx context.Context, c provider.Caller, name string) ([]byte, error) {
+func (f *fakeKeys) ExportPublicKey(ctx context.Context, c storage.Client, name string) ([]byte, error) {
 	if _, err := f.keys.Get(ctx, f.triple(c, name)); err != nil {
 		return nil, err
 	}
 	return f.pub, nil
 }
 
-func (f *fakeKeys) DestroyKey(ctx context.Context, c provider.Caller, name string) error {
+func (f *fakeKeys) DestroyKey(ctx context.Context, c storage.Client, name string) error {
 	return f.keys.Remove(ctx, f.triple(c, name))
 }
 
@@ -119,14 +119,14 @@ func fakeSignature() []byte {
 	return s
 }
 
-func (f *fakeKeys) SignHash(ctx context.Context, c provider.Caller, name string, _ psa.AsymSign, _ []byte) ([]byte, error) {
+func (f *fakeKeys) SignHash(ctx context.Context, c storage.Client, name string, _ psa.AsymSign, _ []byte) ([]byte, error) {
 	if _, err := f.keys.Get(ctx, f.triple(c, name)); err != nil {
 		return nil, err
 	}
 	return fakeSignature(), nil
 }
 
-func (f *fakeKeys) VerifyHash(ctx context.Context, c provider.Caller, name string, _ psa.AsymSign, _, sig []byte) error {
+func (f *fakeKeys) VerifyHash(ctx context.Context, c storage.Client, name string, _ psa.AsymSign, _, sig []byte) error {
 	if _, err := f.keys.Get(ctx, f.triple(c, name)); err != nil {
 		return err
 	}
@@ -167,11 +167,11 @@ func (f *fakeKeys) HashCompare(ctx context.Context, alg psa.Hash, input, hash []
 // signOnly implements AsymSign and nothing else.
 type signOnly struct{ base }
 
-func (signOnly) SignHash(context.Context, provider.Caller, string, psa.AsymSign, []byte) ([]byte, error) {
+func (signOnly) SignHash(context.Context, storage.Client, string, psa.AsymSign, []byte) ([]byte, error) {
 	return []byte{1}, nil
 }
 
-func (signOnly) VerifyHash(context.Context, provider.Caller, string, psa.AsymSign, []byte, []byte) error {
+func (signOnly) VerifyHash(context.Context, storage.Client, string, psa.AsymSign, []byte, []byte) error {
 	return nil
 }
 
@@ -612,10 +612,10 @@ func TestClientsNamespacedByAuthenticator(t *testing.T) {
 	st := memory.New()
 	ctx := context.Background()
 	mbed := &fakeKeys{base: base{info: mbedInfo, name: "mbed"}, keys: st}
-	if err := mbed.GenerateKey(ctx, provider.Caller{App: "1000", Auth: parsec.AuthDirect}, "k", eccAttributes()); err != nil {
+	if err := mbed.GenerateKey(ctx, storage.Client{App: "1000", Auth: parsec.AuthDirect}, "k", eccAttributes()); err != nil {
 		t.Fatal(err)
 	}
-	if err := mbed.GenerateKey(ctx, provider.Caller{App: "2000", Auth: parsec.AuthUnixPeerCredentials}, "k", eccAttributes()); err != nil {
+	if err := mbed.GenerateKey(ctx, storage.Client{App: "2000", Auth: parsec.AuthUnixPeerCredentials}, "k", eccAttributes()); err != nil {
 		t.Fatal(err)
 	}
 	svc := newService(t, setup{auth: auth.NewSet([]string{"1000"}, auth.UnixPeer{}), providers: []provider.Provider{mbed}, stores: []storage.KeyStore{st}})

@@ -72,7 +72,7 @@ var softTarget = []Target{{ParsecID: 1, ParsecName: "mbed-crypto-provider", Name
 type softOps struct {
 	p *soft.Provider
 	s storage.KeyStore
-	c provider.Caller
+	c storage.Client
 	t *testing.T
 }
 
@@ -168,7 +168,7 @@ func TestFixtures(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, k := range m.Keys {
-				o := softOps{p: p, s: store, c: provider.Caller{Auth: authOf(t, k.Authenticator), App: k.Application}, t: t}
+				o := softOps{p: p, s: store, c: storage.Client{Auth: authOf(t, k.Authenticator), App: k.Application}, t: t}
 				a := o.attrs(k.KeyName)
 				if int(a.Bits) != k.PSANumeric.Bits {
 					t.Errorf("%s/%s: %d bits, the key file says %d", k.Application, k.KeyName, a.Bits, k.PSANumeric.Bits)
@@ -182,7 +182,7 @@ func TestFixtures(t *testing.T) {
 				}
 			}
 			for _, d := range m.DestroyedKeys {
-				c := provider.Caller{Auth: authOf(t, d.Authenticator), App: d.Application}
+				c := storage.Client{Auth: authOf(t, d.Authenticator), App: d.Application}
 				if _, err := p.ExportPublicKey(context.Background(), c, d.KeyName); err == nil {
 					t.Errorf("destroyed key %s/%s exists", d.Application, d.KeyName)
 				}
