@@ -50,7 +50,7 @@ func byteLen(bits uint32) int { return int(bits+7) / 8 }
 
 // load fetches a caller's key from the store.
 func (p *Provider) load(ctx context.Context, c storage.Client, name string) (*keyRef, error) {
-	t := p.triple(c, name)
+	t := c.Key(p.name, name)
 	info, err := p.keys.Get(ctx, t)
 	if err != nil {
 		return nil, storage.StatusError(err)
@@ -242,7 +242,7 @@ func (s commitLocked) Commit(ctx context.Context, k storage.KeyTriple, v storage
 func (p *Provider) create(ctx context.Context, c storage.Client, name string, a psa.KeyAttributes,
 	build func(h pkcs11.SessionHandle, id []byte) error) error {
 	id := newCKAID()
-	t := p.triple(c, name)
+	t := c.Key(p.name, name)
 	err := storage.Create(ctx, commitLocked{p.keys, &p.mapMu}, t, func(ctx context.Context) (storage.KeyInfo, func(context.Context) error, error) {
 		attempt := 0
 		err := p.pool.do(ctx, func(h pkcs11.SessionHandle) error {

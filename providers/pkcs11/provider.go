@@ -191,10 +191,6 @@ func (p *Provider) Close() error {
 	return p.closeErr
 }
 
-func (p *Provider) triple(c storage.Client, name string) storage.KeyTriple {
-	return storage.KeyTriple{Auth: c.Auth, App: c.App, Provider: p.name, Key: name}
-}
-
 func init() {
 	provider.Register(ProviderType, provider.TypedFactory[Config, Options](New))
 	// --check-config: the keys and the PIN (a PIN file is read, as at start)

@@ -173,7 +173,7 @@ func parse(info storage.KeyInfo) (*key, error) {
 
 // load fetches and parses a caller's key.
 func (p *Provider) load(ctx context.Context, c storage.Client, name string) (*key, error) {
-	t := p.triple(c, name)
+	t := c.Key(p.name, name)
 	k, epoch := p.cache.get(t)
 	if k != nil {
 		return k, nil
@@ -192,7 +192,7 @@ func (p *Provider) load(ctx context.Context, c storage.Client, name string) (*ke
 // insert stores a new key atomically and clears id.
 func (p *Provider) insert(ctx context.Context, c storage.Client, name string, a psa.KeyAttributes, id []byte) error {
 	defer clear(id)
-	return storage.StatusError(p.keys.Insert(ctx, p.triple(c, name), storage.KeyInfo{ID: id, Attributes: a}))
+	return storage.StatusError(p.keys.Insert(ctx, c.Key(p.name, name), storage.KeyInfo{ID: id, Attributes: a}))
 }
 
 // GenerateKey implements provider.KeyManagement for the types and sizes of
@@ -250,7 +250,7 @@ func generate(a psa.KeyAttributes) ([]byte, error) {
 // free fails with PsaErrorAlreadyExists when the name is taken, before an
 // expensive generation. Insert remains the authority (it is atomic).
 func (p *Provider) free(ctx context.Context, c storage.Client, name string) error {
-	info, err := p.keys.Get(ctx, p.triple(c, name))
+	info, err := p.keys.Get(ctx, c.Key(p.name, name))
 	switch {
 	case err == nil:
 		clear(info.ID)
@@ -435,7 +435,7 @@ func (p *Provider) ExportKey(ctx context.Context, c storage.Client, name string)
 
 // DestroyKey implements provider.KeyManagement.
 func (p *Provider) DestroyKey(ctx context.Context, c storage.Client, name string) error {
-	t := p.triple(c, name)
+	t := c.Key(p.name, name)
 	p.cache.forget(t)
 	defer p.cache.forget(t)
 	if err := p.keys.Remove(ctx, t); err != nil {

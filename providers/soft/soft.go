@@ -105,13 +105,9 @@ func (p *Provider) Name() string { return p.name }
 // key store belongs to the core.
 func (p *Provider) Close() error { return nil }
 
-func (p *Provider) triple(c storage.Client, name string) storage.KeyTriple {
-	return storage.KeyTriple{Auth: c.Auth, App: c.App, Provider: p.name, Key: name}
-}
-
 // get returns the stored key info of a caller's key.
 func (p *Provider) get(ctx context.Context, c storage.Client, name string) (storage.KeyInfo, error) {
-	info, err := p.keys.Get(ctx, p.triple(c, name))
+	info, err := p.keys.Get(ctx, c.Key(p.name, name))
 	if err != nil {
 		return storage.KeyInfo{}, storage.StatusError(err)
 	}

@@ -222,7 +222,7 @@ func TestCacheRecordChanged(t *testing.T) {
 	ctx := context.Background()
 	wantCode(t, p.GenerateKey(ctx, appA, "k", signAttrs(psa.KeyEccPair, 256, allUsage, ecdsa256)), status.Success, "GenerateKey")
 	mustSign(t, p, appA, "k")
-	triple := p.triple(appA, "k")
+	triple := appA.Key(p.name, "k")
 	info, rec := storedRecord(t, store, triple)
 	replace := func(id []byte) {
 		t.Helper()

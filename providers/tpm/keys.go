@@ -28,7 +28,7 @@ type key struct {
 
 // load fetches a caller's key from the store and checks its record.
 func (p *Provider) load(ctx context.Context, c storage.Client, name string) (*key, error) {
-	triple := p.triple(c, name)
+	triple := c.Key(p.name, name)
 	info, err := p.keys.Get(ctx, triple)
 	if err != nil {
 		return nil, storage.StatusError(err)
@@ -144,7 +144,7 @@ func newAuth() ([]byte, error) {
 // first (a duplicate fails before the TPM works), then make the record,
 // then commit. Nothing lives in the TPM, so there is nothing to undo.
 func (p *Provider) store(ctx context.Context, c storage.Client, name string, a psa.KeyAttributes, build func() (record, error)) error {
-	return storage.StatusError(storage.Create(ctx, p.keys, p.triple(c, name), func(ctx context.Context) (storage.KeyInfo, func(context.Context) error, error) {
+	return storage.StatusError(storage.Create(ctx, p.keys, c.Key(p.name, name), func(ctx context.Context) (storage.KeyInfo, func(context.Context) error, error) {
 		rec, err := build()
 		if err != nil {
 			return storage.KeyInfo{}, nil, err
@@ -216,7 +216,7 @@ func (p *Provider) ExportPublicKey(ctx context.Context, c storage.Client, name s
 // again, where nothing can reach it: the cache answers to the record's
 // digest, and the store has no such record any more).
 func (p *Provider) DestroyKey(ctx context.Context, c storage.Client, name string) error {
-	triple := p.triple(c, name)
+	triple := c.Key(p.name, name)
 	if err := storage.StatusError(p.keys.Remove(ctx, triple)); err != nil {
 		return err
 	}

@@ -138,10 +138,6 @@ func (p *Provider) Close() error {
 	return p.link.release()
 }
 
-func (p *Provider) triple(c storage.Client, name string) storage.KeyTriple {
-	return storage.KeyTriple{Auth: c.Auth, App: c.App, Provider: p.name, Key: name}
-}
-
 func init() {
 	provider.Register(ProviderType, provider.TypedFactory[Config, Options](New))
 }

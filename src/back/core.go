@@ -105,7 +105,7 @@ func listKeys(ctx context.Context, c *call, _ *listkeys.Operation) (proto.Messag
 	}
 	out := &listkeys.Result{}
 	for i, p := range c.s.providers {
-		entries, err := c.s.stores[i].List(ctx, p.Name(), storage.Client{Auth: who.Auth, App: who.App})
+		entries, err := c.s.stores[i].List(ctx, p.Name(), who)
 		if err != nil {
 			// One failing provider must not hide the keys of the others.
 			c.s.log.Warn("listing keys failed", "provider", p.Name(), "status", status.CodeOf(err).String())
@@ -169,7 +169,7 @@ func deleteClient(ctx context.Context, c *call, in *deleteclient.Operation) (pro
 				c.s.reportDamaged(e)
 				continue
 			}
-			if err := km.DestroyKey(ctx, storage.Client{App: target.App, Auth: target.Auth}, e.Key); err != nil {
+			if err := km.DestroyKey(ctx, target, e.Key); err != nil {
 				c.s.log.Warn("destroying a key of a deleted client failed", "provider", p.Name(), "status", status.CodeOf(err).String())
 			}
 		}

@@ -486,13 +486,13 @@ func (s *Store) Remove(_ context.Context, k storage.KeyTriple) error {
 func (s *Store) List(_ context.Context, provider string, c storage.Client) ([]storage.Entry, error) {
 	var out []storage.Entry
 	err := s.view("list", func(tx *bbolt.Tx) error {
-		a := appBucket(tx, bucketKeys, storage.KeyTriple{Auth: c.Auth, App: c.App, Provider: provider})
+		a := appBucket(tx, bucketKeys, c.Key(provider, ""))
 		if a == nil {
 			return nil
 		}
 		// bbolt iterates in byte order, which is Go's string order.
 		return a.ForEach(func(name, raw []byte) error {
-			k := storage.KeyTriple{Auth: c.Auth, App: c.App, Provider: provider, Key: string(name)}
+			k := c.Key(provider, string(name))
 			if raw == nil {
 				out = append(out, storage.Entry{KeyTriple: k, Err: s.badValue(k, errStrayBucket)})
 				return nil
@@ -577,7 +577,7 @@ func (s *Store) Pending(_ context.Context, provider string) ([]storage.KeyTriple
 				return nil // names no application: check-store reports it
 			}
 			return p.Bucket(name).ForEach(func(key, _ []byte) error {
-				out = append(out, storage.KeyTriple{Auth: c.Auth, App: c.App, Provider: provider, Key: string(key)})
+				out = append(out, c.Key(provider, string(key)))
 				return nil
 			})
 		})

@@ -353,7 +353,7 @@ func testIsolation(t *testing.T, s storage.KeyStore) {
 	check := func(removed int) {
 		t.Helper()
 		for i, k := range ks {
-			c := storage.Client{Auth: k.Auth, App: k.App}
+			c := k.Client()
 			if i <= removed {
 				wantNotFound(t, s, k)
 				if es := list(t, s, k.Provider, c); len(es) != 0 {

@@ -13,7 +13,6 @@ import (
 	"github.com/parsecd/parsecd/src/config"
 	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/status"
-	"github.com/parsecd/parsecd/storage"
 	"github.com/parsecd/parsecd/storage/bolt"
 )
 
@@ -138,7 +137,7 @@ func (c *checker) checkManager(ctx context.Context, km config.KeyManager) {
 		if !ok {
 			continue
 		}
-		switch err := kc.CheckKey(ctx, storage.Client{App: e.App, Auth: e.Auth}, e.Key); status.CodeOf(err) {
+		switch err := kc.CheckKey(ctx, e.Client(), e.Key); status.CodeOf(err) {
 		case status.Success:
 		case status.PsaErrorDoesNotExist, status.PsaErrorDataCorrupt, status.PsaErrorDataInvalid:
 			c.problem(quarantine, "%s: the provider cannot use it: %v", where, err)
