@@ -11,6 +11,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/parsecd/parsecd/src/back"
 	"github.com/parsecd/parsecd/src/interface/ops/attestkey"
 	"github.com/parsecd/parsecd/src/interface/ops/preparekeyattestation"
 	"github.com/parsecd/parsecd/src/parsec"
@@ -40,7 +41,7 @@ func (a *attester) AttestKey(_ context.Context, c storage.Client, attested, atte
 
 func TestKeyAttestationOpcodes(t *testing.T) {
 	at := &attester{base: base{info: tpmInfo, name: "attester"}}
-	svc := newService(t, setup{providers: []provider.Provider{at}, stores: []storage.KeyStore{memory.New()}})
+	svc := newService(t, setup{mounts: []back.Mount{{Provider: at, Store: memory.New()}}})
 	if got := listOpcodes(t, svc, 3); !reflect.DeepEqual(got, []uint32{uint32(parsec.OpAttestKey), uint32(parsec.OpPrepareKeyAttestation)}) {
 		t.Errorf("attester lists %v", got)
 	}
@@ -89,6 +90,6 @@ func TestKeyAttestationOpcodes(t *testing.T) {
 
 	// A provider without the family answers PsaErrorNotSupported.
 	so := &signOnly{base{info: mbedInfo, name: "sign-only"}}
-	svc = newService(t, setup{providers: []provider.Provider{so}, stores: []storage.KeyStore{memory.New()}})
+	svc = newService(t, setup{mounts: []back.Mount{{Provider: so, Store: memory.New()}}})
 	wantStatus(t, do(t, svc, rq{provider: parsec.ProviderMbedCrypto, opcode: parsec.OpAttestKey, authType: authType, auth: app, body: marshal(t, att)}), status.PsaErrorNotSupported)
 }

@@ -32,7 +32,7 @@ func BenchmarkDispatchSoftSign(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	svc, err := back.New(back.Options{Auth: auth.NewSet(nil, auth.Direct{}), Providers: []provider.Provider{p}, Stores: []storage.KeyStore{store}})
+	svc, err := back.New(back.Options{Auth: auth.NewSet(nil, auth.Direct{}), Providers: []back.Mount{{Provider: p, Store: store}}})
 	if err != nil {
 		b.Fatal(err)
 	}

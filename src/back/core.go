@@ -59,8 +59,8 @@ func providerInfo(i provider.Info) *listproviders.ProviderInfo {
 
 func listProviders(_ context.Context, c *call, _ *listproviders.Operation) (proto.Message, error) {
 	out := &listproviders.Result{}
-	for _, p := range c.s.providers {
-		out.Providers = append(out.Providers, providerInfo(p.Info()))
+	for _, m := range c.s.mounts {
+		out.Providers = append(out.Providers, providerInfo(m.Provider.Info()))
 	}
 	core := CoreInfo
 	core.Version = c.s.version
@@ -76,8 +76,8 @@ func listOpcodes(_ context.Context, c *call, in *listopcodes.Operation) (proto.M
 	var ops []parsec.Opcode
 	if id == parsec.ProviderCore {
 		ops = coreOpcodes()
-	} else if p := c.s.byID[id]; p != nil {
-		ops = Opcodes(p)
+	} else if m := c.s.byID[id]; m != nil {
+		ops = Opcodes(m.Provider)
 	} else {
 		return nil, status.Errorf(status.ProviderNotRegistered, "%v is not configured", id)
 	}
@@ -104,11 +104,11 @@ func listKeys(ctx context.Context, c *call, _ *listkeys.Operation) (proto.Messag
 		return nil, err
 	}
 	out := &listkeys.Result{}
-	for i, p := range c.s.providers {
-		entries, err := c.s.stores[i].List(ctx, p.Name(), who)
+	for _, m := range c.s.mounts {
+		entries, err := m.Store.List(ctx, m.Name, who)
 		if err != nil {
 			// One failing provider must not hide the keys of the others.
-			c.s.log.Warn("listing keys failed", "provider", p.Name(), "status", status.CodeOf(err).String())
+			c.s.log.Warn("listing keys failed", "provider", m.Name, "status", status.CodeOf(err).String())
 			continue
 		}
 		for _, e := range entries {
@@ -117,7 +117,7 @@ func listKeys(ctx context.Context, c *call, _ *listkeys.Operation) (proto.Messag
 				continue
 			}
 			out.Keys = append(out.Keys, &listkeys.KeyInfo{
-				ProviderId: uint32(p.Info().ID), Name: e.Key, Attributes: psa.AttributesToProto(e.Attributes),
+				ProviderId: uint32(m.ID), Name: e.Key, Attributes: psa.AttributesToProto(e.Attributes),
 			})
 		}
 	}
@@ -128,7 +128,8 @@ func listClients(ctx context.Context, c *call, _ *listclients.Operation) (proto.
 	seen := map[string]bool{}
 	asked := map[storage.KeyStore]bool{}
 	var names []string
-	for _, store := range c.s.stores {
+	for _, m := range c.s.mounts {
+		store := m.Store
 		if asked[store] {
 			continue
 		}
@@ -152,14 +153,14 @@ func listClients(ctx context.Context, c *call, _ *listclients.Operation) (proto.
 
 func deleteClient(ctx context.Context, c *call, in *deleteclient.Operation) (proto.Message, error) {
 	target := storage.Client{Auth: c.app.Auth, App: in.Client}
-	for i, p := range c.s.providers {
-		km, ok := p.(provider.KeyManagement)
+	for _, m := range c.s.mounts {
+		km, ok := m.Provider.(provider.KeyManagement)
 		if !ok {
 			continue
 		}
-		entries, err := c.s.stores[i].List(ctx, p.Name(), target)
+		entries, err := m.Store.List(ctx, m.Name, target)
 		if err != nil {
-			c.s.log.Warn("listing keys of a deleted client failed", "provider", p.Name(), "status", status.CodeOf(err).String())
+			c.s.log.Warn("listing keys of a deleted client failed", "provider", m.Name, "status", status.CodeOf(err).String())
 			continue
 		}
 		for _, e := range entries {
@@ -170,7 +171,7 @@ func deleteClient(ctx context.Context, c *call, in *deleteclient.Operation) (pro
 				continue
 			}
 			if err := km.DestroyKey(ctx, target, e.Key); err != nil {
-				c.s.log.Warn("destroying a key of a deleted client failed", "provider", p.Name(), "status", status.CodeOf(err).String())
+				c.s.log.Warn("destroying a key of a deleted client failed", "provider", m.Name, "status", status.CodeOf(err).String())
 			}
 		}
 	}

@@ -29,7 +29,6 @@ import (
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
 	"github.com/parsecd/parsecd/src/wire"
-	"github.com/parsecd/parsecd/storage"
 	"github.com/parsecd/parsecd/storage/memory"
 )
 
@@ -42,7 +41,7 @@ func fuzzService(f *testing.F) *back.Service {
 		f.Fatal(err)
 	}
 	svc, err := back.New(back.Options{Auth: auth.NewSet([]string{"admin"}, auth.Direct{}),
-		Providers: []provider.Provider{p}, Stores: []storage.KeyStore{store}})
+		Providers: []back.Mount{{Provider: p, Store: store}}})
 	if err != nil {
 		f.Fatal(err)
 	}

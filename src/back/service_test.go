@@ -179,10 +179,9 @@ func (signOnly) VerifyHash(context.Context, storage.Client, string, psa.AsymSign
 // Helpers.
 
 type setup struct {
-	auth      *auth.Set
-	providers []provider.Provider
-	stores    []storage.KeyStore
-	version   [3]uint32
+	auth    *auth.Set
+	mounts  []back.Mount
+	version [3]uint32
 }
 
 func newService(t testing.TB, s setup) *back.Service {
@@ -190,7 +189,7 @@ func newService(t testing.TB, s setup) *back.Service {
 	if s.auth == nil {
 		s.auth = auth.NewSet([]string{"admin"}, auth.Direct{})
 	}
-	svc, err := back.New(back.Options{Auth: s.auth, Providers: s.providers, Stores: s.stores, Version: s.version})
+	svc, err := back.New(back.Options{Auth: s.auth, Providers: s.mounts, Version: s.version})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,7 +203,7 @@ func standard(t testing.TB) (*back.Service, *memory.Store) {
 	st := memory.New()
 	mbed := &fakeKeys{base: base{info: mbedInfo, name: "mbed-crypto-provider"}, keys: st, pub: []byte{4, 1, 2}}
 	tpm := &fakeKeys{base: base{info: tpmInfo, name: "tpm-provider"}, keys: st, pub: []byte{4, 3, 4}}
-	return newService(t, setup{providers: []provider.Provider{mbed, tpm}, stores: []storage.KeyStore{st, st}}), st
+	return newService(t, setup{mounts: []back.Mount{{Provider: mbed, Store: st}, {Provider: tpm, Store: st}}}), st
 }
 
 type rq struct {
@@ -290,7 +289,7 @@ var garbage = []byte{0x11, 0x22, 0x33, 0x44, 0x55}
 func TestHandleSteps(t *testing.T) {
 	svc, _ := standard(t)
 	unixSvc := newService(t, setup{auth: auth.NewSet(nil, auth.UnixPeer{}),
-		providers: []provider.Provider{&fakeKeys{base: base{info: mbedInfo, name: "m"}, keys: memory.New()}}, stores: []storage.KeyStore{memory.New()}})
+		mounts: []back.Mount{{Provider: &fakeKeys{base: base{info: mbedInfo, name: "m"}, keys: memory.New()}, Store: memory.New()}}})
 	at, app := direct("app")
 	adm := []byte("admin")
 	uid1000 := []byte{0xE8, 0x03, 0, 0}
@@ -384,7 +383,7 @@ func TestHandleSteps(t *testing.T) {
 // only after the checks of steps 19 and 20.
 func TestHandleMissingFamily(t *testing.T) {
 	so := &signOnly{base{info: mbedInfo, name: "sign-only"}}
-	svc := newService(t, setup{providers: []provider.Provider{so}, stores: []storage.KeyStore{memory.New()}})
+	svc := newService(t, setup{mounts: []back.Mount{{Provider: so, Store: memory.New()}}})
 	at, app := direct("app")
 	p := parsec.ProviderMbedCrypto
 	wantStatus(t, do(t, svc, rq{provider: p, opcode: parsec.OpPsaGenerateKey, authType: at, auth: app, body: generateBody(t, "k")}), status.PsaErrorNotSupported)
@@ -415,14 +414,14 @@ func TestNewRefusesDuplicatesAndCore(t *testing.T) {
 	st := memory.New()
 	a := &fakeKeys{base: base{info: mbedInfo, name: "a"}, keys: st}
 	b := &fakeKeys{base: base{info: mbedInfo, name: "b"}, keys: st}
-	if _, err := back.New(back.Options{Auth: auth.NewSet(nil, auth.Direct{}), Providers: []provider.Provider{a, b}, Stores: []storage.KeyStore{st, st}}); err == nil {
+	if _, err := back.New(back.Options{Auth: auth.NewSet(nil, auth.Direct{}), Providers: []back.Mount{{Provider: a, Store: st}, {Provider: b, Store: st}}}); err == nil {
 		t.Error("two providers with id 1 accepted")
 	}
 	c := &fakeKeys{base: base{info: provider.Info{ID: parsec.ProviderCore}, name: "c"}, keys: st}
-	if _, err := back.New(back.Options{Auth: auth.NewSet(nil, auth.Direct{}), Providers: []provider.Provider{c}, Stores: []storage.KeyStore{st}}); err == nil {
+	if _, err := back.New(back.Options{Auth: auth.NewSet(nil, auth.Direct{}), Providers: []back.Mount{{Provider: c, Store: st}}}); err == nil {
 		t.Error("a crypto provider with id 0 accepted")
 	}
-	if _, err := back.New(back.Options{Auth: auth.NewSet(nil, auth.Direct{}), Providers: []provider.Provider{a}}); err == nil {
+	if _, err := back.New(back.Options{Auth: auth.NewSet(nil, auth.Direct{}), Providers: []back.Mount{{Provider: a}}}); err == nil {
 		t.Error("a provider without a store accepted")
 	}
 }
@@ -434,7 +433,7 @@ func TestListProviders(t *testing.T) {
 	st := memory.New()
 	tpm := &fakeKeys{base: base{info: tpmInfo, name: "tpm"}, keys: st}
 	mbed := &fakeKeys{base: base{info: mbedInfo, name: "mbed"}, keys: st}
-	svc := newService(t, setup{providers: []provider.Provider{tpm, mbed}, stores: []storage.KeyStore{st, st}, version: [3]uint32{1, 2, 3}})
+	svc := newService(t, setup{mounts: []back.Mount{{Provider: tpm, Store: st}, {Provider: mbed, Store: st}}, version: [3]uint32{1, 2, 3}})
 	resp := do(t, svc, rq{opcode: parsec.OpListProviders})
 	wantStatus(t, resp, status.Success)
 	var res listproviders.Result
@@ -476,7 +475,7 @@ func TestListOpcodes(t *testing.T) {
 	st := memory.New()
 	so := &signOnly{base{info: tpmInfo, name: "sign-only"}}
 	full := &fakeKeys{base: base{info: mbedInfo, name: "full"}, keys: st}
-	svc := newService(t, setup{providers: []provider.Provider{so, full}, stores: []storage.KeyStore{st, st}})
+	svc := newService(t, setup{mounts: []back.Mount{{Provider: so, Store: st}, {Provider: full, Store: st}}})
 	if got := listOpcodes(t, svc, 3); !reflect.DeepEqual(got, []uint32{4, 5}) {
 		t.Errorf("sign-only provider lists %v, want [4 5]", got)
 	}
@@ -618,7 +617,7 @@ func TestClientsNamespacedByAuthenticator(t *testing.T) {
 	if err := mbed.GenerateKey(ctx, storage.Client{App: "2000", Auth: parsec.AuthUnixPeerCredentials}, "k", eccAttributes()); err != nil {
 		t.Fatal(err)
 	}
-	svc := newService(t, setup{auth: auth.NewSet([]string{"1000"}, auth.UnixPeer{}), providers: []provider.Provider{mbed}, stores: []storage.KeyStore{st}})
+	svc := newService(t, setup{auth: auth.NewSet([]string{"1000"}, auth.UnixPeer{}), mounts: []back.Mount{{Provider: mbed, Store: st}}})
 	uid := []byte{0xE8, 0x03, 0, 0}
 	resp := do(t, svc, rq{opcode: parsec.OpListClients, authType: parsec.AuthUnixPeerCredentials, auth: uid})
 	wantStatus(t, resp, status.Success)
@@ -689,8 +688,7 @@ func TestGoldenExchanges(t *testing.T) {
 	}
 	st := memory.New()
 	mbed := &fakeKeys{base: base{info: mbedInfo, name: "mbed-crypto-provider"}, keys: st, pub: pub}
-	svc := newService(t, setup{auth: auth.NewSet(nil, auth.Direct{}), providers: []provider.Provider{mbed},
-		stores: []storage.KeyStore{st}, version: [3]uint32{1, 1, 0}})
+	svc := newService(t, setup{auth: auth.NewSet(nil, auth.Direct{}), mounts: []back.Mount{{Provider: mbed, Store: st}}, version: [3]uint32{1, 1, 0}})
 
 	exchange := func(reqName, respName string) {
 		t.Helper()

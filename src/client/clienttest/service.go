@@ -17,7 +17,6 @@ import (
 	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/status"
 	"github.com/parsecd/parsecd/src/wire"
-	"github.com/parsecd/parsecd/storage"
 	"github.com/parsecd/parsecd/storage/memory"
 )
 
@@ -48,20 +47,16 @@ func (s *Service) Start(t testing.TB) *Server {
 		t.Fatalf("clienttest: unsupported authenticator %v", s.Authenticator)
 	}
 	store := memory.New()
-	var provs []provider.Provider
+	var mounts []back.Mount
 	for _, id := range s.ExtraFirst {
-		provs = append(provs, inert(id))
+		mounts = append(mounts, back.Mount{Provider: inert(id), Store: store})
 	}
 	sp, err := soft.New("", provider.Deps{Keys: store})
 	if err != nil {
 		t.Fatal(err)
 	}
-	provs = append(provs, sp)
-	stores := make([]storage.KeyStore, len(provs))
-	for i := range stores {
-		stores[i] = store
-	}
-	svc, err := back.New(back.Options{Auth: auth.NewSet(s.Admins, a), Providers: provs, Stores: stores, Version: version.Triple()})
+	mounts = append(mounts, back.Mount{Provider: sp, Store: store})
+	svc, err := back.New(back.Options{Auth: auth.NewSet(s.Admins, a), Providers: mounts, Version: version.Triple()})
 	if err != nil {
 		t.Fatal(err)
 	}
