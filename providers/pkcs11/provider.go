@@ -191,9 +191,8 @@ func (p *Provider) Close() error {
 	return p.closeErr
 }
 
+// --check-config checks the keys and the PIN (a PIN file is read, as at
+// start) but does not load the module.
 func init() {
-	provider.Register(ProviderType, provider.TypedFactory[Config, Options](New))
-	// --check-config: the keys and the PIN (a PIN file is read, as at start)
-	// are checked, but the module is not loaded.
-	provider.RegisterValidator(ProviderType, provider.TypedValidator[Config, Options]())
+	provider.Register(provider.Typed[Config, Options](New, ProviderType))
 }

@@ -138,6 +138,8 @@ func (p *Provider) Close() error {
 	return p.link.release()
 }
 
+// The TPM registers itself; parsecd --check-config runs Options alone: it
+// parses the tcti and the auth values but never opens the TPM.
 func init() {
-	provider.Register(ProviderType, provider.TypedFactory[Config, Options](New))
+	provider.Register(provider.Typed[Config, Options](New, ProviderType))
 }

@@ -22,7 +22,8 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	"github.com/parsecd/parsecd/providers/soft"
+	// The software provider registers itself, as in parsecd.
+	_ "github.com/parsecd/parsecd/providers/soft"
 	"github.com/parsecd/parsecd/src/config"
 	"github.com/parsecd/parsecd/src/daemon"
 	"github.com/parsecd/parsecd/src/interface/ops/listauthenticators"
@@ -30,31 +31,10 @@ import (
 	"github.com/parsecd/parsecd/src/interface/ops/psageneratekey"
 	"github.com/parsecd/parsecd/src/internal/sigs"
 	"github.com/parsecd/parsecd/src/parsec"
-	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
 	"github.com/parsecd/parsecd/src/wire"
 )
-
-// The software provider, registered as cmd/parsecd does (builtins.go).
-type softConfig struct {
-	ProviderType   string `toml:"provider_type"`
-	KeyInfoManager string `toml:"key_info_manager"`
-	Name           string `toml:"name"`
-}
-
-func newSoft(_ context.Context, file string, cfg config.Provider, deps provider.Deps) (provider.Provider, error) {
-	var sc softConfig
-	if err := cfg.DecodeProvider(file, &sc); err != nil {
-		return nil, err
-	}
-	return soft.New(sc.Name, deps)
-}
-
-func init() {
-	provider.Register("Software", newSoft)
-	provider.Register("MbedCrypto", newSoft)
-}
 
 // env is one test's directory: a config file, sockets and a key store.
 type env struct {
