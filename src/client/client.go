@@ -337,11 +337,10 @@ func pickAuth(auths []AuthenticatorInfo, appName string) (Auth, error) {
 		Msg: fmt.Sprintf("the service offers no authenticator this client can use automatically (offered: %v); use WithAuth", seen)}
 }
 
-// Invoke sends one operation with the client's routing and authentication
+// invoke sends one operation with the client's routing and authentication
 // rules and decodes the result into res (which may be nil for an empty
-// result). The typed methods are built on it; it is exported for operations
-// or fields the typed methods do not cover.
-func (c *Client) Invoke(ctx context.Context, op parsec.Opcode, req, res proto.Message) error {
+// result). The typed methods are built on it.
+func (c *Client) invoke(ctx context.Context, op parsec.Opcode, req, res proto.Message) error {
 	provider := parsec.ProviderCore
 	if !op.IsCore() {
 		p, err := c.Provider(ctx)
@@ -361,12 +360,12 @@ func (c *Client) Invoke(ctx context.Context, op parsec.Opcode, req, res proto.Me
 		}
 		auth = a
 	}
-	return c.Call(ctx, op, provider, auth, req, res)
+	return c.call(ctx, op, provider, auth, req, res)
 }
 
-// Call sends one operation to an explicit provider with explicit
+// call sends one operation to an explicit provider with explicit
 // authentication, and decodes the result into res (nil for none).
-func (c *Client) Call(ctx context.Context, op parsec.Opcode, provider parsec.ProviderID, auth Auth, req, res proto.Message) error {
+func (c *Client) call(ctx context.Context, op parsec.Opcode, provider parsec.ProviderID, auth Auth, req, res proto.Message) error {
 	var body []byte
 	if req != nil {
 		var err error
@@ -375,7 +374,7 @@ func (c *Client) Call(ctx context.Context, op parsec.Opcode, provider parsec.Pro
 			return &status.Error{Code: status.SerializingBodyFailed, Msg: op.String(), Err: err}
 		}
 	}
-	resp, err := c.RoundTrip(ctx, &wire.Request{
+	resp, err := c.roundTrip(ctx, &wire.Request{
 		Header: wire.Header{Provider: provider, AuthType: auth.Type, Opcode: op},
 		Body:   body,
 		Auth:   auth.Bytes(),
@@ -413,10 +412,10 @@ func checkResponse(op parsec.Opcode, resp *wire.Response) error {
 	return nil
 }
 
-// RoundTrip sends one request frame as it is (lengths are taken from Body and
+// roundTrip sends one request frame as it is (lengths are taken from Body and
 // Auth) on a new connection and returns the response frame, whatever its
 // status. Transport failures carry status.ConnectionError.
-func (c *Client) RoundTrip(ctx context.Context, req *wire.Request) (*wire.Response, error) {
+func (c *Client) roundTrip(ctx context.Context, req *wire.Request) (*wire.Response, error) {
 	frame, err := wire.EncodeRequest(req)
 	if err != nil {
 		return nil, &status.Error{Code: status.InvalidEncoding, Msg: "encoding the request", Err: err}
