@@ -16,14 +16,14 @@ import (
 
 	"github.com/miekg/pkcs11"
 
-	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
+	"github.com/parsecd/parsecd/storage"
 )
 
 // GenerateKey implements provider.KeyManagement: RSA and secp R1 key pairs
 // generated on the token as token objects, and secret keys (aes.go).
-func (p *Provider) GenerateKey(ctx context.Context, c provider.Caller, name string, a psa.KeyAttributes) error {
+func (p *Provider) GenerateKey(ctx context.Context, c storage.Client, name string, a psa.KeyAttributes) error {
 	if a.Deprecated() && !p.allowDeprecated {
 		return status.Errorf(status.DeprecatedPrimitive, "key attributes use a deprecated primitive")
 	}
@@ -77,7 +77,7 @@ func (p *Provider) importBits(a psa.KeyAttributes, got uint32) (uint32, error) {
 // secp R1 public key = uncompressed point, secp R1 key pair = big-endian
 // scalar of ceil(bits/8) bytes. Key pairs become a private and a public
 // token object. A.Bits 0 takes the size from the data.
-func (p *Provider) ImportKey(ctx context.Context, c provider.Caller, name string, a psa.KeyAttributes, data []byte) error {
+func (p *Provider) ImportKey(ctx context.Context, c storage.Client, name string, a psa.KeyAttributes, data []byte) error {
 	if err := p.checkKeyType(psa.CheckImport, a.Type, a.Bits); err != nil {
 		return err
 	}

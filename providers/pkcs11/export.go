@@ -19,9 +19,9 @@ import (
 	"github.com/miekg/pkcs11"
 
 	"github.com/parsecd/parsecd/providers/internal/pubkey"
-	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
+	"github.com/parsecd/parsecd/storage"
 )
 
 // readPublic reads the public key of a public key object.
@@ -86,7 +86,7 @@ func (p *Provider) publicKey(ctx context.Context, k *keyRef) (crypto.PublicKey, 
 // ExportPublicKey implements provider.KeyManagement: DER RSAPublicKey for
 // RSA keys (from CKA_MODULUS and CKA_PUBLIC_EXPONENT), the uncompressed
 // point for secp R1 keys (from CKA_EC_POINT). It needs no usage flag.
-func (p *Provider) ExportPublicKey(ctx context.Context, c provider.Caller, name string) ([]byte, error) {
+func (p *Provider) ExportPublicKey(ctx context.Context, c storage.Client, name string) ([]byte, error) {
 	k, err := p.load(ctx, c, name)
 	if err != nil {
 		return nil, err
@@ -106,7 +106,7 @@ func (p *Provider) ExportPublicKey(ctx context.Context, c provider.Caller, name 
 // extractable and not sensitive) and export DER RSAPrivateKey or the
 // big-endian secp R1 scalar. A token that keeps the key sensitive anyway
 // answers PsaErrorNotPermitted.
-func (p *Provider) ExportKey(ctx context.Context, c provider.Caller, name string) ([]byte, error) {
+func (p *Provider) ExportKey(ctx context.Context, c storage.Client, name string) ([]byte, error) {
 	k, err := p.load(ctx, c, name)
 	if err != nil {
 		return nil, err

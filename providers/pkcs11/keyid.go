@@ -12,7 +12,6 @@ import (
 	"context"
 	"crypto/rand"
 
-	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
 	"github.com/parsecd/parsecd/storage"
@@ -41,8 +40,8 @@ type keyRef struct {
 func byteLen(bits uint32) int { return int(bits+7) / 8 }
 
 // load fetches a caller's key from the store.
-func (p *Provider) load(ctx context.Context, c provider.Caller, name string) (*keyRef, error) {
-	t := p.triple(c, name)
+func (p *Provider) load(ctx context.Context, c storage.Client, name string) (*keyRef, error) {
+	t := c.Key(p.name, name)
 	info, err := p.keys.Get(ctx, t)
 	if err != nil {
 		return nil, storage.StatusError(err)

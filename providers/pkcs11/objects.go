@@ -16,7 +16,6 @@ import (
 
 	"github.com/miekg/pkcs11"
 
-	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
 	"github.com/parsecd/parsecd/storage"
@@ -182,10 +181,10 @@ func (s commitLocked) Commit(ctx context.Context, k storage.KeyTriple, v storage
 // destroy the objects and drop the reservation. build may run twice (the
 // pool retries on a stale session): objects of a failed attempt are
 // destroyed first.
-func (p *Provider) create(ctx context.Context, c provider.Caller, name string, a psa.KeyAttributes,
+func (p *Provider) create(ctx context.Context, c storage.Client, name string, a psa.KeyAttributes,
 	build func(h pkcs11.SessionHandle, id []byte) error) error {
 	id := newCKAID()
-	t := p.triple(c, name)
+	t := c.Key(p.name, name)
 	err := storage.Create(ctx, commitLocked{p.keys, &p.mapMu}, t, func(ctx context.Context) (storage.KeyInfo, func(context.Context) error, error) {
 		attempt := 0
 		err := p.pool.do(ctx, func(h pkcs11.SessionHandle) error {
@@ -221,7 +220,7 @@ func (p *Provider) create(ctx context.Context, c provider.Caller, name string, a
 // DestroyKey implements provider.KeyManagement: the token objects go
 // first, then the mapping. A key whose objects were already deleted on the
 // token loses its mapping too and answers PsaErrorDoesNotExist.
-func (p *Provider) DestroyKey(ctx context.Context, c provider.Caller, name string) error {
+func (p *Provider) DestroyKey(ctx context.Context, c storage.Client, name string) error {
 	k, err := p.load(ctx, c, name)
 	if err != nil {
 		return err

@@ -16,6 +16,7 @@ import (
 	"github.com/parsecd/parsecd/src/auth"
 	"github.com/parsecd/parsecd/src/back"
 	"github.com/parsecd/parsecd/src/interface/ops/psasignhash"
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
@@ -33,7 +34,7 @@ func softService(tb testing.TB, store storage.KeyStore) (*soft.Provider, *back.S
 	if err != nil {
 		tb.Fatal(err)
 	}
-	svc, err := back.New(back.Options{Auth: auth.NewSet(nil, auth.Direct{}), Providers: []provider.Provider{p}, Stores: []storage.KeyStore{store}})
+	svc, err := back.New(back.Options{Auth: auth.NewSet(nil, auth.Direct{}), Providers: []back.Mount{{Provider: p, Store: store}}})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -48,12 +49,12 @@ func BenchmarkDispatchSoftSign(b *testing.B) {
 	alg := psa.AsymSign{Kind: psa.SignEcdsa, Hash: psa.HashSHA256}
 	attrs := psa.KeyAttributes{Type: psa.KeyType{Kind: psa.KeyEccPair, EccFamily: psa.EccSecpR1}, Bits: 256,
 		Policy: psa.KeyPolicy{Usage: psa.UsageSignHash, Alg: psa.Algorithm{Kind: psa.AlgAsymSign, Sign: alg}}}
-	if err := p.GenerateKey(ctx, provider.Caller{App: "bench", Auth: wire.AuthDirect}, "k", attrs); err != nil {
+	if err := p.GenerateKey(ctx, storage.Client{App: "bench", Auth: parsec.AuthDirect}, "k", attrs); err != nil {
 		b.Fatal(err)
 	}
 	digest := sha256.Sum256([]byte("bench"))
 	body, _ := proto.Marshal(&psasignhash.Operation{KeyName: "k", Alg: psa.AsymSignToProto(alg), Hash: digest[:]})
-	req := &wire.Request{Header: wire.Header{Provider: wire.ProviderMbedCrypto, Opcode: wire.OpPsaSignHash, AuthType: wire.AuthDirect}, Body: body, Auth: []byte("bench")}
+	req := &wire.Request{Header: wire.Header{Provider: parsec.ProviderMbedCrypto, Opcode: parsec.OpPsaSignHash, AuthType: parsec.AuthDirect}, Body: body, Auth: []byte("bench")}
 	b.ReportAllocs()
 	for b.Loop() {
 		if resp := svc.Handle(ctx, req, nil); resp.Header.Status != status.Success {
@@ -74,22 +75,22 @@ func BenchmarkListKeys10k(b *testing.B) {
 	ctx := context.Background()
 	attrs := psa.KeyAttributes{Type: psa.KeyType{Kind: psa.KeyEccPair, EccFamily: psa.EccSecpR1}, Bits: 256,
 		Policy: psa.KeyPolicy{Usage: psa.UsageSignHash, Alg: psa.Algorithm{Kind: psa.AlgAsymSign, Sign: psa.AsymSign{Kind: psa.SignEcdsa, Hash: psa.HashSHA256}}}}
-	caller := provider.Caller{App: "bench", Auth: wire.AuthDirect}
+	caller := storage.Client{App: "bench", Auth: parsec.AuthDirect}
 	if err := p.GenerateKey(ctx, caller, "model", attrs); err != nil {
 		b.Fatal(err)
 	}
-	rec, err := store.Get(ctx, storage.KeyTriple{Auth: wire.AuthDirect, App: "bench", Provider: soft.DefaultName, Key: "model"})
+	rec, err := store.Get(ctx, storage.KeyTriple{Auth: parsec.AuthDirect, App: "bench", Provider: soft.DefaultName, Key: "model"})
 	if err != nil {
 		b.Fatal(err)
 	}
 	entries := make([]storage.Entry, 10_000)
 	for i := range entries {
-		entries[i] = storage.Entry{KeyTriple: storage.KeyTriple{Auth: wire.AuthDirect, App: "bench", Provider: soft.DefaultName, Key: fmt.Sprintf("key-%06d", i)}, KeyInfo: rec}
+		entries[i] = storage.Entry{KeyTriple: storage.KeyTriple{Auth: parsec.AuthDirect, App: "bench", Provider: soft.DefaultName, Key: fmt.Sprintf("key-%06d", i)}, KeyInfo: rec}
 	}
 	if _, err := store.Import("bench", entries, func([]storage.KeyTriple) []byte { return nil }); err != nil {
 		b.Fatal(err)
 	}
-	req := &wire.Request{Header: wire.Header{Provider: wire.ProviderCore, Opcode: wire.OpListKeys, AuthType: wire.AuthDirect}, Auth: []byte("bench")}
+	req := &wire.Request{Header: wire.Header{Provider: parsec.ProviderCore, Opcode: parsec.OpListKeys, AuthType: parsec.AuthDirect}, Auth: []byte("bench")}
 	b.ReportAllocs()
 	for b.Loop() {
 		if resp := svc.Handle(ctx, req, nil); resp.Header.Status != status.Success {

@@ -12,10 +12,11 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/parsecd/parsecd/src/interface/ops/listkeys"
-	"github.com/parsecd/parsecd/src/provider"
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
 	"github.com/parsecd/parsecd/src/wire"
+	"github.com/parsecd/parsecd/storage"
 	"github.com/parsecd/parsecd/storage/memory"
 )
 
@@ -29,7 +30,7 @@ func TestListKeysAttributes(t *testing.T) {
 			Policy: psa.KeyPolicy{Usage: psa.UsageSignHash, Alg: psa.Algorithm{Kind: psa.AlgAsymSign, Sign: psa.AsymSign{Kind: psa.SignEcdsa, Hash: h}}}}
 	}
 	want := map[string]psa.KeyAttributes{}
-	caller := provider.Caller{App: "lister", Auth: wire.AuthDirect}
+	caller := storage.Client{App: "lister", Auth: parsec.AuthDirect}
 	for i, a := range []psa.KeyAttributes{ecc(256, psa.HashSHA256), ecc(384, psa.HashSHA384), ecc(256, psa.HashSHA256), ecc(256, psa.HashSHA384), ecc(384, psa.HashSHA384)} {
 		name := fmt.Sprintf("k%d", i)
 		if err := p.GenerateKey(ctx, caller, name, a); err != nil {
@@ -37,7 +38,7 @@ func TestListKeysAttributes(t *testing.T) {
 		}
 		want[name] = a
 	}
-	req := &wire.Request{Header: wire.Header{Provider: wire.ProviderCore, Opcode: wire.OpListKeys, AuthType: wire.AuthDirect}, Auth: []byte("lister")}
+	req := &wire.Request{Header: wire.Header{Provider: parsec.ProviderCore, Opcode: parsec.OpListKeys, AuthType: parsec.AuthDirect}, Auth: []byte("lister")}
 	resp := svc.Handle(ctx, req, nil)
 	if resp.Header.Status != status.Success {
 		t.Fatal(resp.Header.Status)

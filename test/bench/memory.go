@@ -25,8 +25,8 @@ import (
 	"github.com/parsecd/parsecd/src/interface/ops/psageneratekey"
 	"github.com/parsecd/parsecd/src/interface/ops/psaimportkey"
 	"github.com/parsecd/parsecd/src/interface/ops/psaverifyhash"
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/psa"
-	"github.com/parsecd/parsecd/src/wire"
 	"github.com/parsecd/parsecd/test/loadclient"
 )
 
@@ -168,7 +168,7 @@ func runMemory(daemon string, d time.Duration) error {
 // an imported key, generates a key of the client's own, lists the
 // application's keys and destroys the new key again.
 func mixedOps(sock string) (func(i int) func() error, error) {
-	sign, err := signP256(sock, wire.ProviderMbedCrypto)
+	sign, err := signP256(sock, parsec.ProviderMbedCrypto)
 	if err != nil {
 		return nil, fmt.Errorf("creating the benchmark key: %w", err)
 	}
@@ -181,7 +181,7 @@ func mixedOps(sock string) (func(i int) func() error, error) {
 		return nil, err
 	}
 	attrs := p256Sign
-	imp := loadclient.Frame(wire.ProviderMbedCrypto, wire.OpPsaImportKey, &psaimportkey.Operation{KeyName: verifyKeyName, Attributes: psa.AttributesToProto(attrs), Data: scalar}, appName)
+	imp := loadclient.Frame(parsec.ProviderMbedCrypto, parsec.OpPsaImportKey, &psaimportkey.Operation{KeyName: verifyKeyName, Attributes: psa.AttributesToProto(attrs), Data: scalar}, appName)
 	if err := loadclient.RoundTrip(sock, imp, 0); err != nil {
 		return nil, fmt.Errorf("importing the verification key: %w", err)
 	}
@@ -192,13 +192,13 @@ func mixedOps(sock string) (func(i int) func() error, error) {
 	sig := make([]byte, 64)
 	r.FillBytes(sig[:32])
 	s.FillBytes(sig[32:])
-	verify := loadclient.Frame(wire.ProviderMbedCrypto, wire.OpPsaVerifyHash, &psaverifyhash.Operation{KeyName: verifyKeyName,
+	verify := loadclient.Frame(parsec.ProviderMbedCrypto, parsec.OpPsaVerifyHash, &psaverifyhash.Operation{KeyName: verifyKeyName,
 		Alg: psa.AsymSignToProto(attrs.Policy.Alg.Sign), Hash: benchDigest[:], Signature: sig}, appName)
-	list := loadclient.Frame(wire.ProviderCore, wire.OpListKeys, &listkeys.Operation{}, appName)
+	list := loadclient.Frame(parsec.ProviderCore, parsec.OpListKeys, &listkeys.Operation{}, appName)
 	return func(i int) func() error {
 		name := fmt.Sprintf("mix-%d", i)
-		gen := loadclient.Frame(wire.ProviderMbedCrypto, wire.OpPsaGenerateKey, &psageneratekey.Operation{KeyName: name, Attributes: psa.AttributesToProto(attrs)}, appName)
-		destroy := loadclient.Frame(wire.ProviderMbedCrypto, wire.OpPsaDestroyKey, &psadestroykey.Operation{KeyName: name}, appName)
+		gen := loadclient.Frame(parsec.ProviderMbedCrypto, parsec.OpPsaGenerateKey, &psageneratekey.Operation{KeyName: name, Attributes: psa.AttributesToProto(attrs)}, appName)
+		destroy := loadclient.Frame(parsec.ProviderMbedCrypto, parsec.OpPsaDestroyKey, &psadestroykey.Operation{KeyName: name}, appName)
 		return func() error {
 			for _, req := range [][]byte{sign, verify, gen, list, destroy} {
 				if err := loadclient.RoundTrip(sock, req, 0); err != nil {

@@ -21,8 +21,8 @@ import (
 
 	"github.com/parsecd/parsecd/providers/soft"
 	"github.com/parsecd/parsecd/src/interface/ops/listkeys"
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/provider"
-	"github.com/parsecd/parsecd/src/wire"
 	"github.com/parsecd/parsecd/storage"
 	"github.com/parsecd/parsecd/storage/bolt"
 	"github.com/parsecd/parsecd/storage/memory"
@@ -78,7 +78,7 @@ func runScale(daemon string) error {
 	defer func() { _ = pd.Process.Signal(os.Interrupt); _ = pd.Wait() }()
 	time.Sleep(time.Second)
 	idle := rssOf(pd.Process.Pid)
-	list := loadclient.Frame(wire.ProviderCore, wire.OpListKeys, &listkeys.Operation{}, appName)
+	list := loadclient.Frame(parsec.ProviderCore, parsec.OpListKeys, &listkeys.Operation{}, appName)
 	var lat []time.Duration
 	for range scaleLists {
 		t := time.Now()
@@ -112,7 +112,7 @@ func runScale(daemon string) error {
 // startups starts the daemon scaleStarts times and returns the median time
 // from exec to its first answered ping.
 func startups(daemon, sock, cfg string) (time.Duration, error) {
-	ping := loadclient.Frame(wire.ProviderCore, wire.OpPing, nil, "")
+	ping := loadclient.Frame(parsec.ProviderCore, parsec.OpPing, nil, "")
 	var ts []time.Duration
 	for range scaleStarts {
 		t, err := startup(daemon, sock, cfg, ping)
@@ -150,19 +150,19 @@ func fillStore(path string) error {
 	if err != nil {
 		return err
 	}
-	caller := provider.Caller{App: appName, Auth: wire.AuthDirect}
+	caller := storage.Client{App: appName, Auth: parsec.AuthDirect}
 	attrs := p256Sign
 	if err := p.GenerateKey(ctx, caller, "model", attrs); err != nil {
 		return err
 	}
-	rec, err := mem.Get(ctx, storage.KeyTriple{Auth: wire.AuthDirect, App: appName, Provider: soft.DefaultName, Key: "model"})
+	rec, err := mem.Get(ctx, storage.KeyTriple{Auth: parsec.AuthDirect, App: appName, Provider: soft.DefaultName, Key: "model"})
 	if err != nil {
 		return err
 	}
 	entries := make([]storage.Entry, 0, scaleKeys)
 	add := func(app string, i int) {
 		entries = append(entries, storage.Entry{
-			KeyTriple: storage.KeyTriple{Auth: wire.AuthDirect, App: app, Provider: soft.DefaultName, Key: fmt.Sprintf("key-%06d", i)},
+			KeyTriple: storage.KeyTriple{Auth: parsec.AuthDirect, App: app, Provider: soft.DefaultName, Key: fmt.Sprintf("key-%06d", i)},
 			KeyInfo:   rec,
 		})
 	}
