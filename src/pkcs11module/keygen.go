@@ -4,6 +4,7 @@
 package pkcs11module
 
 import (
+	"crypto"
 	"crypto/rand"
 	"encoding/hex"
 	"math/big"
@@ -37,11 +38,15 @@ func (t template) flag(typ uint) (val, set bool) {
 
 // policyFor picks the one algorithm a new parsecd key permits (a PSA key
 // has exactly one). The private template's CKA_ALLOWED_MECHANISMS decides
-// when it names a mechanism the module knows (its first one); otherwise a
+// when it names a mechanism the module knows (its first one: a hashing
+// mechanism such as CKM_ECDSA_SHA256 fixes the hash, CKM_ECDSA,
+// CKM_RSA_PKCS and CKM_RSA_PKCS_PSS allow any; CKM_RSA_PKCS_OAEP means
+// OAEP with SHA-256, CKM_RSA_PKCS on a decrypt-only key PKCS#1 v1.5
+// encryption); otherwise a
 // signing key (CKA_SIGN true or unset) gets ECDSA or RSA PKCS#1 v1.5 with
 // any hash — what OpenSSH, TLS through libp11, and pkcs11-tool --sign use
-// — and a decrypt-only RSA key (CKA_DECRYPT true, CKA_SIGN false) RSA
-// PKCS#1 v1.5 encryption.
+// — and an RSA key asked to decrypt and not to sign (CKA_DECRYPT true,
+// CKA_SIGN false or unset) RSA PKCS#1 v1.5 encryption.
 func policyFor(rsaKey bool, priv template) (psa.KeyPolicy, RV) {
 	if v, ok := priv.get(CKA_ALLOWED_MECHANISMS); ok {
 		for i := 0; i+ulongSize <= len(v); i += ulongSize {
@@ -52,9 +57,9 @@ func policyFor(rsaKey bool, priv template) (psa.KeyPolicy, RV) {
 			}
 			switch {
 			case mi.fam == famECDSA && !rsaKey:
-				return signPolicy(psa.SignEcdsa), CKR_OK
+				return signPolicyHash(psa.SignEcdsa, mi.hash), CKR_OK
 			case mi.fam == famPSS && rsaKey:
-				return signPolicy(psa.SignRsaPss), CKR_OK
+				return signPolicyHash(psa.SignRsaPss, mi.hash), CKR_OK
 			case mi.fam == famOAEP && rsaKey:
 				return psa.KeyPolicy{Usage: decryptUsage, Alg: psa.Algorithm{Kind: psa.AlgAsymEncrypt,
 					Encrypt: psa.AsymEncrypt{Kind: psa.EncRsaOaep, Hash: psa.HashSHA256}}}, CKR_OK
@@ -64,7 +69,7 @@ func policyFor(rsaKey bool, priv template) (psa.KeyPolicy, RV) {
 						return rsaDecryptPolicy(), CKR_OK
 					}
 				}
-				return signPolicy(psa.SignRsaPkcs1v15), CKR_OK
+				return signPolicyHash(psa.SignRsaPkcs1v15, mi.hash), CKR_OK
 			}
 		}
 		return psa.KeyPolicy{}, CKR_TEMPLATE_INCONSISTENT
@@ -72,7 +77,7 @@ func policyFor(rsaKey bool, priv template) (psa.KeyPolicy, RV) {
 	sign, signSet := priv.flag(CKA_SIGN)
 	decrypt, _ := priv.flag(CKA_DECRYPT)
 	switch {
-	case rsaKey && decrypt && signSet && !sign:
+	case rsaKey && decrypt && !sign:
 		return rsaDecryptPolicy(), CKR_OK
 	case !rsaKey && signSet && !sign:
 		return psa.KeyPolicy{}, CKR_TEMPLATE_INCONSISTENT // an EC key here only signs
@@ -82,8 +87,16 @@ func policyFor(rsaKey bool, priv template) (psa.KeyPolicy, RV) {
 	return signPolicy(psa.SignEcdsa), CKR_OK
 }
 
-func signPolicy(kind psa.SignKind) psa.KeyPolicy {
-	return psa.KeyPolicy{Usage: signUsage, Alg: psa.Algorithm{Kind: psa.AlgAsymSign, Sign: psa.AsymSign{Kind: kind, AnyHash: true}}}
+func signPolicy(kind psa.SignKind) psa.KeyPolicy { return signPolicyHash(kind, 0) }
+
+// signPolicyHash is a signing policy for one hash (a hashing mechanism
+// such as CKM_ECDSA_SHA256 was allowed), or any hash when h is 0.
+func signPolicyHash(kind psa.SignKind, h crypto.Hash) psa.KeyPolicy {
+	s := psa.AsymSign{Kind: kind, AnyHash: h == 0}
+	if h != 0 {
+		s.Hash = psaHash(h)
+	}
+	return psa.KeyPolicy{Usage: signUsage, Alg: psa.Algorithm{Kind: psa.AlgAsymSign, Sign: s}}
 }
 
 func rsaDecryptPolicy() psa.KeyPolicy {

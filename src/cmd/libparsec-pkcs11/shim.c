@@ -7,6 +7,13 @@
 // C_Initialize itself, as PKCS#11 v2.40 section 6.7.7 asks). Served
 // functions go on to the Go side (main.go); the rest answer
 // CKR_FUNCTION_NOT_SUPPORTED here.
+//
+// The Go runtime starts when the library is loaded and does not survive
+// fork(): its other threads and its poller belong to the parent, so Go
+// code in a forked child can block for ever. C_Initialize in a child of
+// the process that loaded the module therefore fails at once with
+// CKR_GENERAL_ERROR (and a line on stderr) instead of hanging; a child
+// that execs, or loads the module itself, is not affected.
 
 #include <pthread.h>
 #include <stddef.h>
@@ -16,6 +23,7 @@
 #include "_cgo_export.h"
 
 #define CKR_OK 0x0UL
+#define CKR_GENERAL_ERROR 0x5UL
 #define CKR_ARGUMENTS_BAD 0x7UL
 #define CKR_NEED_TO_CREATE_THREADS 0x9UL
 #define CKR_CANT_LOCK 0xAUL
@@ -30,6 +38,13 @@
 // The process that called C_Initialize; 0 before it and after C_Finalize.
 static pid_t init_pid;
 static pthread_mutex_t init_mu = PTHREAD_MUTEX_INITIALIZER;
+// The process that loaded the library (and so runs its Go runtime).
+static pid_t load_pid;
+
+__attribute__((constructor)) static void record_load_pid(void) { load_pid = getpid(); }
+
+static const char forked_msg[] = "libparsec-pkcs11: C_Initialize in a process forked after the module was "
+	"loaded: the module's Go runtime does not survive fork(); load the module after fork, or exec\n";
 
 static int live(void) {
 	pid_t p = __atomic_load_n(&init_pid, __ATOMIC_ACQUIRE);
@@ -50,6 +65,11 @@ CK_RV C_Initialize(CK_VOID_PTR pInitArgs) {
 			return CKR_NEED_TO_CREATE_THREADS;
 		if (all && !(a->flags & CKF_OS_LOCKING_OK))
 			return CKR_CANT_LOCK;
+	}
+	if (getpid() != load_pid) {
+		ssize_t ignored = write(2, forked_msg, sizeof forked_msg - 1);
+		(void)ignored;
+		return CKR_GENERAL_ERROR;
 	}
 	pthread_mutex_lock(&init_mu);
 	CK_RV rv = CKR_CRYPTOKI_ALREADY_INITIALIZED;
