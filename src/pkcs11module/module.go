@@ -49,11 +49,16 @@ type keyRef struct {
 	name string
 }
 
-// New connects nothing yet: the client finds parsecd's socket from
-// PARSEC_SERVICE_ENDPOINT (or the default) and its authenticator from
-// ListAuthenticators on first use, as the calling process.
-func New() (*Module, RV) {
-	c, err := client.New(client.WithTimeout(Timeout), client.WithAppName(appName()))
+// New connects nothing yet: the client talks to parsecd at endpoint (the
+// calling process's PARSEC_SERVICE_ENDPOINT; "" for the default socket)
+// and finds its authenticator with ListAuthenticators on first use, as
+// the calling process.
+func New(endpoint string) (*Module, RV) {
+	opts := []client.Option{client.WithTimeout(Timeout), client.WithAppName(appName())}
+	if endpoint != "" {
+		opts = append(opts, client.WithEndpoint(endpoint))
+	}
+	c, err := client.New(opts...)
 	if err != nil {
 		return nil, CKR_GENERAL_ERROR
 	}
@@ -200,7 +205,7 @@ func (m *Module) GetTokenInfo(id uint) (TokenInfo, RV) {
 		serial = serial[:16]
 	}
 	ti := TokenInfo{Label: p.Description, Manufacturer: vendor(p), Model: "parsecd", Serial: serial,
-		Flags: CKF_RNG | CKF_TOKEN_INITIALIZED | CKF_USER_PIN_INITIALIZED,
+		Flags:   CKF_RNG | CKF_TOKEN_INITIALIZED | CKF_USER_PIN_INITIALIZED,
 		FwMajor: uint8(p.VersionMaj), FwMinor: uint8(p.VersionMin)}
 	m.mu.Lock()
 	for _, s := range m.sessions {

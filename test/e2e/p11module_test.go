@@ -7,7 +7,7 @@ package e2e
 
 // libparsec-pkcs11.so (issue 18) driven by the real consumers from Debian
 // against the real parsecd on a real socket: pkcs11-tool (opensc), OpenSSL 3
-// through libengine-pkcs11-openssl, OpenSSH (ssh-keygen -D, ssh -I against
+// through libengine-pkcs11-openssl, curl's TLS client authentication, OpenSSH (ssh-keygen -D, ssh -I against
 // an sshd of the test's own on 127.0.0.1), p11-kit list-modules with the
 // shipped module file, two Unix users, parsec-tool on the same keys, and a
 // forked child. make test-p11module builds the module and names it in
@@ -241,8 +241,40 @@ func TestP11Module(t *testing.T) {
 		}
 		e.run(0, env, "openssl", "req", "-new", "-x509", "-days", "1", "-engine", "pkcs11", "-keyform", "engine",
 			"-key", "pkcs11:object=p11-rsa;type=private", "-subj", "/CN=p11-rsa", "-out", e.path("rsa.crt"))
+		// The curl check's client certificate.
+		e.run(0, env, "openssl", "req", "-new", "-x509", "-days", "1", "-engine", "pkcs11", "-keyform", "engine",
+			"-key", "pkcs11:object=p11-ec;type=private", "-subj", "/CN=p11-ec-client", "-out", e.path("ec.crt"))
 		if out := e.run(0, nil, "openssl", "verify", "-CAfile", e.path("rsa.crt"), e.path("rsa.crt")); !strings.Contains(out, ": OK") {
 			t.Errorf("self-signed certificate: %s", out)
+		}
+	})
+
+	t.Run("curl", func(t *testing.T) {
+		e.t = t
+		// TLS client authentication with the key in parsecd: openssl
+		// s_server asks for a client certificate and prints it (-www).
+		e.run(0, nil, "openssl", "req", "-new", "-x509", "-days", "1", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+			"-keyout", e.path("srv.key"), "-subj", "/CN=127.0.0.1", "-out", e.path("srv.crt"))
+		port := p11FreePort(t)
+		var logs bytes.Buffer
+		srv := exec.Command("openssl", "s_server", "-accept", "127.0.0.1:"+strconv.Itoa(port), "-cert", e.path("srv.crt"), "-key", e.path("srv.key"),
+			"-Verify", "1", "-CAfile", e.path("ec.crt"), "-www")
+		srv.Stdout, srv.Stderr = &logs, &logs
+		if err := srv.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			_ = srv.Process.Kill()
+			_ = srv.Wait()
+			if t.Failed() {
+				t.Logf("s_server:\n%s", logs.String())
+			}
+		})
+		p11WaitPort(t, port)
+		out := e.run(0, []string{"OPENSSL_CONF=" + e.path("engine.cnf")}, "curl", "-sS", "-k", "--engine", "pkcs11", "--key-type", "ENG",
+			"--key", "pkcs11:object=p11-ec;type=private", "--cert", e.path("ec.crt"), "https://127.0.0.1:"+strconv.Itoa(port)+"/")
+		if !strings.Contains(out, "Subject: CN=p11-ec-client") {
+			t.Errorf("s_server did not see the client certificate:\n%s", out)
 		}
 	})
 
@@ -346,7 +378,8 @@ func TestP11Module(t *testing.T) {
 		e.run(0, nil, "gcc", "-I", filepath.Join(repoRoot, "src", "cmd", "libparsec-pkcs11"), "-o", bin,
 			filepath.Join(repoRoot, "test", "e2e", "testdata", "p11module", "fork.c"), "-ldl")
 		out, errOut, err := e.try(0, nil, bin, e.mod)
-		want := "init 0\nparent: sign rv=0 len=64\nchild before init: 190\nchild init 5\nchild: GetSlotList 190\nchild exit 1\nparent-after: sign rv=0 len=64\n"
+		want := "init 0\nparent: sign rv=0 len=64\nchild before init: 190\nchild init 5\nchild: GetSlotList 190\nchild exit 1\nparent-after: sign rv=0 len=64\n" +
+			"finalize 0\ninit again 0\nparent-again: sign rv=0 len=64\n"
 		if err != nil || out != want || !strings.Contains(errOut, "does not survive fork()") {
 			t.Errorf("fork check: %v\nstdout:\n%s\nwant:\n%s\nstderr: %s", err, out, want, errOut)
 		}
@@ -357,12 +390,7 @@ func TestP11Module(t *testing.T) {
 // temporary host key, the module's keys authorised; StrictModes off and
 // root allowed: CI runs as root) and logs in with ssh -I.
 func p11SSHLogin(t *testing.T, e *p11Env, keys string) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
+	port := p11FreePort(t)
 	hostKey := e.path("ssh_host_ed25519_key")
 	e.run(0, nil, "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", hostKey)
 	auth := e.write("authorized_keys", keys)
@@ -386,21 +414,38 @@ func p11SSHLogin(t *testing.T, e *p11Env, keys string) {
 			t.Logf("sshd:\n%s", logs.String())
 		}
 	})
-	for i := 0; ; i++ {
-		c, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(port))
-		if err == nil {
-			c.Close()
-			break
-		}
-		if i == 100 {
-			t.Fatalf("sshd does not listen: %v", err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	p11WaitPort(t, port)
 	out := e.run(0, nil, "ssh", "-F", "/dev/null", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
 		"-o", "BatchMode=yes", "-o", "IdentityAgent=none", "-o", "PubkeyAuthentication=yes",
 		"-I", e.mod, "-p", strconv.Itoa(port), "root@127.0.0.1", "echo", "logged-in-through-parsecd")
 	if strings.TrimSpace(out) != "logged-in-through-parsecd" {
 		t.Errorf("ssh -I printed %q", out)
+	}
+}
+
+// p11FreePort is a TCP port of 127.0.0.1 free a moment ago.
+func p11FreePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// p11WaitPort waits until a server listens on 127.0.0.1:port.
+func p11WaitPort(t *testing.T, port int) {
+	t.Helper()
+	for i := 0; ; i++ {
+		c, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(port))
+		if err == nil {
+			c.Close()
+			return
+		}
+		if i == 200 {
+			t.Fatalf("nothing listens on port %d: %v", port, err)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"unicode/utf8"
 	"unsafe"
 
+	"github.com/parsecd/parsecd/src/client"
 	p11 "github.com/parsecd/parsecd/src/pkcs11module"
 )
 
@@ -41,7 +42,16 @@ func module() (*p11.Module, C.CK_RV) {
 
 //export goInitialize
 func goInitialize() C.CK_RV {
-	m, r := p11.New()
+	// The process's environment as it is now: this library's Go runtime
+	// copied the environment when it was loaded, and a program may set
+	// PARSEC_SERVICE_ENDPOINT between loading the module and C_Initialize.
+	endpoint := ""
+	name := C.CString(client.EndpointEnv)
+	defer C.free(unsafe.Pointer(name))
+	if v := C.getenv(name); v != nil {
+		endpoint = C.GoString(v)
+	}
+	m, r := p11.New(endpoint)
 	if r == p11.CKR_OK {
 		mod.Store(m)
 	}

@@ -4,7 +4,8 @@
 // p11module_test.go's fork check: the module works in the process that
 // loaded it, a forked child sees CKR_CRYPTOKI_NOT_INITIALIZED and then a
 // prompt CKR_GENERAL_ERROR from C_Initialize (never a hang), and the
-// parent still works after the fork. Usage: fork <module.so>.
+// parent still works after the fork, and after C_Finalize and a new
+// C_Initialize. Usage: fork <module.so>.
 #include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,5 +50,10 @@ int main(int argc, char **argv) {
 	int st; waitpid(p, &st, 0);
 	printf("child exit %d\n", WEXITSTATUS(st));
 	sign_once("parent-after");
+	// Finalize and initialize again in the same process (the library stays
+	// mapped: a Go runtime cannot be unloaded).
+	printf("finalize %lx\n", f->C_Finalize(NULL));
+	printf("init again %lx\n", f->C_Initialize(NULL));
+	sign_once("parent-again");
 	return f->C_Finalize(NULL) != 0;
 }
