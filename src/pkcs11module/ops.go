@@ -117,32 +117,28 @@ func digestSlot(s *session) **op  { return &s.digest }
 
 // SignInit is C_SignInit.
 func (m *Module) SignInit(h uint, mech Mechanism, hKey uint) RV {
-	return m.begin(h, signSlot, func(s *session) (*op, RV) {
-		k, rv := m.keyFor(s, hKey, true)
-		if rv != CKR_OK {
-			return nil, rv
-		}
-		mi, rv := checkSignMech(mech, k)
-		if rv != CKR_OK {
-			return nil, rv
-		}
-		if !k.canSign() {
-			return nil, CKR_KEY_FUNCTION_NOT_PERMITTED
-		}
-		return newOp(mech, mi, k), CKR_OK
-	})
+	return m.signInit(h, signSlot, mech, hKey, true)
 }
 
 // VerifyInit is C_VerifyInit; either object of a signing key verifies.
 func (m *Module) VerifyInit(h uint, mech Mechanism, hKey uint) RV {
-	return m.begin(h, verifySlot, func(s *session) (*op, RV) {
-		k, rv := m.keyFor(s, hKey, false)
+	return m.signInit(h, verifySlot, mech, hKey, false)
+}
+
+// signInit begins a signature (private key, parsecd policy permitting) or
+// a verification (either object).
+func (m *Module) signInit(h uint, slot func(*session) **op, mech Mechanism, hKey uint, signing bool) RV {
+	return m.begin(h, slot, func(s *session) (*op, RV) {
+		k, rv := m.keyFor(s, hKey, signing)
 		if rv != CKR_OK {
 			return nil, rv
 		}
 		mi, rv := checkSignMech(mech, k)
 		if rv != CKR_OK {
 			return nil, rv
+		}
+		if signing && !k.canSign() {
+			return nil, CKR_KEY_FUNCTION_NOT_PERMITTED
 		}
 		return newOp(mech, mi, k), CKR_OK
 	})

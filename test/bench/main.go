@@ -228,21 +228,30 @@ key_info_manager = "store"
 	return sock, cfg, err
 }
 
-func run(daemon string, d time.Duration) error {
-	dir, err := os.MkdirTemp("", "parsecd-bench-")
+// startSoftware starts daemon with the software provider in a fresh
+// directory; stop stops it and removes the directory.
+func startSoftware(daemon, prefix string) (dir, sock string, pd *exec.Cmd, stop func(), err error) {
+	dir, err = os.MkdirTemp("", prefix)
 	if err != nil {
-		return err
+		return "", "", nil, nil, err
 	}
-	defer os.RemoveAll(dir)
 	sock, cfg, err := writeConfig(dir, "provider_type = \"Software\"\n")
+	if err == nil {
+		pd, err = start(dir, sock, daemon, "-c", cfg)
+	}
+	if err != nil {
+		os.RemoveAll(dir)
+		return "", "", nil, nil, err
+	}
+	return dir, sock, pd, func() { _ = pd.Process.Signal(os.Interrupt); _ = pd.Wait(); os.RemoveAll(dir) }, nil
+}
+
+func run(daemon string, d time.Duration) error {
+	dir, sock, pd, stop, err := startSoftware(daemon, "parsecd-bench-")
 	if err != nil {
 		return err
 	}
-	pd, err := start(dir, sock, daemon, "-c", cfg)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = pd.Process.Signal(os.Interrupt); _ = pd.Wait() }()
+	defer stop()
 	self, err := os.Executable()
 	if err != nil {
 		return err

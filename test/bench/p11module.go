@@ -39,20 +39,11 @@ func runP11Module(daemon, module string, d time.Duration) error {
 	if err != nil {
 		return err
 	}
-	dir, err := os.MkdirTemp("", "parsecd-bench-p11module-")
+	dir, sock, _, stop, err := startSoftware(daemon, "parsecd-bench-p11module-")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	sock, cfg, err := writeConfig(dir, "provider_type = \"Software\"\n")
-	if err != nil {
-		return err
-	}
-	pd, err := start(dir, sock, daemon, "-c", cfg)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = pd.Process.Signal(os.Interrupt); _ = pd.Wait() }()
+	defer stop()
 	// The module and pkcs11-tool find parsecd here; under the Direct
 	// authenticator the module is the application "parsec-tool".
 	if err := os.Setenv(client.EndpointEnv, "unix:"+sock); err != nil {
