@@ -372,12 +372,17 @@ func TestP11Module(t *testing.T) {
 		}
 	})
 
+	t.Run("bad-input", func(t *testing.T) {
+		e.t = t
+		out := e.run(0, nil, p11CompileC(t, e, "badinput"), e.mod)
+		if out != p11BadInputWant {
+			t.Errorf("bad-input check printed:\n%s\nwant:\n%s", out, p11BadInputWant)
+		}
+	})
+
 	t.Run("fork", func(t *testing.T) {
 		e.t = t
-		bin := e.path("fork")
-		e.run(0, nil, "gcc", "-I", filepath.Join(repoRoot, "src", "cmd", "libparsec-pkcs11"), "-o", bin,
-			filepath.Join(repoRoot, "test", "e2e", "testdata", "p11module", "fork.c"), "-ldl")
-		out, errOut, err := e.try(0, nil, bin, e.mod)
+		out, errOut, err := e.try(0, nil, p11CompileC(t, e, "fork"), e.mod)
 		want := "init 0\nparent: sign rv=0 len=64\nchild before init: 190\nchild init 5\nchild: GetSlotList 190\nchild exit 1\nparent-after: sign rv=0 len=64\n" +
 			"finalize 0\ninit again 0\nparent-again: sign rv=0 len=64\n"
 		if err != nil || out != want || !strings.Contains(errOut, "does not survive fork()") {
@@ -449,3 +454,58 @@ func p11WaitPort(t *testing.T, port int) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// p11CompileC builds testdata/p11module/<name>.c against the module's header.
+func p11CompileC(t *testing.T, e *p11Env, name string) string {
+	t.Helper()
+	bin := e.path(name)
+	e.run(0, nil, "gcc", "-Wall", "-Werror", "-I", filepath.Join(repoRoot, "src", "cmd", "libparsec-pkcs11"), "-o", bin,
+		filepath.Join(repoRoot, "test", "e2e", "testdata", "p11module", name+".c"), "-ldl")
+	return bin
+}
+
+// p11BadInputWant is what testdata/p11module/badinput.c prints: each
+// call's CK_RV in hex (7 ARGUMENTS_BAD, 9 NEED_TO_CREATE_THREADS, a
+// CANT_LOCK, 150 BUFFER_TOO_SMALL, 190/191 (NOT/ALREADY) INITIALIZED, 3
+// SLOT_ID_INVALID, b4 SESSION_PARALLEL_NOT_SUPPORTED, 91
+// OPERATION_NOT_INITIALIZED, 82 OBJECT_HANDLE_INVALID, 60
+// KEY_HANDLE_INVALID, 54 FUNCTION_NOT_SUPPORTED, 120
+// RANDOM_SEED_NOT_SUPPORTED, 103 USER_TYPE_INVALID, b3
+// SESSION_HANDLE_INVALID).
+const p11BadInputWant = `GetFunctionList(NULL) 7
+GetSlotList before init 190
+Initialize pReserved 7
+Initialize no threads 9
+Initialize own mutexes only a
+Initialize 0
+Initialize again 191
+GetInfo(NULL) 7
+GetSlotList(NULL count) 7
+GetSlotList short 150
+GetSlotList 0
+GetSlotInfo 999 3
+OpenSession not serial b4
+OpenSession NULL handle 7
+OpenSession 0
+FindObjects not begun 91
+FindObjectsInit NULL template 7
+FindObjectsInit 0
+FindObjects huge count 0
+FindObjectsFinal 0
+GetAttributeValue unknown object 82
+SignInit NULL mechanism 7
+SignInit unknown key 60
+Sign not begun 91
+Sign NULL length 7
+Encrypt 54
+WaitForSlotEvent 54
+SeedRandom 120
+GenerateRandom NULL 7
+Login SO 0
+Login bad user type 103
+CloseSession unknown b3
+CloseSession 0
+Finalize pReserved 7
+Finalize 0
+Finalize again 190
+`

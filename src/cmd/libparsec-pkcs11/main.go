@@ -15,6 +15,7 @@ package main
 import "C"
 
 import (
+	"math"
 	"sync/atomic"
 	"unicode/utf8"
 	"unsafe"
@@ -74,8 +75,20 @@ func pad(dst *C.CK_UTF8CHAR, n int, s string) {
 	}
 }
 
+// maxLen bounds the lengths taken from callers: a CK_ULONG above it
+// would wrap to a negative int (and no real buffer is that long).
+const maxLen = math.MaxInt32
+
+// capLen is a caller's output capacity or count as an int.
+func capLen(n C.CK_ULONG) int {
+	if n > maxLen {
+		return maxLen
+	}
+	return int(n)
+}
+
 func bytesOf(p C.CK_BYTE_PTR, n C.CK_ULONG) ([]byte, bool) {
-	if p == nil {
+	if p == nil || n > maxLen {
 		return nil, n == 0
 	}
 	return unsafe.Slice((*byte)(unsafe.Pointer(p)), int(n)), true
@@ -105,7 +118,7 @@ func ulongList(items []uint, list *C.CK_ULONG, count *C.CK_ULONG) C.CK_RV {
 		*count = C.CK_ULONG(len(items))
 		return rv(p11.CKR_OK)
 	}
-	if int(*count) < len(items) {
+	if capLen(*count) < len(items) {
 		*count = C.CK_ULONG(len(items))
 		return rv(p11.CKR_BUFFER_TOO_SMALL)
 	}
@@ -290,8 +303,11 @@ func readTemplate(t C.CK_ATTRIBUTE_PTR, n C.CK_ULONG) ([]p11.Attribute, bool) {
 		return nil, n == 0
 	}
 	var out []p11.Attribute
+	if n > maxLen {
+		return nil, false
+	}
 	for _, a := range unsafe.Slice(t, int(n)) {
-		if a.pValue == nil && a.ulValueLen != 0 {
+		if (a.pValue == nil && a.ulValueLen != 0) || a.ulValueLen > maxLen {
 			return nil, false
 		}
 		out = append(out, p11.Attribute{Type: uint(a._type), Value: C.GoBytes(unsafe.Pointer(a.pValue), C.int(a.ulValueLen))})
@@ -312,8 +328,12 @@ func goC_GetAttributeValue(h C.CK_SESSION_HANDLE, obj C.CK_OBJECT_HANDLE, t C.CK
 		return rv(res)
 	}
 	result := p11.CKR_OK
-	for i := range unsafe.Slice(t, int(n)) {
-		a := &unsafe.Slice(t, int(n))[i]
+	if n > maxLen {
+		return rv(p11.CKR_ARGUMENTS_BAD)
+	}
+	attrs := unsafe.Slice(t, int(n))
+	for i := range attrs {
+		a := &attrs[i]
 		v, res := m.Attribute(uint(h), uint(obj), uint(a._type))
 		switch {
 		case res == p11.CKR_ATTRIBUTE_SENSITIVE || res == p11.CKR_ATTRIBUTE_TYPE_INVALID:
@@ -322,7 +342,7 @@ func goC_GetAttributeValue(h C.CK_SESSION_HANDLE, obj C.CK_OBJECT_HANDLE, t C.CK
 			return rv(res)
 		case a.pValue == nil:
 			a.ulValueLen = C.CK_ULONG(len(v))
-		case int(a.ulValueLen) < len(v):
+		case capLen(a.ulValueLen) < len(v):
 			a.ulValueLen, result = C.CK_ULONG(p11.CK_UNAVAILABLE_INFORMATION), p11.CKR_BUFFER_TOO_SMALL
 		default:
 			copy(unsafe.Slice((*byte)(a.pValue), len(v)), v)
@@ -354,7 +374,7 @@ func goC_FindObjects(h C.CK_SESSION_HANDLE, out C.CK_OBJECT_HANDLE_PTR, max C.CK
 	if count == nil || (out == nil && max != 0) {
 		return rv(p11.CKR_ARGUMENTS_BAD)
 	}
-	found, res := m.FindObjects(uint(h), int(max))
+	found, res := m.FindObjects(uint(h), capLen(max))
 	if res != p11.CKR_OK {
 		return rv(res)
 	}
@@ -392,7 +412,7 @@ func readMechanism(p C.CK_MECHANISM_PTR) (p11.Mechanism, bool) {
 		mech.PSS = &p11.PSSParams{Hash: uint(pp.hashAlg), MGF: uint(pp.mgf), SaltLen: uint(pp.sLen)}
 	case p.ulParameterLen == C.sizeof_CK_RSA_PKCS_OAEP_PARAMS && mech.Type == p11.CKM_RSA_PKCS_OAEP:
 		op := (*C.CK_RSA_PKCS_OAEP_PARAMS)(p.pParameter)
-		if op.pSourceData == nil && op.ulSourceDataLen != 0 {
+		if (op.pSourceData == nil && op.ulSourceDataLen != 0) || op.ulSourceDataLen > maxLen {
 			mech.BadParam = true
 			break
 		}
@@ -449,7 +469,7 @@ func finish(kind byte, h C.CK_SESSION_HANDLE, in C.CK_BYTE_PTR, n C.CK_ULONG, ou
 	if !ok || outLen == nil {
 		return rv(p11.CKR_ARGUMENTS_BAD)
 	}
-	res, size, code := m.Finish(uint(h), kind, data, out == nil, int(*outLen))
+	res, size, code := m.Finish(uint(h), kind, data, out == nil, capLen(*outLen))
 	if code == p11.CKR_OK && out != nil {
 		copy(unsafe.Slice((*byte)(unsafe.Pointer(out)), len(res)), res)
 	}
@@ -556,7 +576,7 @@ func goC_GenerateRandom(h C.CK_SESSION_HANDLE, out C.CK_BYTE_PTR, n C.CK_ULONG) 
 	if m == nil {
 		return r
 	}
-	if out == nil && n != 0 {
+	if (out == nil && n != 0) || n > maxLen {
 		return rv(p11.CKR_ARGUMENTS_BAD)
 	}
 	b, res := m.GenerateRandom(uint(h), int(n))
