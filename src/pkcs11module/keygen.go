@@ -10,8 +10,8 @@ import (
 	"math/big"
 
 	"github.com/parsecd/parsecd/src/client"
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/psa"
-	"github.com/parsecd/parsecd/src/wire"
 )
 
 const (
@@ -174,7 +174,7 @@ func (m *Module) GenerateKeyPair(h uint, mech Mechanism, pubT, privT []Attribute
 		attrs.Policy.Usage |= psa.UsageExport
 	}
 	name := keyName(pub, priv)
-	kc := m.c.UsingProvider(wire.ProviderID(s.slot))
+	kc := m.c.UsingProvider(parsec.ProviderID(s.slot))
 	cx, cancel := ctx()
 	defer cancel()
 	if err := kc.GenerateKey(cx, name, attrs); err != nil {

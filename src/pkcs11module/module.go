@@ -20,9 +20,9 @@ import (
 
 	"github.com/parsecd/parsecd/src/client"
 	"github.com/parsecd/parsecd/src/internal/version"
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
-	"github.com/parsecd/parsecd/src/wire"
 )
 
 // Timeout bounds each parsecd request of the module.
@@ -131,7 +131,7 @@ func (m *Module) SlotList() []uint {
 	var slots []client.ProviderInfo
 	var ids []uint
 	for _, p := range ps {
-		if p.ID == wire.ProviderCore {
+		if p.ID == parsec.ProviderCore {
 			continue
 		}
 		slots = append(slots, p)
@@ -250,7 +250,7 @@ func (m *Module) refresh(slot uint) RV {
 		return rvOf(err)
 	}
 	seen := map[string]bool{}
-	pc := m.c.UsingProvider(wire.ProviderID(slot))
+	pc := m.c.UsingProvider(parsec.ProviderID(slot))
 	for _, ki := range all {
 		if uint(ki.Provider) != slot {
 			continue

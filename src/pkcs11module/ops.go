@@ -11,8 +11,8 @@ import (
 	"math/big"
 
 	"github.com/parsecd/parsecd/src/client"
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/psa"
-	"github.com/parsecd/parsecd/src/wire"
 )
 
 // op is an operation begun by C_*Init: the mechanism, the key, and the
@@ -313,7 +313,7 @@ func (m *Module) Verify(h uint, last, sig []byte) RV {
 }
 
 func (m *Module) keyClient(k *key) *client.Client {
-	return m.c.UsingProvider(wire.ProviderID(k.slot))
+	return m.c.UsingProvider(parsec.ProviderID(k.slot))
 }
 
 // sign turns the PKCS#11 mechanism into the PSA algorithm the key's
@@ -404,7 +404,7 @@ func (m *Module) GenerateRandom(h uint, n int) ([]byte, RV) {
 	}
 	cx, cancel := ctx()
 	defer cancel()
-	b, err := m.c.UsingProvider(wire.ProviderID(s.slot)).GenerateRandom(cx, n)
+	b, err := m.c.UsingProvider(parsec.ProviderID(s.slot)).GenerateRandom(cx, n)
 	if err != nil {
 		return nil, rvOf(err)
 	}

@@ -28,8 +28,8 @@ import (
 	"github.com/miekg/pkcs11"
 
 	"github.com/parsecd/parsecd/src/client"
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/psa"
-	"github.com/parsecd/parsecd/src/wire"
 )
 
 const p11ModKey = "bench-p11module"
@@ -49,7 +49,7 @@ func runP11Module(daemon, module string, d time.Duration) error {
 	if err := os.Setenv(client.EndpointEnv, "unix:"+sock); err != nil {
 		return err
 	}
-	c, err := client.New(client.WithAuth(client.DirectAuth("parsec-tool")), client.WithProvider(wire.ProviderMbedCrypto))
+	c, err := client.New(client.WithAuth(client.DirectAuth("parsec-tool")), client.WithProvider(parsec.ProviderMbedCrypto))
 	if err != nil {
 		return err
 	}
