@@ -12,7 +12,8 @@
 // with -tpm (tpm.go), through the TPM provider against go-tpm on swtpm;
 // with -memory (memory.go), the daemon's resident memory idle and around a
 // burst of mixed operations; with -scale (scale.go), start-up, ListKeys and
-// memory on a store of 100,000 keys.
+// memory on a store of 100,000 keys; with -p11module (p11module.go), the
+// PKCS#11 module of issue 18 against parsecd's own client.
 package main
 
 import (
@@ -45,6 +46,7 @@ func main() {
 	dur := flag.Duration("duration", 3*time.Second, "length of each measured phase")
 	floor := flag.String("floor", "", "internal: serve the floor on this socket")
 	p11 := flag.Bool("pkcs11", false, "measure sign through parsecd's PKCS#11 provider (a parsecd built with -tags pkcs11) vs the same C_Sign made directly, on a fresh SoftHSM2 token; needs this program built with CGO_ENABLED=1 -tags pkcs11")
+	p11mod := flag.String("p11module", "", "measure libparsec-pkcs11.so (this path) against parsecd's own client, in process and as pkcs11-tool --sign processes; needs this program built with CGO_ENABLED=1 -tags pkcs11")
 	tpmFlag := flag.Bool("tpm", false, "measure sign through parsecd's TPM provider vs the same go-tpm calls made directly, on a fresh swtpm")
 	memFlag := flag.Bool("memory", false, "measure parsecd's resident memory (software and TPM providers, swtpm) idle, under 16 clients of mixed operations and in the 10 s after")
 	scaleFlag := flag.Bool("scale", false, "measure start-up, ListKeys and memory with 100,000 keys in the store")
@@ -63,6 +65,13 @@ func main() {
 	if *scaleFlag {
 		if err := runScale(*daemon); err != nil {
 			fmt.Fprintln(os.Stderr, "bench -scale:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if *p11mod != "" {
+		if err := runP11Module(*daemon, *p11mod, *dur); err != nil {
+			fmt.Fprintln(os.Stderr, "bench -p11module:", err)
 			os.Exit(1)
 		}
 		return
@@ -222,21 +231,30 @@ key_info_manager = "store"
 	return sock, cfg, err
 }
 
-func run(daemon string, d time.Duration) error {
-	dir, err := os.MkdirTemp("", "parsecd-bench-")
+// startSoftware starts daemon with the software provider in a fresh
+// directory; stop stops it and removes the directory.
+func startSoftware(daemon, prefix string) (dir, sock string, pd *exec.Cmd, stop func(), err error) {
+	dir, err = os.MkdirTemp("", prefix)
 	if err != nil {
-		return err
+		return "", "", nil, nil, err
 	}
-	defer os.RemoveAll(dir)
 	sock, cfg, err := writeConfig(dir, "provider_type = \"Software\"\n")
+	if err == nil {
+		pd, err = start(dir, sock, daemon, "-c", cfg)
+	}
+	if err != nil {
+		os.RemoveAll(dir)
+		return "", "", nil, nil, err
+	}
+	return dir, sock, pd, func() { _ = pd.Process.Signal(os.Interrupt); _ = pd.Wait(); os.RemoveAll(dir) }, nil
+}
+
+func run(daemon string, d time.Duration) error {
+	dir, sock, pd, stop, err := startSoftware(daemon, "parsecd-bench-")
 	if err != nil {
 		return err
 	}
-	pd, err := start(dir, sock, daemon, "-c", cfg)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = pd.Process.Signal(os.Interrupt); _ = pd.Wait() }()
+	defer stop()
 	self, err := os.Executable()
 	if err != nil {
 		return err
