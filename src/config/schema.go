@@ -23,12 +23,13 @@ type reader struct {
 	errs []error
 }
 
-// where is "FILE:LINE:COL" of path (the key itself, else the nearest
-// enclosing key or table written in the file), or FILE.
-func (r *reader) where(path string) string {
+// position is where path is written (the key itself, else the nearest
+// enclosing key or table written in the file); zero when nothing of it is,
+// e.g. a missing section.
+func (r *reader) position(path string) Position {
 	for p := path; p != ""; {
 		if pos, ok := r.pos[p]; ok {
-			return fmt.Sprintf("%s:%d:%d", r.name, pos.Line, pos.Col)
+			return pos
 		}
 		i := strings.LastIndexByte(p, '.')
 		if i < 0 {
@@ -36,12 +37,15 @@ func (r *reader) where(path string) string {
 		}
 		p = p[:i]
 	}
-	return r.name
+	return Position{}
 }
 
-// bad records a problem at the place of path.
+// bad records a problem with the key at path: a *KeyError, in an error
+// whose text starts with "FILE:LINE:COL: " (FILE alone without a position).
 func (r *reader) bad(path, format string, a ...any) {
-	r.errs = append(r.errs, fmt.Errorf("%s: %s", r.where(path), fmt.Sprintf(format, a...)))
+	pos := r.position(path)
+	ke := &KeyError{Key: path, Line: pos.Line, Err: fmt.Errorf(format, a...)}
+	r.errs = append(r.errs, fmt.Errorf("%s: %w", pos.in(r.name), ke))
 }
 
 // table is one table of the file: a section ([listener]) or one entry of
