@@ -19,11 +19,8 @@ import (
 // RSA OAEP whose label is the salt (an empty salt means no label). Public
 // keys can encrypt.
 func (p *Provider) AsymmetricEncrypt(ctx context.Context, c provider.Caller, name string, alg psa.AsymEncrypt, plaintext, salt []byte) ([]byte, error) {
-	k, err := p.load(ctx, c, name)
+	k, err := p.loadFor(ctx, c, name, psa.UseEncrypt(alg, salt))
 	if err != nil {
-		return nil, err
-	}
-	if err := psa.CheckEncrypt(k.attrs, psa.UsageEncrypt, alg, salt); err != nil {
 		return nil, err
 	}
 	if len(plaintext) == 0 {
@@ -41,14 +38,8 @@ func (p *Provider) AsymmetricEncrypt(ctx context.Context, c provider.Caller, nam
 // AsymmetricDecrypt implements provider.AsymEncryption. Any decryption
 // failure is PsaErrorInvalidPadding.
 func (p *Provider) AsymmetricDecrypt(ctx context.Context, c provider.Caller, name string, alg psa.AsymEncrypt, ciphertext, salt []byte) ([]byte, error) {
-	k, err := p.load(ctx, c, name)
+	k, err := p.loadFor(ctx, c, name, psa.UseDecrypt(alg, salt, ciphertext))
 	if err != nil {
-		return nil, err
-	}
-	if err := psa.CheckEncrypt(k.attrs, psa.UsageDecrypt, alg, salt); err != nil {
-		return nil, err
-	}
-	if err := psa.CheckCiphertext(k.attrs, ciphertext); err != nil {
 		return nil, err
 	}
 	var out []byte
