@@ -70,12 +70,24 @@ func run(m *testing.M) int {
 	return m.Run()
 }
 
+// DefaultTimeout is the listener timeout of the tests' daemons, in ms. The
+// daemon bounds each read of a request and each write of an answer by it;
+// Parsec's 200 ms is too short on a machine loaded by parallel tests
+// (TestPsaSymmetricKeys once failed on a write that missed it), and no test
+// that leaves Timeout unset relies on the timeout expiring.
+const DefaultTimeout = 5000
+
+// RawTimeout is the listener timeout of the tests that send incomplete
+// frames on purpose: the daemon ends each such connection when it expires,
+// and hundreds of them at DefaultTimeout would make a slow test.
+const RawTimeout = 1000
+
 // Options shape the config of one daemon.
 type Options struct {
 	Auth       string   // "Direct" (default) or "UnixPeerCredentials"
 	Admins     []string // application names
 	Core       string   // extra [core_settings] lines
-	Timeout    int      // listener timeout in ms (default 200)
+	Timeout    int      // listener timeout in ms (default DefaultTimeout)
 	Socket     string   // default <dir>/parsec.sock
 	Store      string   // default <dir>/keys.db
 	ProvType   string   // default "Software"
@@ -95,7 +107,7 @@ func Config(o Options) string {
 	}
 	timeout := o.Timeout
 	if timeout == 0 {
-		timeout = 200
+		timeout = DefaultTimeout
 	}
 	provType := o.ProvType
 	if provType == "" {
