@@ -8,6 +8,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -227,7 +228,10 @@ func (d *Daemon) TryStart(extraArgs ...string) error {
 			d.mu.Lock()
 			d.cmd = nil
 			d.mu.Unlock()
-			return fmt.Errorf("parsecd exited early: %v", err)
+			if err == nil {
+				return errors.New("parsecd exited early with status 0")
+			}
+			return fmt.Errorf("parsecd exited early: %w", err)
 		default:
 		}
 		if c, err := net.Dial("unix", d.Socket); err == nil {
@@ -237,6 +241,14 @@ func (d *Daemon) TryStart(extraArgs ...string) error {
 		time.Sleep(20 * time.Millisecond)
 	}
 	return fmt.Errorf("socket %s did not come up", d.Socket)
+}
+
+// ExitedEarly reports whether err, from TryStart, says that parsecd exited
+// with a non-zero status before its socket came up: the refusal to start
+// that tests of bad configurations and environments expect.
+func ExitedEarly(err error) bool {
+	var ee *exec.ExitError
+	return errors.As(err, &ee) && ee.ExitCode() > 0
 }
 
 // Signal sends sig to parsecd.

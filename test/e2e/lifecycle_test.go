@@ -477,7 +477,7 @@ func TestLifecycleRefuseRoot(t *testing.T) {
 	d := NewDaemon(t, Options{NoAllowRot: true})
 	if err := d.TryStart(); err == nil {
 		t.Fatal("parsecd started as root without allow_root")
-	} else if !strings.Contains(err.Error(), "exited early: exit status") {
+	} else if !ExitedEarly(err) {
 		t.Fatalf("start: %v (want a non-zero exit)", err)
 	}
 	want := fmt.Sprintf("parsecd: refusing to run as root: set allow_root = true in [core_settings] of %s, or pass --allow-root, if you really mean it", d.Config)
@@ -549,7 +549,7 @@ func TestLifecycleSocketPathIsAFile(t *testing.T) {
 	if err := os.WriteFile(d.Socket, content, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := d.TryStart(); err == nil || !strings.Contains(err.Error(), "exited early: exit status") {
+	if err := d.TryStart(); err == nil || !ExitedEarly(err) {
 		t.Fatalf("parsecd over a regular file: %v (want a non-zero exit)", err)
 	}
 	if !strings.Contains(d.Logs(), "not a socket") {
@@ -595,7 +595,7 @@ func TestLifecycleStoreLocked(t *testing.T) {
 	if second.Socket == first.Socket {
 		t.Fatal("the daemons must use distinct sockets")
 	}
-	if err := second.TryStart(); err == nil || !strings.Contains(err.Error(), "exited early: exit status") {
+	if err := second.TryStart(); err == nil || !ExitedEarly(err) {
 		t.Fatalf("a second parsecd on a store in use: %v (want a non-zero exit)", err)
 	}
 	// Once, naming the store and the pid that holds it.
