@@ -19,7 +19,9 @@ import (
 // its place: "FILE:LINE:COL: KEY: expected ..., found ...".
 type reader struct {
 	name string
-	pos  map[string]Position // keyPositions
+	// pos comes from a second, syntactic pass over the text (keyPositions):
+	// the decoded values carry no positions.
+	pos  map[string]Position
 	errs []error
 }
 
@@ -27,6 +29,10 @@ type reader struct {
 // enclosing key or table written in the file); zero when nothing of it is,
 // e.g. a missing section.
 func (r *reader) position(path string) Position {
+	// A key may be absent from the text (a missing required key) or
+	// written as part of a dotted key or inline table that keyPositions
+	// records only as a whole: the nearest enclosing place is still where
+	// the operator has to look.
 	for p := path; p != ""; {
 		if pos, ok := r.pos[p]; ok {
 			return pos
@@ -97,9 +103,13 @@ func (r *reader) entries(root map[string]any, key string) []*table {
 	return out
 }
 
+// key is k as messages name it, "listener.timeout": by the section's
+// name, without the entry index of path, which the operator does not write.
 func (t *table) key(k string) string { return t.label + "." + k }
 
-// get marks k as known and returns its value.
+// get marks k as known and returns its value. Every accessor goes through
+// it, so that done can report what no code read as unknown: the list of
+// known keys is the code that reads them, and cannot drift from it.
 func (t *table) get(k string) (any, bool) {
 	t.read[k] = true
 	v, ok := t.m[k]
