@@ -67,12 +67,9 @@ func cryptMechanism(alg psa.AsymEncrypt, salt []byte) []*pkcs11.Mechanism {
 // AsymmetricEncrypt implements provider.AsymEncryption: RSA PKCS#1 v1.5
 // and RSA OAEP whose label is the salt. Public keys can encrypt.
 func (p *Provider) AsymmetricEncrypt(ctx context.Context, c provider.Caller, name string, alg psa.AsymEncrypt, plaintext, salt []byte) ([]byte, error) {
-	k, err := p.loadFor(ctx, c, name, psa.UseEncrypt(alg, salt))
+	k, err := p.loadFor(ctx, c, name, psa.UseEncrypt(alg, salt, plaintext))
 	if err != nil {
 		return nil, err
-	}
-	if len(plaintext) == 0 {
-		return nil, status.Errorf(status.PsaErrorInvalidArgument, "plaintext is empty")
 	}
 	// The token may not say it clearly (SoftHSM: CKR_GENERAL_ERROR).
 	if len(plaintext) > maxPlaintext(alg, k.attrs.Bits) {

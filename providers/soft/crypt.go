@@ -19,12 +19,9 @@ import (
 // RSA OAEP whose label is the salt (an empty salt means no label). Public
 // keys can encrypt.
 func (p *Provider) AsymmetricEncrypt(ctx context.Context, c provider.Caller, name string, alg psa.AsymEncrypt, plaintext, salt []byte) ([]byte, error) {
-	k, err := p.loadFor(ctx, c, name, psa.UseEncrypt(alg, salt))
+	k, err := p.loadFor(ctx, c, name, psa.UseEncrypt(alg, salt, plaintext))
 	if err != nil {
 		return nil, err
-	}
-	if len(plaintext) == 0 {
-		return nil, status.Errorf(status.PsaErrorInvalidArgument, "plaintext is empty")
 	}
 	var ch crypto.Hash
 	if alg.Kind == psa.EncRsaOaep {

@@ -14,19 +14,15 @@ import (
 	"github.com/parsecd/parsecd/providers/internal/rsaenc"
 	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
-	"github.com/parsecd/parsecd/src/status"
 )
 
 // AsymmetricEncrypt implements provider.AsymEncryption in Go with the
 // stored public key (rsaenc): encryption needs no secret. OAEP's label is
 // the salt, exactly as given.
 func (p *Provider) AsymmetricEncrypt(ctx context.Context, c provider.Caller, name string, alg psa.AsymEncrypt, plaintext, salt []byte) ([]byte, error) {
-	k, err := p.loadFor(ctx, c, name, psa.UseEncrypt(alg, salt))
+	k, err := p.loadFor(ctx, c, name, psa.UseEncrypt(alg, salt, plaintext))
 	if err != nil {
 		return nil, err
-	}
-	if len(plaintext) == 0 {
-		return nil, status.Errorf(status.PsaErrorInvalidArgument, "plaintext is empty")
 	}
 	_, ch, _ := p.caps.hash(alg.Hash)
 	return rsaenc.Encrypt(k.pub.(*rsa.PublicKey), alg, ch, plaintext, salt)

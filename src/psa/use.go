@@ -16,9 +16,10 @@ type Use struct {
 	// hashLen is the digest length of a hash signature, -1 when the
 	// provider hashes the message itself.
 	hashLen int
-	// salt is asymmetric encryption's salt (OAEP label); ciphertext the
-	// input of an asymmetric decryption, whose length the key bounds.
-	salt, ciphertext []byte
+	// salt is asymmetric encryption's salt (OAEP label); input is the
+	// plaintext of an asymmetric encryption (which must not be empty) or
+	// the ciphertext of a decryption (whose length the key fixes).
+	salt, input []byte
 }
 
 // UseSign is a signature or its verification (usage says which: one of the
@@ -28,14 +29,14 @@ func UseSign(usage UsageFlags, alg AsymSign, hashLen int) Use {
 	return Use{Usage: usage, Alg: Algorithm{Kind: AlgAsymSign, Sign: alg}, hashLen: hashLen}
 }
 
-// UseEncrypt is an asymmetric encryption with salt.
-func UseEncrypt(alg AsymEncrypt, salt []byte) Use {
-	return Use{Usage: UsageEncrypt, Alg: Algorithm{Kind: AlgAsymEncrypt, Encrypt: alg}, salt: salt}
+// UseEncrypt is an asymmetric encryption of plaintext with salt.
+func UseEncrypt(alg AsymEncrypt, salt, plaintext []byte) Use {
+	return Use{Usage: UsageEncrypt, Alg: Algorithm{Kind: AlgAsymEncrypt, Encrypt: alg}, salt: salt, input: plaintext}
 }
 
 // UseDecrypt is an asymmetric decryption of ciphertext with salt.
 func UseDecrypt(alg AsymEncrypt, salt, ciphertext []byte) Use {
-	return Use{Usage: UsageDecrypt, Alg: Algorithm{Kind: AlgAsymEncrypt, Encrypt: alg}, salt: salt, ciphertext: ciphertext}
+	return Use{Usage: UsageDecrypt, Alg: Algorithm{Kind: AlgAsymEncrypt, Encrypt: alg}, salt: salt, input: ciphertext}
 }
 
 // UseCipher is an unauthenticated cipher operation (UsageEncrypt or
@@ -85,7 +86,10 @@ func (u Use) Check(a KeyAttributes) error {
 			return err
 		}
 		if u.Usage == UsageDecrypt {
-			return CheckCiphertext(a, u.ciphertext)
+			return CheckCiphertext(a, u.input)
+		}
+		if len(u.input) == 0 {
+			return status.Errorf(status.PsaErrorInvalidArgument, "plaintext is empty")
 		}
 		return nil
 	case AlgCipher:
