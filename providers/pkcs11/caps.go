@@ -14,9 +14,9 @@ import (
 
 	"github.com/miekg/pkcs11"
 
-	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
+	"github.com/parsecd/parsecd/storage"
 )
 
 // The capability table: which key types and sizes the provider creates,
@@ -209,7 +209,7 @@ func mgfHash(h psa.Hash) bool { return hashSpecs[h].mech != 0 }
 // operation takes before its own. A use that needs only the public key
 // (verifying, encrypting) is checked as on the public key: with
 // software_public_operations it never reaches the token's private object.
-func (p *Provider) loadFor(ctx context.Context, c provider.Caller, name string, u psa.Use) (*keyRef, error) {
+func (p *Provider) loadFor(ctx context.Context, c storage.Client, name string, u psa.Use) (*keyRef, error) {
 	k, err := p.load(ctx, c, name)
 	if err != nil {
 		return nil, err
@@ -319,7 +319,7 @@ func (p *Provider) checkAlgorithm(alg psa.Algorithm, t psa.KeyType) error {
 // CanDoCrypto implements provider.CapabilityCheck from the tables above.
 // Generate and Import answer exactly what GenerateKey and ImportKey do;
 // Use adds the policy algorithm, as every operation checks it.
-func (p *Provider) CanDoCrypto(_ context.Context, _ provider.Caller, check psa.CheckType, a psa.KeyAttributes) error {
+func (p *Provider) CanDoCrypto(_ context.Context, _ storage.Client, check psa.CheckType, a psa.KeyAttributes) error {
 	if err := psa.CheckCanDo(check, a, p.allowDeprecated); err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
+	"github.com/parsecd/parsecd/storage"
 )
 
 // The capability table: what the software provider can generate, import
@@ -111,7 +112,7 @@ func implementedHash(h psa.Hash) bool {
 // may use it (psa.Use.Check: policy, and a key pair where the private key
 // is needed) and that this provider implements the algorithm for its type:
 // the steps every key operation takes before its own.
-func (p *Provider) loadFor(ctx context.Context, c provider.Caller, name string, u psa.Use) (*key, error) {
+func (p *Provider) loadFor(ctx context.Context, c storage.Client, name string, u psa.Use) (*key, error) {
 	k, err := p.load(ctx, c, name)
 	if err != nil {
 		return nil, err
@@ -244,7 +245,7 @@ func checkAlgorithm(alg psa.Algorithm, t psa.KeyType) error {
 // every provider shares, psa.CheckCanDo, check that it could be). Use adds
 // the policy algorithm, as every operation checks it. The back end turns
 // the verdict into a CanDoCrypto answer (psa.CanDoAnswer).
-func (p *Provider) CanDoCrypto(_ context.Context, _ provider.Caller, check psa.CheckType, a psa.KeyAttributes) error {
+func (p *Provider) CanDoCrypto(_ context.Context, _ storage.Client, check psa.CheckType, a psa.KeyAttributes) error {
 	if err := psa.CheckCanDo(check, a, p.allowDeprecated); err != nil {
 		return err
 	}

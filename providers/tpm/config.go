@@ -8,7 +8,6 @@ import (
 	"fmt"
 
 	"github.com/parsecd/parsecd/src/config"
-	"github.com/parsecd/parsecd/src/provider"
 )
 
 // ProviderType is the provider_type of the TPM provider.
@@ -76,10 +75,4 @@ func (c Config) Options() (Options, error) {
 		return Options{}, err
 	}
 	return o, nil
-}
-
-// parsecd --check-config runs Options alone: it parses the tcti and the
-// auth values but never opens the TPM.
-func init() {
-	provider.RegisterValidator(ProviderType, provider.TypedValidator[Config, Options]())
 }

@@ -12,14 +12,14 @@ import (
 	"github.com/google/go-tpm/tpm2/transport"
 
 	"github.com/parsecd/parsecd/providers/internal/rsaenc"
-	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
+	"github.com/parsecd/parsecd/storage"
 )
 
 // AsymmetricEncrypt implements provider.AsymEncryption in Go with the
 // stored public key (rsaenc): encryption needs no secret. OAEP's label is
 // the salt, exactly as given.
-func (p *Provider) AsymmetricEncrypt(ctx context.Context, c provider.Caller, name string, alg psa.AsymEncrypt, plaintext, salt []byte) ([]byte, error) {
+func (p *Provider) AsymmetricEncrypt(ctx context.Context, c storage.Client, name string, alg psa.AsymEncrypt, plaintext, salt []byte) ([]byte, error) {
 	k, err := p.loadFor(ctx, c, name, psa.UseEncrypt(alg, salt, plaintext))
 	if err != nil {
 		return nil, err
@@ -35,7 +35,7 @@ func (p *Provider) AsymmetricEncrypt(ctx context.Context, c provider.Caller, nam
 // a label without a final NUL, as PSA and Go use it, would never match. For
 // such labels the TPM does the raw RSA operation and the OAEP decoding runs
 // here, in constant time (rsaenc.DecodeOAEP).
-func (p *Provider) AsymmetricDecrypt(ctx context.Context, c provider.Caller, name string, alg psa.AsymEncrypt, ciphertext, salt []byte) ([]byte, error) {
+func (p *Provider) AsymmetricDecrypt(ctx context.Context, c storage.Client, name string, alg psa.AsymEncrypt, ciphertext, salt []byte) ([]byte, error) {
 	k, err := p.loadFor(ctx, c, name, psa.UseDecrypt(alg, salt, ciphertext))
 	if err != nil {
 		return nil, err

@@ -19,6 +19,7 @@ import (
 	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
+	"github.com/parsecd/parsecd/storage"
 )
 
 // Handlers of the symmetric, MAC, key agreement and capability operations.
@@ -29,10 +30,10 @@ import (
 // converted. It takes the conversion's error rather than the algorithm so
 // that each handler converts in one line and the order of the three checks
 // lives here alone.
-func resolve[F any](c *call, convErr error) (F, provider.Caller, error) {
+func resolve[F any](c *call, convErr error) (F, storage.Client, error) {
 	var zero F
 	if convErr != nil {
-		return zero, provider.Caller{}, convErr
+		return zero, storage.Client{}, convErr
 	}
 	who, err := c.caller()
 	if err != nil {

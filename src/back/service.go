@@ -18,6 +18,7 @@ import (
 
 	"github.com/parsecd/parsecd/src/auth"
 	"github.com/parsecd/parsecd/src/internal/ratelog"
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/status"
 	"github.com/parsecd/parsecd/src/wire"
@@ -31,14 +32,13 @@ import (
 // the requests it has.
 type Service struct {
 	auths *auth.Set
-	// providers is in config order, which clients see: Parsec has no
-	// default provider, and clients (the Rust BasicClient, parsec-tool)
-	// take the first of ListProviders.
-	providers []provider.Provider
-	stores    []storage.KeyStore // the key store of each provider, by index
+	// mounts is in config order, which clients see: Parsec has no default
+	// provider, and clients (the Rust BasicClient, parsec-tool) take the
+	// first of ListProviders.
+	mounts []mounted
 	// byID routes requests: the wire names a provider by its type's id,
 	// not by name, so two providers of one type could not both be reached.
-	byID       map[wire.ProviderID]provider.Provider
+	byID       map[parsec.ProviderID]*mounted
 	log        *slog.Logger
 	quiet      *ratelog.Limiter // failed requests: any client can cause them at will
 	logDetails bool
@@ -46,13 +46,27 @@ type Service struct {
 	damaged    seenOnce // damaged key records already logged
 }
 
+// Mount is a crypto provider with the key store that holds its keys.
+type Mount struct {
+	Provider provider.Provider
+	Store    storage.KeyStore
+}
+
+// mounted is a Mount as the service routes to it: by the provider id of
+// the wire and, in the key store, by the provider's configured name.
+type mounted struct {
+	ID       parsec.ProviderID
+	Name     string
+	Provider provider.Provider
+	Store    storage.KeyStore
+}
+
 // Options configure a Service.
 type Options struct {
-	Auth      *auth.Set
-	Providers []provider.Provider
-	// Stores holds the key store of each provider, in the same order.
-	Stores []storage.KeyStore
-	Log    *slog.Logger
+	Auth *auth.Set
+	// Providers are the crypto providers in config order.
+	Providers []Mount
+	Log       *slog.Logger
 	// LogErrorDetails adds error messages and application names to logs.
 	LogErrorDetails bool
 	// Version is reported as the core provider's version.
@@ -69,32 +83,31 @@ type Options struct {
 // second's keys without a word, and the config check cannot know a
 // provider's wire id before its package builds it.
 func New(o Options) (*Service, error) {
-	s := &Service{auths: o.Auth, providers: o.Providers, stores: o.Stores, log: o.Log,
-		logDetails: o.LogErrorDetails, version: o.Version, byID: map[wire.ProviderID]provider.Provider{}}
+	s := &Service{auths: o.Auth, log: o.Log, logDetails: o.LogErrorDetails, version: o.Version,
+		mounts: make([]mounted, len(o.Providers)), byID: map[parsec.ProviderID]*mounted{}}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	s.quiet = ratelog.New(s.log, o.LogBurst, o.LogWindow)
-	// A provider without its store would lose track of the keys it creates:
-	// a wiring mistake of the daemon, refused before anything is served.
-	if len(o.Stores) != len(o.Providers) {
-		return nil, errors.New("every provider needs a key store")
-	}
-	for _, p := range o.Providers {
-		id := p.Info().ID
-		if id == wire.ProviderCore {
+	for i, m := range o.Providers {
+		// A provider without its store would lose track of the keys it
+		// creates: a wiring mistake of the daemon, refused before anything
+		// is served.
+		if m.Store == nil {
+			return nil, errors.New("every provider needs a key store")
+		}
+		id := m.Provider.Info().ID
+		if id == parsec.ProviderCore {
 			return nil, errors.New("a crypto provider cannot use the core provider id 0")
 		}
 		if _, dup := s.byID[id]; dup {
 			return nil, errors.New("two providers of type " + id.String() + " are configured; only one per type can be reached on the wire")
 		}
-		s.byID[id] = p
+		s.mounts[i] = mounted{ID: id, Name: m.Provider.Name(), Provider: m.Provider, Store: m.Store}
+		s.byID[id] = &s.mounts[i]
 	}
 	return s, nil
 }
-
-// Providers returns the crypto providers in config order.
-func (s *Service) Providers() []provider.Provider { return s.providers }
 
 // Handle answers one request read by the front end. It always answers: the
 // front end has checked the header (the reference service's steps 1 to 11,
@@ -162,12 +175,14 @@ func (s *Service) handle(ctx context.Context, req *wire.Request, peer *auth.Peer
 		return nil, nil, err
 	}
 	var p provider.Provider
-	if h.Provider != wire.ProviderCore {
-		if p = s.byID[h.Provider]; p == nil {
+	if h.Provider != parsec.ProviderCore {
+		m := s.byID[h.Provider]
+		if m == nil {
 			return nil, app, status.Errorf(status.ProviderNotRegistered, "%v is not configured", h.Provider)
 		}
+		p = m.Provider
 	}
-	if h.Opcode.IsCore() != (h.Provider == wire.ProviderCore) {
+	if h.Opcode.IsCore() != (h.Provider == parsec.ProviderCore) {
 		return nil, app, status.Errorf(status.PsaErrorNotSupported, "%v cannot be sent to %v", h.Opcode, h.Provider)
 	}
 	if h.Opcode.IsAdmin() {
@@ -214,7 +229,7 @@ type call struct {
 	s      *Service
 	p      provider.Provider
 	app    *auth.Application
-	opcode wire.Opcode
+	opcode parsec.Opcode
 }
 
 // caller returns the key namespace of the request, or NotAuthenticated.
@@ -223,11 +238,11 @@ type call struct {
 // is two clients), so an operation on keys needs an application; it is
 // asked for only once the body has decoded, which is where Parsec puts
 // this check (step 20).
-func (c *call) caller() (provider.Caller, error) {
+func (c *call) caller() (storage.Client, error) {
 	if c.app == nil {
-		return provider.Caller{}, status.Errorf(status.NotAuthenticated, "%v needs an authenticated application", c.opcode)
+		return storage.Client{}, status.Errorf(status.NotAuthenticated, "%v needs an authenticated application", c.opcode)
 	}
-	return provider.Caller{App: c.app.Name, Auth: c.app.Auth}, nil
+	return storage.Client{App: c.app.Name, Auth: c.app.Auth}, nil
 }
 
 // family returns the provider as interface F, or PsaErrorNotSupported. A
@@ -244,10 +259,10 @@ func family[F any](c *call) (F, error) {
 }
 
 // Opcodes lists what a provider serves and ListOpcodes may report, derived
-// from the families it implements. MAC is served but not listed (wire.Listable).
-func Opcodes(p provider.Provider) []wire.Opcode {
-	var out []wire.Opcode
-	for _, o := range wire.AllOpcodes() {
+// from the families it implements. MAC is served but not listed (parsec.Opcode.Listable).
+func Opcodes(p provider.Provider) []parsec.Opcode {
+	var out []parsec.Opcode
+	for _, o := range parsec.AllOpcodes() {
 		if op, ok := operations[o]; ok && o.Listable() && !o.IsCore() && op.supported != nil && op.supported(p) {
 			out = append(out, o)
 		}

@@ -40,9 +40,8 @@ type Loader func() (*config.Config, error)
 // opened, so that a bad new configuration leaves the daemon serving the old
 // one untouched.
 type graph struct {
-	cfg       *config.Config
-	providers []provider.Provider
-	keys      []storage.KeyStore // the store of each provider, by index
+	cfg    *config.Config
+	mounts []back.Mount // the providers with their stores
 	// stores is keyed by file path, not by [[key_manager]] name: two
 	// managers naming one file must share one handle, since bbolt locks
 	// its file and a second open of it would be refused as locked.
@@ -146,7 +145,7 @@ func Start(ctx context.Context, load Loader, log *slog.Logger, signals *sigs.Sig
 	if activated {
 		where = "socket passed by systemd"
 	}
-	log.Info("parsecd ready", "version", version.Version, "socket", where, "providers", providerNames(g.providers), "auth", cfg.AuthType)
+	log.Info("parsecd ready", "version", version.Version, "socket", where, "providers", providerNames(g.mounts), "auth", cfg.AuthType)
 	_ = sdnotify.Notify("READY=1")
 	return d, nil
 }
@@ -188,10 +187,10 @@ func generation(g *graph) *front.Generation {
 	}
 }
 
-func providerNames(ps []provider.Provider) []string {
+func providerNames(ms []back.Mount) []string {
 	var out []string
-	for _, p := range ps {
-		out = append(out, p.Name())
+	for _, m := range ms {
+		out = append(out, m.Provider.Name())
 	}
 	return out
 }
@@ -250,16 +249,15 @@ func (d *Daemon) build(ctx context.Context, cfg *config.Config, prev *graph) (*g
 		if err != nil {
 			return fail(err)
 		}
-		g.providers = append(g.providers, p)
+		g.mounts = append(g.mounts, back.Mount{Provider: p, Store: store})
 		// Only at start-up: during a reload the old service may hold live reservations.
 		if r, ok := p.(provider.Reconciler); ok && prev == nil {
 			if err := r.Reconcile(ctx); err != nil {
 				return fail(fmt.Errorf("provider %q: reconciling the key store: %w", p.Name(), err))
 			}
 		}
-		g.keys = append(g.keys, store)
 	}
-	if len(g.providers) == 0 && len(cfg.Providers) > 0 {
+	if len(g.mounts) == 0 && len(cfg.Providers) > 0 {
 		return fail(errors.New("every [[provider]] was skipped: no crypto provider left to serve"))
 	}
 	// Direct authentication is the client's word for its name: anyone who
@@ -271,7 +269,7 @@ func (d *Daemon) build(ctx context.Context, cfg *config.Config, prev *graph) (*g
 		d.log.Warn("Direct authentication trusts every client that can reach the socket: restrict the socket directory to mutually trusted clients")
 	}
 	svc, err := back.New(back.Options{
-		Auth: auth.NewSet(cfg.Admins, a), Providers: g.providers, Stores: g.keys, Log: d.log,
+		Auth: auth.NewSet(cfg.Admins, a), Providers: g.mounts, Log: d.log,
 		LogErrorDetails: cfg.LogErrorDetails, Version: version.Triple(),
 	})
 	if err != nil {
@@ -303,8 +301,8 @@ func (e plainError) Unwrap() error { return e.err }
 // close releases what g owns and keep does not share: after a reload the
 // new graph keeps the stores it reused, which must stay open.
 func (g *graph) close(keep *graph) {
-	for _, p := range g.providers {
-		_ = p.Close()
+	for _, m := range g.mounts {
+		_ = m.Provider.Close()
 	}
 	for path, s := range g.stores {
 		if keep != nil && keep.stores[path] == s {
@@ -405,7 +403,7 @@ func (d *Daemon) Reload(ctx context.Context) {
 		oldLock.Release() // only once its socket is gone
 	}
 	old.close(g)
-	d.log.Info("configuration reloaded", "providers", providerNames(g.providers))
+	d.log.Info("configuration reloaded", "providers", providerNames(g.mounts))
 }
 
 // Stop closes the listener, waits for in-flight requests and releases
