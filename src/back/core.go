@@ -36,7 +36,8 @@ var CoreInfo = provider.Info{
 
 // coreOpcodes is what ListOpcodes reports for provider 0: the core
 // operations but administration (ListClients and DeleteClient work but are
-// not listed, as in the reference service).
+// not listed, as in the reference service: the Parsec end-to-end tests
+// compare this list exactly).
 func coreOpcodes() []parsec.Opcode {
 	var out []parsec.Opcode
 	for _, o := range parsec.AllOpcodes() {
@@ -47,6 +48,8 @@ func coreOpcodes() []parsec.Opcode {
 	return out
 }
 
+// corePing reports the highest wire protocol version parsecd speaks (1.0,
+// the only one Parsec has defined).
 func corePing(context.Context, *call, *ping.Operation) (proto.Message, error) {
 	return &ping.Result{WireProtocolVersionMaj: uint32(wire.VersionMajor), WireProtocolVersionMin: uint32(wire.VersionMinor)}, nil
 }
@@ -58,6 +61,9 @@ func providerInfo(i provider.Info) *listproviders.ProviderInfo {
 	}
 }
 
+// listProviders lists the crypto providers in config order, then the core
+// provider last: clients take the first entry as their provider, so the
+// core, which does no cryptography, must never come first.
 func listProviders(_ context.Context, c *call, _ *listproviders.Operation) (proto.Message, error) {
 	out := &listproviders.Result{}
 	for _, m := range c.s.mounts {
@@ -69,7 +75,13 @@ func listProviders(_ context.Context, c *call, _ *listproviders.Operation) (prot
 	return out, nil
 }
 
+// listOpcodes answers for any provider id, configured or not: an id the
+// wire does not define is ProviderDoesNotExist, one it defines but this
+// configuration lacks is ProviderNotRegistered, the two statuses a client
+// needs to tell a typo from a missing provider.
 func listOpcodes(_ context.Context, c *call, in *listopcodes.Operation) (proto.Message, error) {
+	// ProviderId is a u32 on the wire but a u8 in the header: a larger
+	// value must not wrap onto a real provider.
 	id := parsec.ProviderID(in.ProviderId)
 	if in.ProviderId > 255 || !id.Known() {
 		return nil, status.Errorf(status.ProviderDoesNotExist, "provider id %d does not exist", in.ProviderId)
@@ -99,6 +111,10 @@ func listAuthenticators(_ context.Context, c *call, _ *listauthenticators.Operat
 	return out, nil
 }
 
+// listKeys is the caller's keys in every provider, in provider order. It
+// reads the key stores, not the providers: the store's record is the
+// authority on which keys exist (a provider's own objects may be
+// orphans of an interrupted creation), and it needs no device access.
 func listKeys(ctx context.Context, c *call, _ *listkeys.Operation) (proto.Message, error) {
 	who, err := c.caller()
 	if err != nil {
@@ -132,6 +148,9 @@ func listKeys(ctx context.Context, c *call, _ *listkeys.Operation) (proto.Messag
 	return out, nil
 }
 
+// listClients is the sorted union of the applications owning a key in any
+// store. Several providers may share one key store (one [[key_manager]]),
+// which is asked once.
 func listClients(ctx context.Context, c *call, _ *listclients.Operation) (proto.Message, error) {
 	seen := map[string]bool{}
 	asked := map[storage.KeyStore]bool{}
@@ -159,7 +178,14 @@ func listClients(ctx context.Context, c *call, _ *listclients.Operation) (proto.
 	return &listclients.Result{Clients: names}, nil
 }
 
+// deleteClient destroys every key of a client through its provider, so that
+// the key material goes too, not only the record. As in Parsec, failures are
+// logged and skipped and the answer is always Success: an administrator
+// cleaning up must not be stopped by one broken key, and an unknown client
+// simply has nothing to delete.
 func deleteClient(ctx context.Context, c *call, in *deleteclient.Operation) (proto.Message, error) {
+	// The client is named in the administrator's own authenticator: the
+	// wire has no field for another one.
 	target := storage.Client{Auth: c.app.Auth, App: in.Client}
 	for _, m := range c.s.mounts {
 		km, ok := m.Provider.(provider.KeyManagement)

@@ -31,9 +31,14 @@ import (
 
 // operation decodes, runs and encodes one opcode.
 type operation struct {
-	newOp     func() proto.Message
-	run       func(ctx context.Context, c *call, in proto.Message) (proto.Message, error)
-	supported func(p provider.Provider) bool // nil for core operations
+	newOp func() proto.Message
+	// run returns a nil message for the operations whose result has no
+	// fields (DestroyKey, VerifyHash, ...): their reply body is empty.
+	run func(ctx context.Context, c *call, in proto.Message) (proto.Message, error)
+	// supported says whether a provider implements the operation: what
+	// ListOpcodes reports is derived from it, so the list cannot claim an
+	// opcode that would answer PsaErrorNotSupported. nil for core operations.
+	supported func(p provider.Provider) bool
 }
 
 // op builds an operation from a typed handler: the handler's Operation
@@ -100,6 +105,12 @@ func init() { // not a literal: listOpcodes reads operations (initialization cyc
 	}
 }
 
+// The handlers below check in one order: the body's fields (InvalidEncoding
+// or a PSA argument error), then the caller (NotAuthenticated), then the
+// provider's family (PsaErrorNotSupported). The first two are in the
+// reference service's order: its decoding of the body, which rejects bad
+// fields, comes before it asks for the application.
+
 func generateKey(ctx context.Context, c *call, in *psageneratekey.Operation) (proto.Message, error) {
 	a, err := psa.AttributesFromProto(in.Attributes)
 	if err != nil {
@@ -129,6 +140,9 @@ func importKey(ctx context.Context, c *call, in *psaimportkey.Operation) (proto.
 	if err != nil {
 		return nil, err
 	}
+	// allow_deprecated governs generating keys (the providers' check);
+	// importing one is allowed, as in Parsec, and only warned about. The
+	// warning names no key or application, which are the client's data.
 	if a.Deprecated() {
 		c.s.log.Warn("importing a key that uses a deprecated primitive", "opcode", c.opcode.String())
 	}
@@ -179,7 +193,8 @@ func exportKey(ctx context.Context, c *call, in *psaexportkey.Operation) (proto.
 	return &psaexportkey.Result{Data: data}, nil
 }
 
-// signer resolves what every signature operation needs.
+// signer resolves what every signature operation needs: the algorithm, the
+// caller and the provider family, in the handlers' order.
 func signer[F any](c *call, m *psaSignAlg) (F, storage.Client, psa.AsymSign, error) {
 	var zero F
 	alg, err := psa.AsymSignFromProto(m)
@@ -234,6 +249,7 @@ func verifyMessage(ctx context.Context, c *call, in *psaverifymessage.Operation)
 	return nil, f.VerifyMessage(ctx, who, in.KeyName, alg, in.Message, in.Signature)
 }
 
+// encrypter is signer for asymmetric encryption.
 func encrypter(c *call, m *psaEncAlg) (provider.AsymEncryption, storage.Client, psa.AsymEncrypt, error) {
 	alg, err := psa.AsymEncryptFromProto(m)
 	if err != nil {
@@ -271,6 +287,8 @@ func asymmetricDecrypt(ctx context.Context, c *call, in *psaasymmetricdecrypt.Op
 	return &psaasymmetricdecrypt.Result{Plaintext: out}, nil
 }
 
+// generateRandom and the hash operations use no key, so they need no
+// application: an unauthenticated client may call them, as in Parsec.
 func generateRandom(ctx context.Context, c *call, in *psageneraterandom.Operation) (proto.Message, error) {
 	f, err := family[provider.Random](c)
 	if err != nil {

@@ -15,7 +15,9 @@ import (
 )
 
 // Key attestation (experimental opcodes): only the ActivateCredential
-// mechanism exists; parameters without it are InvalidEncoding.
+// mechanism exists; parameters without it are InvalidEncoding. The
+// missing-mechanism error goes through resolve, as a conversion error
+// would, so that it keeps its place before the caller and family checks.
 
 func prepareKeyAttestation(ctx context.Context, c *call, in *preparekeyattestation.Operation) (proto.Message, error) {
 	var err error

@@ -26,7 +26,10 @@ import (
 // Each converts its algorithm first (16 on a bad value), then needs an
 // application (19), then the provider's family (1134).
 
-// resolve returns the provider family F and the caller once the algorithm converted.
+// resolve returns the provider family F and the caller once the algorithm
+// converted. It takes the conversion's error rather than the algorithm so
+// that each handler converts in one line and the order of the three checks
+// lives here alone.
 func resolve[F any](c *call, convErr error) (F, storage.Client, error) {
 	var zero F
 	if convErr != nil {
@@ -127,6 +130,13 @@ func rawKeyAgreement(ctx context.Context, c *call, in *psarawkeyagreement.Operat
 	return &psarawkeyagreement.Result{SharedSecret: out}, nil
 }
 
+// canDoCrypto asks the provider whether it could create or use a key of
+// the given attributes. The key need not exist, but Parsec still counts the
+// operation among those that need an authenticated application.
+// The provider's verdict is narrowed by psa.CanDoAnswer to the three
+// answers the operation defines (Success, NotPermitted, NotSupported), so a
+// client can branch on them; a failure of the service itself stays a
+// failure.
 func canDoCrypto(ctx context.Context, c *call, in *candocrypto.Operation) (proto.Message, error) {
 	check := psa.CheckType(in.CheckType)
 	if in.CheckType < candocrypto.CheckType_USE || in.CheckType > candocrypto.CheckType_DERIVE {

@@ -668,7 +668,7 @@ func TestPkcs11WrongPIN(t *testing.T) {
 	if err == nil {
 		t.Fatal("parsecd started with a wrong user PIN")
 	}
-	if !strings.Contains(err.Error(), "exited early: exit status") {
+	if !ExitedEarly(err) {
 		t.Fatalf("parsecd with a wrong PIN: %v (want a non-zero exit)", err)
 	}
 	logs := d.Logs()

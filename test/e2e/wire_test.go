@@ -295,7 +295,7 @@ func parseRSAPub(t testing.TB, der []byte) *rsa.PublicKey {
 func TestWireMalformedHeaders(t *testing.T) {
 	t.Parallel()
 	m := wvLoad(t)
-	d := NewDaemon(t, Options{}).Start()
+	d := NewDaemon(t, Options{Timeout: RawTimeout}).Start()
 
 	for n := 62; n <= 69; n++ {
 		v := m.vec(t, n)
@@ -349,8 +349,8 @@ func TestWireMalformedHeaders(t *testing.T) {
 // opcode; flags and the request's status field are ignored.
 func TestWireLateErrors(t *testing.T) {
 	t.Parallel()
-	d := NewDaemon(t, Options{}).Start()
-	u := NewDaemon(t, Options{Auth: "UnixPeerCredentials"}).Start()
+	d := NewDaemon(t, Options{Timeout: RawTimeout}).Start()
+	u := NewDaemon(t, Options{Auth: "UnixPeerCredentials", Timeout: RawTimeout}).Start()
 	app := []byte("wire-app")
 	const sess = 0x1122334455667788
 
@@ -454,7 +454,7 @@ func TestWireShortBodyTimesOut(t *testing.T) {
 func TestWireRequestVectors(t *testing.T) {
 	t.Parallel()
 	m := wvLoad(t)
-	d := NewDaemon(t, Options{}).Start()
+	d := NewDaemon(t, Options{Timeout: RawTimeout}).Start()
 	appName := m.FixedInputs["app_name"].(string)
 
 	type expect struct {
@@ -658,7 +658,7 @@ func wfTrailing(in []byte) bool {
 // each get a well-formed status reply or a clean EOF.
 func TestWireFuzz(t *testing.T) {
 	t.Parallel()
-	d := NewDaemon(t, Options{Core: "thread_pool_size = 32"}).Start()
+	d := NewDaemon(t, Options{Core: "thread_pool_size = 32", Timeout: RawTimeout}).Start()
 	rng := rand.New(rand.NewSource(20240601))
 	inputs := make([][]byte, 200)
 	for i := range inputs {
