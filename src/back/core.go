@@ -59,20 +59,39 @@ func providerInfo(i provider.Info) *listproviders.ProviderInfo {
 	}
 }
 
-func listProviders(_ context.Context, c *call, _ *listproviders.Operation) (proto.Message, error) {
+// listed reports whether a provider of id appears in ListProviders and
+// ListKeys answers: Parsec's clients fail a whole answer that holds an id
+// they do not know (docs/config.md, "Provider ids and names"), so the
+// extra range is listed only to clients that ask for it.
+func listed(id wire.ProviderID, all bool) bool { return all || !id.IsExtra() }
+
+func listProviders(_ context.Context, c *call, in *listproviders.Operation) (proto.Message, error) {
 	out := &listproviders.Result{}
-	for _, p := range c.s.providers {
-		out.Providers = append(out.Providers, providerInfo(p.Info()))
+	for i, p := range c.s.providers {
+		info := c.s.info(i)
+		if !listed(info.ID, in.ParsecdAllProviders) {
+			continue
+		}
+		pi := providerInfo(info)
+		if in.ParsecdAllProviders {
+			// Only to the clients that ask: Parsec's answer stays byte for byte.
+			pi.ParsecdName = p.Name()
+		}
+		out.Providers = append(out.Providers, pi)
 	}
 	core := CoreInfo
 	core.Version = c.s.version
-	out.Providers = append(out.Providers, providerInfo(core))
+	pi := providerInfo(core)
+	if in.ParsecdAllProviders {
+		pi.ParsecdName = "core"
+	}
+	out.Providers = append(out.Providers, pi)
 	return out, nil
 }
 
 func listOpcodes(_ context.Context, c *call, in *listopcodes.Operation) (proto.Message, error) {
 	id := wire.ProviderID(in.ProviderId)
-	if in.ProviderId > 255 || !id.Known() {
+	if in.ProviderId > 255 || (!id.Known() && !id.IsExtra()) {
 		return nil, status.Errorf(status.ProviderDoesNotExist, "provider id %d does not exist", in.ProviderId)
 	}
 	var ops []wire.Opcode
@@ -100,13 +119,17 @@ func listAuthenticators(_ context.Context, c *call, _ *listauthenticators.Operat
 	return out, nil
 }
 
-func listKeys(ctx context.Context, c *call, _ *listkeys.Operation) (proto.Message, error) {
+func listKeys(ctx context.Context, c *call, in *listkeys.Operation) (proto.Message, error) {
 	who, err := c.caller()
 	if err != nil {
 		return nil, err
 	}
 	out := &listkeys.Result{}
 	for i, p := range c.s.providers {
+		id := c.s.ids[i]
+		if !listed(id, in.ParsecdAllProviders) {
+			continue
+		}
 		entries, err := c.s.stores[i].List(ctx, p.Name(), storage.Client{Auth: who.Auth, App: who.App})
 		if err != nil {
 			// One failing provider must not hide the keys of the others.
@@ -119,7 +142,7 @@ func listKeys(ctx context.Context, c *call, _ *listkeys.Operation) (proto.Messag
 				continue
 			}
 			out.Keys = append(out.Keys, &listkeys.KeyInfo{
-				ProviderId: uint32(p.Info().ID), Name: e.Key, Attributes: psa.AttributesToProto(e.Attributes),
+				ProviderId: uint32(id), Name: e.Key, Attributes: psa.AttributesToProto(e.Attributes),
 			})
 		}
 	}

@@ -10,6 +10,7 @@ package back
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -29,6 +30,7 @@ type Service struct {
 	auths      *auth.Set
 	providers  []provider.Provider // config order: the first is the clients' default
 	stores     []storage.KeyStore  // the key store of each provider
+	ids        []wire.ProviderID   // the wire id of each provider
 	byID       map[wire.ProviderID]provider.Provider
 	log        *slog.Logger
 	quiet      *ratelog.Limiter // failed requests: any client can cause them at will
@@ -43,7 +45,10 @@ type Options struct {
 	Providers []provider.Provider
 	// Stores holds the key store of each provider, in the same order.
 	Stores []storage.KeyStore
-	Log    *slog.Logger
+	// IDs holds the wire id of each provider, in the same order
+	// (src/provider/ids); nil gives each its type's fixed id, Info().ID.
+	IDs []wire.ProviderID
+	Log *slog.Logger
 	// LogErrorDetails adds error messages and application names to logs.
 	LogErrorDetails bool
 	// Version is reported as the core provider's version.
@@ -58,22 +63,28 @@ type Options struct {
 // New builds a Service. Providers of the same wire id cannot both be
 // reachable, so a second one is refused.
 func New(o Options) (*Service, error) {
+	if o.IDs == nil {
+		for _, p := range o.Providers {
+			o.IDs = append(o.IDs, p.Info().ID)
+		}
+	}
 	s := &Service{auths: o.Auth, providers: o.Providers, stores: o.Stores, log: o.Log,
 		logDetails: o.LogErrorDetails, version: o.Version, byID: map[wire.ProviderID]provider.Provider{}}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	s.quiet = ratelog.New(s.log, o.LogBurst, o.LogWindow)
-	if len(o.Stores) != len(o.Providers) {
-		return nil, errors.New("every provider needs a key store")
+	if len(o.Stores) != len(o.Providers) || len(o.IDs) != len(o.Providers) {
+		return nil, errors.New("every provider needs a key store and an id")
 	}
-	for _, p := range o.Providers {
-		id := p.Info().ID
+	s.ids = o.IDs
+	for i, p := range o.Providers {
+		id := o.IDs[i]
 		if id == wire.ProviderCore {
 			return nil, errors.New("a crypto provider cannot use the core provider id 0")
 		}
-		if _, dup := s.byID[id]; dup {
-			return nil, errors.New("two providers of type " + id.String() + " are configured; only one per type can be reached on the wire")
+		if other, dup := s.byID[id]; dup {
+			return nil, fmt.Errorf("providers %q and %q both have provider id %d", other.Name(), p.Name(), id)
 		}
 		s.byID[id] = p
 	}
@@ -82,6 +93,17 @@ func New(o Options) (*Service, error) {
 
 // Providers returns the crypto providers in config order.
 func (s *Service) Providers() []provider.Provider { return s.providers }
+
+// IDs returns the wire id of each provider of Providers.
+func (s *Service) IDs() []wire.ProviderID { return s.ids }
+
+// info is what ListProviders says about the i-th provider: its own Info
+// under the id it was given.
+func (s *Service) info(i int) provider.Info {
+	in := s.providers[i].Info()
+	in.ID = s.ids[i]
+	return in
+}
 
 // Handle answers one request read by the front end.
 func (s *Service) Handle(ctx context.Context, req *wire.Request, peer *auth.PeerCred) *wire.Response {

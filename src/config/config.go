@@ -350,6 +350,7 @@ func Parse(name string, data []byte) (*Config, error) {
 	c.Notes = append(c.Notes, migrationNotes(c.KeyManagers)...)
 
 	names := map[string]bool{}
+	var paths []string // of each entry of c.Providers
 	pos := providerPositions(data)
 	provs, _ := root["provider"].([]any)
 	for i, t := range r.entries(root, "provider") {
@@ -380,7 +381,9 @@ func Parse(name string, data []byte) (*Config, error) {
 			names[pc.Name] = true
 		}
 		c.Providers = append(c.Providers, pc)
+		paths = append(paths, t.path)
 	}
+	requireNames(r, c.Providers, paths)
 	if len(provs) == 0 {
 		if _, ok := root["provider"]; !ok {
 			r.bad("", "no [[provider]] configured: parsecd needs at least one")

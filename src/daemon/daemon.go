@@ -40,6 +40,7 @@ type graph struct {
 	cfg       *config.Config
 	providers []provider.Provider
 	keys      []storage.KeyStore          // the store of each provider
+	ids       []wire.ProviderID           // the wire id of each provider
 	stores    map[string]storage.KeyStore // by file path
 	service   *back.Service
 }
@@ -159,7 +160,7 @@ func (d *Daemon) serve(ctx context.Context, ln net.Listener) {
 func generation(g *graph) *front.Generation {
 	return &front.Generation{
 		Handler:  g.service,
-		Settings: front.Settings{Timeout: g.cfg.Timeout, Limits: wire.Limits{BodyLen: g.cfg.BodyLenLimit}, MaxConns: g.cfg.MaxConnections, MaxConnsPerUID: g.cfg.MaxConnectionsPerUID},
+		Settings: front.Settings{Timeout: g.cfg.Timeout, Limits: wire.Limits{BodyLen: g.cfg.BodyLenLimit, Extra: extraIDs(g.ids)}, MaxConns: g.cfg.MaxConnections, MaxConnsPerUID: g.cfg.MaxConnectionsPerUID},
 	}
 }
 
@@ -232,13 +233,17 @@ func (d *Daemon) build(ctx context.Context, cfg *config.Config, prev *graph) (*g
 	if len(g.providers) == 0 && len(cfg.Providers) > 0 {
 		return fail(errors.New("every [[provider]] was skipped: no crypto provider left to serve"))
 	}
+	var err error
 	var a auth.Authenticator = auth.UnixPeer{}
 	if cfg.AuthType == "Direct" {
 		a = auth.Direct{}
 		d.log.Warn("Direct authentication trusts every client that can reach the socket: restrict the socket directory to mutually trusted clients")
 	}
+	if g.ids, err = assignIDs(g.providers, g.keys); err != nil {
+		return fail(err)
+	}
 	svc, err := back.New(back.Options{
-		Auth: auth.NewSet(cfg.Admins, a), Providers: g.providers, Stores: g.keys, Log: d.log,
+		Auth: auth.NewSet(cfg.Admins, a), Providers: g.providers, Stores: g.keys, IDs: g.ids, Log: d.log,
 		LogErrorDetails: cfg.LogErrorDetails, Version: version.Triple(),
 	})
 	if err != nil {

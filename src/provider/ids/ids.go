@@ -17,16 +17,11 @@ import (
 	"github.com/parsecd/parsecd/src/wire"
 )
 
-// The extra range: ids Parsec's interface can carry (the header's provider
-// field is one byte) and far from its fixed ids 0–5, which Parsec may
-// extend with new provider types. 255 is left unused.
+// The extra range (wire.ProviderExtraFirst–Last).
 const (
-	ExtraFirst wire.ProviderID = 128
-	ExtraLast  wire.ProviderID = 254
+	ExtraFirst = wire.ProviderExtraFirst
+	ExtraLast  = wire.ProviderExtraLast
 )
-
-// IsExtra reports whether id is in the extra range.
-func IsExtra(id wire.ProviderID) bool { return id >= ExtraFirst && id <= ExtraLast }
 
 // Entry is one configured provider: its name and its type's fixed id.
 type Entry struct {
@@ -50,7 +45,7 @@ func Assign(entries []Entry, recorded map[string]wire.ProviderID) ([]wire.Provid
 	out := make([]wire.ProviderID, len(entries))
 	for i, e := range entries {
 		if id, ok := recorded[e.Name]; ok {
-			if id != e.Fixed && !IsExtra(id) {
+			if id != e.Fixed && !id.IsExtra() {
 				return nil, fmt.Errorf("provider %q is recorded with id %d, which is another type's (%v): it cannot serve as %v", e.Name, id, id, e.Fixed)
 			}
 			out[i] = id
