@@ -45,7 +45,7 @@ func (c *Client) FindProvider(ctx context.Context, sel string) (ProviderInfo, er
 		if (numErr == nil && p.ID == wire.ProviderID(id)) || (p.Name != "" && p.Name == sel) {
 			return p, nil
 		}
-		if p.Name != "" {
+		if p.Name != "" && p.ID != wire.ProviderCore {
 			names = append(names, fmt.Sprintf("%s (%d)", p.Name, p.ID))
 		}
 	}

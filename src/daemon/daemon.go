@@ -131,7 +131,7 @@ func Start(ctx context.Context, load Loader, log *slog.Logger, signals *sigs.Sig
 	if activated {
 		where = "socket passed by systemd"
 	}
-	log.Info("parsecd ready", "version", version.Version, "socket", where, "providers", providerNames(g.providers), "auth", cfg.AuthType)
+	log.Info("parsecd ready", "version", version.Version, "socket", where, "providers", providerNames(g), "auth", cfg.AuthType)
 	_ = sdnotify.Notify("READY=1")
 	return d, nil
 }
@@ -164,10 +164,11 @@ func generation(g *graph) *front.Generation {
 	}
 }
 
-func providerNames(ps []provider.Provider) []string {
+// providerNames lists the providers as NAME=ID, the id clients use.
+func providerNames(g *graph) []string {
 	var out []string
-	for _, p := range ps {
-		out = append(out, p.Name())
+	for i, p := range g.providers {
+		out = append(out, fmt.Sprintf("%s=%d", p.Name(), g.ids[i]))
 	}
 	return out
 }
@@ -372,7 +373,7 @@ func (d *Daemon) Reload(ctx context.Context) {
 		oldLock.Release() // only once its socket is gone
 	}
 	old.close(g)
-	d.log.Info("configuration reloaded", "providers", providerNames(g.providers))
+	d.log.Info("configuration reloaded", "providers", providerNames(g))
 }
 
 // Stop closes the listener, waits for in-flight requests and releases everything.
