@@ -230,3 +230,30 @@ func TestTpmMultiProvider(t *testing.T) {
 	d.Start()
 	mpRun(t, s, d)
 }
+
+// TestCompatTwoProvidersOfOneType: Parsec's own interface crate (the Rust
+// compat client) against a daemon with two software providers, the second
+// holding a key of the client's application. parsec-interface 0.27 fails a
+// whole ListProviders or ListKeys answer holding an id it does not know
+// (ProviderDoesNotExist): the run passing shows that the extra provider
+// and its key stay out of what it is answered, and that the fixed id is
+// served as with one provider.
+func TestCompatTwoProvidersOfOneType(t *testing.T) {
+	t.Parallel()
+	s := mpSetup{typ: "Software", fixed: wire.ProviderMbedCrypto, names: [2]string{"soft-a", "soft-b"}}
+	d := NewDaemon(t, s.options("soft-a", "soft-b")).Start()
+	c := d.Direct("parsec-compat").UsingProvider(wire.ProviderExtraFirst) // the compat client's application
+	attrs := opsSignAttrs(opsECCPair, 256, opsSignUsage, tpmECDSA)
+	opsOK(t, c.GenerateKey(t.Context(), "in-soft-b", attrs), "GenerateKey in soft-b")
+	r := compatRun(t, d, false)
+	r.listed(t, 1)
+	r.check(t, compatSoftKinds...)
+	if slices.ContainsFunc(r.lines, func(l string) bool { return strings.Contains(l, "[provider 128") }) {
+		t.Error("the compat client was shown provider 128")
+	}
+	keys, err := c.ListAllKeys(t.Context())
+	opsOK(t, err, "ListAllKeys after the compat run")
+	if !slices.ContainsFunc(keys, func(k client.KeyInfo) bool { return k.Provider == wire.ProviderExtraFirst && k.Name == "in-soft-b" }) {
+		t.Errorf("soft-b's key is gone after the compat run: %v", keys)
+	}
+}
