@@ -12,7 +12,6 @@ import (
 	"github.com/parsecd/parsecd/src/auth"
 	"github.com/parsecd/parsecd/src/back"
 	"github.com/parsecd/parsecd/src/interface/ops/deleteclient"
-	"github.com/parsecd/parsecd/src/interface/ops/listkeys"
 	"github.com/parsecd/parsecd/src/interface/ops/listopcodes"
 	"github.com/parsecd/parsecd/src/interface/ops/listproviders"
 	"github.com/parsecd/parsecd/src/interface/ops/psasignhash"
@@ -52,22 +51,6 @@ func listProvidersAll(t *testing.T, svc *back.Service, all bool) (ids []uint32, 
 		names = append(names, p.ParsecdName)
 	}
 	return ids, names
-}
-
-func listKeysAll(t *testing.T, svc *back.Service, app string, all bool) []listed {
-	t.Helper()
-	at, a := direct(app)
-	resp := do(t, svc, rq{opcode: wire.OpListKeys, authType: at, auth: a, body: marshal(t, &listkeys.Operation{ParsecdAllProviders: all})})
-	wantStatus(t, resp, status.Success)
-	var res listkeys.Result
-	if err := proto.Unmarshal(resp.Body, &res); err != nil {
-		t.Fatal(err)
-	}
-	var out []listed
-	for _, k := range res.Keys {
-		out = append(out, listed{k.ProviderId, k.Name})
-	}
-	return out
 }
 
 // The extra provider is served on its id; it is listed only to a client
