@@ -5,6 +5,7 @@ package back_test
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
@@ -15,11 +16,9 @@ import (
 	"github.com/parsecd/parsecd/src/interface/ops/listopcodes"
 	"github.com/parsecd/parsecd/src/interface/ops/listproviders"
 	"github.com/parsecd/parsecd/src/interface/ops/psasignhash"
-	"github.com/parsecd/parsecd/src/provider"
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
-	"github.com/parsecd/parsecd/src/wire"
-	"github.com/parsecd/parsecd/storage"
 	"github.com/parsecd/parsecd/storage/memory"
 )
 
@@ -31,7 +30,7 @@ func twoOfAType(t *testing.T) *back.Service {
 	a := &fakeKeys{base: base{info: mbedInfo, name: "soft-a"}, keys: st}
 	b := &fakeKeys{base: base{info: mbedInfo, name: "soft-b"}, keys: st}
 	svc, err := back.New(back.Options{Auth: auth.NewSet([]string{"admin"}, auth.Direct{}),
-		Providers: []provider.Provider{a, b}, Stores: []storage.KeyStore{st, st}, IDs: []wire.ProviderID{1, 128}})
+		Providers: []back.Mount{{Provider: a, Store: st, ID: 1}, {Provider: b, Store: st, ID: 128}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +39,7 @@ func twoOfAType(t *testing.T) *back.Service {
 
 func listProvidersAll(t *testing.T, svc *back.Service, all bool) (ids []uint32, names []string) {
 	t.Helper()
-	resp := do(t, svc, rq{opcode: wire.OpListProviders, body: marshal(t, &listproviders.Operation{ParsecdAllProviders: all})})
+	resp := do(t, svc, rq{opcode: parsec.OpListProviders, body: marshal(t, &listproviders.Operation{ParsecdAllProviders: all})})
 	wantStatus(t, resp, status.Success)
 	var res listproviders.Result
 	if err := proto.Unmarshal(resp.Body, &res); err != nil {
@@ -66,17 +65,17 @@ func TestTwoProvidersOfOneType(t *testing.T) {
 	if got := listOpcodes(t, svc, 128); !reflect.DeepEqual(got, listOpcodes(t, svc, 1)) {
 		t.Errorf("ListOpcodes(128) = %v, want soft-a's", got)
 	}
-	wantStatus(t, do(t, svc, rq{opcode: wire.OpListOpcodes, body: marshal(t, &listopcodes.Operation{ProviderId: 129})}), status.ProviderNotRegistered)
-	wantStatus(t, do(t, svc, rq{opcode: wire.OpListOpcodes, body: marshal(t, &listopcodes.Operation{ProviderId: 255})}), status.ProviderDoesNotExist)
+	wantStatus(t, do(t, svc, rq{opcode: parsec.OpListOpcodes, body: marshal(t, &listopcodes.Operation{ProviderId: 129})}), status.ProviderNotRegistered)
+	wantStatus(t, do(t, svc, rq{opcode: parsec.OpListOpcodes, body: marshal(t, &listopcodes.Operation{ProviderId: 255})}), status.ProviderDoesNotExist)
 
 	// One key name in both providers: two keys.
 	generate(t, svc, 1, "alice", "k")
 	generate(t, svc, 128, "alice", "k")
 	generate(t, svc, 128, "alice", "only-b")
 	at, a := direct("alice")
-	sign := func(p wire.ProviderID, key string) status.Code {
+	sign := func(p parsec.ProviderID, key string) status.Code {
 		body := marshal(t, &psasignhash.Operation{KeyName: key, Alg: psa.AsymSignToProto(psa.AsymSign{Kind: psa.SignEcdsa, Hash: psa.HashSHA256}), Hash: make([]byte, 32)})
-		return status.Code(do(t, svc, rq{provider: p, opcode: wire.OpPsaSignHash, authType: at, auth: a, body: body}).Header.Status)
+		return status.Code(do(t, svc, rq{provider: p, opcode: parsec.OpPsaSignHash, authType: at, auth: a, body: body}).Header.Status)
 	}
 	if got := sign(128, "only-b"); got != status.Success {
 		t.Errorf("signing with soft-b's key on id 128: %v", got)
@@ -93,7 +92,7 @@ func TestTwoProvidersOfOneType(t *testing.T) {
 
 	// DeleteClient destroys the client's keys in both.
 	at, adm := direct("admin")
-	wantStatus(t, do(t, svc, rq{opcode: wire.OpDeleteClient, authType: at, auth: adm, body: marshal(t, &deleteclient.Operation{Client: "alice"})}), status.Success)
+	wantStatus(t, do(t, svc, rq{opcode: parsec.OpDeleteClient, authType: at, auth: adm, body: marshal(t, &deleteclient.Operation{Client: "alice"})}), status.Success)
 	if got := listKeysAll(t, svc, "alice", true); len(got) != 0 {
 		t.Errorf("after DeleteClient: %v", got)
 	}
@@ -103,11 +102,13 @@ func TestNewRefusesOneIDTwice(t *testing.T) {
 	st := memory.New()
 	a := &fakeKeys{base: base{info: mbedInfo, name: "a"}, keys: st}
 	b := &fakeKeys{base: base{info: tpmInfo, name: "b"}, keys: st}
-	_, err := back.New(back.Options{Auth: auth.NewSet(nil, auth.Direct{}), Providers: []provider.Provider{a, b}, Stores: []storage.KeyStore{st, st}, IDs: []wire.ProviderID{130, 130}})
-	if err == nil {
-		t.Error("two providers on id 130 accepted")
+	_, err := back.New(back.Options{Auth: auth.NewSet(nil, auth.Direct{}), Providers: []back.Mount{{Provider: a, Store: st, ID: 130}, {Provider: b, Store: st, ID: 130}}})
+	if err == nil || !strings.Contains(err.Error(), `providers "a" and "b" both have provider id 130`) {
+		t.Errorf("two providers on id 130: %v", err)
 	}
-	if _, err := back.New(back.Options{Auth: auth.NewSet(nil, auth.Direct{}), Providers: []provider.Provider{a, b}, Stores: []storage.KeyStore{st, st}, IDs: []wire.ProviderID{1}}); err == nil {
-		t.Error("fewer ids than providers accepted")
+	// ID 0 is the type's fixed id: two of one type without ids collide.
+	_, err = back.New(back.Options{Auth: auth.NewSet(nil, auth.Direct{}), Providers: []back.Mount{{Provider: a, Store: st}, {Provider: b, Store: st, ID: 1}}})
+	if err == nil {
+		t.Error("a fixed id and the same id given explicitly accepted")
 	}
 }

@@ -11,8 +11,8 @@ import (
 
 	"github.com/parsecd/parsecd/src/interface/ops/listkeys"
 	"github.com/parsecd/parsecd/src/interface/ops/listproviders"
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/status"
-	"github.com/parsecd/parsecd/src/wire"
 )
 
 // ListAllProviders is ListProviders with parsecd's providers of the extra
@@ -42,10 +42,10 @@ func (c *Client) FindProvider(ctx context.Context, sel string) (ProviderInfo, er
 	id, numErr := strconv.ParseUint(sel, 10, 8)
 	var names []string
 	for _, p := range ps {
-		if (numErr == nil && p.ID == wire.ProviderID(id)) || (p.Name != "" && p.Name == sel) {
+		if (numErr == nil && p.ID == parsec.ProviderID(id)) || (p.Name != "" && p.Name == sel) {
 			return p, nil
 		}
-		if p.Name != "" && p.ID != wire.ProviderCore {
+		if p.Name != "" && p.ID != parsec.ProviderCore {
 			names = append(names, fmt.Sprintf("%s (%d)", p.Name, p.ID))
 		}
 	}

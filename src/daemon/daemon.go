@@ -37,12 +37,10 @@ type Loader func() (*config.Config, error)
 
 // graph is everything one configuration owns.
 type graph struct {
-	cfg       *config.Config
-	providers []provider.Provider
-	keys      []storage.KeyStore          // the store of each provider
-	ids       []wire.ProviderID           // the wire id of each provider
-	stores    map[string]storage.KeyStore // by file path
-	service   *back.Service
+	cfg     *config.Config
+	mounts  []back.Mount                // the providers with their stores
+	stores  map[string]storage.KeyStore // by file path
+	service *back.Service
 }
 
 // Daemon is a running parsecd.
@@ -131,7 +129,7 @@ func Start(ctx context.Context, load Loader, log *slog.Logger, signals *sigs.Sig
 	if activated {
 		where = "socket passed by systemd"
 	}
-	log.Info("parsecd ready", "version", version.Version, "socket", where, "providers", providerNames(g), "auth", cfg.AuthType)
+	log.Info("parsecd ready", "version", version.Version, "socket", where, "providers", providerNames(g.mounts), "auth", cfg.AuthType)
 	_ = sdnotify.Notify("READY=1")
 	return d, nil
 }
@@ -160,15 +158,15 @@ func (d *Daemon) serve(ctx context.Context, ln net.Listener) {
 func generation(g *graph) *front.Generation {
 	return &front.Generation{
 		Handler:  g.service,
-		Settings: front.Settings{Timeout: g.cfg.Timeout, Limits: wire.Limits{BodyLen: g.cfg.BodyLenLimit, Extra: extraIDs(g.ids)}, MaxConns: g.cfg.MaxConnections, MaxConnsPerUID: g.cfg.MaxConnectionsPerUID},
+		Settings: front.Settings{Timeout: g.cfg.Timeout, Limits: wire.Limits{BodyLen: g.cfg.BodyLenLimit, Extra: extraIDs(g.mounts)}, MaxConns: g.cfg.MaxConnections, MaxConnsPerUID: g.cfg.MaxConnectionsPerUID},
 	}
 }
 
 // providerNames lists the providers as NAME=ID, the id clients use.
-func providerNames(g *graph) []string {
+func providerNames(ms []back.Mount) []string {
 	var out []string
-	for i, p := range g.providers {
-		out = append(out, fmt.Sprintf("%s=%d", p.Name(), g.ids[i]))
+	for _, m := range ms {
+		out = append(out, fmt.Sprintf("%s=%d", m.Provider.Name(), m.ID))
 	}
 	return out
 }
@@ -222,29 +220,27 @@ func (d *Daemon) build(ctx context.Context, cfg *config.Config, prev *graph) (*g
 		if err != nil {
 			return fail(err)
 		}
-		g.providers = append(g.providers, p)
+		g.mounts = append(g.mounts, back.Mount{Provider: p, Store: store})
 		// Only at start-up: during a reload the old service may hold live reservations.
 		if r, ok := p.(provider.Reconciler); ok && prev == nil {
 			if err := r.Reconcile(ctx); err != nil {
 				return fail(fmt.Errorf("provider %q: reconciling the key store: %w", p.Name(), err))
 			}
 		}
-		g.keys = append(g.keys, store)
 	}
-	if len(g.providers) == 0 && len(cfg.Providers) > 0 {
+	if len(g.mounts) == 0 && len(cfg.Providers) > 0 {
 		return fail(errors.New("every [[provider]] was skipped: no crypto provider left to serve"))
 	}
-	var err error
+	if err := assignIDs(g.mounts); err != nil {
+		return fail(err)
+	}
 	var a auth.Authenticator = auth.UnixPeer{}
 	if cfg.AuthType == "Direct" {
 		a = auth.Direct{}
 		d.log.Warn("Direct authentication trusts every client that can reach the socket: restrict the socket directory to mutually trusted clients")
 	}
-	if g.ids, err = assignIDs(g.providers, g.keys); err != nil {
-		return fail(err)
-	}
 	svc, err := back.New(back.Options{
-		Auth: auth.NewSet(cfg.Admins, a), Providers: g.providers, Stores: g.keys, IDs: g.ids, Log: d.log,
+		Auth: auth.NewSet(cfg.Admins, a), Providers: g.mounts, Log: d.log,
 		LogErrorDetails: cfg.LogErrorDetails, Version: version.Triple(),
 	})
 	if err != nil {
@@ -275,8 +271,8 @@ func (e plainError) Unwrap() error { return e.err }
 
 // close releases what g owns and keep does not share.
 func (g *graph) close(keep *graph) {
-	for _, p := range g.providers {
-		_ = p.Close()
+	for _, m := range g.mounts {
+		_ = m.Provider.Close()
 	}
 	for path, s := range g.stores {
 		if keep != nil && keep.stores[path] == s {
@@ -373,7 +369,7 @@ func (d *Daemon) Reload(ctx context.Context) {
 		oldLock.Release() // only once its socket is gone
 	}
 	old.close(g)
-	d.log.Info("configuration reloaded", "providers", providerNames(g))
+	d.log.Info("configuration reloaded", "providers", providerNames(g.mounts))
 }
 
 // Stop closes the listener, waits for in-flight requests and releases everything.

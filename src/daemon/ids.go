@@ -6,78 +6,78 @@ package daemon
 import (
 	"fmt"
 
-	"github.com/parsecd/parsecd/src/provider"
+	"github.com/parsecd/parsecd/src/back"
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/provider/ids"
-	"github.com/parsecd/parsecd/src/wire"
 	"github.com/parsecd/parsecd/storage"
 )
 
 // idRecorder is a key store that records the wire id of each provider
 // name (storage/bolt: the provider_ids bucket).
 type idRecorder interface {
-	ProviderIDs() (map[string]wire.ProviderID, error)
-	RecordProviderIDs(map[string]wire.ProviderID) error
+	ProviderIDs() (map[string]parsec.ProviderID, error)
+	RecordProviderIDs(map[string]parsec.ProviderID) error
 }
 
-// assignIDs gives each provider its wire id (src/provider/ids) from what
-// every store recorded, and records the new ones, each in the store of its
-// provider, before the service answers on them: an id once given stays.
-func assignIDs(ps []provider.Provider, keys []storage.KeyStore) ([]wire.ProviderID, error) {
-	recorded := map[string]wire.ProviderID{}
+// assignIDs gives each provider its wire id (Mount.ID, src/provider/ids)
+// from what every store recorded, and records the new ones, each in the
+// store of its provider, before the service answers on them: an id once
+// given stays.
+func assignIDs(ms []back.Mount) error {
+	recorded := map[string]parsec.ProviderID{}
 	seen := map[storage.KeyStore]bool{}
-	for _, s := range keys {
-		r, ok := s.(idRecorder)
-		if !ok || seen[s] {
+	for _, m := range ms {
+		r, ok := m.Store.(idRecorder)
+		if !ok || seen[m.Store] {
 			continue
 		}
-		seen[s] = true
+		seen[m.Store] = true
 		got, err := r.ProviderIDs()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for name, id := range got {
 			if other, dup := recorded[name]; dup && other != id {
-				return nil, fmt.Errorf("two key stores record provider %q with ids %d and %d", name, other, id)
+				return fmt.Errorf("two key stores record provider %q with ids %d and %d", name, other, id)
 			}
 			recorded[name] = id
 		}
 	}
-	entries := make([]ids.Entry, len(ps))
-	for i, p := range ps {
-		entries[i] = ids.Entry{Name: p.Name(), Fixed: p.Info().ID}
+	entries := make([]ids.Entry, len(ms))
+	for i, m := range ms {
+		entries[i] = ids.Entry{Name: m.Provider.Name(), Fixed: m.Provider.Info().ID}
 	}
 	out, err := ids.Assign(entries, recorded)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	fresh := map[storage.KeyStore]map[string]wire.ProviderID{}
-	for i, p := range ps {
-		if _, ok := recorded[p.Name()]; ok {
+	fresh := map[idRecorder]map[string]parsec.ProviderID{}
+	for i, m := range ms {
+		ms[i].ID = out[i]
+		r, ok := m.Store.(idRecorder)
+		if _, done := recorded[m.Provider.Name()]; done || !ok {
 			continue
 		}
-		if _, ok := keys[i].(idRecorder); !ok {
-			continue
+		if fresh[r] == nil {
+			fresh[r] = map[string]parsec.ProviderID{}
 		}
-		if fresh[keys[i]] == nil {
-			fresh[keys[i]] = map[string]wire.ProviderID{}
-		}
-		fresh[keys[i]][p.Name()] = out[i]
+		fresh[r][m.Provider.Name()] = out[i]
 	}
-	for s, m := range fresh {
-		if err := s.(idRecorder).RecordProviderIDs(m); err != nil {
-			return nil, err
+	for r, names := range fresh {
+		if err := r.RecordProviderIDs(names); err != nil {
+			return err
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // extraIDs is the set of the extra-range ids in use, which the wire layer
 // lets requests name.
-func extraIDs(in []wire.ProviderID) map[wire.ProviderID]bool {
-	out := map[wire.ProviderID]bool{}
-	for _, id := range in {
-		if id.IsExtra() {
-			out[id] = true
+func extraIDs(ms []back.Mount) map[parsec.ProviderID]bool {
+	out := map[parsec.ProviderID]bool{}
+	for _, m := range ms {
+		if m.ID.IsExtra() {
+			out[m.ID] = true
 		}
 	}
 	return out

@@ -9,15 +9,15 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/parsecd/parsecd/src/back"
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/provider"
-	"github.com/parsecd/parsecd/src/wire"
-	"github.com/parsecd/parsecd/storage"
 	"github.com/parsecd/parsecd/storage/bolt"
 )
 
 type named struct {
 	name string
-	id   wire.ProviderID
+	id   parsec.ProviderID
 }
 
 func (n named) Info() provider.Info { return provider.Info{ID: n.id} }
@@ -36,12 +36,13 @@ func TestAssignIDsTwoStores(t *testing.T) {
 		return s
 	}
 	x, y := open("x.db"), open("y.db")
-	ps := []provider.Provider{named{"tpm-a", wire.ProviderTpm}, named{"tpm-b", wire.ProviderTpm}, named{"soft", wire.ProviderMbedCrypto}}
-	got, err := assignIDs(ps, []storage.KeyStore{x, y, y})
-	if err != nil || !slices.Equal(got, []wire.ProviderID{3, 128, 1}) {
-		t.Fatalf("first start: %v, %v", got, err)
+	ms := []back.Mount{{Provider: named{"tpm-a", parsec.ProviderTpm}, Store: x}, {Provider: named{"tpm-b", parsec.ProviderTpm}, Store: y},
+		{Provider: named{"soft", parsec.ProviderMbedCrypto}, Store: y}}
+	err := assignIDs(ms)
+	if got := mountIDs(ms); err != nil || !slices.Equal(got, []parsec.ProviderID{3, 128, 1}) {
+		t.Fatalf("first start: %v, %v", mountIDs(ms), err)
 	}
-	for s, want := range map[*bolt.Store]map[string]wire.ProviderID{x: {"tpm-a": 3}, y: {"tpm-b": 128, "soft": 1}} {
+	for s, want := range map[*bolt.Store]map[string]parsec.ProviderID{x: {"tpm-a": 3}, y: {"tpm-b": 128, "soft": 1}} {
 		if rec, err := s.ProviderIDs(); err != nil || !maps.Equal(rec, want) {
 			t.Errorf("recorded %v, %v; want %v", rec, err, want)
 		}
@@ -56,12 +57,21 @@ func TestAssignIDsTwoStores(t *testing.T) {
 	x, y = open("x.db"), open("y.db")
 	defer x.Close()
 	defer y.Close()
-	ps = []provider.Provider{named{"tpm-c", wire.ProviderTpm}, named{"soft", wire.ProviderMbedCrypto}, named{"tpm-b", wire.ProviderTpm}}
-	got, err = assignIDs(ps, []storage.KeyStore{y, y, x})
-	if err != nil || !slices.Equal(got, []wire.ProviderID{129, 1, 128}) {
-		t.Fatalf("after the changes: %v, %v; want [129 1 128]", got, err)
+	ms = []back.Mount{{Provider: named{"tpm-c", parsec.ProviderTpm}, Store: y}, {Provider: named{"soft", parsec.ProviderMbedCrypto}, Store: y},
+		{Provider: named{"tpm-b", parsec.ProviderTpm}, Store: x}}
+	err = assignIDs(ms)
+	if got := mountIDs(ms); err != nil || !slices.Equal(got, []parsec.ProviderID{129, 1, 128}) {
+		t.Fatalf("after the changes: %v, %v; want [129 1 128]", mountIDs(ms), err)
 	}
 	if rec, _ := y.ProviderIDs(); rec["tpm-c"] != 129 {
 		t.Errorf("tpm-c not recorded in its store: %v", rec)
 	}
+}
+
+func mountIDs(ms []back.Mount) []parsec.ProviderID {
+	var out []parsec.ProviderID
+	for _, m := range ms {
+		out = append(out, m.ID)
+	}
+	return out
 }

@@ -10,8 +10,8 @@ import (
 
 	bbolt "go.etcd.io/bbolt"
 
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/status"
-	"github.com/parsecd/parsecd/src/wire"
 )
 
 // bucketProviderIDs records the wire id given to each provider name:
@@ -26,8 +26,8 @@ import (
 var bucketProviderIDs = []byte("provider_ids")
 
 // ProviderIDs returns every recorded provider name and its id.
-func (s *Store) ProviderIDs() (map[string]wire.ProviderID, error) {
-	out := map[string]wire.ProviderID{}
+func (s *Store) ProviderIDs() (map[string]parsec.ProviderID, error) {
+	out := map[string]parsec.ProviderID{}
 	err := s.view("reading provider ids", func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketProviderIDs)
 		if b == nil {
@@ -37,7 +37,7 @@ func (s *Store) ProviderIDs() (map[string]wire.ProviderID, error) {
 			if len(v) != 1 {
 				return status.Errorf(status.KeyInfoManagerError, "key store %s: provider id of %q is %d bytes long, not 1", s.path, name, len(v))
 			}
-			out[string(name)] = wire.ProviderID(v[0])
+			out[string(name)] = parsec.ProviderID(v[0])
 			return nil
 		})
 	})
@@ -48,16 +48,16 @@ func (s *Store) ProviderIDs() (map[string]wire.ProviderID, error) {
 // one transaction. A name already recorded with another id, or an id
 // already recorded for another name, is refused and nothing is written:
 // ids are never moved from one name to another.
-func (s *Store) RecordProviderIDs(ids map[string]wire.ProviderID) error {
+func (s *Store) RecordProviderIDs(ids map[string]parsec.ProviderID) error {
 	return s.update("recording provider ids", func(tx *bbolt.Tx) error {
 		b, err := tx.CreateBucketIfNotExists(bucketProviderIDs)
 		if err != nil {
 			return err
 		}
-		owner := map[wire.ProviderID]string{}
+		owner := map[parsec.ProviderID]string{}
 		if err := b.ForEach(func(name, v []byte) error {
 			if len(v) == 1 {
-				owner[wire.ProviderID(v[0])] = string(name)
+				owner[parsec.ProviderID(v[0])] = string(name)
 			}
 			return nil
 		}); err != nil {
@@ -66,7 +66,7 @@ func (s *Store) RecordProviderIDs(ids map[string]wire.ProviderID) error {
 		for _, name := range slices.Sorted(maps.Keys(ids)) {
 			id := ids[name]
 			if v := b.Get([]byte(name)); v != nil {
-				if len(v) != 1 || wire.ProviderID(v[0]) != id {
+				if len(v) != 1 || parsec.ProviderID(v[0]) != id {
 					return status.Errorf(status.KeyInfoManagerError, "key store %s: provider %q is recorded with another id than %d", s.path, name, id)
 				}
 				continue

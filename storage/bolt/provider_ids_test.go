@@ -8,8 +8,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/status"
-	"github.com/parsecd/parsecd/src/wire"
 	"github.com/parsecd/parsecd/storage"
 	"github.com/parsecd/parsecd/storage/bolt"
 )
@@ -26,19 +26,19 @@ func TestProviderIDsRecordedOnce(t *testing.T) {
 	if got, err := s.ProviderIDs(); err != nil || len(got) != 0 {
 		t.Fatalf("fresh store: %v, %v", got, err)
 	}
-	first := map[string]wire.ProviderID{"tpm-a": 3, "tpm-b": 128}
+	first := map[string]parsec.ProviderID{"tpm-a": 3, "tpm-b": 128}
 	if err := s.RecordProviderIDs(first); err != nil {
 		t.Fatal(err)
 	}
-	k := storage.KeyTriple{Auth: wire.AuthDirect, App: "alice", Provider: "tpm-b", Key: "k"}
+	k := storage.KeyTriple{Auth: parsec.AuthDirect, App: "alice", Provider: "tpm-b", Key: "k"}
 	if err := s.Insert(ctx, k, secret); err != nil {
 		t.Fatal(err)
 	}
 	// Recording again, and adding a name, keeps what was there.
-	if err := s.RecordProviderIDs(map[string]wire.ProviderID{"tpm-b": 128, "tpm-c": 129}); err != nil {
+	if err := s.RecordProviderIDs(map[string]parsec.ProviderID{"tpm-b": 128, "tpm-c": 129}); err != nil {
 		t.Fatal(err)
 	}
-	for what, bad := range map[string]map[string]wire.ProviderID{
+	for what, bad := range map[string]map[string]parsec.ProviderID{
 		"a name with another id":    {"tpm-a": 130},
 		"an id for another name":    {"tpm-d": 128},
 		"one good, one bad, in one": {"tpm-e": 131, "tpm-f": 3},
@@ -54,7 +54,7 @@ func TestProviderIDsRecordedOnce(t *testing.T) {
 
 	s = open(t, path, bolt.Options{})
 	got, err := s.ProviderIDs()
-	want := map[string]wire.ProviderID{"tpm-a": 3, "tpm-b": 128, "tpm-c": 129}
+	want := map[string]parsec.ProviderID{"tpm-a": 3, "tpm-b": 128, "tpm-c": 129}
 	if err != nil || !maps.Equal(got, want) {
 		t.Fatalf("after reopening: %v, %v; want %v (a refused batch writes nothing)", got, err, want)
 	}

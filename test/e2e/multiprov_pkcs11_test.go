@@ -9,7 +9,7 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/parsecd/parsecd/src/wire"
+	"github.com/parsecd/parsecd/src/parsec"
 )
 
 // TestPkcs11MultiProvider: two PKCS#11 providers on two SoftHSM2 tokens of
@@ -17,7 +17,7 @@ import (
 // once), each selecting its token by label (mpRun).
 func TestPkcs11MultiProvider(t *testing.T) {
 	t.Parallel()
-	s := mpSetup{typ: "Pkcs11", fixed: wire.ProviderPkcs11, names: [2]string{"p11-a", "p11-b"}, keys: map[string]string{}}
+	s := mpSetup{typ: "Pkcs11", fixed: parsec.ProviderPkcs11, names: [2]string{"p11-a", "p11-b"}, keys: map[string]string{}}
 	conf := p11Token(t, "token-a", "token-b")
 	for i, n := range s.names {
 		s.keys[n] = fmt.Sprintf("library_path = %q\ntoken_label = %q\nuser_pin = %q\n", p11Lib, []string{"token-a", "token-b"}[i], "str:"+p11PIN)

@@ -23,16 +23,16 @@ import (
 	"testing"
 
 	"github.com/parsecd/parsecd/src/client"
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
-	"github.com/parsecd/parsecd/src/wire"
 )
 
 // mpSetup is one combination: the provider type, its fixed id, the two
 // names and each one's own [[provider]] keys (its device).
 type mpSetup struct {
 	typ   string
-	fixed wire.ProviderID
+	fixed parsec.ProviderID
 	names [2]string
 	keys  map[string]string
 }
@@ -50,11 +50,11 @@ func (s mpSetup) options(names ...string) Options {
 }
 
 // mpIDs returns the id of each provider name that ListAllProviders reports.
-func mpIDs(t *testing.T, c *client.Client) map[string]wire.ProviderID {
+func mpIDs(t *testing.T, c *client.Client) map[string]parsec.ProviderID {
 	t.Helper()
 	ps, err := c.ListAllProviders(t.Context())
 	opsOK(t, err, "ListAllProviders")
-	out := map[string]wire.ProviderID{}
+	out := map[string]parsec.ProviderID{}
 	for _, p := range ps {
 		out[p.Name] = p.ID
 	}
@@ -62,11 +62,11 @@ func mpIDs(t *testing.T, c *client.Client) map[string]wire.ProviderID {
 }
 
 // mpListed returns the ids ListProviders reports, what Parsec's clients see.
-func mpListed(t *testing.T, c *client.Client) []wire.ProviderID {
+func mpListed(t *testing.T, c *client.Client) []parsec.ProviderID {
 	t.Helper()
 	ps, err := c.ListProviders(t.Context())
 	opsOK(t, err, "ListProviders")
-	var out []wire.ProviderID
+	var out []parsec.ProviderID
 	for _, p := range ps {
 		out = append(out, p.ID)
 		if p.Name != "" {
@@ -81,7 +81,7 @@ var mpDigest = func() []byte { h := sha256.Sum256([]byte("parsecd issue 19")); r
 // mpSign signs mpDigest with key "same" of provider id and checks the
 // signature with the Go standard library on the exported public key,
 // which it returns.
-func mpSign(t *testing.T, c *client.Client, id wire.ProviderID) (sig, pub []byte) {
+func mpSign(t *testing.T, c *client.Client, id parsec.ProviderID) (sig, pub []byte) {
 	t.Helper()
 	p := c.UsingProvider(id)
 	sig, err := p.SignHash(t.Context(), "same", tpmECDSA, mpDigest)
@@ -98,21 +98,21 @@ func mpRun(t *testing.T, s mpSetup, d *Daemon) {
 	ctx := t.Context()
 	a, b := s.names[0], s.names[1]
 	c := d.Direct("parsec-tool") // parsec-tool's application name: the tool sees the same keys
-	want := map[string]wire.ProviderID{a: s.fixed, b: wire.ProviderExtraFirst, "core": wire.ProviderCore}
+	want := map[string]parsec.ProviderID{a: s.fixed, b: parsec.ProviderExtraFirst, "core": parsec.ProviderCore}
 	if got := mpIDs(t, c); !maps.Equal(got, want) {
 		t.Fatalf("ids %v, want %v", got, want)
 	}
-	if got := mpListed(t, c); !slices.Equal(got, []wire.ProviderID{s.fixed, wire.ProviderCore}) {
+	if got := mpListed(t, c); !slices.Equal(got, []parsec.ProviderID{s.fixed, parsec.ProviderCore}) {
 		t.Errorf("ListProviders as Parsec's clients see it: %v, want [%d 0]", got, s.fixed)
 	}
 
 	// One key name in both providers: two keys.
 	attrs := opsSignAttrs(opsECCPair, 256, opsSignUsage, tpmECDSA)
-	for _, id := range []wire.ProviderID{s.fixed, wire.ProviderExtraFirst} {
+	for _, id := range []parsec.ProviderID{s.fixed, parsec.ProviderExtraFirst} {
 		opsOK(t, c.UsingProvider(id).GenerateKey(ctx, "same", attrs), fmt.Sprintf("GenerateKey in provider %d", id))
 	}
 	sigA, pubA := mpSign(t, c, s.fixed)
-	sigB, pubB := mpSign(t, c, wire.ProviderExtraFirst)
+	sigB, pubB := mpSign(t, c, parsec.ProviderExtraFirst)
 	if bytes.Equal(pubA, pubB) {
 		t.Fatal("the two providers' keys \"same\" have one public key")
 	}
@@ -120,10 +120,10 @@ func mpRun(t *testing.T, s mpSetup, d *Daemon) {
 	// the other's public key, imported.
 	pubAttrs := opsSignAttrs(opsECCPub, 256, psa.UsageVerifyHash|psa.UsageVerifyMessage, tpmECDSA)
 	for _, x := range []struct {
-		id       wire.ProviderID
+		id       parsec.ProviderID
 		peer     string
 		pub, sig []byte
-	}{{s.fixed, "peer-" + b, pubB, sigB}, {wire.ProviderExtraFirst, "peer-" + a, pubA, sigA}} {
+	}{{s.fixed, "peer-" + b, pubB, sigB}, {parsec.ProviderExtraFirst, "peer-" + a, pubA, sigA}} {
 		p := c.UsingProvider(x.id)
 		opsOK(t, p.ImportKey(ctx, x.peer, pubAttrs, x.pub), fmt.Sprintf("ImportKey %s in provider %d", x.peer, x.id))
 		opsOK(t, p.VerifyHash(ctx, x.peer, tpmECDSA, mpDigest, x.sig), fmt.Sprintf("provider %d verifying the other's signature", x.id))
@@ -162,10 +162,10 @@ func mpRun(t *testing.T, s mpSetup, d *Daemon) {
 	// A reload in another order and a restart keep ids and keys.
 	check := func(when string) {
 		t.Helper()
-		if got := mpIDs(t, c); got[a] != s.fixed || got[b] != wire.ProviderExtraFirst {
+		if got := mpIDs(t, c); got[a] != s.fixed || got[b] != parsec.ProviderExtraFirst {
 			t.Fatalf("%s: ids %v, want %s=%d %s=128", when, got, a, s.fixed, b)
 		}
-		for id, pub := range map[wire.ProviderID][]byte{s.fixed: pubA, wire.ProviderExtraFirst: pubB} {
+		for id, pub := range map[parsec.ProviderID][]byte{s.fixed: pubA, parsec.ProviderExtraFirst: pubB} {
 			if _, got := mpSign(t, c, id); !bytes.Equal(got, pub) {
 				t.Errorf("%s: the key of provider %d changed", when, id)
 			}
@@ -183,10 +183,10 @@ func mpRun(t *testing.T, s mpSetup, d *Daemon) {
 	d.WriteConfig(s.options(b))
 	d.Signal(syscall.SIGHUP)
 	lcWaitLog(t, d, "configuration reloaded", 1) // the restart began a new log
-	if got := mpIDs(t, c); !maps.Equal(got, map[string]wire.ProviderID{b: wire.ProviderExtraFirst, "core": 0}) {
+	if got := mpIDs(t, c); !maps.Equal(got, map[string]parsec.ProviderID{b: parsec.ProviderExtraFirst, "core": 0}) {
 		t.Errorf("without %s: ids %v", a, got)
 	}
-	if _, got := mpSign(t, c, wire.ProviderExtraFirst); !bytes.Equal(got, pubB) {
+	if _, got := mpSign(t, c, parsec.ProviderExtraFirst); !bytes.Equal(got, pubB) {
 		t.Errorf("without %s: the key of %s changed", a, b)
 	}
 	_, err = c.UsingProvider(s.fixed).ExportPublicKey(ctx, "same")
@@ -214,7 +214,7 @@ func mpKeys(ks []client.KeyInfo) []string {
 
 func TestMultiProviderSoftware(t *testing.T) {
 	t.Parallel()
-	s := mpSetup{typ: "Software", fixed: wire.ProviderMbedCrypto, names: [2]string{"soft-a", "soft-b"}}
+	s := mpSetup{typ: "Software", fixed: parsec.ProviderMbedCrypto, names: [2]string{"soft-a", "soft-b"}}
 	d := NewDaemon(t, s.options("soft-a", "soft-b"))
 	d.Start()
 	mpRun(t, s, d)
@@ -222,7 +222,7 @@ func TestMultiProviderSoftware(t *testing.T) {
 
 func TestTpmMultiProvider(t *testing.T) {
 	t.Parallel()
-	s := mpSetup{typ: "Tpm", fixed: wire.ProviderTpm, names: [2]string{"tpm-a", "tpm-b"}, keys: map[string]string{}}
+	s := mpSetup{typ: "Tpm", fixed: parsec.ProviderTpm, names: [2]string{"tpm-a", "tpm-b"}, keys: map[string]string{}}
 	for _, n := range s.names {
 		s.keys[n] = startSwtpm(t).Entry("")
 	}
@@ -240,9 +240,9 @@ func TestTpmMultiProvider(t *testing.T) {
 // served as with one provider.
 func TestCompatTwoProvidersOfOneType(t *testing.T) {
 	t.Parallel()
-	s := mpSetup{typ: "Software", fixed: wire.ProviderMbedCrypto, names: [2]string{"soft-a", "soft-b"}}
+	s := mpSetup{typ: "Software", fixed: parsec.ProviderMbedCrypto, names: [2]string{"soft-a", "soft-b"}}
 	d := NewDaemon(t, s.options("soft-a", "soft-b")).Start()
-	c := d.Direct("parsec-compat").UsingProvider(wire.ProviderExtraFirst) // the compat client's application
+	c := d.Direct("parsec-compat").UsingProvider(parsec.ProviderExtraFirst) // the compat client's application
 	attrs := opsSignAttrs(opsECCPair, 256, opsSignUsage, tpmECDSA)
 	opsOK(t, c.GenerateKey(t.Context(), "in-soft-b", attrs), "GenerateKey in soft-b")
 	r := compatRun(t, d, false)
@@ -253,7 +253,7 @@ func TestCompatTwoProvidersOfOneType(t *testing.T) {
 	}
 	keys, err := c.ListAllKeys(t.Context())
 	opsOK(t, err, "ListAllKeys after the compat run")
-	if !slices.ContainsFunc(keys, func(k client.KeyInfo) bool { return k.Provider == wire.ProviderExtraFirst && k.Name == "in-soft-b" }) {
+	if !slices.ContainsFunc(keys, func(k client.KeyInfo) bool { return k.Provider == parsec.ProviderExtraFirst && k.Name == "in-soft-b" }) {
 		t.Errorf("soft-b's key is gone after the compat run: %v", keys)
 	}
 }

@@ -11,7 +11,7 @@ import (
 	"github.com/parsecd/parsecd/src/client"
 	"github.com/parsecd/parsecd/src/status"
 
-	"github.com/parsecd/parsecd/src/wire"
+	"github.com/parsecd/parsecd/src/parsec"
 )
 
 // providerArg reads -p/--provider: an id in decimal as parsec-tool reads
@@ -32,7 +32,7 @@ func providerArg(v string) (byName bool, msg string) {
 // service; a larger one is refused with parsec-tool's words unless the
 // service lists it, as parsecd lists its extra providers); a name is
 // looked up in ListProviders.
-func (a *app) selectProvider(v string) (wire.ProviderID, error) {
+func (a *app) selectProvider(v string) (parsec.ProviderID, error) {
 	if byName, _ := providerArg(v); byName {
 		p, err := a.c.FindProvider(a.ctx, v)
 		if err != nil {
@@ -46,7 +46,7 @@ func (a *app) selectProvider(v string) (wire.ProviderID, error) {
 		return p.ID, nil
 	}
 	n, _ := parseRustUint(v, 0xff)
-	id := wire.ProviderID(n)
+	id := parsec.ProviderID(n)
 	if id.Known() {
 		return id, nil
 	}
@@ -61,8 +61,8 @@ func (a *app) selectProvider(v string) (wire.ProviderID, error) {
 
 // extraNames returns the names of the providers of the extra id range
 // that keys use, for list-keys; none when the service cannot say.
-func (a *app) extraNames(keys []client.KeyInfo) map[wire.ProviderID]string {
-	out := map[wire.ProviderID]string{}
+func (a *app) extraNames(keys []client.KeyInfo) map[parsec.ProviderID]string {
+	out := map[parsec.ProviderID]string{}
 	if !slices.ContainsFunc(keys, func(k client.KeyInfo) bool { return k.Provider.IsExtra() }) {
 		return out
 	}

@@ -14,19 +14,19 @@ package ids
 import (
 	"fmt"
 
-	"github.com/parsecd/parsecd/src/wire"
+	"github.com/parsecd/parsecd/src/parsec"
 )
 
-// The extra range (wire.ProviderExtraFirst–Last).
+// The extra range (parsec.ProviderExtraFirst–Last).
 const (
-	ExtraFirst = wire.ProviderExtraFirst
-	ExtraLast  = wire.ProviderExtraLast
+	ExtraFirst = parsec.ProviderExtraFirst
+	ExtraLast  = parsec.ProviderExtraLast
 )
 
 // Entry is one configured provider: its name and its type's fixed id.
 type Entry struct {
 	Name  string
-	Fixed wire.ProviderID
+	Fixed parsec.ProviderID
 }
 
 // Assign returns the id of each entry, in order. recorded holds the ids
@@ -34,15 +34,15 @@ type Entry struct {
 // with a record keeps it; then, in configuration order, an entry gets its
 // type's fixed id when no other name holds it, else the lowest free id of
 // the extra range.
-func Assign(entries []Entry, recorded map[string]wire.ProviderID) ([]wire.ProviderID, error) {
-	owner := map[wire.ProviderID]string{}
+func Assign(entries []Entry, recorded map[string]parsec.ProviderID) ([]parsec.ProviderID, error) {
+	owner := map[parsec.ProviderID]string{}
 	for name, id := range recorded {
 		if other, dup := owner[id]; dup {
 			return nil, fmt.Errorf("the key stores record provider id %d for both %q and %q", id, min(name, other), max(name, other))
 		}
 		owner[id] = name
 	}
-	out := make([]wire.ProviderID, len(entries))
+	out := make([]parsec.ProviderID, len(entries))
 	for i, e := range entries {
 		if id, ok := recorded[e.Name]; ok {
 			if id != e.Fixed && !id.IsExtra() {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright The parsecd Authors
 
-package wire
+package parsec
 
 // The extra provider id range: parsecd gives these ids to the second and
 // further providers of one type (src/provider/ids; docs/config.md,
