@@ -61,17 +61,37 @@ func providerInfo(i provider.Info) *listproviders.ProviderInfo {
 	}
 }
 
+// listed reports whether a provider of id appears in ListProviders and
+// ListKeys answers: Parsec's clients fail a whole answer that holds an id
+// they do not know (docs/config.md, "Provider ids and names"), so the
+// extra range is listed only to clients that ask for it.
+func listed(id parsec.ProviderID, all bool) bool { return all || !id.IsExtra() }
+
 // listProviders lists the crypto providers in config order, then the core
 // provider last: clients take the first entry as their provider, so the
 // core, which does no cryptography, must never come first.
-func listProviders(_ context.Context, c *call, _ *listproviders.Operation) (proto.Message, error) {
+func listProviders(_ context.Context, c *call, in *listproviders.Operation) (proto.Message, error) {
 	out := &listproviders.Result{}
 	for _, m := range c.s.mounts {
-		out.Providers = append(out.Providers, providerInfo(m.Provider.Info()))
+		if !listed(m.ID, in.ParsecdAllProviders) {
+			continue
+		}
+		info := m.Provider.Info()
+		info.ID = m.ID
+		pi := providerInfo(info)
+		if in.ParsecdAllProviders {
+			// Only to the clients that ask: Parsec's answer stays byte for byte.
+			pi.ParsecdName = m.Name
+		}
+		out.Providers = append(out.Providers, pi)
 	}
 	core := CoreInfo
 	core.Version = c.s.version
-	out.Providers = append(out.Providers, providerInfo(core))
+	pi := providerInfo(core)
+	if in.ParsecdAllProviders {
+		pi.ParsecdName = "core"
+	}
+	out.Providers = append(out.Providers, pi)
 	return out, nil
 }
 
@@ -83,7 +103,7 @@ func listOpcodes(_ context.Context, c *call, in *listopcodes.Operation) (proto.M
 	// ProviderId is a u32 on the wire but a u8 in the header: a larger
 	// value must not wrap onto a real provider.
 	id := parsec.ProviderID(in.ProviderId)
-	if in.ProviderId > 255 || !id.Known() {
+	if in.ProviderId > 255 || (!id.Known() && !id.IsExtra()) {
 		return nil, status.Errorf(status.ProviderDoesNotExist, "provider id %d does not exist", in.ProviderId)
 	}
 	var ops []parsec.Opcode
@@ -115,7 +135,7 @@ func listAuthenticators(_ context.Context, c *call, _ *listauthenticators.Operat
 // reads the key stores, not the providers: the store's record is the
 // authority on which keys exist (a provider's own objects may be
 // orphans of an interrupted creation), and it needs no device access.
-func listKeys(ctx context.Context, c *call, _ *listkeys.Operation) (proto.Message, error) {
+func listKeys(ctx context.Context, c *call, in *listkeys.Operation) (proto.Message, error) {
 	who, err := c.caller()
 	if err != nil {
 		return nil, err
@@ -126,6 +146,9 @@ func listKeys(ctx context.Context, c *call, _ *listkeys.Operation) (proto.Messag
 	// conversion costs about ten allocations.
 	attrs := map[psa.KeyAttributes]*psakeyattributes.KeyAttributes{}
 	for _, m := range c.s.mounts {
+		if !listed(m.ID, in.ParsecdAllProviders) {
+			continue
+		}
 		entries, err := m.Store.List(ctx, m.Name, who)
 		if err != nil {
 			// One failing provider must not hide the keys of the others.

@@ -10,6 +10,7 @@ package back
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -46,10 +47,13 @@ type Service struct {
 	damaged    seenOnce // damaged key records already logged
 }
 
-// Mount is a crypto provider with the key store that holds its keys.
+// Mount is a crypto provider with the key store that holds its keys and
+// the wire id it answers on (src/provider/ids; 0 = its type's fixed id,
+// Info().ID).
 type Mount struct {
 	Provider provider.Provider
 	Store    storage.KeyStore
+	ID       parsec.ProviderID
 }
 
 // mounted is a Mount as the service routes to it: by the provider id of
@@ -96,12 +100,15 @@ func New(o Options) (*Service, error) {
 		if m.Store == nil {
 			return nil, errors.New("every provider needs a key store")
 		}
-		id := m.Provider.Info().ID
+		id := m.ID
+		if id == parsec.ProviderCore {
+			id = m.Provider.Info().ID
+		}
 		if id == parsec.ProviderCore {
 			return nil, errors.New("a crypto provider cannot use the core provider id 0")
 		}
-		if _, dup := s.byID[id]; dup {
-			return nil, errors.New("two providers of type " + id.String() + " are configured; only one per type can be reached on the wire")
+		if other, dup := s.byID[id]; dup {
+			return nil, fmt.Errorf("providers %q and %q both have provider id %d", other.Name, m.Provider.Name(), id)
 		}
 		s.mounts[i] = mounted{ID: id, Name: m.Provider.Name(), Provider: m.Provider, Store: m.Store}
 		s.byID[id] = &s.mounts[i]

@@ -507,8 +507,14 @@ type listed struct {
 
 func listKeys(t *testing.T, svc *back.Service, app string) []listed {
 	t.Helper()
+	return listKeysAll(t, svc, app, false)
+}
+
+// listKeysAll is ListKeys with parsecd's parsecd_all_providers field.
+func listKeysAll(t *testing.T, svc *back.Service, app string, all bool) []listed {
+	t.Helper()
 	at, a := direct(app)
-	resp := do(t, svc, rq{opcode: parsec.OpListKeys, authType: at, auth: a})
+	resp := do(t, svc, rq{opcode: parsec.OpListKeys, authType: at, auth: a, body: marshal(t, &listkeys.Operation{ParsecdAllProviders: all})})
 	wantStatus(t, resp, status.Success)
 	var res listkeys.Result
 	if err := proto.Unmarshal(resp.Body, &res); err != nil {

@@ -429,6 +429,7 @@ func parseKeyManagers(r *reader, root map[string]any, c *Config) map[string]bool
 // entries' positions in the file, in order (providerPositions).
 func parseProviders(r *reader, root map[string]any, pos []entryPositions, kms map[string]bool, c *Config) {
 	names := map[string]bool{}
+	var paths []string // of each entry of c.Providers
 	for i, t := range r.entries(root, "provider") {
 		pc, err := providerEntry(i+1, t.m)
 		if i < len(pos) {
@@ -448,7 +449,9 @@ func parseProviders(r *reader, root map[string]any, pos []entryPositions, kms ma
 			names[pc.Name] = true
 		}
 		c.Providers = append(c.Providers, pc)
+		paths = append(paths, t.path)
 	}
+	requireNames(r, c.Providers, paths)
 	if provs, _ := root["provider"].([]any); len(provs) == 0 {
 		if _, ok := root["provider"]; !ok {
 			r.bad("", "no [[provider]] configured: parsecd needs at least one")

@@ -244,6 +244,20 @@ provider_type = "Software"
 key_info_manager = "k"
 `
 
+// Two providers of one type with distinct names, and one of another type
+// without a name, are accepted.
+func TestProvidersOfOneType(t *testing.T) {
+	text := base + "name = \"soft-a\"\n[[provider]]\nprovider_type = \"MbedCrypto\"\nkey_info_manager = \"k\"\nname = \"soft-b\"\n" +
+		"[[provider]]\nprovider_type = \"Tpm\"\nkey_info_manager = \"k\"\n"
+	c, err := config.Parse("cfg.toml", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Providers) != 3 || c.Providers[0].Name != "soft-a" || c.Providers[1].Name != "soft-b" || c.Providers[2].Name != "" {
+		t.Fatalf("providers: %+v", c.Providers)
+	}
+}
+
 func TestBaseIsValid(t *testing.T) {
 	if _, err := config.Parse("base.toml", []byte(base)); err != nil {
 		t.Fatal(err)
@@ -276,6 +290,10 @@ func TestErrors(t *testing.T) {
 		{"no provider", base[:strings.Index(base, "[[provider]]")], []string{"no [[provider]]"}},
 		{"duplicate provider names", base + "name = \"p\"\n[[provider]]\nprovider_type = \"Software\"\nkey_info_manager = \"k\"\nname = \"p\"\n",
 			[]string{"#2", `"p"`, "used twice"}},
+		{"a second provider of a type: both need a name", base + "[[provider]]\nprovider_type = \"Software\"\nkey_info_manager = \"k\"\n",
+			[]string{"cfg.toml:12:3: [[provider]] #1 (Software) has no name: 2 [[provider]] entries (#1, #2)", "cfg.toml:15:3: [[provider]] #2 (Software) has no name"}},
+		{"a second provider of a type under its alias", base + "name = \"soft-a\"\n[[provider]]\nprovider_type = \"MbedCrypto\"\nkey_info_manager = \"k\"\n",
+			[]string{"cfg.toml:16:3: [[provider]] #2 (MbedCrypto) has no name"}},
 		{"duplicate key manager names", strings.Replace(base, "[[provider]]", "[[key_manager]]\nname = \"k\"\nmanager_type = \"Bbolt\"\n[[provider]]", 1),
 			[]string{`"k"`, "used twice"}},
 		{"unknown key manager", strings.Replace(base, `key_info_manager = "k"`, `key_info_manager = "sqlite-manager"`, 1),

@@ -186,7 +186,7 @@ func (d *Daemon) serve(ctx context.Context, ln net.Listener) {
 func (d *Daemon) generation(g *graph) *front.Generation {
 	return &front.Generation{
 		Handler:  trimmed{g.service, d.trim},
-		Settings: front.Settings{Timeout: g.cfg.Timeout, Limits: wire.Limits{BodyLen: g.cfg.BodyLenLimit}, MaxConns: g.cfg.MaxConnections, MaxConnsPerUID: g.cfg.MaxConnectionsPerUID},
+		Settings: front.Settings{Timeout: g.cfg.Timeout, Limits: wire.Limits{BodyLen: g.cfg.BodyLenLimit, Extra: extraIDs(g.mounts)}, MaxConns: g.cfg.MaxConnections, MaxConnsPerUID: g.cfg.MaxConnectionsPerUID},
 	}
 }
 
@@ -201,10 +201,11 @@ func (h trimmed) Handle(ctx context.Context, req *wire.Request, peer *auth.PeerC
 	return h.Handler.Handle(ctx, req, peer)
 }
 
+// providerNames lists the providers as NAME=ID, the id clients use.
 func providerNames(ms []back.Mount) []string {
 	var out []string
 	for _, m := range ms {
-		out = append(out, m.Provider.Name())
+		out = append(out, fmt.Sprintf("%s=%d", m.Provider.Name(), m.ID))
 	}
 	return out
 }
@@ -273,6 +274,9 @@ func (d *Daemon) build(ctx context.Context, cfg *config.Config, prev *graph) (*g
 	}
 	if len(g.mounts) == 0 && len(cfg.Providers) > 0 {
 		return fail(errors.New("every [[provider]] was skipped: no crypto provider left to serve"))
+	}
+	if err := assignIDs(g.mounts); err != nil {
+		return fail(err)
 	}
 	// Direct authentication is the client's word for its name: anyone who
 	// can connect can act as any application. Parsec offers it, so it is

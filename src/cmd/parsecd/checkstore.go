@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
+	"slices"
 
 	"github.com/parsecd/parsecd/src/config"
 	"github.com/parsecd/parsecd/src/provider"
@@ -155,8 +157,16 @@ func (c *checker) checkManager(ctx context.Context, km config.KeyManager) {
 			c.problem(nil, "%s: cannot be checked: %v", where, err)
 		}
 	}
-	for name, n := range unconfigured {
-		c.note("%d key(s) of provider %q, which this configuration does not name: kept (they come back with the provider)", n, name)
+	recorded, err := s.ProviderIDs()
+	if err != nil {
+		c.problem(nil, "key store %q: the provider ids cannot be read: %v", km.Name, err)
+	}
+	for _, name := range slices.Sorted(maps.Keys(unconfigured)) {
+		id := ""
+		if v, ok := recorded[name]; ok {
+			id = fmt.Sprintf(" (provider id %d, kept for it)", v)
+		}
+		c.note("%d key(s) of provider %q%s, which this configuration does not name: kept (they come back with the provider)", unconfigured[name], name, id)
 	}
 	// Reservations are settled per provider, not per key: Reconcile is the
 	// provider's start-up pass over all its reservations, the one code path

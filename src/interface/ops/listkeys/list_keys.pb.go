@@ -88,9 +88,13 @@ func (x *KeyInfo) GetAttributes() *psakeyattributes.KeyAttributes {
 }
 
 type Operation struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// parsecd extension: list the keys of the providers of the extra id range
+	// (128-254) too. Parsec's clients never set it, and Parsec's service
+	// ignores it.
+	ParsecdAllProviders bool `protobuf:"varint,1000,opt,name=parsecd_all_providers,json=parsecdAllProviders,proto3" json:"parsecd_all_providers,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *Operation) Reset() {
@@ -121,6 +125,13 @@ func (x *Operation) ProtoReflect() protoreflect.Message {
 // Deprecated: Use Operation.ProtoReflect.Descriptor instead.
 func (*Operation) Descriptor() ([]byte, []int) {
 	return file_list_keys_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Operation) GetParsecdAllProviders() bool {
+	if x != nil {
+		return x.ParsecdAllProviders
+	}
+	return false
 }
 
 type Result struct {
@@ -178,8 +189,9 @@ const file_list_keys_proto_rawDesc = "" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12A\n" +
 	"\n" +
 	"attributes\x18\x03 \x01(\v2!.psa_key_attributes.KeyAttributesR\n" +
-	"attributes\"\v\n" +
-	"\tOperation\"0\n" +
+	"attributes\"@\n" +
+	"\tOperation\x123\n" +
+	"\x15parsecd_all_providers\x18\xe8\a \x01(\bR\x13parsecdAllProviders\"0\n" +
 	"\x06Result\x12&\n" +
 	"\x04keys\x18\x01 \x03(\v2\x12.list_keys.KeyInfoR\x04keysb\x06proto3"
 

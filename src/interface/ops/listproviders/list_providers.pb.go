@@ -27,14 +27,17 @@ const (
 )
 
 type ProviderInfo struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Uuid          string                 `protobuf:"bytes,1,opt,name=uuid,proto3" json:"uuid,omitempty"`
-	Description   string                 `protobuf:"bytes,2,opt,name=description,proto3" json:"description,omitempty"`
-	Vendor        string                 `protobuf:"bytes,3,opt,name=vendor,proto3" json:"vendor,omitempty"`
-	VersionMaj    uint32                 `protobuf:"varint,4,opt,name=version_maj,json=versionMaj,proto3" json:"version_maj,omitempty"`
-	VersionMin    uint32                 `protobuf:"varint,5,opt,name=version_min,json=versionMin,proto3" json:"version_min,omitempty"`
-	VersionRev    uint32                 `protobuf:"varint,6,opt,name=version_rev,json=versionRev,proto3" json:"version_rev,omitempty"`
-	Id            uint32                 `protobuf:"varint,7,opt,name=id,proto3" json:"id,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Uuid        string                 `protobuf:"bytes,1,opt,name=uuid,proto3" json:"uuid,omitempty"`
+	Description string                 `protobuf:"bytes,2,opt,name=description,proto3" json:"description,omitempty"`
+	Vendor      string                 `protobuf:"bytes,3,opt,name=vendor,proto3" json:"vendor,omitempty"`
+	VersionMaj  uint32                 `protobuf:"varint,4,opt,name=version_maj,json=versionMaj,proto3" json:"version_maj,omitempty"`
+	VersionMin  uint32                 `protobuf:"varint,5,opt,name=version_min,json=versionMin,proto3" json:"version_min,omitempty"`
+	VersionRev  uint32                 `protobuf:"varint,6,opt,name=version_rev,json=versionRev,proto3" json:"version_rev,omitempty"`
+	Id          uint32                 `protobuf:"varint,7,opt,name=id,proto3" json:"id,omitempty"`
+	// parsecd extension (docs/config.md, "Provider ids and names"): the
+	// provider's configured name. Parsec's clients skip the unknown field.
+	ParsecdName   string `protobuf:"bytes,1000,opt,name=parsecd_name,json=parsecdName,proto3" json:"parsecd_name,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -118,10 +121,20 @@ func (x *ProviderInfo) GetId() uint32 {
 	return 0
 }
 
+func (x *ProviderInfo) GetParsecdName() string {
+	if x != nil {
+		return x.ParsecdName
+	}
+	return ""
+}
+
 type Operation struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// parsecd extension: list the providers of the extra id range (128-254)
+	// too. Parsec's clients never set it, and Parsec's service ignores it.
+	ParsecdAllProviders bool `protobuf:"varint,1000,opt,name=parsecd_all_providers,json=parsecdAllProviders,proto3" json:"parsecd_all_providers,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *Operation) Reset() {
@@ -152,6 +165,13 @@ func (x *Operation) ProtoReflect() protoreflect.Message {
 // Deprecated: Use Operation.ProtoReflect.Descriptor instead.
 func (*Operation) Descriptor() ([]byte, []int) {
 	return file_list_providers_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Operation) GetParsecdAllProviders() bool {
+	if x != nil {
+		return x.ParsecdAllProviders
+	}
+	return false
 }
 
 type Result struct {
@@ -202,7 +222,7 @@ var File_list_providers_proto protoreflect.FileDescriptor
 
 const file_list_providers_proto_rawDesc = "" +
 	"\n" +
-	"\x14list_providers.proto\x12\x0elist_providers\"\xcf\x01\n" +
+	"\x14list_providers.proto\x12\x0elist_providers\"\xf3\x01\n" +
 	"\fProviderInfo\x12\x12\n" +
 	"\x04uuid\x18\x01 \x01(\tR\x04uuid\x12 \n" +
 	"\vdescription\x18\x02 \x01(\tR\vdescription\x12\x16\n" +
@@ -213,8 +233,10 @@ const file_list_providers_proto_rawDesc = "" +
 	"versionMin\x12\x1f\n" +
 	"\vversion_rev\x18\x06 \x01(\rR\n" +
 	"versionRev\x12\x0e\n" +
-	"\x02id\x18\a \x01(\rR\x02id\"\v\n" +
-	"\tOperation\"D\n" +
+	"\x02id\x18\a \x01(\rR\x02id\x12\"\n" +
+	"\fparsecd_name\x18\xe8\a \x01(\tR\vparsecdName\"@\n" +
+	"\tOperation\x123\n" +
+	"\x15parsecd_all_providers\x18\xe8\a \x01(\bR\x13parsecdAllProviders\"D\n" +
 	"\x06Result\x12:\n" +
 	"\tproviders\x18\x01 \x03(\v2\x1c.list_providers.ProviderInfoR\tprovidersb\x06proto3"
 
