@@ -9,7 +9,7 @@ import (
 	"reflect"
 	"testing"
 
-	"google.golang.org/protobuf/proto"
+	"github.com/parsecd/parsecd/src/interface/pbwire"
 
 	"github.com/parsecd/parsecd/src/interface/ops/attestkey"
 	"github.com/parsecd/parsecd/src/interface/ops/preparekeyattestation"
@@ -53,7 +53,7 @@ func TestKeyAttestationOpcodes(t *testing.T) {
 	resp := do(t, svc, rq{provider: p, opcode: wire.OpPrepareKeyAttestation, authType: authType, auth: app, body: marshal(t, prep)})
 	wantStatus(t, resp, status.Success)
 	var pr preparekeyattestation.Result
-	if err := proto.Unmarshal(resp.Body, &pr); err != nil {
+	if err := pbwire.Unmarshal(resp.Body, &pr); err != nil {
 		t.Fatal(err)
 	}
 	ac := pr.GetOutput().GetActivateCredential()
@@ -70,7 +70,7 @@ func TestKeyAttestationOpcodes(t *testing.T) {
 	resp = do(t, svc, rq{provider: p, opcode: wire.OpAttestKey, authType: authType, auth: app, body: marshal(t, att)})
 	wantStatus(t, resp, status.Success)
 	var ar attestkey.Result
-	if err := proto.Unmarshal(resp.Body, &ar); err != nil {
+	if err := pbwire.Unmarshal(resp.Body, &ar); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(ar.GetOutput().GetActivateCredential().GetCredential(), []byte("credential")) {

@@ -7,7 +7,7 @@ import (
 	"context"
 	"sort"
 
-	"google.golang.org/protobuf/proto"
+	"github.com/parsecd/parsecd/src/interface/pbwire"
 
 	"github.com/parsecd/parsecd/src/interface/ops/deleteclient"
 	"github.com/parsecd/parsecd/src/interface/ops/listauthenticators"
@@ -48,7 +48,7 @@ func coreOperations() map[wire.Opcode]operation {
 	}
 }
 
-func corePing(context.Context, *call, *ping.Operation) (proto.Message, error) {
+func corePing(context.Context, *call, *ping.Operation) (pbwire.Message, error) {
 	return &ping.Result{WireProtocolVersionMaj: uint32(wire.VersionMajor), WireProtocolVersionMin: uint32(wire.VersionMinor)}, nil
 }
 
@@ -59,7 +59,7 @@ func providerInfo(i provider.Info) *listproviders.ProviderInfo {
 	}
 }
 
-func listProviders(_ context.Context, c *call, _ *listproviders.Operation) (proto.Message, error) {
+func listProviders(_ context.Context, c *call, _ *listproviders.Operation) (pbwire.Message, error) {
 	out := &listproviders.Result{}
 	for _, p := range c.s.providers {
 		out.Providers = append(out.Providers, providerInfo(p.Info()))
@@ -70,7 +70,7 @@ func listProviders(_ context.Context, c *call, _ *listproviders.Operation) (prot
 	return out, nil
 }
 
-func listOpcodes(_ context.Context, c *call, in *listopcodes.Operation) (proto.Message, error) {
+func listOpcodes(_ context.Context, c *call, in *listopcodes.Operation) (pbwire.Message, error) {
 	id := wire.ProviderID(in.ProviderId)
 	if in.ProviderId > 255 || !id.Known() {
 		return nil, status.Errorf(status.ProviderDoesNotExist, "provider id %d does not exist", in.ProviderId)
@@ -90,7 +90,7 @@ func listOpcodes(_ context.Context, c *call, in *listopcodes.Operation) (proto.M
 	return out, nil
 }
 
-func listAuthenticators(_ context.Context, c *call, _ *listauthenticators.Operation) (proto.Message, error) {
+func listAuthenticators(_ context.Context, c *call, _ *listauthenticators.Operation) (pbwire.Message, error) {
 	out := &listauthenticators.Result{}
 	for _, a := range c.s.auths.Infos() {
 		out.Authenticators = append(out.Authenticators, &listauthenticators.AuthenticatorInfo{
@@ -100,7 +100,7 @@ func listAuthenticators(_ context.Context, c *call, _ *listauthenticators.Operat
 	return out, nil
 }
 
-func listKeys(ctx context.Context, c *call, _ *listkeys.Operation) (proto.Message, error) {
+func listKeys(ctx context.Context, c *call, _ *listkeys.Operation) (pbwire.Message, error) {
 	who, err := c.caller()
 	if err != nil {
 		return nil, err
@@ -126,7 +126,7 @@ func listKeys(ctx context.Context, c *call, _ *listkeys.Operation) (proto.Messag
 	return out, nil
 }
 
-func listClients(ctx context.Context, c *call, _ *listclients.Operation) (proto.Message, error) {
+func listClients(ctx context.Context, c *call, _ *listclients.Operation) (pbwire.Message, error) {
 	seen := map[string]bool{}
 	asked := map[storage.KeyStore]bool{}
 	var names []string
@@ -152,7 +152,7 @@ func listClients(ctx context.Context, c *call, _ *listclients.Operation) (proto.
 	return &listclients.Result{Clients: names}, nil
 }
 
-func deleteClient(ctx context.Context, c *call, in *deleteclient.Operation) (proto.Message, error) {
+func deleteClient(ctx context.Context, c *call, in *deleteclient.Operation) (pbwire.Message, error) {
 	target := storage.Client{Auth: c.app.Auth, App: in.Client}
 	for i, p := range c.s.providers {
 		km, ok := p.(provider.KeyManagement)

@@ -6,7 +6,7 @@ package back
 import (
 	"context"
 
-	"google.golang.org/protobuf/proto"
+	"github.com/parsecd/parsecd/src/interface/pbwire"
 
 	"github.com/parsecd/parsecd/src/interface/ops/attestkey"
 	"github.com/parsecd/parsecd/src/interface/ops/candocrypto"
@@ -40,17 +40,17 @@ import (
 
 // operation decodes, runs and encodes one opcode.
 type operation struct {
-	newOp     func() proto.Message
-	run       func(ctx context.Context, c *call, in proto.Message) (proto.Message, error)
+	newOp     func() pbwire.Message
+	run       func(ctx context.Context, c *call, in pbwire.Message) (pbwire.Message, error)
 	supported func(p provider.Provider) bool // nil for core operations
 }
 
 // op builds an operation from a typed function, so each handler below
 // sees its own Operation type.
-func op[In proto.Message](newIn func() In, run func(context.Context, *call, In) (proto.Message, error), supported func(provider.Provider) bool) operation {
+func op[In pbwire.Message](newIn func() In, run func(context.Context, *call, In) (pbwire.Message, error), supported func(provider.Provider) bool) operation {
 	return operation{
-		newOp: func() proto.Message { return newIn() },
-		run: func(ctx context.Context, c *call, in proto.Message) (proto.Message, error) {
+		newOp: func() pbwire.Message { return newIn() },
+		run: func(ctx context.Context, c *call, in pbwire.Message) (pbwire.Message, error) {
 			return run(ctx, c, in.(In))
 		},
 		supported: supported,
@@ -103,7 +103,7 @@ func init() {
 	}
 }
 
-func generateKey(ctx context.Context, c *call, in *psageneratekey.Operation) (proto.Message, error) {
+func generateKey(ctx context.Context, c *call, in *psageneratekey.Operation) (pbwire.Message, error) {
 	a, err := psa.AttributesFromProto(in.Attributes)
 	if err != nil {
 		return nil, err
@@ -119,7 +119,7 @@ func generateKey(ctx context.Context, c *call, in *psageneratekey.Operation) (pr
 	return nil, km.GenerateKey(ctx, who, in.KeyName, a)
 }
 
-func importKey(ctx context.Context, c *call, in *psaimportkey.Operation) (proto.Message, error) {
+func importKey(ctx context.Context, c *call, in *psaimportkey.Operation) (pbwire.Message, error) {
 	a, err := psa.AttributesFromProto(in.Attributes)
 	if err != nil {
 		return nil, err
@@ -138,7 +138,7 @@ func importKey(ctx context.Context, c *call, in *psaimportkey.Operation) (proto.
 	return nil, km.ImportKey(ctx, who, in.KeyName, a, in.Data)
 }
 
-func destroyKey(ctx context.Context, c *call, in *psadestroykey.Operation) (proto.Message, error) {
+func destroyKey(ctx context.Context, c *call, in *psadestroykey.Operation) (pbwire.Message, error) {
 	who, err := c.caller()
 	if err != nil {
 		return nil, err
@@ -150,7 +150,7 @@ func destroyKey(ctx context.Context, c *call, in *psadestroykey.Operation) (prot
 	return nil, km.DestroyKey(ctx, who, in.KeyName)
 }
 
-func exportPublicKey(ctx context.Context, c *call, in *psaexportpublickey.Operation) (proto.Message, error) {
+func exportPublicKey(ctx context.Context, c *call, in *psaexportpublickey.Operation) (pbwire.Message, error) {
 	who, err := c.caller()
 	if err != nil {
 		return nil, err
@@ -166,7 +166,7 @@ func exportPublicKey(ctx context.Context, c *call, in *psaexportpublickey.Operat
 	return &psaexportpublickey.Result{Data: data}, nil
 }
 
-func exportKey(ctx context.Context, c *call, in *psaexportkey.Operation) (proto.Message, error) {
+func exportKey(ctx context.Context, c *call, in *psaexportkey.Operation) (pbwire.Message, error) {
 	who, err := c.caller()
 	if err != nil {
 		return nil, err
@@ -197,7 +197,7 @@ func signer[F any](c *call, m *psaSignAlg) (F, provider.Caller, psa.AsymSign, er
 	return f, who, alg, err
 }
 
-func signHash(ctx context.Context, c *call, in *psasignhash.Operation) (proto.Message, error) {
+func signHash(ctx context.Context, c *call, in *psasignhash.Operation) (pbwire.Message, error) {
 	f, who, alg, err := signer[provider.AsymSign](c, in.Alg)
 	if err != nil {
 		return nil, err
@@ -209,7 +209,7 @@ func signHash(ctx context.Context, c *call, in *psasignhash.Operation) (proto.Me
 	return &psasignhash.Result{Signature: sig}, nil
 }
 
-func verifyHash(ctx context.Context, c *call, in *psaverifyhash.Operation) (proto.Message, error) {
+func verifyHash(ctx context.Context, c *call, in *psaverifyhash.Operation) (pbwire.Message, error) {
 	f, who, alg, err := signer[provider.AsymSign](c, in.Alg)
 	if err != nil {
 		return nil, err
@@ -217,7 +217,7 @@ func verifyHash(ctx context.Context, c *call, in *psaverifyhash.Operation) (prot
 	return nil, f.VerifyHash(ctx, who, in.KeyName, alg, in.Hash, in.Signature)
 }
 
-func signMessage(ctx context.Context, c *call, in *psasignmessage.Operation) (proto.Message, error) {
+func signMessage(ctx context.Context, c *call, in *psasignmessage.Operation) (pbwire.Message, error) {
 	f, who, alg, err := signer[provider.MessageSign](c, in.Alg)
 	if err != nil {
 		return nil, err
@@ -229,7 +229,7 @@ func signMessage(ctx context.Context, c *call, in *psasignmessage.Operation) (pr
 	return &psasignmessage.Result{Signature: sig}, nil
 }
 
-func verifyMessage(ctx context.Context, c *call, in *psaverifymessage.Operation) (proto.Message, error) {
+func verifyMessage(ctx context.Context, c *call, in *psaverifymessage.Operation) (pbwire.Message, error) {
 	f, who, alg, err := signer[provider.MessageSign](c, in.Alg)
 	if err != nil {
 		return nil, err
@@ -250,7 +250,7 @@ func encrypter(c *call, m *psaEncAlg) (provider.AsymEncryption, provider.Caller,
 	return f, who, alg, err
 }
 
-func asymmetricEncrypt(ctx context.Context, c *call, in *psaasymmetricencrypt.Operation) (proto.Message, error) {
+func asymmetricEncrypt(ctx context.Context, c *call, in *psaasymmetricencrypt.Operation) (pbwire.Message, error) {
 	f, who, alg, err := encrypter(c, in.Alg)
 	if err != nil {
 		return nil, err
@@ -262,7 +262,7 @@ func asymmetricEncrypt(ctx context.Context, c *call, in *psaasymmetricencrypt.Op
 	return &psaasymmetricencrypt.Result{Ciphertext: out}, nil
 }
 
-func asymmetricDecrypt(ctx context.Context, c *call, in *psaasymmetricdecrypt.Operation) (proto.Message, error) {
+func asymmetricDecrypt(ctx context.Context, c *call, in *psaasymmetricdecrypt.Operation) (pbwire.Message, error) {
 	f, who, alg, err := encrypter(c, in.Alg)
 	if err != nil {
 		return nil, err
@@ -274,7 +274,7 @@ func asymmetricDecrypt(ctx context.Context, c *call, in *psaasymmetricdecrypt.Op
 	return &psaasymmetricdecrypt.Result{Plaintext: out}, nil
 }
 
-func generateRandom(ctx context.Context, c *call, in *psageneraterandom.Operation) (proto.Message, error) {
+func generateRandom(ctx context.Context, c *call, in *psageneraterandom.Operation) (pbwire.Message, error) {
 	f, err := family[provider.Random](c)
 	if err != nil {
 		return nil, err
@@ -286,7 +286,7 @@ func generateRandom(ctx context.Context, c *call, in *psageneraterandom.Operatio
 	return &psageneraterandom.Result{RandomBytes: out}, nil
 }
 
-func hashCompute(ctx context.Context, c *call, in *psahashcompute.Operation) (proto.Message, error) {
+func hashCompute(ctx context.Context, c *call, in *psahashcompute.Operation) (pbwire.Message, error) {
 	h, err := psa.HashFromProto(in.Alg)
 	if err != nil {
 		return nil, err
@@ -302,7 +302,7 @@ func hashCompute(ctx context.Context, c *call, in *psahashcompute.Operation) (pr
 	return &psahashcompute.Result{Hash: out}, nil
 }
 
-func hashCompare(ctx context.Context, c *call, in *psahashcompare.Operation) (proto.Message, error) {
+func hashCompare(ctx context.Context, c *call, in *psahashcompare.Operation) (pbwire.Message, error) {
 	h, err := psa.HashFromProto(in.Alg)
 	if err != nil {
 		return nil, err

@@ -6,7 +6,7 @@ package back
 import (
 	"context"
 
-	"google.golang.org/protobuf/proto"
+	"github.com/parsecd/parsecd/src/interface/pbwire"
 
 	"github.com/parsecd/parsecd/src/interface/ops/attestkey"
 	"github.com/parsecd/parsecd/src/interface/ops/preparekeyattestation"
@@ -17,7 +17,7 @@ import (
 // Key attestation (experimental opcodes): only the ActivateCredential
 // mechanism exists; parameters without it are InvalidEncoding.
 
-func prepareKeyAttestation(ctx context.Context, c *call, in *preparekeyattestation.Operation) (proto.Message, error) {
+func prepareKeyAttestation(ctx context.Context, c *call, in *preparekeyattestation.Operation) (pbwire.Message, error) {
 	var err error
 	ac := in.GetParameters().GetActivateCredential()
 	if ac == nil {
@@ -37,7 +37,7 @@ func prepareKeyAttestation(ctx context.Context, c *call, in *preparekeyattestati
 				Name: out.Name, Public: out.Public, AttestingKeyPub: out.AttestingKeyPub}}}}, nil
 }
 
-func attestKey(ctx context.Context, c *call, in *attestkey.Operation) (proto.Message, error) {
+func attestKey(ctx context.Context, c *call, in *attestkey.Operation) (pbwire.Message, error) {
 	var err error
 	ac := in.GetParameters().GetActivateCredential()
 	if ac == nil {

@@ -14,7 +14,7 @@ import (
 	"sync"
 	"time"
 
-	"google.golang.org/protobuf/proto"
+	"github.com/parsecd/parsecd/src/interface/pbwire"
 
 	"github.com/parsecd/parsecd/src/auth"
 	"github.com/parsecd/parsecd/src/internal/ratelog"
@@ -149,7 +149,7 @@ func (s *Service) handle(ctx context.Context, req *wire.Request, peer *auth.Peer
 		return nil, app, status.Errorf(status.OpcodeDoesNotExist, "%v is not implemented", h.Opcode)
 	}
 	in := op.newOp()
-	if err := proto.Unmarshal(req.Body, in); err != nil {
+	if err := pbwire.Unmarshal(req.Body, in); err != nil {
 		return nil, app, status.Errorf(status.DeserializingBodyFailed, "decoding %v body: %w", h.Opcode, err)
 	}
 	r := &call{s: s, p: p, app: app, opcode: h.Opcode}
@@ -160,7 +160,7 @@ func (s *Service) handle(ctx context.Context, req *wire.Request, peer *auth.Peer
 	if out == nil {
 		return nil, app, nil
 	}
-	body, err := proto.MarshalOptions{Deterministic: true}.Marshal(out)
+	body, err := pbwire.Marshal(out)
 	if err != nil {
 		return nil, app, status.Errorf(status.SerializingBodyFailed, "encoding %v result: %w", h.Opcode, err)
 	}

@@ -31,7 +31,7 @@ import (
 	"sync"
 	"time"
 
-	"google.golang.org/protobuf/proto"
+	"github.com/parsecd/parsecd/src/interface/pbwire"
 
 	"github.com/parsecd/parsecd/src/status"
 	"github.com/parsecd/parsecd/src/wire"
@@ -349,7 +349,7 @@ func noAuthOp(op wire.Opcode) bool {
 // rules and decodes the result into res (which may be nil for an empty
 // result). The typed methods are built on it; it is exported for operations
 // or fields the typed methods do not cover.
-func (c *Client) Invoke(ctx context.Context, op wire.Opcode, req, res proto.Message) error {
+func (c *Client) Invoke(ctx context.Context, op wire.Opcode, req, res pbwire.Message) error {
 	provider := wire.ProviderCore
 	if !op.IsCore() {
 		p, err := c.Provider(ctx)
@@ -371,11 +371,11 @@ func (c *Client) Invoke(ctx context.Context, op wire.Opcode, req, res proto.Mess
 
 // Call sends one operation to an explicit provider with explicit
 // authentication, and decodes the result into res (nil for none).
-func (c *Client) Call(ctx context.Context, op wire.Opcode, provider wire.ProviderID, auth Auth, req, res proto.Message) error {
+func (c *Client) Call(ctx context.Context, op wire.Opcode, provider wire.ProviderID, auth Auth, req, res pbwire.Message) error {
 	var body []byte
 	if req != nil {
 		var err error
-		body, err = proto.Marshal(req)
+		body, err = pbwire.Marshal(req)
 		if err != nil {
 			return &status.Error{Code: status.SerializingBodyFailed, Msg: op.String(), Err: err}
 		}
@@ -392,7 +392,7 @@ func (c *Client) Call(ctx context.Context, op wire.Opcode, provider wire.Provide
 		return err
 	}
 	if res != nil {
-		if err := proto.Unmarshal(resp.Body, res); err != nil {
+		if err := pbwire.Unmarshal(resp.Body, res); err != nil {
 			return &status.Error{Code: status.DeserializingBodyFailed, Msg: "decoding the " + op.String() + " result", Err: err}
 		}
 	}
