@@ -181,8 +181,10 @@ type field struct {
 	zero    string // zero value of goType, for getters
 }
 
-func (f *field) num() int32    { return f.d.GetNumber() }
-func (f *field) repeated() bool { return f.d.GetLabel() == descriptorpb.FieldDescriptorProto_LABEL_REPEATED }
+func (f *field) num() int32 { return f.d.GetNumber() }
+func (f *field) repeated() bool {
+	return f.d.GetLabel() == descriptorpb.FieldDescriptorProto_LABEL_REPEATED
+}
 func (f *field) kind() descriptorpb.FieldDescriptorProto_Type {
 	return f.d.GetType()
 }
