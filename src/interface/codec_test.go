@@ -335,3 +335,24 @@ func damage(r *rand.Rand, b []byte) []byte {
 		return append(b[:i], b[i+1:]...)
 	}
 }
+
+// TestCodecFieldNumbers: field number 0 and numbers above 2^29-1 are
+// malformed, as the official runtime has it (protowire.ConsumeTag alone
+// accepts the latter; the fuzzer found it).
+func TestCodecFieldNumbers(t *testing.T) {
+	for _, in := range [][]byte{
+		{0x00, 0x01}, // field 0
+		append(protowire.AppendVarint(nil, uint64(protowire.MaxValidNumber+1)<<3), 0x01), // varint field 2^29 = 1
+	} {
+		if err := proto.Unmarshal(in, dynamicpb.NewMessage(descriptorOf(t, &psasignhash.Result{}))); err == nil {
+			t.Fatalf("%x: the official runtime accepts it: the reference changed", in)
+		}
+		if err := new(psasignhash.Result).UnmarshalProto(in); err == nil {
+			t.Errorf("%x: decoded without an error", in)
+		}
+	}
+	in := protowire.AppendVarint(nil, uint64(protowire.MaxValidNumber)<<3) // the largest number, unknown
+	if err := new(psasignhash.Result).UnmarshalProto(append(in, 0x01)); err != nil {
+		t.Errorf("field %d: %v", protowire.MaxValidNumber, err)
+	}
+}

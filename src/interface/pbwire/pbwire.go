@@ -53,9 +53,20 @@ var errNilMessage = errors.New("proto: decode into a nil message")
 // NilMessage is returned by a generated UnmarshalProto on a nil receiver.
 func NilMessage() error { return errNilMessage }
 
-// Tag reads a field's tag; n < 0 is a protowire error code.
-func Tag(b []byte) (protowire.Number, protowire.Type, int) {
-	return protowire.ConsumeTag(b)
+// errFieldNumber is the error of a tag whose field number is out of range.
+var errFieldNumber = errors.New("proto: invalid field number")
+
+// Tag reads a field's tag. Like the official decoder, and unlike
+// protowire.ConsumeTag alone, it rejects numbers above MaxValidNumber.
+func Tag(b []byte) (protowire.Number, protowire.Type, int, error) {
+	num, typ, n := protowire.ConsumeTag(b)
+	if n < 0 {
+		return 0, 0, 0, protowire.ParseError(n)
+	}
+	if num > protowire.MaxValidNumber {
+		return 0, 0, 0, errFieldNumber
+	}
+	return num, typ, n, nil
 }
 
 // Skip consumes the value of an unknown field (or a known one of an

@@ -487,8 +487,7 @@ func (g *fileGen) unmarshalMethods(t *typeInfo, fields []*field) {
 	g.p("// unknown fields and known ones of another wire type are skipped.")
 	g.p("func (x *%s) MergeProto(b []byte) error {", t.goName)
 	g.p("\tfor len(b) > 0 {")
-	g.p("\t\tnum, typ, n := pbwire.Tag(b)\n\t\tif n < 0 {\n\t\t\treturn protowire.ParseError(n)\n\t\t}\n\t\tb = b[n:]")
-	g.p("\t\tvar err error")
+	g.p("\t\tnum, typ, n, err := pbwire.Tag(b)\n\t\tif err != nil {\n\t\t\treturn err\n\t\t}\n\t\tb = b[n:]")
 	g.p("\t\tswitch {")
 	for _, f := range fields {
 		num := f.num()

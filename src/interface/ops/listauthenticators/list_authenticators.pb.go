@@ -123,12 +123,11 @@ func (x *AuthenticatorInfo) UnmarshalProto(b []byte) error {
 // unknown fields and known ones of another wire type are skipped.
 func (x *AuthenticatorInfo) MergeProto(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := pbwire.Tag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		num, typ, n, err := pbwire.Tag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
-		var err error
 		switch {
 		case num == 1 && typ == protowire.BytesType:
 			x.Description, n, err = pbwire.String(b)
@@ -200,12 +199,11 @@ func (x *Operation) UnmarshalProto(b []byte) error {
 // unknown fields and known ones of another wire type are skipped.
 func (x *Operation) MergeProto(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := pbwire.Tag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		num, typ, n, err := pbwire.Tag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
-		var err error
 		switch {
 		default:
 			n, err = pbwire.Skip(num, typ, b)
@@ -273,12 +271,11 @@ func (x *Result) UnmarshalProto(b []byte) error {
 // unknown fields and known ones of another wire type are skipped.
 func (x *Result) MergeProto(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := pbwire.Tag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		num, typ, n, err := pbwire.Tag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
-		var err error
 		switch {
 		case num == 1 && typ == protowire.BytesType:
 			var v []byte

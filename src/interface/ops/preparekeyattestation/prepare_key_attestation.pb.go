@@ -88,12 +88,11 @@ func (x *PrepareKeyAttestationParams) UnmarshalProto(b []byte) error {
 // unknown fields and known ones of another wire type are skipped.
 func (x *PrepareKeyAttestationParams) MergeProto(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := pbwire.Tag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		num, typ, n, err := pbwire.Tag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
-		var err error
 		switch {
 		case num == 1 && typ == protowire.BytesType:
 			var v []byte
@@ -190,12 +189,11 @@ func (x *PrepareKeyAttestationParams_ActivateCredential) UnmarshalProto(b []byte
 // unknown fields and known ones of another wire type are skipped.
 func (x *PrepareKeyAttestationParams_ActivateCredential) MergeProto(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := pbwire.Tag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		num, typ, n, err := pbwire.Tag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
-		var err error
 		switch {
 		case num == 1 && typ == protowire.BytesType:
 			x.AttestedKeyName, n, err = pbwire.String(b)
@@ -288,12 +286,11 @@ func (x *PrepareKeyAttestationOutput) UnmarshalProto(b []byte) error {
 // unknown fields and known ones of another wire type are skipped.
 func (x *PrepareKeyAttestationOutput) MergeProto(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := pbwire.Tag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		num, typ, n, err := pbwire.Tag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
-		var err error
 		switch {
 		case num == 1 && typ == protowire.BytesType:
 			var v []byte
@@ -397,12 +394,11 @@ func (x *PrepareKeyAttestationOutput_ActivateCredential) UnmarshalProto(b []byte
 // unknown fields and known ones of another wire type are skipped.
 func (x *PrepareKeyAttestationOutput_ActivateCredential) MergeProto(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := pbwire.Tag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		num, typ, n, err := pbwire.Tag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
-		var err error
 		switch {
 		case num == 1 && typ == protowire.BytesType:
 			var v []byte
@@ -485,12 +481,11 @@ func (x *Operation) UnmarshalProto(b []byte) error {
 // unknown fields and known ones of another wire type are skipped.
 func (x *Operation) MergeProto(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := pbwire.Tag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		num, typ, n, err := pbwire.Tag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
-		var err error
 		switch {
 		case num == 1 && typ == protowire.BytesType:
 			var v []byte
@@ -566,12 +561,11 @@ func (x *Result) UnmarshalProto(b []byte) error {
 // unknown fields and known ones of another wire type are skipped.
 func (x *Result) MergeProto(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := pbwire.Tag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		num, typ, n, err := pbwire.Tag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
-		var err error
 		switch {
 		case num == 1 && typ == protowire.BytesType:
 			var v []byte

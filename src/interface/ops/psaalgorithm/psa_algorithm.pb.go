@@ -283,12 +283,11 @@ func (x *Algorithm) UnmarshalProto(b []byte) error {
 // unknown fields and known ones of another wire type are skipped.
 func (x *Algorithm) MergeProto(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := pbwire.Tag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		num, typ, n, err := pbwire.Tag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
-		var err error
 		switch {
 		case num == 1 && typ == protowire.BytesType:
 			var v []byte
@@ -524,12 +523,11 @@ func (x *Algorithm_None) UnmarshalProto(b []byte) error {
 // unknown fields and known ones of another wire type are skipped.
 func (x *Algorithm_None) MergeProto(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := pbwire.Tag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		num, typ, n, err := pbwire.Tag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
-		var err error
 		switch {
 		default:
 			n, err = pbwire.Skip(num, typ, b)
@@ -643,12 +641,11 @@ func (x *Algorithm_Mac) UnmarshalProto(b []byte) error {
 // unknown fields and known ones of another wire type are skipped.
 func (x *Algorithm_Mac) MergeProto(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := pbwire.Tag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		num, typ, n, err := pbwire.Tag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
-		var err error
 		switch {
 		case num == 1 && typ == protowire.BytesType:
 			var v []byte
@@ -807,12 +804,11 @@ func (x *Algorithm_Mac_FullLength) UnmarshalProto(b []byte) error {
 // unknown fields and known ones of another wire type are skipped.
 func (x *Algorithm_Mac_FullLength) MergeProto(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := pbwire.Tag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		num, typ, n, err := pbwire.Tag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
-		var err error
 		switch {
 		case num == 1 && typ == protowire.BytesType:
 			var v []byte
@@ -906,12 +902,11 @@ func (x *Algorithm_Mac_FullLength_Hmac) UnmarshalProto(b []byte) error {
 // unknown fields and known ones of another wire type are skipped.
 func (x *Algorithm_Mac_FullLength_Hmac) MergeProto(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := pbwire.Tag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		num, typ, n, err := pbwire.Tag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
-		var err error
 		switch {
 		case num == 1 && typ == protowire.VarintType:
 			var v uint64
@@ -966,12 +961,11 @@ func (x *Algorithm_Mac_FullLength_CbcMac) UnmarshalProto(b []byte) error {
 // unknown fields and known ones of another wire type are skipped.
 func (x *Algorithm_Mac_FullLength_CbcMac) MergeProto(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := pbwire.Tag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		num, typ, n, err := pbwire.Tag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
-		var err error
 		switch {
 		default:
 			n, err = pbwire.Skip(num, typ, b)
@@ -1021,12 +1015,11 @@ func (x *Algorithm_Mac_FullLength_Cmac) UnmarshalProto(b []byte) error {
 // unknown fields and known ones of another wire type are skipped.
 func (x *Algorithm_Mac_FullLength_Cmac) MergeProto(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := pbwire.Tag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		num, typ, n, err := pbwire.Tag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
-		var err error
 		switch {
 		default:
 			n, err = pbwire.Skip(num, typ, b)
@@ -1108,12 +1101,11 @@ func (x *Algorithm_Mac_Truncated) UnmarshalProto(b []byte) error {
 // unknown fields and known ones of another wire type are skipped.
 func (x *Algorithm_Mac_Truncated) MergeProto(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := pbwire.Tag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		num, typ, n, err := pbwire.Tag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
-		var err error
 		switch {
 		case num == 1 && typ == protowire.BytesType:
 			var v []byte
@@ -1237,12 +1229,11 @@ func (x *Algorithm_Aead) UnmarshalProto(b []byte) error {
 // unknown fields and known ones of another wire type are skipped.
 func (x *Algorithm_Aead) MergeProto(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := pbwire.Tag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		num, typ, n, err := pbwire.Tag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
-		var err error
 		switch {
 		case num == 1 && typ == protowire.VarintType:
 			var v uint64
@@ -1364,12 +1355,11 @@ func (x *Algorithm_Aead_AeadWithShortenedTag) UnmarshalProto(b []byte) error {
 // unknown fields and known ones of another wire type are skipped.
 func (x *Algorithm_Aead_AeadWithShortenedTag) MergeProto(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := pbwire.Tag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		num, typ, n, err := pbwire.Tag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
-		var err error
 		switch {
 		case num == 1 && typ == protowire.VarintType:
 			var v uint64
@@ -1593,12 +1583,11 @@ func (x *Algorithm_AsymmetricSignature) UnmarshalProto(b []byte) error {
 // unknown fields and known ones of another wire type are skipped.
 func (x *Algorithm_AsymmetricSignature) MergeProto(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := pbwire.Tag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		num, typ, n, err := pbwire.Tag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
-		var err error
 		switch {
 		case num == 1 && typ == protowire.BytesType:
 			var v []byte
@@ -1773,12 +1762,11 @@ func (x *Algorithm_AsymmetricSignature_SignHash) UnmarshalProto(b []byte) error 
 // unknown fields and known ones of another wire type are skipped.
 func (x *Algorithm_AsymmetricSignature_SignHash) MergeProto(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := pbwire.Tag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		num, typ, n, err := pbwire.Tag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
-		var err error
 		switch {
 		case num == 1 && typ == protowire.BytesType:
 			var v []byte
@@ -1846,12 +1834,11 @@ func (x *Algorithm_AsymmetricSignature_SignHash_Any) UnmarshalProto(b []byte) er
 // unknown fields and known ones of another wire type are skipped.
 func (x *Algorithm_AsymmetricSignature_SignHash_Any) MergeProto(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := pbwire.Tag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		num, typ, n, err := pbwire.Tag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
-		var err error
 		switch {
 		default:
 			n, err = pbwire.Skip(num, typ, b)
@@ -1921,12 +1908,11 @@ func (x *Algorithm_AsymmetricSignature_RsaPkcs1V15Sign) UnmarshalProto(b []byte)
 // unknown fields and known ones of another wire type are skipped.
 func (x *Algorithm_AsymmetricSignature_RsaPkcs1V15Sign) MergeProto(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := pbwire.Tag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		num, typ, n, err := pbwire.Tag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
-		var err error
 		switch {
 		case num == 1 && typ == protowire.BytesType:
 			var v []byte
@@ -1986,12 +1972,11 @@ func (x *Algorithm_AsymmetricSignature_RsaPkcs1V15SignRaw) UnmarshalProto(b []by
 // unknown fields and known ones of another wire type are skipped.
 func (x *Algorithm_AsymmetricSignature_RsaPkcs1V15SignRaw) MergeProto(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := pbwire.Tag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		num, typ, n, err := pbwire.Tag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
-		var err error
 		switch {
 		default:
 			n, err = pbwire.Skip(num, typ, b)
@@ -2059,12 +2044,11 @@ func (x *Algorithm_AsymmetricSignature_RsaPss) UnmarshalProto(b []byte) error {
 // unknown fields and known ones of another wire type are skipped.
 func (x *Algorithm_AsymmetricSignature_RsaPss) MergeProto(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := pbwire.Tag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		num, typ, n, err := pbwire.Tag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
-		var err error
 		switch {
 		case num == 1 && typ == protowire.BytesType:
 			var v []byte
@@ -2140,12 +2124,11 @@ func (x *Algorithm_AsymmetricSignature_Ecdsa) UnmarshalProto(b []byte) error {
 // unknown fields and known ones of another wire type are skipped.
 func (x *Algorithm_AsymmetricSignature_Ecdsa) MergeProto(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := pbwire.Tag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		num, typ, n, err := pbwire.Tag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
-		var err error
 		switch {
 		case num == 1 && typ == protowire.BytesType:
 			var v []byte
@@ -2205,12 +2188,11 @@ func (x *Algorithm_AsymmetricSignature_EcdsaAny) UnmarshalProto(b []byte) error 
 // unknown fields and known ones of another wire type are skipped.
 func (x *Algorithm_AsymmetricSignature_EcdsaAny) MergeProto(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := pbwire.Tag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		num, typ, n, err := pbwire.Tag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
-		var err error
 		switch {
 		default:
 			n, err = pbwire.Skip(num, typ, b)
@@ -2280,12 +2262,11 @@ func (x *Algorithm_AsymmetricSignature_DeterministicEcdsa) UnmarshalProto(b []by
 // unknown fields and known ones of another wire type are skipped.
 func (x *Algorithm_AsymmetricSignature_DeterministicEcdsa) MergeProto(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := pbwire.Tag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		num, typ, n, err := pbwire.Tag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
-		var err error
 		switch {
 		case num == 1 && typ == protowire.BytesType:
 			var v []byte
@@ -2407,12 +2388,11 @@ func (x *Algorithm_AsymmetricEncryption) UnmarshalProto(b []byte) error {
 // unknown fields and known ones of another wire type are skipped.
 func (x *Algorithm_AsymmetricEncryption) MergeProto(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := pbwire.Tag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		num, typ, n, err := pbwire.Tag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
-		var err error
 		switch {
 		case num == 1 && typ == protowire.BytesType:
 			var v []byte
@@ -2484,12 +2464,11 @@ func (x *Algorithm_AsymmetricEncryption_RsaPkcs1V15Crypt) UnmarshalProto(b []byt
 // unknown fields and known ones of another wire type are skipped.
 func (x *Algorithm_AsymmetricEncryption_RsaPkcs1V15Crypt) MergeProto(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := pbwire.Tag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		num, typ, n, err := pbwire.Tag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
-		var err error
 		switch {
 		default:
 			n, err = pbwire.Skip(num, typ, b)
@@ -2555,12 +2534,11 @@ func (x *Algorithm_AsymmetricEncryption_RsaOaep) UnmarshalProto(b []byte) error 
 // unknown fields and known ones of another wire type are skipped.
 func (x *Algorithm_AsymmetricEncryption_RsaOaep) MergeProto(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := pbwire.Tag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		num, typ, n, err := pbwire.Tag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
-		var err error
 		switch {
 		case num == 1 && typ == protowire.VarintType:
 			var v uint64
@@ -2676,12 +2654,11 @@ func (x *Algorithm_KeyAgreement) UnmarshalProto(b []byte) error {
 // unknown fields and known ones of another wire type are skipped.
 func (x *Algorithm_KeyAgreement) MergeProto(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := pbwire.Tag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		num, typ, n, err := pbwire.Tag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
-		var err error
 		switch {
 		case num == 1 && typ == protowire.VarintType:
 			var v uint64
@@ -2804,12 +2781,11 @@ func (x *Algorithm_KeyAgreement_WithKeyDerivation) UnmarshalProto(b []byte) erro
 // unknown fields and known ones of another wire type are skipped.
 func (x *Algorithm_KeyAgreement_WithKeyDerivation) MergeProto(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := pbwire.Tag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		num, typ, n, err := pbwire.Tag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
-		var err error
 		switch {
 		case num == 1 && typ == protowire.VarintType:
 			var v uint64
@@ -2961,12 +2937,11 @@ func (x *Algorithm_KeyDerivation) UnmarshalProto(b []byte) error {
 // unknown fields and known ones of another wire type are skipped.
 func (x *Algorithm_KeyDerivation) MergeProto(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := pbwire.Tag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		num, typ, n, err := pbwire.Tag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
-		var err error
 		switch {
 		case num == 1 && typ == protowire.BytesType:
 			var v []byte
@@ -3060,12 +3035,11 @@ func (x *Algorithm_KeyDerivation_Hkdf) UnmarshalProto(b []byte) error {
 // unknown fields and known ones of another wire type are skipped.
 func (x *Algorithm_KeyDerivation_Hkdf) MergeProto(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := pbwire.Tag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		num, typ, n, err := pbwire.Tag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
-		var err error
 		switch {
 		case num == 1 && typ == protowire.VarintType:
 			var v uint64
@@ -3134,12 +3108,11 @@ func (x *Algorithm_KeyDerivation_Tls12Prf) UnmarshalProto(b []byte) error {
 // unknown fields and known ones of another wire type are skipped.
 func (x *Algorithm_KeyDerivation_Tls12Prf) MergeProto(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := pbwire.Tag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		num, typ, n, err := pbwire.Tag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
-		var err error
 		switch {
 		case num == 1 && typ == protowire.VarintType:
 			var v uint64
@@ -3208,12 +3181,11 @@ func (x *Algorithm_KeyDerivation_Tls12PskToMs) UnmarshalProto(b []byte) error {
 // unknown fields and known ones of another wire type are skipped.
 func (x *Algorithm_KeyDerivation_Tls12PskToMs) MergeProto(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := pbwire.Tag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		num, typ, n, err := pbwire.Tag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
-		var err error
 		switch {
 		case num == 1 && typ == protowire.VarintType:
 			var v uint64

@@ -63,12 +63,11 @@ func (x *Operation) UnmarshalProto(b []byte) error {
 // unknown fields and known ones of another wire type are skipped.
 func (x *Operation) MergeProto(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := pbwire.Tag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		num, typ, n, err := pbwire.Tag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
-		var err error
 		switch {
 		case num == 1 && typ == protowire.VarintType:
 			var v uint64
@@ -137,12 +136,11 @@ func (x *Result) UnmarshalProto(b []byte) error {
 // unknown fields and known ones of another wire type are skipped.
 func (x *Result) MergeProto(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := pbwire.Tag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		num, typ, n, err := pbwire.Tag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
-		var err error
 		switch {
 		case num == 1 && typ == protowire.BytesType:
 			var v []byte

@@ -415,12 +415,11 @@ func (x *KeyType) UnmarshalProto(b []byte) error {
 // unknown fields and known ones of another wire type are skipped.
 func (x *KeyType) MergeProto(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := pbwire.Tag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		num, typ, n, err := pbwire.Tag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
-		var err error
 		switch {
 		case num == 1 && typ == protowire.BytesType:
 			var v []byte
@@ -673,12 +672,11 @@ func (x *KeyType_RawData) UnmarshalProto(b []byte) error {
 // unknown fields and known ones of another wire type are skipped.
 func (x *KeyType_RawData) MergeProto(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := pbwire.Tag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		num, typ, n, err := pbwire.Tag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
-		var err error
 		switch {
 		default:
 			n, err = pbwire.Skip(num, typ, b)
@@ -728,12 +726,11 @@ func (x *KeyType_Hmac) UnmarshalProto(b []byte) error {
 // unknown fields and known ones of another wire type are skipped.
 func (x *KeyType_Hmac) MergeProto(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := pbwire.Tag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		num, typ, n, err := pbwire.Tag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
-		var err error
 		switch {
 		default:
 			n, err = pbwire.Skip(num, typ, b)
@@ -783,12 +780,11 @@ func (x *KeyType_Derive) UnmarshalProto(b []byte) error {
 // unknown fields and known ones of another wire type are skipped.
 func (x *KeyType_Derive) MergeProto(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := pbwire.Tag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		num, typ, n, err := pbwire.Tag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
-		var err error
 		switch {
 		default:
 			n, err = pbwire.Skip(num, typ, b)
@@ -838,12 +834,11 @@ func (x *KeyType_Aes) UnmarshalProto(b []byte) error {
 // unknown fields and known ones of another wire type are skipped.
 func (x *KeyType_Aes) MergeProto(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := pbwire.Tag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		num, typ, n, err := pbwire.Tag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
-		var err error
 		switch {
 		default:
 			n, err = pbwire.Skip(num, typ, b)
@@ -893,12 +888,11 @@ func (x *KeyType_Des) UnmarshalProto(b []byte) error {
 // unknown fields and known ones of another wire type are skipped.
 func (x *KeyType_Des) MergeProto(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := pbwire.Tag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		num, typ, n, err := pbwire.Tag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
-		var err error
 		switch {
 		default:
 			n, err = pbwire.Skip(num, typ, b)
@@ -948,12 +942,11 @@ func (x *KeyType_Camellia) UnmarshalProto(b []byte) error {
 // unknown fields and known ones of another wire type are skipped.
 func (x *KeyType_Camellia) MergeProto(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := pbwire.Tag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		num, typ, n, err := pbwire.Tag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
-		var err error
 		switch {
 		default:
 			n, err = pbwire.Skip(num, typ, b)
@@ -1003,12 +996,11 @@ func (x *KeyType_Arc4) UnmarshalProto(b []byte) error {
 // unknown fields and known ones of another wire type are skipped.
 func (x *KeyType_Arc4) MergeProto(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := pbwire.Tag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		num, typ, n, err := pbwire.Tag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
-		var err error
 		switch {
 		default:
 			n, err = pbwire.Skip(num, typ, b)
@@ -1058,12 +1050,11 @@ func (x *KeyType_Chacha20) UnmarshalProto(b []byte) error {
 // unknown fields and known ones of another wire type are skipped.
 func (x *KeyType_Chacha20) MergeProto(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := pbwire.Tag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		num, typ, n, err := pbwire.Tag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
-		var err error
 		switch {
 		default:
 			n, err = pbwire.Skip(num, typ, b)
@@ -1113,12 +1104,11 @@ func (x *KeyType_RsaPublicKey) UnmarshalProto(b []byte) error {
 // unknown fields and known ones of another wire type are skipped.
 func (x *KeyType_RsaPublicKey) MergeProto(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := pbwire.Tag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		num, typ, n, err := pbwire.Tag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
-		var err error
 		switch {
 		default:
 			n, err = pbwire.Skip(num, typ, b)
@@ -1168,12 +1158,11 @@ func (x *KeyType_RsaKeyPair) UnmarshalProto(b []byte) error {
 // unknown fields and known ones of another wire type are skipped.
 func (x *KeyType_RsaKeyPair) MergeProto(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := pbwire.Tag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		num, typ, n, err := pbwire.Tag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
-		var err error
 		switch {
 		default:
 			n, err = pbwire.Skip(num, typ, b)
@@ -1237,12 +1226,11 @@ func (x *KeyType_EccKeyPair) UnmarshalProto(b []byte) error {
 // unknown fields and known ones of another wire type are skipped.
 func (x *KeyType_EccKeyPair) MergeProto(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := pbwire.Tag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		num, typ, n, err := pbwire.Tag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
-		var err error
 		switch {
 		case num == 1 && typ == protowire.VarintType:
 			var v uint64
@@ -1311,12 +1299,11 @@ func (x *KeyType_EccPublicKey) UnmarshalProto(b []byte) error {
 // unknown fields and known ones of another wire type are skipped.
 func (x *KeyType_EccPublicKey) MergeProto(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := pbwire.Tag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		num, typ, n, err := pbwire.Tag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
-		var err error
 		switch {
 		case num == 1 && typ == protowire.VarintType:
 			var v uint64
@@ -1385,12 +1372,11 @@ func (x *KeyType_DhKeyPair) UnmarshalProto(b []byte) error {
 // unknown fields and known ones of another wire type are skipped.
 func (x *KeyType_DhKeyPair) MergeProto(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := pbwire.Tag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		num, typ, n, err := pbwire.Tag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
-		var err error
 		switch {
 		case num == 1 && typ == protowire.VarintType:
 			var v uint64
@@ -1459,12 +1445,11 @@ func (x *KeyType_DhPublicKey) UnmarshalProto(b []byte) error {
 // unknown fields and known ones of another wire type are skipped.
 func (x *KeyType_DhPublicKey) MergeProto(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := pbwire.Tag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		num, typ, n, err := pbwire.Tag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
-		var err error
 		switch {
 		case num == 1 && typ == protowire.VarintType:
 			var v uint64
@@ -1659,12 +1644,11 @@ func (x *UsageFlags) UnmarshalProto(b []byte) error {
 // unknown fields and known ones of another wire type are skipped.
 func (x *UsageFlags) MergeProto(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := pbwire.Tag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		num, typ, n, err := pbwire.Tag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
-		var err error
 		switch {
 		case num == 1 && typ == protowire.VarintType:
 			var v uint64
@@ -1799,12 +1783,11 @@ func (x *KeyPolicy) UnmarshalProto(b []byte) error {
 // unknown fields and known ones of another wire type are skipped.
 func (x *KeyPolicy) MergeProto(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := pbwire.Tag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		num, typ, n, err := pbwire.Tag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
-		var err error
 		switch {
 		case num == 1 && typ == protowire.BytesType:
 			var v []byte
@@ -1919,12 +1902,11 @@ func (x *KeyAttributes) UnmarshalProto(b []byte) error {
 // unknown fields and known ones of another wire type are skipped.
 func (x *KeyAttributes) MergeProto(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := pbwire.Tag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		num, typ, n, err := pbwire.Tag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
-		var err error
 		switch {
 		case num == 1 && typ == protowire.BytesType:
 			var v []byte
