@@ -3,7 +3,7 @@
 
 // Package auth turns the authentication field of a request, together with
 // the peer credentials of its connection, into the application identity
-// that owns keys. Each authenticator answers for one wire.AuthType.
+// that owns keys. Each authenticator answers for one parsec.AuthType.
 package auth
 
 import (
@@ -11,8 +11,8 @@ import (
 	"strconv"
 	"unicode/utf8"
 
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/status"
-	"github.com/parsecd/parsecd/src/wire"
 )
 
 // PeerCred is what the kernel says about the process on the other end of a
@@ -25,13 +25,13 @@ type PeerCred struct {
 // Application is an authenticated client.
 type Application struct {
 	Name  string
-	Auth  wire.AuthType
+	Auth  parsec.AuthType
 	Admin bool
 }
 
 // Info is what ListAuthenticators says about an authenticator.
 type Info struct {
-	ID          wire.AuthType
+	ID          parsec.AuthType
 	Description string
 	Version     [3]uint32
 }
@@ -51,7 +51,7 @@ type Direct struct{}
 
 // Info implements Authenticator.
 func (Direct) Info() Info {
-	return Info{ID: wire.AuthDirect, Version: [3]uint32{0, 1, 0},
+	return Info{ID: parsec.AuthDirect, Version: [3]uint32{0, 1, 0},
 		Description: "Directly parses the authentication field as a UTF-8 string and uses that as the application identity. Should be used for testing only."}
 }
 
@@ -72,7 +72,7 @@ type UnixPeer struct{}
 
 // Info implements Authenticator.
 func (UnixPeer) Info() Info {
-	return Info{ID: wire.AuthUnixPeerCredentials, Version: [3]uint32{0, 1, 0},
+	return Info{ID: parsec.AuthUnixPeerCredentials, Version: [3]uint32{0, 1, 0},
 		Description: "Uses Unix peer credentials to authenticate the client. Verifies that the self-declared Unix user identifier (UID) in the request's authentication header matches that which is found from the peer credentials."}
 }
 
@@ -93,14 +93,14 @@ func (UnixPeer) Authenticate(auth []byte, peer *PeerCred) (string, error) {
 
 // Set is the configured authenticators and the admin list.
 type Set struct {
-	byType map[wire.AuthType]Authenticator
+	byType map[parsec.AuthType]Authenticator
 	order  []Authenticator
 	admins map[string]bool
 }
 
 // NewSet builds a set from authenticators in preference order.
 func NewSet(admins []string, as ...Authenticator) *Set {
-	s := &Set{byType: map[wire.AuthType]Authenticator{}, admins: map[string]bool{}}
+	s := &Set{byType: map[parsec.AuthType]Authenticator{}, admins: map[string]bool{}}
 	for _, a := range as {
 		s.byType[a.Info().ID] = a
 		s.order = append(s.order, a)
@@ -122,8 +122,8 @@ func (s *Set) Infos() []Info {
 
 // Authenticate identifies the application behind a request. It returns nil
 // for an unauthenticated request (auth type 0).
-func (s *Set) Authenticate(t wire.AuthType, auth []byte, peer *PeerCred) (*Application, error) {
-	if t == wire.AuthNone {
+func (s *Set) Authenticate(t parsec.AuthType, auth []byte, peer *PeerCred) (*Application, error) {
+	if t == parsec.AuthNone {
 		return nil, nil
 	}
 	a, ok := s.byType[t]

@@ -7,8 +7,8 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/status"
-	"github.com/parsecd/parsecd/src/wire"
 )
 
 func TestSet(t *testing.T) {
@@ -16,20 +16,20 @@ func TestSet(t *testing.T) {
 	peer := &PeerCred{UID: 1000}
 	tests := []struct {
 		name     string
-		typ      wire.AuthType
+		typ      parsec.AuthType
 		auth     []byte
 		peer     *PeerCred
 		wantApp  string
 		wantAdm  bool
 		wantCode error
 	}{
-		{"no auth", wire.AuthNone, []byte("ignored"), peer, "", false, nil},
-		{"uid matches", wire.AuthUnixPeerCredentials, []byte{0xe8, 3, 0, 0}, peer, "1000", true, nil},
-		{"uid mismatch", wire.AuthUnixPeerCredentials, []byte{0xe9, 3, 0, 0}, peer, "", false, status.AuthenticationError},
-		{"short field", wire.AuthUnixPeerCredentials, []byte{0xe8, 3, 0}, peer, "", false, status.AuthenticationError},
-		{"no peer creds", wire.AuthUnixPeerCredentials, []byte{0xe8, 3, 0, 0}, nil, "", false, status.AuthenticationError},
-		{"direct not configured", wire.AuthDirect, []byte("x"), peer, "", false, status.AuthenticatorNotRegistered},
-		{"jwt never registered", wire.AuthJwt, []byte("x"), peer, "", false, status.AuthenticatorNotRegistered},
+		{"no auth", parsec.AuthNone, []byte("ignored"), peer, "", false, nil},
+		{"uid matches", parsec.AuthUnixPeerCredentials, []byte{0xe8, 3, 0, 0}, peer, "1000", true, nil},
+		{"uid mismatch", parsec.AuthUnixPeerCredentials, []byte{0xe9, 3, 0, 0}, peer, "", false, status.AuthenticationError},
+		{"short field", parsec.AuthUnixPeerCredentials, []byte{0xe8, 3, 0}, peer, "", false, status.AuthenticationError},
+		{"no peer creds", parsec.AuthUnixPeerCredentials, []byte{0xe8, 3, 0, 0}, nil, "", false, status.AuthenticationError},
+		{"direct not configured", parsec.AuthDirect, []byte("x"), peer, "", false, status.AuthenticatorNotRegistered},
+		{"jwt never registered", parsec.AuthJwt, []byte("x"), peer, "", false, status.AuthenticatorNotRegistered},
 	}
 	for _, tt := range tests {
 		app, err := s.Authenticate(tt.typ, tt.auth, tt.peer)
@@ -57,16 +57,16 @@ func TestSet(t *testing.T) {
 
 func TestDirect(t *testing.T) {
 	s := NewSet(nil, Direct{})
-	app, err := s.Authenticate(wire.AuthDirect, []byte("app-one"), nil)
+	app, err := s.Authenticate(parsec.AuthDirect, []byte("app-one"), nil)
 	if err != nil || app.Name != "app-one" || app.Admin {
 		t.Fatalf("got %+v, %v", app, err)
 	}
 	for _, bad := range [][]byte{nil, {0xff, 0xfe}} {
-		if _, err := s.Authenticate(wire.AuthDirect, bad, nil); !errors.Is(err, status.AuthenticationError) {
+		if _, err := s.Authenticate(parsec.AuthDirect, bad, nil); !errors.Is(err, status.AuthenticationError) {
 			t.Errorf("auth %x: err = %v", bad, err)
 		}
 	}
-	if got := s.Infos(); len(got) != 1 || got[0].ID != wire.AuthDirect {
+	if got := s.Infos(); len(got) != 1 || got[0].ID != parsec.AuthDirect {
 		t.Fatalf("Infos = %+v", got)
 	}
 }

@@ -4,7 +4,8 @@
 // Golden wire vectors (testdata/vectors, made with the Rust parsec-interface
 // crate and checked against the Parsec 1.1.0 service) decoded and re-encoded with our
 // generated protobuf code. The test is self-contained: it parses the wire header itself
-// and depends only on the generated packages under src/interface/ops.
+// and depends only on the generated packages under src/interface/ops and on
+// the protocol identifiers of src/parsec (opcode names).
 package interface_test
 
 import (
@@ -60,57 +61,64 @@ import (
 	"github.com/parsecd/parsecd/src/interface/ops/psasignmessage"
 	"github.com/parsecd/parsecd/src/interface/ops/psaverifyhash"
 	"github.com/parsecd/parsecd/src/interface/ops/psaverifymessage"
+	"github.com/parsecd/parsecd/src/parsec"
 )
 
 // ---------------------------------------------------------------------------
 // Operation table: opcode -> proto file stem and generated Operation/Result types.
 
 type opEntry struct {
-	name   string // PARSEC opcode name
 	stem   string // .proto file stem == proto package
 	newOp  func() pbwire.Message
 	newRes func() pbwire.Message
 }
 
 var opTable = map[uint32]opEntry{
-	0x01: {"Ping", "ping", func() pbwire.Message { return &ping.Operation{} }, func() pbwire.Message { return &ping.Result{} }},
-	0x02: {"PsaGenerateKey", "psa_generate_key", func() pbwire.Message { return &psageneratekey.Operation{} }, func() pbwire.Message { return &psageneratekey.Result{} }},
-	0x03: {"PsaDestroyKey", "psa_destroy_key", func() pbwire.Message { return &psadestroykey.Operation{} }, func() pbwire.Message { return &psadestroykey.Result{} }},
-	0x04: {"PsaSignHash", "psa_sign_hash", func() pbwire.Message { return &psasignhash.Operation{} }, func() pbwire.Message { return &psasignhash.Result{} }},
-	0x05: {"PsaVerifyHash", "psa_verify_hash", func() pbwire.Message { return &psaverifyhash.Operation{} }, func() pbwire.Message { return &psaverifyhash.Result{} }},
-	0x06: {"PsaImportKey", "psa_import_key", func() pbwire.Message { return &psaimportkey.Operation{} }, func() pbwire.Message { return &psaimportkey.Result{} }},
-	0x07: {"PsaExportPublicKey", "psa_export_public_key", func() pbwire.Message { return &psaexportpublickey.Operation{} }, func() pbwire.Message { return &psaexportpublickey.Result{} }},
-	0x08: {"ListProviders", "list_providers", func() pbwire.Message { return &listproviders.Operation{} }, func() pbwire.Message { return &listproviders.Result{} }},
-	0x09: {"ListOpcodes", "list_opcodes", func() pbwire.Message { return &listopcodes.Operation{} }, func() pbwire.Message { return &listopcodes.Result{} }},
-	0x0A: {"PsaAsymmetricEncrypt", "psa_asymmetric_encrypt", func() pbwire.Message { return &psaasymmetricencrypt.Operation{} }, func() pbwire.Message { return &psaasymmetricencrypt.Result{} }},
-	0x0B: {"PsaAsymmetricDecrypt", "psa_asymmetric_decrypt", func() pbwire.Message { return &psaasymmetricdecrypt.Operation{} }, func() pbwire.Message { return &psaasymmetricdecrypt.Result{} }},
-	0x0C: {"PsaExportKey", "psa_export_key", func() pbwire.Message { return &psaexportkey.Operation{} }, func() pbwire.Message { return &psaexportkey.Result{} }},
-	0x0D: {"PsaGenerateRandom", "psa_generate_random", func() pbwire.Message { return &psageneraterandom.Operation{} }, func() pbwire.Message { return &psageneraterandom.Result{} }},
-	0x0E: {"ListAuthenticators", "list_authenticators", func() pbwire.Message { return &listauthenticators.Operation{} }, func() pbwire.Message { return &listauthenticators.Result{} }},
-	0x0F: {"PsaHashCompute", "psa_hash_compute", func() pbwire.Message { return &psahashcompute.Operation{} }, func() pbwire.Message { return &psahashcompute.Result{} }},
-	0x10: {"PsaHashCompare", "psa_hash_compare", func() pbwire.Message { return &psahashcompare.Operation{} }, func() pbwire.Message { return &psahashcompare.Result{} }},
-	0x11: {"PsaAeadEncrypt", "psa_aead_encrypt", func() pbwire.Message { return &psaaeadencrypt.Operation{} }, func() pbwire.Message { return &psaaeadencrypt.Result{} }},
-	0x12: {"PsaAeadDecrypt", "psa_aead_decrypt", func() pbwire.Message { return &psaaeaddecrypt.Operation{} }, func() pbwire.Message { return &psaaeaddecrypt.Result{} }},
-	0x13: {"PsaRawKeyAgreement", "psa_raw_key_agreement", func() pbwire.Message { return &psarawkeyagreement.Operation{} }, func() pbwire.Message { return &psarawkeyagreement.Result{} }},
-	0x14: {"PsaCipherEncrypt", "psa_cipher_encrypt", func() pbwire.Message { return &psacipherencrypt.Operation{} }, func() pbwire.Message { return &psacipherencrypt.Result{} }},
-	0x15: {"PsaCipherDecrypt", "psa_cipher_decrypt", func() pbwire.Message { return &psacipherdecrypt.Operation{} }, func() pbwire.Message { return &psacipherdecrypt.Result{} }},
-	0x16: {"PsaMacCompute", "psa_mac_compute", func() pbwire.Message { return &psamaccompute.Operation{} }, func() pbwire.Message { return &psamaccompute.Result{} }},
-	0x17: {"PsaMacVerify", "psa_mac_verify", func() pbwire.Message { return &psamacverify.Operation{} }, func() pbwire.Message { return &psamacverify.Result{} }},
-	0x18: {"PsaSignMessage", "psa_sign_message", func() pbwire.Message { return &psasignmessage.Operation{} }, func() pbwire.Message { return &psasignmessage.Result{} }},
-	0x19: {"PsaVerifyMessage", "psa_verify_message", func() pbwire.Message { return &psaverifymessage.Operation{} }, func() pbwire.Message { return &psaverifymessage.Result{} }},
-	0x1A: {"ListKeys", "list_keys", func() pbwire.Message { return &listkeys.Operation{} }, func() pbwire.Message { return &listkeys.Result{} }},
-	0x1B: {"ListClients", "list_clients", func() pbwire.Message { return &listclients.Operation{} }, func() pbwire.Message { return &listclients.Result{} }},
-	0x1C: {"DeleteClient", "delete_client", func() pbwire.Message { return &deleteclient.Operation{} }, func() pbwire.Message { return &deleteclient.Result{} }},
-	0x1E: {"AttestKey", "attest_key", func() pbwire.Message { return &attestkey.Operation{} }, func() pbwire.Message { return &attestkey.Result{} }},
-	0x1F: {"PrepareKeyAttestation", "prepare_key_attestation", func() pbwire.Message { return &preparekeyattestation.Operation{} }, func() pbwire.Message { return &preparekeyattestation.Result{} }},
-	0x20: {"CanDoCrypto", "can_do_crypto", func() pbwire.Message { return &candocrypto.Operation{} }, func() pbwire.Message { return &candocrypto.Result{} }},
+	0x01: {"ping", func() pbwire.Message { return &ping.Operation{} }, func() pbwire.Message { return &ping.Result{} }},
+	0x02: {"psa_generate_key", func() pbwire.Message { return &psageneratekey.Operation{} }, func() pbwire.Message { return &psageneratekey.Result{} }},
+	0x03: {"psa_destroy_key", func() pbwire.Message { return &psadestroykey.Operation{} }, func() pbwire.Message { return &psadestroykey.Result{} }},
+	0x04: {"psa_sign_hash", func() pbwire.Message { return &psasignhash.Operation{} }, func() pbwire.Message { return &psasignhash.Result{} }},
+	0x05: {"psa_verify_hash", func() pbwire.Message { return &psaverifyhash.Operation{} }, func() pbwire.Message { return &psaverifyhash.Result{} }},
+	0x06: {"psa_import_key", func() pbwire.Message { return &psaimportkey.Operation{} }, func() pbwire.Message { return &psaimportkey.Result{} }},
+	0x07: {"psa_export_public_key", func() pbwire.Message { return &psaexportpublickey.Operation{} }, func() pbwire.Message { return &psaexportpublickey.Result{} }},
+	0x08: {"list_providers", func() pbwire.Message { return &listproviders.Operation{} }, func() pbwire.Message { return &listproviders.Result{} }},
+	0x09: {"list_opcodes", func() pbwire.Message { return &listopcodes.Operation{} }, func() pbwire.Message { return &listopcodes.Result{} }},
+	0x0A: {"psa_asymmetric_encrypt", func() pbwire.Message { return &psaasymmetricencrypt.Operation{} }, func() pbwire.Message { return &psaasymmetricencrypt.Result{} }},
+	0x0B: {"psa_asymmetric_decrypt", func() pbwire.Message { return &psaasymmetricdecrypt.Operation{} }, func() pbwire.Message { return &psaasymmetricdecrypt.Result{} }},
+	0x0C: {"psa_export_key", func() pbwire.Message { return &psaexportkey.Operation{} }, func() pbwire.Message { return &psaexportkey.Result{} }},
+	0x0D: {"psa_generate_random", func() pbwire.Message { return &psageneraterandom.Operation{} }, func() pbwire.Message { return &psageneraterandom.Result{} }},
+	0x0E: {"list_authenticators", func() pbwire.Message { return &listauthenticators.Operation{} }, func() pbwire.Message { return &listauthenticators.Result{} }},
+	0x0F: {"psa_hash_compute", func() pbwire.Message { return &psahashcompute.Operation{} }, func() pbwire.Message { return &psahashcompute.Result{} }},
+	0x10: {"psa_hash_compare", func() pbwire.Message { return &psahashcompare.Operation{} }, func() pbwire.Message { return &psahashcompare.Result{} }},
+	0x11: {"psa_aead_encrypt", func() pbwire.Message { return &psaaeadencrypt.Operation{} }, func() pbwire.Message { return &psaaeadencrypt.Result{} }},
+	0x12: {"psa_aead_decrypt", func() pbwire.Message { return &psaaeaddecrypt.Operation{} }, func() pbwire.Message { return &psaaeaddecrypt.Result{} }},
+	0x13: {"psa_raw_key_agreement", func() pbwire.Message { return &psarawkeyagreement.Operation{} }, func() pbwire.Message { return &psarawkeyagreement.Result{} }},
+	0x14: {"psa_cipher_encrypt", func() pbwire.Message { return &psacipherencrypt.Operation{} }, func() pbwire.Message { return &psacipherencrypt.Result{} }},
+	0x15: {"psa_cipher_decrypt", func() pbwire.Message { return &psacipherdecrypt.Operation{} }, func() pbwire.Message { return &psacipherdecrypt.Result{} }},
+	0x16: {"psa_mac_compute", func() pbwire.Message { return &psamaccompute.Operation{} }, func() pbwire.Message { return &psamaccompute.Result{} }},
+	0x17: {"psa_mac_verify", func() pbwire.Message { return &psamacverify.Operation{} }, func() pbwire.Message { return &psamacverify.Result{} }},
+	0x18: {"psa_sign_message", func() pbwire.Message { return &psasignmessage.Operation{} }, func() pbwire.Message { return &psasignmessage.Result{} }},
+	0x19: {"psa_verify_message", func() pbwire.Message { return &psaverifymessage.Operation{} }, func() pbwire.Message { return &psaverifymessage.Result{} }},
+	0x1A: {"list_keys", func() pbwire.Message { return &listkeys.Operation{} }, func() pbwire.Message { return &listkeys.Result{} }},
+	0x1B: {"list_clients", func() pbwire.Message { return &listclients.Operation{} }, func() pbwire.Message { return &listclients.Result{} }},
+	0x1C: {"delete_client", func() pbwire.Message { return &deleteclient.Operation{} }, func() pbwire.Message { return &deleteclient.Result{} }},
+	0x1E: {"attest_key", func() pbwire.Message { return &attestkey.Operation{} }, func() pbwire.Message { return &attestkey.Result{} }},
+	0x1F: {"prepare_key_attestation", func() pbwire.Message { return &preparekeyattestation.Operation{} }, func() pbwire.Message { return &preparekeyattestation.Result{} }},
+	0x20: {"can_do_crypto", func() pbwire.Message { return &candocrypto.Operation{} }, func() pbwire.Message { return &candocrypto.Result{} }},
 }
 
 // TestOpsPackages checks that every operation's generated types carry the proto
 // package and message names of the PARSEC operation contracts.
 func TestOpsPackages(t *testing.T) {
-	if len(opTable) != 31 {
-		t.Fatalf("opTable has %d operations, want 31", len(opTable))
+	// The opcodes and their names are parsec's table; this one adds only
+	// the generated message types of each.
+	if len(opTable) != len(parsec.AllOpcodes()) {
+		t.Fatalf("opTable has %d operations, parsec's table %d", len(opTable), len(parsec.AllOpcodes()))
+	}
+	for _, o := range parsec.AllOpcodes() {
+		if _, ok := opTable[uint32(o)]; !ok {
+			t.Errorf("%v has no generated messages", o)
+		}
 	}
 	for code, e := range opTable {
 		for _, m := range []struct {
@@ -515,8 +523,8 @@ func checkWellFormed(t *testing.T, dir string, m *manifest, v *vector, h header,
 	if !ok {
 		t.Fatalf("opcode %#x not in table", v.Opcode)
 	}
-	if v.OpcodeName != e.name {
-		t.Errorf("opcode %#x named %q in manifest, %q here", v.Opcode, v.OpcodeName, e.name)
+	if name := parsec.Opcode(v.Opcode).String(); v.OpcodeName != name {
+		t.Errorf("opcode %#x named %q in manifest, %q here", v.Opcode, v.OpcodeName, name)
 	}
 	body := frame[headerLen : headerLen+int(h.bodyLen)]
 	auth := frame[headerLen+int(h.bodyLen):]

@@ -13,8 +13,8 @@ import (
 
 	"github.com/parsecd/parsecd/providers/soft"
 	"github.com/parsecd/parsecd/src/config"
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/psa"
-	"github.com/parsecd/parsecd/src/wire"
 	"github.com/parsecd/parsecd/storage"
 	"github.com/parsecd/parsecd/storage/bolt"
 )
@@ -34,9 +34,9 @@ var Converters = map[int]func(cfg config.Provider) (func([]byte, psa.KeyAttribut
 
 // SourceOf returns the Parsec store a key manager migrates.
 func SourceOf(cfg *config.Config, km config.KeyManager) Source {
-	auth := wire.AuthUnixPeerCredentials
+	auth := parsec.AuthUnixPeerCredentials
 	if cfg.AuthType == "Direct" {
-		auth = wire.AuthDirect
+		auth = parsec.AuthDirect
 	}
 	return Source{Type: km.Parsec.Type, Path: km.Parsec.Path, ITSDir: km.Parsec.WorkingDir, Auth: auth}
 }
