@@ -263,6 +263,7 @@ func symbolPackage(sym string) string {
 	if strings.HasPrefix(sym, "go:") || strings.HasPrefix(sym, "$") {
 		return "(runtime metadata)"
 	}
+	sym = strings.TrimPrefix(strings.TrimPrefix(sym, "."), "eq.") // type equality functions
 	sym = strings.TrimLeft(sym, "*[]")
 	if i := strings.IndexAny(sym, "[("); i >= 0 {
 		sym = sym[:i]
