@@ -205,10 +205,12 @@ vet-pkcs11:
 staticcheck-pkcs11:
 	CGO_ENABLED=1 $(STATICCHECK) $(P11TAGS) ./...
 
-bench: build build-pkcs11 pkcs11-module ## throughput, latency and memory of parsecd vs in-process crypto and a bare socket floor; PKCS#11 sign vs direct C_Sign; TPM sign vs direct go-tpm; the PKCS#11 module vs the client and pkcs11-tool --sign rounds; binary sizes vs their targets
+bench: build build-pkcs11 pkcs11-module ## throughput, latency and memory of parsecd vs in-process crypto and a bare socket floor; memory under mixed load; 100,000 keys; PKCS#11 sign vs direct C_Sign; TPM sign vs direct go-tpm; the PKCS#11 module vs the client and pkcs11-tool --sign rounds; binary sizes vs their targets
 	$(GO) run ./test/sizecheck -ldflags '$(LDFLAGS)' -report
 	$(GO) test -run '^$$' -bench . -benchmem ./src/wire/ ./storage/bolt/ ./providers/soft/
 	$(GO) run ./test/bench -parsecd $(BIN)/parsecd
+	$(GO) run ./test/bench -memory -parsecd $(BIN)/parsecd
+	$(GO) run ./test/bench -scale -parsecd $(BIN)/parsecd
 	$(P11GO) run $(P11TAGS) ./test/bench -pkcs11 -parsecd $(BIN)/parsecd-pkcs11
 	$(GO) run ./test/bench -tpm -parsecd $(BIN)/parsecd
 	$(P11GO) run $(P11TAGS) ./test/bench -p11module $(BIN)/libparsec-pkcs11.so -parsecd $(BIN)/parsecd

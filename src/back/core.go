@@ -16,6 +16,7 @@ import (
 	"github.com/parsecd/parsecd/src/interface/ops/listopcodes"
 	"github.com/parsecd/parsecd/src/interface/ops/listproviders"
 	"github.com/parsecd/parsecd/src/interface/ops/ping"
+	"github.com/parsecd/parsecd/src/interface/ops/psakeyattributes"
 	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
@@ -104,6 +105,10 @@ func listKeys(ctx context.Context, c *call, _ *listkeys.Operation) (pbwire.Messa
 		return nil, err
 	}
 	out := &listkeys.Result{}
+	// Keys made alike share one encoded-attributes message: a listing of
+	// thousands of keys is mostly a few distinct attribute sets, and each
+	// conversion costs about ten allocations.
+	attrs := map[psa.KeyAttributes]*psakeyattributes.KeyAttributes{}
 	for _, m := range c.s.mounts {
 		entries, err := m.Store.List(ctx, m.Name, who)
 		if err != nil {
@@ -116,9 +121,12 @@ func listKeys(ctx context.Context, c *call, _ *listkeys.Operation) (pbwire.Messa
 				c.s.reportDamaged(e)
 				continue
 			}
-			out.Keys = append(out.Keys, &listkeys.KeyInfo{
-				ProviderId: uint32(m.ID), Name: e.Key, Attributes: psa.AttributesToProto(e.Attributes),
-			})
+			a, ok := attrs[e.Attributes]
+			if !ok {
+				a = psa.AttributesToProto(e.Attributes)
+				attrs[e.Attributes] = a
+			}
+			out.Keys = append(out.Keys, &listkeys.KeyInfo{ProviderId: uint32(m.ID), Name: e.Key, Attributes: a})
 		}
 	}
 	return out, nil

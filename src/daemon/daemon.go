@@ -22,6 +22,7 @@ import (
 	"github.com/parsecd/parsecd/src/back"
 	"github.com/parsecd/parsecd/src/config"
 	"github.com/parsecd/parsecd/src/front"
+	"github.com/parsecd/parsecd/src/internal/memtrim"
 	"github.com/parsecd/parsecd/src/internal/sdnotify"
 	"github.com/parsecd/parsecd/src/internal/sigs"
 	"github.com/parsecd/parsecd/src/internal/version"
@@ -56,6 +57,8 @@ type Daemon struct {
 	serveErr   chan error
 	sigs       *sigs.Signals
 	sockLock   *front.SocketLock // held while d.socketPath is ours
+	// trim gives a burst's memory back once requests stop (memtrim).
+	trim *memtrim.Trimmer
 }
 
 // ErrStopped is Start's error when SIGTERM or SIGINT arrived during
@@ -105,7 +108,7 @@ func Start(ctx context.Context, load Loader, log *slog.Logger, signals *sigs.Sig
 		lock.Release()
 		return nil, ErrStopped
 	}
-	d := &Daemon{load: load, log: log, serveErr: make(chan error, 4), sigs: signals}
+	d := &Daemon{load: load, log: log, serveErr: make(chan error, 4), sigs: signals, trim: memtrim.New(0, nil)}
 	g, err := d.build(ctx, cfg, nil)
 	if err != nil {
 		lock.Release()
@@ -123,7 +126,7 @@ func Start(ctx context.Context, load Loader, log *slog.Logger, signals *sigs.Sig
 		return nil, err
 	}
 	d.cur, d.ln, d.socketPath, d.activated, d.sockLock = g, ln, cfg.SocketPath, activated, lock
-	d.server = front.NewServer(generation(g), cfg.ThreadPoolSize, log)
+	d.server = front.NewServer(d.generation(g), cfg.ThreadPoolSize, log)
 	d.serve(ctx, ln)
 	where := cfg.SocketPath
 	if activated {
@@ -155,11 +158,22 @@ func (d *Daemon) serve(ctx context.Context, ln net.Listener) {
 	go func() { d.serveErr <- d.server.Serve(ctx, ln) }()
 }
 
-func generation(g *graph) *front.Generation {
+func (d *Daemon) generation(g *graph) *front.Generation {
 	return &front.Generation{
-		Handler:  g.service,
+		Handler:  trimmed{g.service, d.trim},
 		Settings: front.Settings{Timeout: g.cfg.Timeout, Limits: wire.Limits{BodyLen: g.cfg.BodyLenLimit}, MaxConns: g.cfg.MaxConnections, MaxConnsPerUID: g.cfg.MaxConnectionsPerUID},
 	}
+}
+
+// trimmed tells the Trimmer when each request ends.
+type trimmed struct {
+	front.Handler
+	trim *memtrim.Trimmer
+}
+
+func (h trimmed) Handle(ctx context.Context, req *wire.Request, peer *auth.PeerCred) *wire.Response {
+	defer h.trim.Done()
+	return h.Handler.Handle(ctx, req, peer)
 }
 
 func providerNames(ms []back.Mount) []string {
@@ -358,7 +372,7 @@ func (d *Daemon) Reload(ctx context.Context) {
 	}
 	old := d.cur
 	d.cur = g
-	d.server.Swap(generation(g), cfg.ThreadPoolSize)
+	d.server.Swap(d.generation(g), cfg.ThreadPoolSize)
 	if d.ln != oldLn {
 		_ = oldLn.Close()
 		front.RemoveSocket(oldPath)
@@ -373,6 +387,7 @@ func (d *Daemon) Stop() error {
 	_ = sdnotify.Notify("STOPPING=1")
 	_ = d.ln.Close()
 	d.server.Wait()
+	d.trim.Stop()
 	d.cur.close(nil)
 	if !d.activated {
 		front.RemoveSocket(d.socketPath)

@@ -21,6 +21,7 @@ import (
 
 	"github.com/parsecd/parsecd/src/config"
 	"github.com/parsecd/parsecd/src/daemon"
+	"github.com/parsecd/parsecd/src/internal/memtrim"
 	"github.com/parsecd/parsecd/src/internal/sigs/atinit"
 	"github.com/parsecd/parsecd/src/internal/version"
 	"github.com/parsecd/parsecd/src/provider"
@@ -88,6 +89,7 @@ func run(args []string, stderr io.Writer) int {
 	}
 	log := newLogger(cfg.LogLevel, stderr)
 	files := raiseFileLimit()
+	memtrim.Defaults()
 	d, err := daemon.Start(context.Background(), load, log, sigs)
 	if errors.Is(err, daemon.ErrStopped) {
 		return 0
