@@ -10,7 +10,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"google.golang.org/protobuf/proto"
+	"github.com/parsecd/parsecd/src/interface/pbwire"
 
 	"github.com/parsecd/parsecd/providers/soft"
 	"github.com/parsecd/parsecd/src/auth"
@@ -53,7 +53,7 @@ func BenchmarkDispatchSoftSign(b *testing.B) {
 		b.Fatal(err)
 	}
 	digest := sha256.Sum256([]byte("bench"))
-	body, _ := proto.Marshal(&psasignhash.Operation{KeyName: "k", Alg: psa.AsymSignToProto(alg), Hash: digest[:]})
+	body, _ := pbwire.Marshal(&psasignhash.Operation{KeyName: "k", Alg: psa.AsymSignToProto(alg), Hash: digest[:]})
 	req := &wire.Request{Header: wire.Header{Provider: parsec.ProviderMbedCrypto, Opcode: parsec.OpPsaSignHash, AuthType: parsec.AuthDirect}, Body: body, Auth: []byte("bench")}
 	b.ReportAllocs()
 	for b.Loop() {

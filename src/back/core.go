@@ -7,7 +7,7 @@ import (
 	"context"
 	"sort"
 
-	"google.golang.org/protobuf/proto"
+	"github.com/parsecd/parsecd/src/interface/pbwire"
 
 	"github.com/parsecd/parsecd/src/interface/ops/deleteclient"
 	"github.com/parsecd/parsecd/src/interface/ops/listauthenticators"
@@ -50,7 +50,7 @@ func coreOpcodes() []parsec.Opcode {
 
 // corePing reports the highest wire protocol version parsecd speaks (1.0,
 // the only one Parsec has defined).
-func corePing(context.Context, *call, *ping.Operation) (proto.Message, error) {
+func corePing(context.Context, *call, *ping.Operation) (pbwire.Message, error) {
 	return &ping.Result{WireProtocolVersionMaj: uint32(wire.VersionMajor), WireProtocolVersionMin: uint32(wire.VersionMinor)}, nil
 }
 
@@ -70,7 +70,7 @@ func listed(id parsec.ProviderID, all bool) bool { return all || !id.IsExtra() }
 // listProviders lists the crypto providers in config order, then the core
 // provider last: clients take the first entry as their provider, so the
 // core, which does no cryptography, must never come first.
-func listProviders(_ context.Context, c *call, in *listproviders.Operation) (proto.Message, error) {
+func listProviders(_ context.Context, c *call, in *listproviders.Operation) (pbwire.Message, error) {
 	out := &listproviders.Result{}
 	for _, m := range c.s.mounts {
 		if !listed(m.ID, in.ParsecdAllProviders) {
@@ -99,7 +99,7 @@ func listProviders(_ context.Context, c *call, in *listproviders.Operation) (pro
 // wire does not define is ProviderDoesNotExist, one it defines but this
 // configuration lacks is ProviderNotRegistered, the two statuses a client
 // needs to tell a typo from a missing provider.
-func listOpcodes(_ context.Context, c *call, in *listopcodes.Operation) (proto.Message, error) {
+func listOpcodes(_ context.Context, c *call, in *listopcodes.Operation) (pbwire.Message, error) {
 	// ProviderId is a u32 on the wire but a u8 in the header: a larger
 	// value must not wrap onto a real provider.
 	id := parsec.ProviderID(in.ProviderId)
@@ -121,7 +121,7 @@ func listOpcodes(_ context.Context, c *call, in *listopcodes.Operation) (proto.M
 	return out, nil
 }
 
-func listAuthenticators(_ context.Context, c *call, _ *listauthenticators.Operation) (proto.Message, error) {
+func listAuthenticators(_ context.Context, c *call, _ *listauthenticators.Operation) (pbwire.Message, error) {
 	out := &listauthenticators.Result{}
 	for _, a := range c.s.auths.Infos() {
 		out.Authenticators = append(out.Authenticators, &listauthenticators.AuthenticatorInfo{
@@ -135,7 +135,7 @@ func listAuthenticators(_ context.Context, c *call, _ *listauthenticators.Operat
 // reads the key stores, not the providers: the store's record is the
 // authority on which keys exist (a provider's own objects may be
 // orphans of an interrupted creation), and it needs no device access.
-func listKeys(ctx context.Context, c *call, in *listkeys.Operation) (proto.Message, error) {
+func listKeys(ctx context.Context, c *call, in *listkeys.Operation) (pbwire.Message, error) {
 	who, err := c.caller()
 	if err != nil {
 		return nil, err
@@ -174,7 +174,7 @@ func listKeys(ctx context.Context, c *call, in *listkeys.Operation) (proto.Messa
 // listClients is the sorted union of the applications owning a key in any
 // store. Several providers may share one key store (one [[key_manager]]),
 // which is asked once.
-func listClients(ctx context.Context, c *call, _ *listclients.Operation) (proto.Message, error) {
+func listClients(ctx context.Context, c *call, _ *listclients.Operation) (pbwire.Message, error) {
 	seen := map[string]bool{}
 	asked := map[storage.KeyStore]bool{}
 	var names []string
@@ -206,7 +206,7 @@ func listClients(ctx context.Context, c *call, _ *listclients.Operation) (proto.
 // logged and skipped and the answer is always Success: an administrator
 // cleaning up must not be stopped by one broken key, and an unknown client
 // simply has nothing to delete.
-func deleteClient(ctx context.Context, c *call, in *deleteclient.Operation) (proto.Message, error) {
+func deleteClient(ctx context.Context, c *call, in *deleteclient.Operation) (pbwire.Message, error) {
 	// The client is named in the administrator's own authenticator: the
 	// wire has no field for another one.
 	target := storage.Client{Auth: c.app.Auth, App: in.Client}

@@ -9,7 +9,7 @@ import (
 	"reflect"
 	"testing"
 
-	"google.golang.org/protobuf/proto"
+	"github.com/parsecd/parsecd/src/interface/pbwire"
 
 	"github.com/parsecd/parsecd/src/interface/ops/listkeys"
 	"github.com/parsecd/parsecd/src/parsec"
@@ -44,7 +44,7 @@ func TestListKeysAttributes(t *testing.T) {
 		t.Fatal(resp.Header.Status)
 	}
 	var res listkeys.Result
-	if err := proto.Unmarshal(resp.Body, &res); err != nil {
+	if err := pbwire.Unmarshal(resp.Body, &res); err != nil {
 		t.Fatal(err)
 	}
 	if len(res.Keys) != len(want) {

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"google.golang.org/protobuf/proto"
+	"github.com/parsecd/parsecd/src/interface/pbwire"
 
 	"github.com/parsecd/parsecd/src/auth"
 	"github.com/parsecd/parsecd/src/back"
@@ -42,7 +42,7 @@ func listProvidersAll(t *testing.T, svc *back.Service, all bool) (ids []uint32, 
 	resp := do(t, svc, rq{opcode: parsec.OpListProviders, body: marshal(t, &listproviders.Operation{ParsecdAllProviders: all})})
 	wantStatus(t, resp, status.Success)
 	var res listproviders.Result
-	if err := proto.Unmarshal(resp.Body, &res); err != nil {
+	if err := pbwire.Unmarshal(resp.Body, &res); err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range res.Providers {

@@ -15,7 +15,7 @@ import (
 	"sync"
 	"time"
 
-	"google.golang.org/protobuf/proto"
+	"github.com/parsecd/parsecd/src/interface/pbwire"
 
 	"github.com/parsecd/parsecd/src/auth"
 	"github.com/parsecd/parsecd/src/internal/ratelog"
@@ -208,7 +208,7 @@ func (s *Service) handle(ctx context.Context, req *wire.Request, peer *auth.Peer
 		return nil, app, status.Errorf(status.OpcodeDoesNotExist, "%v is not implemented", h.Opcode)
 	}
 	in := op.newOp()
-	if err := proto.Unmarshal(req.Body, in); err != nil {
+	if err := pbwire.Unmarshal(req.Body, in); err != nil {
 		return nil, app, status.Errorf(status.DeserializingBodyFailed, "decoding %v body: %w", h.Opcode, err)
 	}
 	// ctx is never cancelled by a shutdown (the front end detaches it): a
@@ -224,7 +224,7 @@ func (s *Service) handle(ctx context.Context, req *wire.Request, peer *auth.Peer
 	}
 	// Deterministic: the same result encodes to the same bytes, which the
 	// golden response vectors compare byte for byte.
-	body, err := proto.MarshalOptions{Deterministic: true}.Marshal(out)
+	body, err := pbwire.Marshal(out)
 	if err != nil {
 		return nil, app, status.Errorf(status.SerializingBodyFailed, "encoding %v result: %w", h.Opcode, err)
 	}

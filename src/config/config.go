@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -656,26 +655,51 @@ func placed(name string, row, col int, key string, err error) error {
 	return fmt.Errorf("%s:%d:%d: %w", name, row, col, &KeyError{Key: key, Line: row, Err: err})
 }
 
-// mistyped matches go-toml's type mismatch, which names Go types.
-var mistyped = regexp.MustCompile(`cannot decode TOML ([a-z ]+) into (?:struct field \S+ of type|a Go value of type) (\S+)`)
+
+// mistyped picks the TOML kind found and the Go type wanted out of
+// go-toml's type mismatch: "cannot decode TOML <kind> into struct field
+// <name> of type <type>" or "... into a Go value of type <type>". Plain
+// string cutting rather than a regular expression keeps package regexp
+// (about 150 KB) out of the daemon (issue 14).
+func mistyped(msg string) (found, goType string, ok bool) {
+	_, rest, ok := strings.Cut(msg, "cannot decode TOML ")
+	if !ok {
+		return "", "", false
+	}
+	found, rest, ok = strings.Cut(rest, " into ")
+	if !ok || found == "" || strings.Trim(found, "abcdefghijklmnopqrstuvwxyz ") != "" {
+		return "", "", false
+	}
+	if field, ok := strings.CutPrefix(rest, "struct field "); ok {
+		name, typ, ok := strings.Cut(field, " of type ")
+		if !ok || name == "" || strings.ContainsAny(name, " \t\n") {
+			return "", "", false
+		}
+		rest = typ
+	} else if rest, ok = strings.CutPrefix(rest, "a Go value of type "); !ok {
+		return "", "", false
+	}
+	goType, _, _ = strings.Cut(rest, " ")
+	goType, _, _ = strings.Cut(goType, "\n")
+	return found, goType, goType != ""
+}
 
 // humanize turns go-toml's decoding error into what the file should say,
 // without Go type names: "expected an integer (without quotes), found a
 // string".
 func humanize(de *toml.DecodeError) string {
 	msg := strings.TrimPrefix(de.Error(), "toml: ")
-	m := mistyped.FindStringSubmatch(msg)
-	if m == nil {
+	found, goType, ok := mistyped(msg)
+	if !ok {
 		return msg
 	}
-	found := m[1]
 	switch found {
 	case "integer", "array", "inline table":
 		found = "an " + found
 	default:
 		found = "a " + found
 	}
-	goType := strings.TrimLeft(m[2], "*")
+	goType = strings.TrimLeft(goType, "*")
 	want := "a value of another type"
 	switch {
 	case goType == "string":
