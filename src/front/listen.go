@@ -92,6 +92,12 @@ func CheckFree(path string) error {
 	if errors.Is(err, syscall.ECONNREFUSED) {
 		return nil // stale: left by a daemon that did not exit cleanly
 	}
+	if errors.Is(err, fs.ErrNotExist) {
+		// Gone between Lstat and Dial: a daemon starting at the same moment
+		// removed it as stale. Nothing is there now; which of the two may
+		// listen is settled by LockSocket, not here.
+		return nil
+	}
 	return fmt.Errorf("cannot tell whether a service is listening on %s (%v): refusing to remove it", path, err)
 }
 
