@@ -4,6 +4,7 @@
 package auth
 
 import (
+	"context"
 	"errors"
 	"testing"
 
@@ -32,7 +33,7 @@ func TestSet(t *testing.T) {
 		{"jwt never registered", wire.AuthJwt, []byte("x"), peer, "", false, status.AuthenticatorNotRegistered},
 	}
 	for _, tt := range tests {
-		app, err := s.Authenticate(tt.typ, tt.auth, tt.peer)
+		app, err := s.Authenticate(context.Background(), tt.typ, tt.auth, tt.peer)
 		if tt.wantCode != nil {
 			if !errors.Is(err, tt.wantCode) {
 				t.Errorf("%s: err = %v, want %v", tt.name, err, tt.wantCode)
@@ -57,12 +58,12 @@ func TestSet(t *testing.T) {
 
 func TestDirect(t *testing.T) {
 	s := NewSet(nil, Direct{})
-	app, err := s.Authenticate(wire.AuthDirect, []byte("app-one"), nil)
+	app, err := s.Authenticate(context.Background(), wire.AuthDirect, []byte("app-one"), nil)
 	if err != nil || app.Name != "app-one" || app.Admin {
 		t.Fatalf("got %+v, %v", app, err)
 	}
 	for _, bad := range [][]byte{nil, {0xff, 0xfe}} {
-		if _, err := s.Authenticate(wire.AuthDirect, bad, nil); !errors.Is(err, status.AuthenticationError) {
+		if _, err := s.Authenticate(context.Background(), wire.AuthDirect, bad, nil); !errors.Is(err, status.AuthenticationError) {
 			t.Errorf("auth %x: err = %v", bad, err)
 		}
 	}

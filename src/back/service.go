@@ -123,7 +123,7 @@ func (s *Service) logFailure(h wire.Header, app *auth.Application, peer *auth.Pe
 
 func (s *Service) handle(ctx context.Context, req *wire.Request, peer *auth.PeerCred) ([]byte, *auth.Application, error) {
 	h := req.Header
-	app, err := s.auths.Authenticate(h.AuthType, req.Auth, peer)
+	app, err := s.auths.Authenticate(ctx, h.AuthType, req.Auth, peer)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -65,8 +65,9 @@ type Config struct {
 	MaxConnections       int
 	MaxConnectionsPerUID int
 
-	AuthType string // "Direct" or "UnixPeerCredentials"
-	Admins   []string
+	// Authenticators are the [authenticator] table or the
+	// [[authenticator]] entries in file order; the first is the default.
+	Authenticators []Authenticator
 
 	KeyManagers []KeyManager
 	Providers   []Provider
@@ -196,7 +197,7 @@ func Parse(name string, data []byte) (*Config, error) {
 		if _, ok := root[k].(map[string]any); ok {
 			what = "section"
 		}
-		r.bad(k, "unknown %s %q (parsecd knows [core_settings], [listener], [authenticator], [[key_manager]] and [[provider]])", what, k)
+		r.bad(k, "unknown %s %q (parsecd knows [core_settings], [listener], [authenticator] or [[authenticator]], [[key_manager]] and [[provider]])", what, k)
 	}
 
 	c.ThreadPoolSize = DefaultThreadPoolSize
@@ -279,32 +280,7 @@ func Parse(name string, data []byte) (*Config, error) {
 		l.done()
 	}
 
-	if a := r.section(root, "authenticator"); a == nil {
-		if _, ok := root["authenticator"]; !ok {
-			r.bad("", "missing section [authenticator]")
-		}
-	} else {
-		at := a.str("auth_type")
-		switch {
-		case at == nil:
-			if _, present := a.m["auth_type"]; !present {
-				r.bad(a.path, "authenticator.auth_type is missing: expected \"UnixPeerCredentials\" or \"Direct\"")
-			}
-		case *at == "Direct" || *at == "UnixPeerCredentials":
-			c.AuthType = *at
-		case *at == "JwtSvid":
-			r.bad(a.path+".auth_type", "authenticator.auth_type: \"JwtSvid\" is not supported by parsecd yet: expected \"UnixPeerCredentials\" or \"Direct\"")
-		default:
-			r.bad(a.path+".auth_type", "authenticator.auth_type: %q is not one of \"UnixPeerCredentials\", \"Direct\"", *at)
-		}
-		if a.str("workload_endpoint") != nil {
-			note("authenticator.workload_endpoint is only used by JwtSvid and is ignored")
-		}
-		if v, ok := a.get("admins"); ok {
-			c.Admins = readAdmins(r, a.path+".admins", v)
-		}
-		a.done()
-	}
+	c.Authenticators = readAuthenticators(r, root, note)
 
 	kms := map[string]bool{}
 	for i, km := range r.entries(root, "key_manager") {

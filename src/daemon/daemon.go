@@ -42,6 +42,7 @@ type graph struct {
 	keys      []storage.KeyStore          // the store of each provider
 	stores    map[string]storage.KeyStore // by file path
 	service   *back.Service
+	auths     *auth.Set
 }
 
 // Daemon is a running parsecd.
@@ -130,7 +131,7 @@ func Start(ctx context.Context, load Loader, log *slog.Logger, signals *sigs.Sig
 	if activated {
 		where = "socket passed by systemd"
 	}
-	log.Info("parsecd ready", "version", version.Version, "socket", where, "providers", providerNames(g.providers), "auth", cfg.AuthType)
+	log.Info("parsecd ready", "version", version.Version, "socket", where, "providers", providerNames(g.providers), "auth", authNames(cfg))
 	_ = sdnotify.Notify("READY=1")
 	return d, nil
 }
@@ -232,13 +233,13 @@ func (d *Daemon) build(ctx context.Context, cfg *config.Config, prev *graph) (*g
 	if len(g.providers) == 0 && len(cfg.Providers) > 0 {
 		return fail(errors.New("every [[provider]] was skipped: no crypto provider left to serve"))
 	}
-	var a auth.Authenticator = auth.UnixPeer{}
-	if cfg.AuthType == "Direct" {
-		a = auth.Direct{}
-		d.log.Warn("Direct authentication trusts every client that can reach the socket: restrict the socket directory to mutually trusted clients")
+	auths, err := authenticators(ctx, cfg, d.log)
+	if err != nil {
+		return fail(err)
 	}
+	g.auths = auths
 	svc, err := back.New(back.Options{
-		Auth: auth.NewSet(cfg.Admins, a), Providers: g.providers, Stores: g.keys, Log: d.log,
+		Auth: auths, Providers: g.providers, Stores: g.keys, Log: d.log,
 		LogErrorDetails: cfg.LogErrorDetails, Version: version.Triple(),
 	})
 	if err != nil {
@@ -269,6 +270,9 @@ func (e plainError) Unwrap() error { return e.err }
 
 // close releases what g owns and keep does not share.
 func (g *graph) close(keep *graph) {
+	if g.auths != nil {
+		_ = g.auths.Close()
+	}
 	for _, p := range g.providers {
 		_ = p.Close()
 	}
