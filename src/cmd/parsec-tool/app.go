@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/parsecd/parsecd/src/client"
+	"github.com/parsecd/parsecd/src/client/spiffe"
 	"github.com/parsecd/parsecd/src/wire"
 )
 
@@ -351,6 +352,16 @@ func (a *app) connect(auth bool) error {
 			a.auth = client.DirectAuth(appName)
 		case wire.AuthUnixPeerCredentials:
 			a.auth = client.UnixPeerCredentialsAuth()
+		case wire.AuthJwtSvid:
+			au, ok, err := a.jwtSvidAuth()
+			if err != nil {
+				return a.spinUpFailed(err)
+			}
+			if !ok {
+				a.log.log(levelWarn, targetBasicClient, "Authenticator of type \"%v\" needs %s (the SPIFFE Workload API)", ai.ID, spiffe.EndpointEnv)
+				continue
+			}
+			a.auth = au
 		default:
 			a.log.log(levelWarn, targetBasicClient, "Authenticator of type \"%v\" not supported by this client library", ai.ID)
 			continue
