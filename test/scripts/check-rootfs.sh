@@ -11,7 +11,8 @@
 #  - sh -n (and dash -n / busybox sh -n when present) on the init script;
 #  - parsecd --check-config on rootfs/etc/parsec/config.toml, and on it
 #    without its TPM provider as meta-parsec installs it without
-#    PACKAGECONFIG tpm (drop-tpm-provider.awk).
+#    PACKAGECONFIG tpm (drop-tpm-provider.awk), and on the SPIFFE example
+#    usr/share/parsec/config-spiffe.toml.
 # Usage: check-rootfs.sh [path of parsecd] (default bin/parsecd)
 set -euo pipefail
 
@@ -110,4 +111,6 @@ grep -q '^provider_type = "Tpm"' "$rootfs/etc/parsec/config.toml" || fail "rootf
 ! grep -q 'provider_type = "Tpm"' "$notpm" || fail "drop-tpm-provider.awk left the TPM provider in: $(cat "$notpm")"
 grep -q '^provider_type = "Software"' "$notpm" || fail "drop-tpm-provider.awk removed the software provider"
 "$parsecd" --check-config -c "$notpm" || fail "parsecd --check-config rejected config.toml without its TPM provider"
+# The SPIFFE example (not installed) must stay a valid configuration.
+"$parsecd" --check-config -c "$rootfs/usr/share/parsec/config-spiffe.toml" || fail "parsecd --check-config rejected rootfs/usr/share/parsec/config-spiffe.toml"
 echo "check-rootfs: all checks passed"
