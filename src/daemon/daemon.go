@@ -371,7 +371,7 @@ func (d *Daemon) Reload(ctx context.Context) {
 		oldLock.Release() // only once its socket is gone
 	}
 	old.close(g)
-	d.log.Info("configuration reloaded", "providers", providerNames(g.providers))
+	d.log.Info("configuration reloaded", "providers", providerNames(g.providers), "auth", authNames(g.cfg))
 }
 
 // Stop closes the listener, waits for in-flight requests and releases everything.
