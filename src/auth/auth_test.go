@@ -71,3 +71,36 @@ func TestDirect(t *testing.T) {
 		t.Fatalf("Infos = %+v", got)
 	}
 }
+
+// Several authenticators: the first is the default, each request goes to
+// the one its header names, and an admin of one is not an admin of another.
+func TestMulti(t *testing.T) {
+	s := NewMulti(Configured{Authenticator: UnixPeer{}, Admins: []string{"1000"}},
+		Configured{Authenticator: Direct{}, Admins: []string{"boss"}})
+	if got := s.Infos(); len(got) != 2 || got[0].ID != wire.AuthUnixPeerCredentials || got[1].ID != wire.AuthDirect {
+		t.Fatalf("Infos = %+v", got)
+	}
+	ctx := context.Background()
+	peer := &PeerCred{UID: 1000}
+	for _, tt := range []struct {
+		typ   wire.AuthType
+		auth  string
+		name  string
+		admin bool
+	}{
+		{wire.AuthUnixPeerCredentials, "\xe8\x03\x00\x00", "1000", true},
+		{wire.AuthDirect, "1000", "1000", false},
+		{wire.AuthDirect, "boss", "boss", true},
+	} {
+		app, err := s.Authenticate(ctx, tt.typ, []byte(tt.auth), peer)
+		if err != nil || app.Name != tt.name || app.Auth != tt.typ || app.Admin != tt.admin {
+			t.Errorf("%v %q: %+v, %v", tt.typ, tt.auth, app, err)
+		}
+	}
+	if _, err := s.Authenticate(ctx, wire.AuthJwtSvid, []byte("x.y.z"), peer); !errors.Is(err, status.AuthenticatorNotRegistered) {
+		t.Errorf("JwtSvid not configured: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+}
