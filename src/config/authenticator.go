@@ -41,12 +41,12 @@ func readAuthenticators(r *reader, root map[string]any, note func(string, ...any
 		return nil
 	}
 	var ts []*table
-	switch v.(type) {
+	switch arr := v.(type) {
 	case map[string]any:
 		ts = []*table{r.section(root, "authenticator")}
 	case []any:
 		ts = r.entries(root, "authenticator")
-		if len(ts) == 0 && len(v.([]any)) == 0 {
+		if len(arr) == 0 {
 			r.bad("authenticator", "authenticator: expected at least one authenticator, found an empty array")
 		}
 	default:
