@@ -16,15 +16,15 @@ import (
 	"context"
 	"errors"
 
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
-	"github.com/parsecd/parsecd/src/wire"
 )
 
 // KeyTriple names a key: the owning application (authenticator and name),
 // the provider's configured name and the key name.
 type KeyTriple struct {
-	Auth     wire.AuthType
+	Auth     parsec.AuthType
 	App      string
 	Provider string
 	Key      string
@@ -65,11 +65,21 @@ var (
 	ErrExists   = &status.Error{Code: status.PsaErrorAlreadyExists, Msg: "key already exists"}
 )
 
-// Client identifies an application that owns keys.
+// Client is the identity of an application: the caller of every key
+// operation (the back end makes it once from the authenticated
+// application) and the owner of its keys.
 type Client struct {
-	Auth wire.AuthType
+	Auth parsec.AuthType
 	App  string
 }
+
+// Key names the client's key name in the provider configured as provider.
+func (c Client) Key(provider, name string) KeyTriple {
+	return KeyTriple{Auth: c.Auth, App: c.App, Provider: provider, Key: name}
+}
+
+// Client returns the owner of the key.
+func (k KeyTriple) Client() Client { return Client{Auth: k.Auth, App: k.App} }
 
 // KeyStore is the key-mapping store. Implementations are safe for concurrent
 // use. Byte slices cross the interface by copy: Get and List return fresh

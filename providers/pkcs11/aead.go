@@ -13,6 +13,7 @@ import (
 	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
+	"github.com/parsecd/parsecd/storage"
 )
 
 var _ provider.Aead = (*Provider)(nil)
@@ -86,7 +87,7 @@ func checkNonce(alg psa.AeadAlg, n int) error {
 
 // aeadKey loads a key and checks, in order, its policy (usage and
 // algorithm), the capability table and the nonce length.
-func (p *Provider) aeadKey(ctx context.Context, c provider.Caller, name string, usage psa.UsageFlags, alg psa.Aead, nonce []byte) (*keyRef, error) {
+func (p *Provider) aeadKey(ctx context.Context, c storage.Client, name string, usage psa.UsageFlags, alg psa.Aead, nonce []byte) (*keyRef, error) {
 	k, err := p.load(ctx, c, name)
 	if err != nil {
 		return nil, err
@@ -148,7 +149,7 @@ func (p *Provider) aeadRun(ctx context.Context, k *keyRef, alg psa.Aead, nonce, 
 }
 
 // AeadEncrypt implements provider.Aead.
-func (p *Provider) AeadEncrypt(ctx context.Context, c provider.Caller, name string, alg psa.Aead, nonce, additionalData, plaintext []byte) ([]byte, error) {
+func (p *Provider) AeadEncrypt(ctx context.Context, c storage.Client, name string, alg psa.Aead, nonce, additionalData, plaintext []byte) ([]byte, error) {
 	k, err := p.aeadKey(ctx, c, name, psa.UsageEncrypt, alg, nonce)
 	if err != nil {
 		return nil, err
@@ -164,7 +165,7 @@ func (p *Provider) AeadEncrypt(ctx context.Context, c provider.Caller, name stri
 }
 
 // AeadDecrypt implements provider.Aead.
-func (p *Provider) AeadDecrypt(ctx context.Context, c provider.Caller, name string, alg psa.Aead, nonce, additionalData, ciphertext []byte) ([]byte, error) {
+func (p *Provider) AeadDecrypt(ctx context.Context, c storage.Client, name string, alg psa.Aead, nonce, additionalData, ciphertext []byte) ([]byte, error) {
 	k, err := p.aeadKey(ctx, c, name, psa.UsageDecrypt, alg, nonce)
 	if err != nil {
 		return nil, err

@@ -11,9 +11,9 @@ import (
 
 	"github.com/miekg/pkcs11"
 
-	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
+	"github.com/parsecd/parsecd/storage"
 )
 
 // Secret keys: AES (128/192/256 bits, CKK_AES) and HMAC keys (any whole
@@ -56,7 +56,7 @@ func secretTemplate(a psa.KeyAttributes, id []byte, label string) []*pkcs11.Attr
 }
 
 // generateSecret generates a secret key on the token (checks made).
-func (p *Provider) generateSecret(ctx context.Context, c provider.Caller, name string, a psa.KeyAttributes) error {
+func (p *Provider) generateSecret(ctx context.Context, c storage.Client, name string, a psa.KeyAttributes) error {
 	s, _ := findKeySpec(a.Type)
 	mech := []*pkcs11.Mechanism{pkcs11.NewMechanism(s.gen, nil)}
 	err := p.create(ctx, c, name, a, func(h pkcs11.SessionHandle, id []byte) error {
@@ -74,7 +74,7 @@ func (p *Provider) generateSecret(ctx context.Context, c provider.Caller, name s
 // importSecret imports raw key bytes (the PSA format of symmetric keys)
 // as a secret key object. Sizes follow the software provider: empty data
 // and a key_bits that differs from the data are PsaErrorInvalidArgument.
-func (p *Provider) importSecret(ctx context.Context, c provider.Caller, name string, a psa.KeyAttributes, data []byte) error {
+func (p *Provider) importSecret(ctx context.Context, c storage.Client, name string, a psa.KeyAttributes, data []byte) error {
 	if len(data) == 0 {
 		return status.Errorf(status.PsaErrorInvalidArgument, "key data is empty")
 	}

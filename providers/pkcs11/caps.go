@@ -14,9 +14,9 @@ import (
 
 	"github.com/miekg/pkcs11"
 
-	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
+	"github.com/parsecd/parsecd/storage"
 )
 
 // The capability table: which key types and sizes the provider creates,
@@ -291,7 +291,7 @@ func (p *Provider) checkAlgorithm(alg psa.Algorithm, t psa.KeyType) error {
 // CanDoCrypto implements provider.CapabilityCheck from the tables above.
 // Generate and Import answer exactly what GenerateKey and ImportKey do;
 // Use adds the policy algorithm, as every operation checks it.
-func (p *Provider) CanDoCrypto(_ context.Context, _ provider.Caller, check psa.CheckType, a psa.KeyAttributes) error {
+func (p *Provider) CanDoCrypto(_ context.Context, _ storage.Client, check psa.CheckType, a psa.KeyAttributes) error {
 	if err := psa.CheckCanDo(check, a, p.allowDeprecated); err != nil {
 		return err
 	}

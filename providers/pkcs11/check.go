@@ -12,6 +12,7 @@ import (
 
 	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/status"
+	"github.com/parsecd/parsecd/storage"
 )
 
 var _ provider.KeyChecker = (*Provider)(nil)
@@ -19,7 +20,7 @@ var _ provider.KeyChecker = (*Provider)(nil)
 // CheckKey implements provider.KeyChecker: the key's object (the private
 // key of a pair, the public key, or the secret key) is on the token. Unlike
 // an operation on a vanished key, it removes nothing.
-func (p *Provider) CheckKey(ctx context.Context, c provider.Caller, name string) error {
+func (p *Provider) CheckKey(ctx context.Context, c storage.Client, name string) error {
 	k, err := p.load(ctx, c, name)
 	if err != nil {
 		return err

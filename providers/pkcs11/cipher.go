@@ -17,6 +17,7 @@ import (
 	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
+	"github.com/parsecd/parsecd/storage"
 )
 
 var _ provider.Cipher = (*Provider)(nil)
@@ -143,7 +144,7 @@ func cipherMechanism(alg psa.Cipher, iv []byte, decrypt bool) []*pkcs11.Mechanis
 
 // cipherKey loads a key and checks its policy (usage and algorithm) and
 // the capability table.
-func (p *Provider) cipherKey(ctx context.Context, c provider.Caller, name string, usage psa.UsageFlags, alg psa.Cipher) (*keyRef, error) {
+func (p *Provider) cipherKey(ctx context.Context, c storage.Client, name string, usage psa.UsageFlags, alg psa.Cipher) (*keyRef, error) {
 	k, err := p.load(ctx, c, name)
 	if err != nil {
 		return nil, err
@@ -192,7 +193,7 @@ func (p *Provider) cipherRun(ctx context.Context, k *keyRef, alg psa.Cipher, iv,
 }
 
 // CipherEncrypt implements provider.Cipher.
-func (p *Provider) CipherEncrypt(ctx context.Context, c provider.Caller, name string, alg psa.Cipher, plaintext []byte) ([]byte, error) {
+func (p *Provider) CipherEncrypt(ctx context.Context, c storage.Client, name string, alg psa.Cipher, plaintext []byte) ([]byte, error) {
 	k, err := p.cipherKey(ctx, c, name, psa.UsageEncrypt, alg)
 	if err != nil {
 		return nil, err
@@ -217,7 +218,7 @@ func (p *Provider) CipherEncrypt(ctx context.Context, c provider.Caller, name st
 }
 
 // CipherDecrypt implements provider.Cipher.
-func (p *Provider) CipherDecrypt(ctx context.Context, c provider.Caller, name string, alg psa.Cipher, ciphertext []byte) ([]byte, error) {
+func (p *Provider) CipherDecrypt(ctx context.Context, c storage.Client, name string, alg psa.Cipher, ciphertext []byte) ([]byte, error) {
 	k, err := p.cipherKey(ctx, c, name, psa.UsageDecrypt, alg)
 	if err != nil {
 		return nil, err

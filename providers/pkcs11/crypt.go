@@ -16,9 +16,9 @@ import (
 
 	"github.com/miekg/pkcs11"
 
-	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
+	"github.com/parsecd/parsecd/storage"
 )
 
 // Asymmetric encryption: CKM_RSA_PKCS and CKM_RSA_PKCS_OAEP (label = the
@@ -66,7 +66,7 @@ func cryptMechanism(alg psa.AsymEncrypt, salt []byte) []*pkcs11.Mechanism {
 
 // AsymmetricEncrypt implements provider.AsymEncryption: RSA PKCS#1 v1.5
 // and RSA OAEP whose label is the salt. Public keys can encrypt.
-func (p *Provider) AsymmetricEncrypt(ctx context.Context, c provider.Caller, name string, alg psa.AsymEncrypt, plaintext, salt []byte) ([]byte, error) {
+func (p *Provider) AsymmetricEncrypt(ctx context.Context, c storage.Client, name string, alg psa.AsymEncrypt, plaintext, salt []byte) ([]byte, error) {
 	k, err := p.load(ctx, c, name)
 	if err != nil {
 		return nil, err
@@ -157,7 +157,7 @@ func (p *Provider) encryptGo(ctx context.Context, k *keyRef, alg psa.AsymEncrypt
 // AsymmetricDecrypt implements provider.AsymEncryption on the token. A
 // ciphertext that does not decrypt is PsaErrorInvalidPadding; one of the
 // wrong length is PsaErrorInvalidArgument.
-func (p *Provider) AsymmetricDecrypt(ctx context.Context, c provider.Caller, name string, alg psa.AsymEncrypt, ciphertext, salt []byte) ([]byte, error) {
+func (p *Provider) AsymmetricDecrypt(ctx context.Context, c storage.Client, name string, alg psa.AsymEncrypt, ciphertext, salt []byte) ([]byte, error) {
 	k, err := p.load(ctx, c, name)
 	if err != nil {
 		return nil, err

@@ -21,7 +21,6 @@ import (
 	"github.com/miekg/pkcs11"
 
 	"github.com/parsecd/parsecd/providers/internal/pubkey"
-	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
 	"github.com/parsecd/parsecd/storage"
@@ -50,8 +49,8 @@ type keyRef struct {
 func byteLen(bits uint32) int { return int(bits+7) / 8 }
 
 // load fetches a caller's key from the store.
-func (p *Provider) load(ctx context.Context, c provider.Caller, name string) (*keyRef, error) {
-	t := p.triple(c, name)
+func (p *Provider) load(ctx context.Context, c storage.Client, name string) (*keyRef, error) {
+	t := c.Key(p.name, name)
 	info, err := p.keys.Get(ctx, t)
 	if err != nil {
 		return nil, storage.StatusError(err)
@@ -240,10 +239,10 @@ func (s commitLocked) Commit(ctx context.Context, k storage.KeyTriple, v storage
 // destroy the objects and drop the reservation. build may run twice (the
 // pool retries on a stale session): objects of a failed attempt are
 // destroyed first.
-func (p *Provider) create(ctx context.Context, c provider.Caller, name string, a psa.KeyAttributes,
+func (p *Provider) create(ctx context.Context, c storage.Client, name string, a psa.KeyAttributes,
 	build func(h pkcs11.SessionHandle, id []byte) error) error {
 	id := newCKAID()
-	t := p.triple(c, name)
+	t := c.Key(p.name, name)
 	err := storage.Create(ctx, commitLocked{p.keys, &p.mapMu}, t, func(ctx context.Context) (storage.KeyInfo, func(context.Context) error, error) {
 		attempt := 0
 		err := p.pool.do(ctx, func(h pkcs11.SessionHandle) error {
@@ -357,7 +356,7 @@ func privateTemplate(a psa.KeyAttributes, id []byte, label string) []*pkcs11.Att
 
 // GenerateKey implements provider.KeyManagement: RSA and secp R1 key pairs
 // generated on the token as token objects, and secret keys (aes.go).
-func (p *Provider) GenerateKey(ctx context.Context, c provider.Caller, name string, a psa.KeyAttributes) error {
+func (p *Provider) GenerateKey(ctx context.Context, c storage.Client, name string, a psa.KeyAttributes) error {
 	if a.Deprecated() && !p.allowDeprecated {
 		return status.Errorf(status.DeprecatedPrimitive, "key attributes use a deprecated primitive")
 	}
@@ -411,7 +410,7 @@ func (p *Provider) importBits(a psa.KeyAttributes, got uint32) (uint32, error) {
 // secp R1 public key = uncompressed point, secp R1 key pair = big-endian
 // scalar of ceil(bits/8) bytes. Key pairs become a private and a public
 // token object. A.Bits 0 takes the size from the data.
-func (p *Provider) ImportKey(ctx context.Context, c provider.Caller, name string, a psa.KeyAttributes, data []byte) error {
+func (p *Provider) ImportKey(ctx context.Context, c storage.Client, name string, a psa.KeyAttributes, data []byte) error {
 	if err := p.checkKeyType(psa.CheckImport, a.Type, a.Bits); err != nil {
 		return err
 	}
@@ -620,7 +619,7 @@ func (p *Provider) publicKey(ctx context.Context, k *keyRef) (crypto.PublicKey, 
 // ExportPublicKey implements provider.KeyManagement: DER RSAPublicKey for
 // RSA keys (from CKA_MODULUS and CKA_PUBLIC_EXPONENT), the uncompressed
 // point for secp R1 keys (from CKA_EC_POINT). It needs no usage flag.
-func (p *Provider) ExportPublicKey(ctx context.Context, c provider.Caller, name string) ([]byte, error) {
+func (p *Provider) ExportPublicKey(ctx context.Context, c storage.Client, name string) ([]byte, error) {
 	k, err := p.load(ctx, c, name)
 	if err != nil {
 		return nil, err
@@ -640,7 +639,7 @@ func (p *Provider) ExportPublicKey(ctx context.Context, c provider.Caller, name 
 // extractable and not sensitive) and export DER RSAPrivateKey or the
 // big-endian secp R1 scalar. A token that keeps the key sensitive anyway
 // answers PsaErrorNotPermitted.
-func (p *Provider) ExportKey(ctx context.Context, c provider.Caller, name string) ([]byte, error) {
+func (p *Provider) ExportKey(ctx context.Context, c storage.Client, name string) ([]byte, error) {
 	k, err := p.load(ctx, c, name)
 	if err != nil {
 		return nil, err
@@ -723,7 +722,7 @@ func (p *Provider) readECPrivate(h pkcs11.SessionHandle, obj pkcs11.ObjectHandle
 // DestroyKey implements provider.KeyManagement: the token objects go
 // first, then the mapping. A key whose objects were already deleted on the
 // token loses its mapping too and answers PsaErrorDoesNotExist.
-func (p *Provider) DestroyKey(ctx context.Context, c provider.Caller, name string) error {
+func (p *Provider) DestroyKey(ctx context.Context, c storage.Client, name string) error {
 	k, err := p.load(ctx, c, name)
 	if err != nil {
 		return err

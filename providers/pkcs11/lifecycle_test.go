@@ -124,7 +124,7 @@ func TestDeletedBehindBack(t *testing.T) {
 				}
 			}
 			wantCode(t, op.fn(name), status.PsaErrorDoesNotExist, op.name+" of a key deleted on the token")
-			if _, err := store.Get(ctx, p.triple(appA, name)); !storage.IsNotFound(err) {
+			if _, err := store.Get(ctx, appA.Key(p.name, name)); !storage.IsNotFound(err) {
 				t.Fatalf("the mapping is still there: %v", err)
 			}
 			if objs := objectsWith(t, p, raw, pkcs11.NewAttribute(pkcs11.CKA_ID, k.id)); len(objs) != 0 {
@@ -152,7 +152,7 @@ func TestDestroyKey(t *testing.T) {
 	if n := len(objectsWith(t, p, raw, pkcs11.NewAttribute(pkcs11.CKA_ID, k.id))); n != 0 {
 		t.Fatalf("%d objects left after DestroyKey", n)
 	}
-	if _, err := store.Get(ctx, p.triple(appA, "doomed")); !storage.IsNotFound(err) {
+	if _, err := store.Get(ctx, appA.Key(p.name, "doomed")); !storage.IsNotFound(err) {
 		t.Fatalf("mapping left after DestroyKey: %v", err)
 	}
 }
@@ -170,7 +170,7 @@ func TestReconcile(t *testing.T) {
 	wantCode(t, p.GenerateKey(ctx, appB, name, signAttrs(psa.KeyEccPair, 256, allUsage, alg)), status.Success, "GenerateKey app B")
 
 	// The crash: reserve, create on the token, no commit.
-	orphan := p.triple(appA, name)
+	orphan := appA.Key(p.name, name)
 	if err := store.Reserve(ctx, orphan); err != nil {
 		t.Fatal(err)
 	}
@@ -391,7 +391,7 @@ func TestKeyOnAnotherToken(t *testing.T) {
 	p := newTestProvider(t, testOptions(), store)
 	alg := ecdsa256()
 	wantCode(t, p.GenerateKey(ctx, appA, "elsewhere", signAttrs(psa.KeyEccPair, 256, allUsage, alg)), status.Success, "GenerateKey")
-	tr := p.triple(appA, "elsewhere")
+	tr := appA.Key(p.name, "elsewhere")
 	info, err := store.Get(ctx, tr)
 	if err != nil {
 		t.Fatal(err)

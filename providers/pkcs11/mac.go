@@ -14,6 +14,7 @@ import (
 	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
+	"github.com/parsecd/parsecd/storage"
 )
 
 var _ provider.Mac = (*Provider)(nil)
@@ -92,7 +93,7 @@ func (p *Provider) checkMac(m psa.Mac, t psa.KeyType, mismatch func() error, uns
 
 // macOf checks the policy (usage) and the capability table, then computes
 // the (possibly truncated) MAC on the token.
-func (p *Provider) macOf(ctx context.Context, c provider.Caller, name string, usage psa.UsageFlags, alg psa.Mac, input []byte) ([]byte, error) {
+func (p *Provider) macOf(ctx context.Context, c storage.Client, name string, usage psa.UsageFlags, alg psa.Mac, input []byte) ([]byte, error) {
 	k, err := p.load(ctx, c, name)
 	if err != nil {
 		return nil, err
@@ -131,12 +132,12 @@ func (p *Provider) macOf(ctx context.Context, c provider.Caller, name string, us
 }
 
 // MacCompute implements provider.Mac. The key needs the sign-message usage flag.
-func (p *Provider) MacCompute(ctx context.Context, c provider.Caller, name string, alg psa.Mac, input []byte) ([]byte, error) {
+func (p *Provider) MacCompute(ctx context.Context, c storage.Client, name string, alg psa.Mac, input []byte) ([]byte, error) {
 	return p.macOf(ctx, c, name, psa.UsageSignMessage, alg, input)
 }
 
 // MacVerify implements provider.Mac. The key needs the verify-message usage flag.
-func (p *Provider) MacVerify(ctx context.Context, c provider.Caller, name string, alg psa.Mac, input, mac []byte) error {
+func (p *Provider) MacVerify(ctx context.Context, c storage.Client, name string, alg psa.Mac, input, mac []byte) error {
 	want, err := p.macOf(ctx, c, name, psa.UsageVerifyMessage, alg, input)
 	if err != nil {
 		return err

@@ -24,8 +24,8 @@ import (
 
 	"github.com/miekg/pkcs11"
 
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/provider"
-	"github.com/parsecd/parsecd/src/wire"
 	"github.com/parsecd/parsecd/storage"
 	"github.com/parsecd/parsecd/storage/memory"
 )
@@ -43,8 +43,8 @@ var (
 )
 
 var (
-	appA = provider.Caller{App: "app-a", Auth: wire.AuthDirect}
-	appB = provider.Caller{App: "app-b", Auth: wire.AuthDirect}
+	appA = storage.Client{App: "app-a", Auth: parsec.AuthDirect}
+	appB = storage.Client{App: "app-b", Auth: parsec.AuthDirect}
 )
 
 func TestMain(m *testing.M) {

@@ -26,9 +26,9 @@ import (
 	"github.com/miekg/pkcs11"
 
 	"github.com/parsecd/parsecd/src/migrate"
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
-	"github.com/parsecd/parsecd/src/wire"
 	"github.com/parsecd/parsecd/storage/bolt"
 )
 
@@ -120,7 +120,7 @@ func TestMigrateParsecPKCS11Keys(t *testing.T) {
 	parsecMapping(t, store, "app-a", "ecc-p256-public-imported", 5)
 
 	o := testOptions()
-	plan, err := migrate.Prepare(migrate.Source{Type: "OnDisk", Path: store, Auth: wire.AuthDirect},
+	plan, err := migrate.Prepare(migrate.Source{Type: "OnDisk", Path: store, Auth: parsec.AuthDirect},
 		[]migrate.Target{{ParsecID: 2, Name: o.Name, Convert: migrate.PKCS11Convert("")}})
 	if err != nil {
 		t.Fatal(err)
@@ -201,7 +201,7 @@ func TestMigrateParsecPKCS11Keys(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db2.Close()
-	plan, err = migrate.Prepare(migrate.Source{Type: "OnDisk", Path: store, Auth: wire.AuthDirect},
+	plan, err = migrate.Prepare(migrate.Source{Type: "OnDisk", Path: store, Auth: parsec.AuthDirect},
 		[]migrate.Target{{ParsecID: 2, Name: o.Name, Convert: migrate.PKCS11Convert("another-token")}})
 	if err != nil {
 		t.Fatal(err)

@@ -21,10 +21,10 @@ import (
 	"github.com/miekg/pkcs11"
 
 	"github.com/parsecd/parsecd/providers/providertest"
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
-	"github.com/parsecd/parsecd/src/wire"
 	"github.com/parsecd/parsecd/storage/memory"
 )
 
@@ -43,7 +43,7 @@ func twin(t *testing.T, allowDeprecated bool) (onToken, inGo *Provider) {
 
 func TestInfo(t *testing.T) {
 	p := newTestProvider(t, testOptions(), nil)
-	want := provider.Info{ID: wire.ProviderPkcs11, UUID: UUID, Description: "PKCS #11 provider (parsecd, miekg/pkcs11)",
+	want := provider.Info{ID: parsec.ProviderPkcs11, UUID: UUID, Description: "PKCS #11 provider (parsecd, miekg/pkcs11)",
 		Vendor: "OASIS Standard.", Version: [3]uint32{0, 1, 0}}
 	if got := p.Info(); got != want {
 		t.Errorf("Info() = %+v, want %+v", got, want)

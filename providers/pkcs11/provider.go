@@ -15,8 +15,8 @@ import (
 
 	"github.com/miekg/pkcs11"
 
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/provider"
-	"github.com/parsecd/parsecd/src/wire"
 	"github.com/parsecd/parsecd/storage"
 )
 
@@ -170,7 +170,7 @@ func mechanisms(ctx *pkcs11.Ctx, tok token) (map[uint]pkcs11.MechanismInfo, erro
 // Info implements provider.Provider.
 func (p *Provider) Info() provider.Info {
 	return provider.Info{
-		ID:          wire.ProviderPkcs11,
+		ID:          parsec.ProviderPkcs11,
 		UUID:        UUID,
 		Description: "PKCS #11 provider (parsecd, miekg/pkcs11)",
 		Vendor:      "OASIS Standard.",
@@ -191,13 +191,8 @@ func (p *Provider) Close() error {
 	return p.closeErr
 }
 
-func (p *Provider) triple(c provider.Caller, name string) storage.KeyTriple {
-	return storage.KeyTriple{Auth: c.Auth, App: c.App, Provider: p.name, Key: name}
-}
-
+// --check-config checks the keys and the PIN (a PIN file is read, as at
+// start) but does not load the module.
 func init() {
-	provider.Register(ProviderType, provider.TypedFactory[Config, Options](New))
-	// --check-config: the keys and the PIN (a PIN file is read, as at start)
-	// are checked, but the module is not loaded.
-	provider.RegisterValidator(ProviderType, provider.TypedValidator[Config, Options]())
+	provider.Register(provider.Typed[Config, Options](New, ProviderType))
 }

@@ -14,9 +14,9 @@ import (
 	"github.com/miekg/pkcs11"
 
 	"github.com/parsecd/parsecd/providers/internal/pubkey"
-	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
+	"github.com/parsecd/parsecd/storage"
 )
 
 // digestInfo builds the DER DigestInfo that RSA PKCS#1 v1.5 signs
@@ -77,7 +77,7 @@ func sigLen(a psa.KeyAttributes) int {
 // (CKM_RSA_PKCS over the DigestInfo the provider builds, or the raw input),
 // RSA-PSS (CKM_RSA_PKCS_PSS, salt = hash length, MGF1 with the same hash)
 // and ECDSA (CKM_ECDSA over the hash; the signature is r‖s).
-func (p *Provider) SignHash(ctx context.Context, c provider.Caller, name string, alg psa.AsymSign, hash []byte) ([]byte, error) {
+func (p *Provider) SignHash(ctx context.Context, c storage.Client, name string, alg psa.AsymSign, hash []byte) ([]byte, error) {
 	k, err := p.load(ctx, c, name)
 	if err != nil {
 		return nil, err
@@ -147,7 +147,7 @@ var errBadSignature = pubkey.ErrBadSignature
 // token verifies, or Go on the token's public key with
 // software_public_operations. A signature that does not verify, whatever
 // the reason, is PsaErrorInvalidSignature.
-func (p *Provider) VerifyHash(ctx context.Context, c provider.Caller, name string, alg psa.AsymSign, hash, sig []byte) error {
+func (p *Provider) VerifyHash(ctx context.Context, c storage.Client, name string, alg psa.AsymSign, hash, sig []byte) error {
 	k, err := p.load(ctx, c, name)
 	if err != nil {
 		return err

@@ -23,11 +23,14 @@ func unsupported(file string, cfg config.Provider) error {
 }
 
 func init() {
-	provider.MarkUnavailable(ProviderType)
-	provider.Register(ProviderType, func(_ context.Context, file string, cfg config.Provider, _ provider.Deps) (provider.Provider, error) {
-		return nil, unsupported(file, cfg)
-	})
-	provider.RegisterValidator(ProviderType, func(file string, cfg config.Provider) ([]string, error) {
-		return nil, unsupported(file, cfg)
+	provider.Register(provider.Type{
+		Names: []string{ProviderType},
+		Factory: func(_ context.Context, file string, cfg config.Provider, _ provider.Deps) (provider.Provider, error) {
+			return nil, unsupported(file, cfg)
+		},
+		Validator: func(file string, cfg config.Provider) ([]string, error) {
+			return nil, unsupported(file, cfg)
+		},
+		Unavailable: true,
 	})
 }

@@ -32,27 +32,28 @@ import (
 	"regexp"
 	"testing"
 
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
-	"github.com/parsecd/parsecd/src/wire"
+	"github.com/parsecd/parsecd/storage"
 )
 
 // DefaultCallers are the two applications used when Run is given fewer than two.
-var DefaultCallers = [2]provider.Caller{
-	{App: "providertest-app-a", Auth: wire.AuthDirect},
-	{App: "providertest-app-b", Auth: wire.AuthDirect},
+var DefaultCallers = [2]storage.Client{
+	{App: "providertest-app-a", Auth: parsec.AuthDirect},
+	{App: "providertest-app-b", Auth: parsec.AuthDirect},
 }
 
 // Run runs the suite. newProvider must return a fresh provider with an empty
 // key store for every call (each subtest takes its own); it should register
 // its own cleanup with t.Cleanup. callers, when two or more are given, are
 // the two distinct applications to use (the first is the main one).
-func Run(t *testing.T, newProvider func(t *testing.T) provider.Provider, callers ...provider.Caller) {
+func Run(t *testing.T, newProvider func(t *testing.T) provider.Provider, callers ...storage.Client) {
 	t.Helper()
 	cs := DefaultCallers
 	if len(callers) >= 2 {
-		cs = [2]provider.Caller{callers[0], callers[1]}
+		cs = [2]storage.Client{callers[0], callers[1]}
 	}
 	if cs[0] == cs[1] {
 		t.Fatalf("providertest: the two callers must differ")
@@ -88,7 +89,7 @@ func Run(t *testing.T, newProvider func(t *testing.T) provider.Provider, callers
 
 type suite struct {
 	newProvider func(t *testing.T) provider.Provider
-	a, b        provider.Caller
+	a, b        storage.Client
 }
 
 // WantCode fails the test unless err carries the status code want.
@@ -200,7 +201,7 @@ var uuidRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4
 
 func (s *suite) info(t *testing.T, p provider.Provider) {
 	info := p.Info()
-	if !info.ID.Known() || info.ID == wire.ProviderCore {
+	if !info.ID.Known() || info.ID == parsec.ProviderCore {
 		t.Errorf("Info().ID = %v, want a crypto provider id", info.ID)
 	}
 	if !uuidRE.MatchString(info.UUID) {

@@ -14,6 +14,7 @@ import (
 	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
+	"github.com/parsecd/parsecd/storage"
 )
 
 var _ provider.Aead = (*Provider)(nil)
@@ -37,7 +38,7 @@ var _ provider.Aead = (*Provider)(nil)
 // data) is PsaErrorInvalidSignature (1149) and releases no plaintext.
 
 // AeadEncrypt implements provider.Aead.
-func (p *Provider) AeadEncrypt(ctx context.Context, c provider.Caller, name string, alg psa.Aead, nonce, additionalData, plaintext []byte) ([]byte, error) {
+func (p *Provider) AeadEncrypt(ctx context.Context, c storage.Client, name string, alg psa.Aead, nonce, additionalData, plaintext []byte) ([]byte, error) {
 	a, err := p.aeadFor(ctx, c, name, psa.UsageEncrypt, alg, nonce)
 	if err != nil {
 		return nil, err
@@ -49,7 +50,7 @@ func (p *Provider) AeadEncrypt(ctx context.Context, c provider.Caller, name stri
 }
 
 // AeadDecrypt implements provider.Aead.
-func (p *Provider) AeadDecrypt(ctx context.Context, c provider.Caller, name string, alg psa.Aead, nonce, additionalData, ciphertext []byte) ([]byte, error) {
+func (p *Provider) AeadDecrypt(ctx context.Context, c storage.Client, name string, alg psa.Aead, nonce, additionalData, ciphertext []byte) ([]byte, error) {
 	a, err := p.aeadFor(ctx, c, name, psa.UsageDecrypt, alg, nonce)
 	if err != nil {
 		return nil, err
@@ -69,7 +70,7 @@ func (p *Provider) AeadDecrypt(ctx context.Context, c provider.Caller, name stri
 
 // aeadFor loads a key and checks, in order, its policy (usage and
 // algorithm), the capability table and the nonce length, then builds the AEAD.
-func (p *Provider) aeadFor(ctx context.Context, c provider.Caller, name string, usage psa.UsageFlags, alg psa.Aead, nonce []byte) (cipher.AEAD, error) {
+func (p *Provider) aeadFor(ctx context.Context, c storage.Client, name string, usage psa.UsageFlags, alg psa.Aead, nonce []byte) (cipher.AEAD, error) {
 	k, err := p.load(ctx, c, name)
 	if err != nil {
 		return nil, err

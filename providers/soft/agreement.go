@@ -9,6 +9,7 @@ import (
 	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
+	"github.com/parsecd/parsecd/storage"
 )
 
 var _ provider.KeyAgreement = (*Provider)(nil)
@@ -30,7 +31,7 @@ var _ provider.KeyAgreement = (*Provider)(nil)
 // a key pair (1135 for a public key, as PSA specifies) of a type the
 // algorithm applies to (checkAlgorithm, as CanDoCrypto answers). A peer key
 // that is malformed, not on the curve or on another curve is 1135.
-func (p *Provider) RawKeyAgreement(ctx context.Context, c provider.Caller, alg psa.KeyAgreementRaw, privateKeyName string, peerKey []byte) ([]byte, error) {
+func (p *Provider) RawKeyAgreement(ctx context.Context, c storage.Client, alg psa.KeyAgreementRaw, privateKeyName string, peerKey []byte) ([]byte, error) {
 	if alg != psa.KeyAgreementFfdh && alg != psa.KeyAgreementEcdh {
 		return nil, status.Errorf(status.PsaErrorInvalidArgument, "not a raw key agreement algorithm")
 	}

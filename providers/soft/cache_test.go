@@ -11,9 +11,9 @@ import (
 	"testing"
 
 	"github.com/parsecd/parsecd/providers/providertest"
-	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
+	"github.com/parsecd/parsecd/storage"
 )
 
 // A cached key must never outlive its destruction, and a new key under the
@@ -21,7 +21,7 @@ import (
 func TestCacheFollowsDestroyAndRecreate(t *testing.T) {
 	ctx := context.Background()
 	p, _ := newTestProvider(t)
-	who := provider.Caller{App: "app"}
+	who := storage.Client{App: "app"}
 	alg := signAlg(psa.SignEcdsa, psa.HashSHA256)
 	a := attrs(psa.KeyEccPair, psa.EccSecpR1, 256, psa.UsageSignHash|psa.UsageVerifyHash, psa.Algorithm{Kind: psa.AlgAsymSign, Sign: alg})
 	digest := sha256.Sum256([]byte("cache"))

@@ -10,6 +10,7 @@ import (
 	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
+	"github.com/parsecd/parsecd/storage"
 )
 
 // The capability table: what the software provider can generate, import
@@ -221,7 +222,7 @@ func checkAlgorithm(alg psa.Algorithm, t psa.KeyType) error {
 // every provider shares, psa.CheckCanDo, check that it could be). Use adds
 // the policy algorithm, as every operation checks it. The back end turns
 // the verdict into a CanDoCrypto answer (psa.CanDoAnswer).
-func (p *Provider) CanDoCrypto(_ context.Context, _ provider.Caller, check psa.CheckType, a psa.KeyAttributes) error {
+func (p *Provider) CanDoCrypto(_ context.Context, _ storage.Client, check psa.CheckType, a psa.KeyAttributes) error {
 	if err := psa.CheckCanDo(check, a, p.allowDeprecated); err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
+	"github.com/parsecd/parsecd/storage"
 )
 
 var _ provider.Cipher = (*Provider)(nil)
@@ -36,7 +37,7 @@ var _ provider.Cipher = (*Provider)(nil)
 // padding is PsaErrorInvalidPadding (1150).
 
 // CipherEncrypt implements provider.Cipher.
-func (p *Provider) CipherEncrypt(ctx context.Context, c provider.Caller, name string, alg psa.Cipher, plaintext []byte) ([]byte, error) {
+func (p *Provider) CipherEncrypt(ctx context.Context, c storage.Client, name string, alg psa.Cipher, plaintext []byte) ([]byte, error) {
 	k, err := p.cipherKey(ctx, c, name, psa.UsageEncrypt, alg)
 	if err != nil {
 		return nil, err
@@ -47,7 +48,7 @@ func (p *Provider) CipherEncrypt(ctx context.Context, c provider.Caller, name st
 }
 
 // CipherDecrypt implements provider.Cipher.
-func (p *Provider) CipherDecrypt(ctx context.Context, c provider.Caller, name string, alg psa.Cipher, ciphertext []byte) ([]byte, error) {
+func (p *Provider) CipherDecrypt(ctx context.Context, c storage.Client, name string, alg psa.Cipher, ciphertext []byte) ([]byte, error) {
 	k, err := p.cipherKey(ctx, c, name, psa.UsageDecrypt, alg)
 	if err != nil {
 		return nil, err
@@ -61,7 +62,7 @@ func (p *Provider) CipherDecrypt(ctx context.Context, c provider.Caller, name st
 
 // cipherKey loads a key and checks its policy (usage and algorithm) and the
 // capability table.
-func (p *Provider) cipherKey(ctx context.Context, c provider.Caller, name string, usage psa.UsageFlags, alg psa.Cipher) (*key, error) {
+func (p *Provider) cipherKey(ctx context.Context, c storage.Client, name string, usage psa.UsageFlags, alg psa.Cipher) (*key, error) {
 	k, err := p.load(ctx, c, name)
 	if err != nil {
 		return nil, err

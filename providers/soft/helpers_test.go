@@ -16,18 +16,19 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
-	"github.com/parsecd/parsecd/src/wire"
+	"github.com/parsecd/parsecd/storage"
 	"github.com/parsecd/parsecd/storage/memory"
 	"github.com/parsecd/parsecd/test/testvectors"
 )
 
 var (
 	bg    = context.Background()
-	alice = provider.Caller{App: "alice", Auth: wire.AuthDirect}
-	bob   = provider.Caller{App: "bob", Auth: wire.AuthDirect}
+	alice = storage.Client{App: "alice", Auth: parsec.AuthDirect}
+	bob   = storage.Client{App: "bob", Auth: parsec.AuthDirect}
 )
 
 func newTestProvider(t testing.TB, edit ...func(*provider.Deps)) (*Provider, *memory.Store) {
@@ -107,7 +108,7 @@ var testRSAKey = sync.OnceValue(func() *rsa.PrivateKey {
 })
 
 // importRSA imports testRSAKey (pair) under name with the given policy.
-func importRSA(t testing.TB, p *Provider, c provider.Caller, name string, usage psa.UsageFlags, alg psa.Algorithm) *rsa.PrivateKey {
+func importRSA(t testing.TB, p *Provider, c storage.Client, name string, usage psa.UsageFlags, alg psa.Algorithm) *rsa.PrivateKey {
 	t.Helper()
 	k := testRSAKey()
 	a := rsaPair(0, usage, alg)
@@ -116,7 +117,7 @@ func importRSA(t testing.TB, p *Provider, c provider.Caller, name string, usage 
 }
 
 // importECC imports a fresh key pair on the curve of bits under name.
-func importECC(t testing.TB, p *Provider, c provider.Caller, name string, bits uint32, usage psa.UsageFlags, s psa.AsymSign) *ecdsa.PrivateKey {
+func importECC(t testing.TB, p *Provider, c storage.Client, name string, bits uint32, usage psa.UsageFlags, s psa.AsymSign) *ecdsa.PrivateKey {
 	t.Helper()
 	k := must(ecdsa.GenerateKey(curveOf(bits), rand.Reader))
 	wantCode(t, p.ImportKey(bg, c, name, eccPair(bits, usage, s), must(k.Bytes())), status.Success, "ImportKey ECC pair")

@@ -11,7 +11,6 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 
-	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
 	"github.com/parsecd/parsecd/storage"
@@ -173,8 +172,8 @@ func parse(info storage.KeyInfo) (*key, error) {
 }
 
 // load fetches and parses a caller's key.
-func (p *Provider) load(ctx context.Context, c provider.Caller, name string) (*key, error) {
-	t := p.triple(c, name)
+func (p *Provider) load(ctx context.Context, c storage.Client, name string) (*key, error) {
+	t := c.Key(p.name, name)
 	k, epoch := p.cache.get(t)
 	if k != nil {
 		return k, nil
@@ -191,15 +190,15 @@ func (p *Provider) load(ctx context.Context, c provider.Caller, name string) (*k
 }
 
 // insert stores a new key atomically and clears id.
-func (p *Provider) insert(ctx context.Context, c provider.Caller, name string, a psa.KeyAttributes, id []byte) error {
+func (p *Provider) insert(ctx context.Context, c storage.Client, name string, a psa.KeyAttributes, id []byte) error {
 	defer clear(id)
-	return storage.StatusError(p.keys.Insert(ctx, p.triple(c, name), storage.KeyInfo{ID: id, Attributes: a}))
+	return storage.StatusError(p.keys.Insert(ctx, c.Key(p.name, name), storage.KeyInfo{ID: id, Attributes: a}))
 }
 
 // GenerateKey implements provider.KeyManagement for the types and sizes of
 // the capability table (caps.go): RSA key pairs (e = 65537), ECC key pairs
 // on the curves of the curve table (curves.go), and random symmetric keys.
-func (p *Provider) GenerateKey(ctx context.Context, c provider.Caller, name string, a psa.KeyAttributes) error {
+func (p *Provider) GenerateKey(ctx context.Context, c storage.Client, name string, a psa.KeyAttributes) error {
 	if a.Deprecated() && !p.allowDeprecated {
 		return status.Errorf(status.DeprecatedPrimitive, "key attributes use a deprecated primitive")
 	}
@@ -250,8 +249,8 @@ func generate(a psa.KeyAttributes) ([]byte, error) {
 
 // free fails with PsaErrorAlreadyExists when the name is taken, before an
 // expensive generation. Insert remains the authority (it is atomic).
-func (p *Provider) free(ctx context.Context, c provider.Caller, name string) error {
-	info, err := p.keys.Get(ctx, p.triple(c, name))
+func (p *Provider) free(ctx context.Context, c storage.Client, name string) error {
+	info, err := p.keys.Get(ctx, c.Key(p.name, name))
 	switch {
 	case err == nil:
 		clear(info.ID)
@@ -271,7 +270,7 @@ func (p *Provider) free(ctx context.Context, c provider.Caller, name string) err
 // 56 bytes), symmetric keys = the key bytes. A.Bits 0 takes the size from the data;
 // otherwise it must match (PsaErrorInvalidArgument). Importing deprecated
 // primitives is allowed.
-func (p *Provider) ImportKey(ctx context.Context, c provider.Caller, name string, a psa.KeyAttributes, data []byte) error {
+func (p *Provider) ImportKey(ctx context.Context, c storage.Client, name string, a psa.KeyAttributes, data []byte) error {
 	id, a, err := importForm(a, data)
 	if err != nil {
 		return err
@@ -379,7 +378,7 @@ func importCurveKey(a psa.KeyAttributes, data []byte) ([]byte, uint32, error) {
 // the uncompressed point for Weierstrass curves, the u-coordinate for
 // Montgomery curves.
 // It needs no usage flag. Symmetric keys have no public part: 1135.
-func (p *Provider) ExportPublicKey(ctx context.Context, c provider.Caller, name string) ([]byte, error) {
+func (p *Provider) ExportPublicKey(ctx context.Context, c storage.Client, name string) ([]byte, error) {
 	k, err := p.load(ctx, c, name)
 	if err != nil {
 		return nil, err
@@ -404,7 +403,7 @@ func exportPublic(k *key) ([]byte, error) {
 // Public keys export their public format whatever their flags, as the PSA
 // spec says of PSA_KEY_USAGE_EXPORT ("a public key ... can always be
 // exported regardless of the value of this permission flag").
-func (p *Provider) ExportKey(ctx context.Context, c provider.Caller, name string) ([]byte, error) {
+func (p *Provider) ExportKey(ctx context.Context, c storage.Client, name string) ([]byte, error) {
 	info, err := p.get(ctx, c, name)
 	if err != nil {
 		return nil, err
@@ -435,8 +434,8 @@ func (p *Provider) ExportKey(ctx context.Context, c provider.Caller, name string
 }
 
 // DestroyKey implements provider.KeyManagement.
-func (p *Provider) DestroyKey(ctx context.Context, c provider.Caller, name string) error {
-	t := p.triple(c, name)
+func (p *Provider) DestroyKey(ctx context.Context, c storage.Client, name string) error {
+	t := c.Key(p.name, name)
 	p.cache.forget(t)
 	defer p.cache.forget(t)
 	if err := p.keys.Remove(ctx, t); err != nil {

@@ -12,10 +12,10 @@ import (
 	"testing"
 
 	"github.com/parsecd/parsecd/providers/providertest"
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
-	"github.com/parsecd/parsecd/src/wire"
 	"github.com/parsecd/parsecd/storage"
 )
 
@@ -40,7 +40,7 @@ func TestNewAndInfo(t *testing.T) {
 	}
 	info := p.Info()
 	want := provider.Info{
-		ID:          wire.ProviderMbedCrypto,
+		ID:          parsec.ProviderMbedCrypto,
 		UUID:        "1c1139dc-ad7c-47dc-ad6b-db6fdb466552",
 		Description: "Software provider built on the Go standard library crypto (answers on the Mbed Crypto provider id)",
 		Vendor:      "parsecd",
@@ -410,7 +410,7 @@ func TestIsolation(t *testing.T) {
 	store := memoryStore()
 	p1 := must(New("soft-1", provider.Deps{Keys: store}))
 	p2 := must(New("soft-2", provider.Deps{Keys: store}))
-	unix := provider.Caller{App: alice.App, Auth: wire.AuthUnixPeerCredentials}
+	unix := storage.Client{App: alice.App, Auth: parsec.AuthUnixPeerCredentials}
 	ecSign := signAlg(psa.SignEcdsa, psa.HashSHA256)
 	a := eccPair(256, allSign, ecSign)
 	wantCode(t, p1.GenerateKey(bg, alice, "k", a), status.Success, "p1 alice")
@@ -420,7 +420,7 @@ func TestIsolation(t *testing.T) {
 	seen := map[string]bool{}
 	for _, x := range []struct {
 		p *Provider
-		c provider.Caller
+		c storage.Client
 	}{{p1, alice}, {p1, unix}, {p2, alice}, {p1, bob}} {
 		pub := string(must(x.p.ExportPublicKey(bg, x.c, "k")))
 		if seen[pub] {

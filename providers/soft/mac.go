@@ -14,6 +14,7 @@ import (
 	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
+	"github.com/parsecd/parsecd/storage"
 )
 
 var _ provider.Mac = (*Provider)(nil)
@@ -30,7 +31,7 @@ var _ provider.Mac = (*Provider)(nil)
 // The key needs the sign-message usage flag and a policy naming the same MAC
 // and length (psa.CheckMac); the algorithm must suit the key type
 // (checkAlgorithm, as CanDoCrypto answers).
-func (p *Provider) MacCompute(ctx context.Context, c provider.Caller, name string, alg psa.Mac, input []byte) ([]byte, error) {
+func (p *Provider) MacCompute(ctx context.Context, c storage.Client, name string, alg psa.Mac, input []byte) ([]byte, error) {
 	k, err := p.load(ctx, c, name)
 	if err != nil {
 		return nil, err
@@ -42,7 +43,7 @@ func (p *Provider) MacCompute(ctx context.Context, c provider.Caller, name strin
 // needs the verify-message usage flag. A MAC that differs from the one
 // computed, including one of the wrong length, is PsaErrorInvalidSignature;
 // the comparison is constant-time.
-func (p *Provider) MacVerify(ctx context.Context, c provider.Caller, name string, alg psa.Mac, input, mac []byte) error {
+func (p *Provider) MacVerify(ctx context.Context, c storage.Client, name string, alg psa.Mac, input, mac []byte) error {
 	k, err := p.load(ctx, c, name)
 	if err != nil {
 		return err

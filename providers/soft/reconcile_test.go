@@ -7,7 +7,6 @@ import (
 	"context"
 	"testing"
 
-	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/storage"
 )
@@ -34,7 +33,7 @@ func TestReconcileDropsStaleReservations(t *testing.T) {
 	// The name is usable again.
 	alg := signAlg(psa.SignEcdsa, psa.HashSHA256)
 	a := attrs(psa.KeyEccPair, psa.EccSecpR1, 256, psa.UsageSignHash, psa.Algorithm{Kind: psa.AlgAsymSign, Sign: alg})
-	if err := p.GenerateKey(ctx, provider.Caller{App: "app"}, "half-made", a); err != nil {
+	if err := p.GenerateKey(ctx, storage.Client{App: "app"}, "half-made", a); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -13,16 +13,16 @@ import (
 	"errors"
 	"math/big"
 
-	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
+	"github.com/parsecd/parsecd/storage"
 )
 
 // SignHash implements provider.AsymSign: RSA PKCS#1 v1.5 (DigestInfo or raw),
 // RSA-PSS (salt length = hash length), randomized and deterministic (RFC 6979)
 // ECDSA on the Weierstrass curves of the curve table (curves.go). ECDSA
 // signatures are r‖s, each ceil(curve_bits/8) bytes.
-func (p *Provider) SignHash(ctx context.Context, c provider.Caller, name string, alg psa.AsymSign, hash []byte) ([]byte, error) {
+func (p *Provider) SignHash(ctx context.Context, c storage.Client, name string, alg psa.AsymSign, hash []byte) ([]byte, error) {
 	k, err := p.load(ctx, c, name)
 	if err != nil {
 		return nil, err
@@ -35,7 +35,7 @@ func (p *Provider) SignHash(ctx context.Context, c provider.Caller, name string,
 
 // VerifyHash implements provider.AsymSign; public keys can verify. A signature
 // that does not verify, whatever the reason, is PsaErrorInvalidSignature.
-func (p *Provider) VerifyHash(ctx context.Context, c provider.Caller, name string, alg psa.AsymSign, hash, sig []byte) error {
+func (p *Provider) VerifyHash(ctx context.Context, c storage.Client, name string, alg psa.AsymSign, hash, sig []byte) error {
 	k, err := p.load(ctx, c, name)
 	if err != nil {
 		return err
@@ -49,7 +49,7 @@ func (p *Provider) VerifyHash(ctx context.Context, c provider.Caller, name strin
 // SignMessage implements provider.MessageSign: the message is hashed with the
 // algorithm's hash, then signed as by SignHash. The raw variants
 // (RsaPkcs1v15SignRaw, EcdsaAny) have no hash and are refused.
-func (p *Provider) SignMessage(ctx context.Context, c provider.Caller, name string, alg psa.AsymSign, msg []byte) ([]byte, error) {
+func (p *Provider) SignMessage(ctx context.Context, c storage.Client, name string, alg psa.AsymSign, msg []byte) ([]byte, error) {
 	if !alg.HasHash() {
 		return nil, status.Errorf(status.PsaErrorInvalidArgument, "%v cannot sign a message: it has no hash", alg)
 	}
@@ -68,7 +68,7 @@ func (p *Provider) SignMessage(ctx context.Context, c provider.Caller, name stri
 }
 
 // VerifyMessage implements provider.MessageSign.
-func (p *Provider) VerifyMessage(ctx context.Context, c provider.Caller, name string, alg psa.AsymSign, msg, sig []byte) error {
+func (p *Provider) VerifyMessage(ctx context.Context, c storage.Client, name string, alg psa.AsymSign, msg, sig []byte) error {
 	if !alg.HasHash() {
 		return status.Errorf(status.PsaErrorInvalidArgument, "%v cannot verify a message: it has no hash", alg)
 	}

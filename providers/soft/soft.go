@@ -23,8 +23,8 @@ import (
 	"io"
 	"log/slog"
 
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/provider"
-	"github.com/parsecd/parsecd/src/wire"
 	"github.com/parsecd/parsecd/storage"
 )
 
@@ -90,7 +90,7 @@ func New(name string, deps provider.Deps) (*Provider, error) {
 // Info implements provider.Provider.
 func (p *Provider) Info() provider.Info {
 	return provider.Info{
-		ID:          wire.ProviderMbedCrypto,
+		ID:          parsec.ProviderMbedCrypto,
 		UUID:        UUID,
 		Description: "Software provider built on the Go standard library crypto (answers on the Mbed Crypto provider id)",
 		Vendor:      "parsecd",
@@ -105,13 +105,9 @@ func (p *Provider) Name() string { return p.name }
 // key store belongs to the core.
 func (p *Provider) Close() error { return nil }
 
-func (p *Provider) triple(c provider.Caller, name string) storage.KeyTriple {
-	return storage.KeyTriple{Auth: c.Auth, App: c.App, Provider: p.name, Key: name}
-}
-
 // get returns the stored key info of a caller's key.
-func (p *Provider) get(ctx context.Context, c provider.Caller, name string) (storage.KeyInfo, error) {
-	info, err := p.keys.Get(ctx, p.triple(c, name))
+func (p *Provider) get(ctx context.Context, c storage.Client, name string) (storage.KeyInfo, error) {
+	info, err := p.keys.Get(ctx, c.Key(p.name, name))
 	if err != nil {
 		return storage.KeyInfo{}, storage.StatusError(err)
 	}

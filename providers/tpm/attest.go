@@ -12,6 +12,7 @@ import (
 	"github.com/parsecd/parsecd/providers/internal/pubkey"
 	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/status"
+	"github.com/parsecd/parsecd/storage"
 )
 
 // Key attestation with TPM2_ActivateCredential, as Parsec does it: the
@@ -34,7 +35,7 @@ func checkAttesting(attestingKey string) error {
 }
 
 // loadAttested loads a key that can be attested: a key pair in the TPM.
-func (p *Provider) loadAttested(ctx context.Context, c provider.Caller, name string) (*key, error) {
+func (p *Provider) loadAttested(ctx context.Context, c storage.Client, name string) (*key, error) {
 	k, err := p.load(ctx, c, name)
 	if err != nil {
 		return nil, err
@@ -55,7 +56,7 @@ func (p *Provider) createEK(t transport.TPM) (*primary, error) {
 
 // PrepareKeyAttestation implements provider.KeyAttestation. The name and
 // public area come from the stored record; only the EK needs the TPM.
-func (p *Provider) PrepareKeyAttestation(ctx context.Context, c provider.Caller, attestedKey, attestingKey string) (provider.MakeCredentialParams, error) {
+func (p *Provider) PrepareKeyAttestation(ctx context.Context, c storage.Client, attestedKey, attestingKey string) (provider.MakeCredentialParams, error) {
 	var out provider.MakeCredentialParams
 	if err := checkAttesting(attestingKey); err != nil {
 		return out, err
@@ -89,7 +90,7 @@ func (p *Provider) PrepareKeyAttestation(ctx context.Context, c provider.Caller,
 // with the attested key (its auth in the salted session, which also
 // encrypts the returned credential) and the EK (authorised by its policy,
 // PolicySecret of the endorsement hierarchy).
-func (p *Provider) AttestKey(ctx context.Context, c provider.Caller, attestedKey, attestingKey string, credentialBlob, secret []byte) ([]byte, error) {
+func (p *Provider) AttestKey(ctx context.Context, c storage.Client, attestedKey, attestingKey string, credentialBlob, secret []byte) ([]byte, error) {
 	if err := checkAttesting(attestingKey); err != nil {
 		return nil, err
 	}

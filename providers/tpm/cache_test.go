@@ -42,7 +42,7 @@ func cached(t *testing.T, p *Provider) []string {
 
 // signs signs with a caller's key and checks the signature with that
 // caller's stored public key.
-func signs(t testing.TB, p *Provider, c provider.Caller, name string) error {
+func signs(t testing.TB, p *Provider, c storage.Client, name string) error {
 	h := digestFor(psa.HashSHA256, c.App+name)
 	sig, err := p.SignHash(context.Background(), c, name, ecdsa256, h)
 	if err != nil {
@@ -54,7 +54,7 @@ func signs(t testing.TB, p *Provider, c provider.Caller, name string) error {
 	return nil
 }
 
-func mustSign(t *testing.T, p *Provider, c provider.Caller, name string) {
+func mustSign(t *testing.T, p *Provider, c storage.Client, name string) {
 	t.Helper()
 	if err := signs(t, p, c, name); err != nil {
 		t.Fatal(err)
@@ -87,7 +87,7 @@ func TestCacheDestroy(t *testing.T) {
 func TestCacheCallers(t *testing.T) {
 	p := newTestProvider(t, "", nil)
 	ctx := context.Background()
-	for _, c := range []provider.Caller{appA, appB} {
+	for _, c := range []storage.Client{appA, appB} {
 		wantCode(t, p.GenerateKey(ctx, c, "same", signAttrs(psa.KeyEccPair, 256, allUsage, ecdsa256)), status.Success, "GenerateKey "+c.App)
 	}
 	for range 3 {
@@ -158,7 +158,7 @@ func TestCacheConcurrent(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c := provider.Caller{App: fmt.Sprint("cache-client-", i), Auth: appA.Auth}
+			c := storage.Client{App: fmt.Sprint("cache-client-", i), Auth: appA.Auth}
 			for j := range 4 {
 				err := p.GenerateKey(ctx, c, "k", signAttrs(psa.KeyEccPair, 256, allUsage, ecdsa256))
 				for range 3 {
@@ -222,7 +222,7 @@ func TestCacheRecordChanged(t *testing.T) {
 	ctx := context.Background()
 	wantCode(t, p.GenerateKey(ctx, appA, "k", signAttrs(psa.KeyEccPair, 256, allUsage, ecdsa256)), status.Success, "GenerateKey")
 	mustSign(t, p, appA, "k")
-	triple := p.triple(appA, "k")
+	triple := appA.Key(p.name, "k")
 	info, rec := storedRecord(t, store, triple)
 	replace := func(id []byte) {
 		t.Helper()

@@ -13,9 +13,9 @@ import (
 	"github.com/google/go-tpm/tpm2"
 	"github.com/google/go-tpm/tpm2/transport"
 
-	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
+	"github.com/parsecd/parsecd/storage"
 )
 
 // The capability table. What the provider can create and use is what the
@@ -238,7 +238,7 @@ func (p *Provider) checkCreate(check psa.CheckType, a psa.KeyAttributes) error {
 // CanDoCrypto implements provider.CapabilityCheck from the table above.
 // Generate and Import answer what GenerateKey and ImportKey do; Use adds
 // the policy algorithm, as every operation checks it.
-func (p *Provider) CanDoCrypto(_ context.Context, _ provider.Caller, check psa.CheckType, a psa.KeyAttributes) error {
+func (p *Provider) CanDoCrypto(_ context.Context, _ storage.Client, check psa.CheckType, a psa.KeyAttributes) error {
 	if err := psa.CheckCanDo(check, a, p.allowDeprecated); err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-tpm/tpm2/transport"
 
 	"github.com/parsecd/parsecd/src/provider"
+	"github.com/parsecd/parsecd/storage"
 )
 
 var _ provider.KeyChecker = (*Provider)(nil)
@@ -18,7 +19,7 @@ var _ provider.KeyChecker = (*Provider)(nil)
 // key pair, the TPM loads its blob under today's storage key (a blob the
 // TPM refuses, e.g. after its owner seed was cleared, is a key lost).
 // Public keys live in the record alone.
-func (p *Provider) CheckKey(ctx context.Context, c provider.Caller, name string) error {
+func (p *Provider) CheckKey(ctx context.Context, c storage.Client, name string) error {
 	k, err := p.load(ctx, c, name)
 	if err != nil || !k.attrs.Type.IsPair() {
 		return err

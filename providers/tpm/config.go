@@ -6,8 +6,6 @@ package tpm
 import (
 	"errors"
 	"fmt"
-
-	"github.com/parsecd/parsecd/src/provider"
 )
 
 // ProviderType is the provider_type of the TPM provider.
@@ -75,10 +73,4 @@ func (c Config) Options() (Options, error) {
 		return Options{}, err
 	}
 	return o, nil
-}
-
-// parsecd --check-config runs Options alone: it parses the tcti and the
-// auth values but never opens the TPM.
-func init() {
-	provider.RegisterValidator(ProviderType, provider.TypedValidator[Config, Options]())
 }

@@ -12,14 +12,14 @@ import (
 	"github.com/google/go-tpm/tpm2/transport"
 
 	"github.com/parsecd/parsecd/providers/internal/rsaenc"
-	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
+	"github.com/parsecd/parsecd/storage"
 )
 
 // loadCrypt loads an RSA key and checks the policy of an encryption or
 // decryption (usage says which) with alg and salt.
-func (p *Provider) loadCrypt(ctx context.Context, c provider.Caller, name string, usage psa.UsageFlags, alg psa.AsymEncrypt, salt []byte) (*key, error) {
+func (p *Provider) loadCrypt(ctx context.Context, c storage.Client, name string, usage psa.UsageFlags, alg psa.AsymEncrypt, salt []byte) (*key, error) {
 	k, err := p.load(ctx, c, name)
 	if err != nil {
 		return nil, err
@@ -36,7 +36,7 @@ func (p *Provider) loadCrypt(ctx context.Context, c provider.Caller, name string
 // AsymmetricEncrypt implements provider.AsymEncryption in Go with the
 // stored public key (rsaenc): encryption needs no secret. OAEP's label is
 // the salt, exactly as given.
-func (p *Provider) AsymmetricEncrypt(ctx context.Context, c provider.Caller, name string, alg psa.AsymEncrypt, plaintext, salt []byte) ([]byte, error) {
+func (p *Provider) AsymmetricEncrypt(ctx context.Context, c storage.Client, name string, alg psa.AsymEncrypt, plaintext, salt []byte) ([]byte, error) {
 	k, err := p.loadCrypt(ctx, c, name, psa.UsageEncrypt, alg, salt)
 	if err != nil {
 		return nil, err
@@ -55,7 +55,7 @@ func (p *Provider) AsymmetricEncrypt(ctx context.Context, c provider.Caller, nam
 // a label without a final NUL, as PSA and Go use it, would never match. For
 // such labels the TPM does the raw RSA operation and the OAEP decoding runs
 // here, in constant time (rsaenc.DecodeOAEP).
-func (p *Provider) AsymmetricDecrypt(ctx context.Context, c provider.Caller, name string, alg psa.AsymEncrypt, ciphertext, salt []byte) ([]byte, error) {
+func (p *Provider) AsymmetricDecrypt(ctx context.Context, c storage.Client, name string, alg psa.AsymEncrypt, ciphertext, salt []byte) ([]byte, error) {
 	k, err := p.loadCrypt(ctx, c, name, psa.UsageDecrypt, alg, salt)
 	if err != nil {
 		return nil, err

@@ -13,9 +13,9 @@ import (
 	"github.com/google/go-tpm/tpm2"
 	"github.com/google/go-tpm/tpm2/transport"
 
-	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
+	"github.com/parsecd/parsecd/storage"
 )
 
 // ImportKey implements provider.KeyManagement. Public keys (DER
@@ -27,7 +27,7 @@ import (
 // it into a private area wrapped like a generated key's. So the key crosses
 // the bus encrypted, and survives restarts and TPM resets like any other
 // (Parsec#505 lost imported keys, which it loaded in the NULL hierarchy).
-func (p *Provider) ImportKey(ctx context.Context, c provider.Caller, name string, a psa.KeyAttributes, data []byte) error {
+func (p *Provider) ImportKey(ctx context.Context, c storage.Client, name string, a psa.KeyAttributes, data []byte) error {
 	if err := p.checkCreate(psa.CheckImport, a); err != nil {
 		return err
 	}

@@ -13,7 +13,6 @@ import (
 	"github.com/google/go-tpm/tpm2/transport"
 
 	"github.com/parsecd/parsecd/providers/internal/pubkey"
-	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
 	"github.com/parsecd/parsecd/storage"
@@ -28,8 +27,8 @@ type key struct {
 }
 
 // load fetches a caller's key from the store and checks its record.
-func (p *Provider) load(ctx context.Context, c provider.Caller, name string) (*key, error) {
-	triple := p.triple(c, name)
+func (p *Provider) load(ctx context.Context, c storage.Client, name string) (*key, error) {
+	triple := c.Key(p.name, name)
 	info, err := p.keys.Get(ctx, triple)
 	if err != nil {
 		return nil, storage.StatusError(err)
@@ -144,8 +143,8 @@ func newAuth() ([]byte, error) {
 // store creates a key's mapping with storage.Create: reserve the name
 // first (a duplicate fails before the TPM works), then make the record,
 // then commit. Nothing lives in the TPM, so there is nothing to undo.
-func (p *Provider) store(ctx context.Context, c provider.Caller, name string, a psa.KeyAttributes, build func() (record, error)) error {
-	return storage.StatusError(storage.Create(ctx, p.keys, p.triple(c, name), func(ctx context.Context) (storage.KeyInfo, func(context.Context) error, error) {
+func (p *Provider) store(ctx context.Context, c storage.Client, name string, a psa.KeyAttributes, build func() (record, error)) error {
+	return storage.StatusError(storage.Create(ctx, p.keys, c.Key(p.name, name), func(ctx context.Context) (storage.KeyInfo, func(context.Context) error, error) {
 		rec, err := build()
 		if err != nil {
 			return storage.KeyInfo{}, nil, err
@@ -157,7 +156,7 @@ func (p *Provider) store(ctx context.Context, c provider.Caller, name string, a 
 // GenerateKey implements provider.KeyManagement: TPM2_Create under the
 // storage key, with the new key's auth value sent in a parameter-encrypted
 // session.
-func (p *Provider) GenerateKey(ctx context.Context, c provider.Caller, name string, a psa.KeyAttributes) error {
+func (p *Provider) GenerateKey(ctx context.Context, c storage.Client, name string, a psa.KeyAttributes) error {
 	if err := p.checkCreate(psa.CheckGenerate, a); err != nil {
 		return err
 	}
@@ -202,7 +201,7 @@ func (p *Provider) GenerateKey(ctx context.Context, c provider.Caller, name stri
 // ExportPublicKey implements provider.KeyManagement from the stored public
 // area: DER RSAPublicKey for RSA keys, the uncompressed point for ECC keys.
 // It needs no usage flag and no TPM command.
-func (p *Provider) ExportPublicKey(ctx context.Context, c provider.Caller, name string) ([]byte, error) {
+func (p *Provider) ExportPublicKey(ctx context.Context, c storage.Client, name string) ([]byte, error) {
 	k, err := p.load(ctx, c, name)
 	if err != nil {
 		return nil, err
@@ -216,8 +215,8 @@ func (p *Provider) ExportPublicKey(ctx context.Context, c provider.Caller, name 
 // operation that read the record before the removal may still cache it
 // again, where nothing can reach it: the cache answers to the record's
 // digest, and the store has no such record any more).
-func (p *Provider) DestroyKey(ctx context.Context, c provider.Caller, name string) error {
-	triple := p.triple(c, name)
+func (p *Provider) DestroyKey(ctx context.Context, c storage.Client, name string) error {
+	triple := c.Key(p.name, name)
 	if err := storage.StatusError(p.keys.Remove(ctx, triple)); err != nil {
 		return err
 	}

@@ -146,10 +146,10 @@ func TestCorruptRecords(t *testing.T) {
 	p := newTestProvider(t, "", store)
 	ctx := context.Background()
 	wantCode(t, p.GenerateKey(ctx, appA, "k", signAttrs(psa.KeyEccPair, 256, allUsage, ecdsa256)), status.Success, "GenerateKey")
-	info, rec := storedRecord(t, store, p.triple(appA, "k"))
+	info, rec := storedRecord(t, store, appA.Key(p.name, "k"))
 	put := func(name string, id []byte) {
 		t.Helper()
-		if err := store.Insert(ctx, p.triple(appA, name), storage.KeyInfo{ID: id, Attributes: info.Attributes}); err != nil {
+		if err := store.Insert(ctx, appA.Key(p.name, name), storage.KeyInfo{ID: id, Attributes: info.Attributes}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -10,9 +10,9 @@ import (
 	"testing"
 
 	"github.com/parsecd/parsecd/providers/providertest"
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
-	"github.com/parsecd/parsecd/src/wire"
 	"github.com/parsecd/parsecd/storage"
 	"github.com/parsecd/parsecd/storage/memory"
 )
@@ -43,8 +43,8 @@ func TestMain(m *testing.M) {
 
 var (
 	wantCode = providertest.WantCode
-	appA     = provider.Caller{App: "tpm-test-a", Auth: wire.AuthDirect}
-	appB     = provider.Caller{App: "tpm-test-b", Auth: wire.AuthDirect}
+	appA     = storage.Client{App: "tpm-test-a", Auth: parsec.AuthDirect}
+	appB     = storage.Client{App: "tpm-test-b", Auth: parsec.AuthDirect}
 )
 
 // newTestProvider opens a provider on tcti ("" = the shared TPM) with the

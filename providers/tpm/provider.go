@@ -13,9 +13,9 @@ import (
 
 	"github.com/google/go-tpm/tpm2/transport"
 
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/status"
-	"github.com/parsecd/parsecd/src/wire"
 	"github.com/parsecd/parsecd/storage"
 )
 
@@ -118,7 +118,7 @@ func (p *Provider) storageKey(t transport.TPM) (*primary, error) {
 // Info implements provider.Provider.
 func (p *Provider) Info() provider.Info {
 	return provider.Info{
-		ID:          wire.ProviderTpm,
+		ID:          parsec.ProviderTpm,
 		UUID:        UUID,
 		Description: "TPM 2.0 provider (parsecd, go-tpm)",
 		Vendor:      "Trusted Computing Group (TCG)",
@@ -138,10 +138,8 @@ func (p *Provider) Close() error {
 	return p.link.release()
 }
 
-func (p *Provider) triple(c provider.Caller, name string) storage.KeyTriple {
-	return storage.KeyTriple{Auth: c.Auth, App: c.App, Provider: p.name, Key: name}
-}
-
+// The TPM registers itself; parsecd --check-config runs Options alone: it
+// parses the tcti and the auth values but never opens the TPM.
 func init() {
-	provider.Register(ProviderType, provider.TypedFactory[Config, Options](New))
+	provider.Register(provider.Typed[Config, Options](New, ProviderType))
 }

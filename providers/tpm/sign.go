@@ -11,16 +11,16 @@ import (
 	"github.com/google/go-tpm/tpm2/transport"
 
 	"github.com/parsecd/parsecd/providers/internal/pubkey"
-	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
+	"github.com/parsecd/parsecd/storage"
 )
 
 // SignHash implements provider.AsymSign with TPM2_Sign: RSASSA-PKCS1-v1_5,
 // RSA-PSS and ECDSA with a hash the TPM implements. ECDSA signatures are
 // r‖s, each ceil(curve_bits/8) bytes. EcdsaAny signs with the hash whose
 // size the digest has.
-func (p *Provider) SignHash(ctx context.Context, c provider.Caller, name string, alg psa.AsymSign, hash []byte) ([]byte, error) {
+func (p *Provider) SignHash(ctx context.Context, c storage.Client, name string, alg psa.AsymSign, hash []byte) ([]byte, error) {
 	k, err := p.load(ctx, c, name)
 	if err != nil {
 		return nil, err
@@ -126,7 +126,7 @@ func signatureBytes(k *key, s tpm2.TPMTSignature) ([]byte, error) {
 // provider checks it); any other salt is an invalid signature. swtpm
 // (libtpms) signs with such a salt, checked by the tests; a TPM that used
 // the largest salt instead would fail this check, and other PSA verifiers.
-func (p *Provider) VerifyHash(ctx context.Context, c provider.Caller, name string, alg psa.AsymSign, hash, sig []byte) error {
+func (p *Provider) VerifyHash(ctx context.Context, c storage.Client, name string, alg psa.AsymSign, hash, sig []byte) error {
 	k, err := p.load(ctx, c, name)
 	if err != nil {
 		return err

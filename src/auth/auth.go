@@ -3,7 +3,7 @@
 
 // Package auth turns the authentication field of a request, together with
 // the peer credentials of its connection, into the application identity
-// that owns keys. Each authenticator answers for one wire.AuthType.
+// that owns keys. Each authenticator answers for one parsec.AuthType.
 package auth
 
 import (
@@ -14,8 +14,8 @@ import (
 	"strconv"
 	"unicode/utf8"
 
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/status"
-	"github.com/parsecd/parsecd/src/wire"
 )
 
 // PeerCred is what the kernel says about the process on the other end of a
@@ -28,13 +28,13 @@ type PeerCred struct {
 // Application is an authenticated client.
 type Application struct {
 	Name  string
-	Auth  wire.AuthType
+	Auth  parsec.AuthType
 	Admin bool
 }
 
 // Info is what ListAuthenticators says about an authenticator.
 type Info struct {
-	ID          wire.AuthType
+	ID          parsec.AuthType
 	Description string
 	Version     [3]uint32
 }
@@ -55,7 +55,7 @@ type Direct struct{}
 
 // Info implements Authenticator.
 func (Direct) Info() Info {
-	return Info{ID: wire.AuthDirect, Version: [3]uint32{0, 1, 0},
+	return Info{ID: parsec.AuthDirect, Version: [3]uint32{0, 1, 0},
 		Description: "Directly parses the authentication field as a UTF-8 string and uses that as the application identity. Should be used for testing only."}
 }
 
@@ -76,7 +76,7 @@ type UnixPeer struct{}
 
 // Info implements Authenticator.
 func (UnixPeer) Info() Info {
-	return Info{ID: wire.AuthUnixPeerCredentials, Version: [3]uint32{0, 1, 0},
+	return Info{ID: parsec.AuthUnixPeerCredentials, Version: [3]uint32{0, 1, 0},
 		Description: "Uses Unix peer credentials to authenticate the client. Verifies that the self-declared Unix user identifier (UID) in the request's authentication header matches that which is found from the peer credentials."}
 }
 
@@ -105,9 +105,9 @@ type Configured struct {
 // administrator is an application of one authenticator ("1000" as a
 // UnixPeer admin says nothing about the Direct application "1000").
 type Set struct {
-	byType map[wire.AuthType]Authenticator
+	byType map[parsec.AuthType]Authenticator
 	order  []Authenticator
-	admins map[wire.AuthType]map[string]bool
+	admins map[parsec.AuthType]map[string]bool
 }
 
 // NewSet builds a set of one authenticator and its admins.
@@ -119,7 +119,7 @@ func NewSet(admins []string, a Authenticator) *Set {
 // is the default, which ListAuthenticators names first. A type given twice
 // keeps its first entry (the configuration refuses duplicates).
 func NewMulti(cs ...Configured) *Set {
-	s := &Set{byType: map[wire.AuthType]Authenticator{}, admins: map[wire.AuthType]map[string]bool{}}
+	s := &Set{byType: map[parsec.AuthType]Authenticator{}, admins: map[parsec.AuthType]map[string]bool{}}
 	for _, c := range cs {
 		id := c.Info().ID
 		if _, dup := s.byType[id]; dup {
@@ -148,8 +148,8 @@ func (s *Set) Infos() []Info {
 // Authenticate identifies the application behind a request with the
 // authenticator its header names. It returns nil for an unauthenticated
 // request (auth type 0).
-func (s *Set) Authenticate(ctx context.Context, t wire.AuthType, auth []byte, peer *PeerCred) (*Application, error) {
-	if t == wire.AuthNone {
+func (s *Set) Authenticate(ctx context.Context, t parsec.AuthType, auth []byte, peer *PeerCred) (*Application, error) {
+	if t == parsec.AuthNone {
 		return nil, nil
 	}
 	a, ok := s.byType[t]

@@ -11,11 +11,12 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/parsecd/parsecd/src/back"
 	"github.com/parsecd/parsecd/src/interface/ops/attestkey"
 	"github.com/parsecd/parsecd/src/interface/ops/preparekeyattestation"
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/status"
-	"github.com/parsecd/parsecd/src/wire"
 	"github.com/parsecd/parsecd/storage"
 	"github.com/parsecd/parsecd/storage/memory"
 )
@@ -28,29 +29,29 @@ type attester struct {
 
 var _ provider.KeyAttestation = (*attester)(nil)
 
-func (a *attester) PrepareKeyAttestation(_ context.Context, c provider.Caller, attested, attesting string) (provider.MakeCredentialParams, error) {
+func (a *attester) PrepareKeyAttestation(_ context.Context, c storage.Client, attested, attesting string) (provider.MakeCredentialParams, error) {
 	a.got = []string{c.App, attested, attesting}
 	return provider.MakeCredentialParams{Name: []byte("name"), Public: []byte("public"), AttestingKeyPub: []byte("ek")}, nil
 }
 
-func (a *attester) AttestKey(_ context.Context, c provider.Caller, attested, attesting string, blob, secret []byte) ([]byte, error) {
+func (a *attester) AttestKey(_ context.Context, c storage.Client, attested, attesting string, blob, secret []byte) ([]byte, error) {
 	a.got = []string{c.App, attested, attesting, string(blob), string(secret)}
 	return []byte("credential"), nil
 }
 
 func TestKeyAttestationOpcodes(t *testing.T) {
 	at := &attester{base: base{info: tpmInfo, name: "attester"}}
-	svc := newService(t, setup{providers: []provider.Provider{at}, stores: []storage.KeyStore{memory.New()}})
-	if got := listOpcodes(t, svc, 3); !reflect.DeepEqual(got, []uint32{uint32(wire.OpAttestKey), uint32(wire.OpPrepareKeyAttestation)}) {
+	svc := newService(t, setup{mounts: []back.Mount{{Provider: at, Store: memory.New()}}})
+	if got := listOpcodes(t, svc, 3); !reflect.DeepEqual(got, []uint32{uint32(parsec.OpAttestKey), uint32(parsec.OpPrepareKeyAttestation)}) {
 		t.Errorf("attester lists %v", got)
 	}
 	authType, app := direct("app")
-	p := wire.ProviderTpm
+	p := parsec.ProviderTpm
 
 	prep := &preparekeyattestation.Operation{Parameters: &preparekeyattestation.PrepareKeyAttestationParams{
 		Mechanism: &preparekeyattestation.PrepareKeyAttestationParams_ActivateCredential_{
 			ActivateCredential: &preparekeyattestation.PrepareKeyAttestationParams_ActivateCredential{AttestedKeyName: "k"}}}}
-	resp := do(t, svc, rq{provider: p, opcode: wire.OpPrepareKeyAttestation, authType: authType, auth: app, body: marshal(t, prep)})
+	resp := do(t, svc, rq{provider: p, opcode: parsec.OpPrepareKeyAttestation, authType: authType, auth: app, body: marshal(t, prep)})
 	wantStatus(t, resp, status.Success)
 	var pr preparekeyattestation.Result
 	if err := proto.Unmarshal(resp.Body, &pr); err != nil {
@@ -67,7 +68,7 @@ func TestKeyAttestationOpcodes(t *testing.T) {
 	att := &attestkey.Operation{AttestedKeyName: "k", AttestingKeyName: "ek-name", Parameters: &attestkey.AttestationMechanismParams{
 		Mechanism: &attestkey.AttestationMechanismParams_ActivateCredential_{
 			ActivateCredential: &attestkey.AttestationMechanismParams_ActivateCredential{CredentialBlob: []byte("blob"), Secret: []byte("secret")}}}}
-	resp = do(t, svc, rq{provider: p, opcode: wire.OpAttestKey, authType: authType, auth: app, body: marshal(t, att)})
+	resp = do(t, svc, rq{provider: p, opcode: parsec.OpAttestKey, authType: authType, auth: app, body: marshal(t, att)})
 	wantStatus(t, resp, status.Success)
 	var ar attestkey.Result
 	if err := proto.Unmarshal(resp.Body, &ar); err != nil {
@@ -81,14 +82,14 @@ func TestKeyAttestationOpcodes(t *testing.T) {
 	}
 
 	// No mechanism: InvalidEncoding; no application: NotAuthenticated.
-	wantStatus(t, do(t, svc, rq{provider: p, opcode: wire.OpAttestKey, authType: authType, auth: app,
+	wantStatus(t, do(t, svc, rq{provider: p, opcode: parsec.OpAttestKey, authType: authType, auth: app,
 		body: marshal(t, &attestkey.Operation{AttestedKeyName: "k"})}), status.InvalidEncoding)
-	wantStatus(t, do(t, svc, rq{provider: p, opcode: wire.OpPrepareKeyAttestation, authType: authType, auth: app,
+	wantStatus(t, do(t, svc, rq{provider: p, opcode: parsec.OpPrepareKeyAttestation, authType: authType, auth: app,
 		body: marshal(t, &preparekeyattestation.Operation{})}), status.InvalidEncoding)
-	wantStatus(t, do(t, svc, rq{provider: p, opcode: wire.OpAttestKey, body: marshal(t, att)}), status.NotAuthenticated)
+	wantStatus(t, do(t, svc, rq{provider: p, opcode: parsec.OpAttestKey, body: marshal(t, att)}), status.NotAuthenticated)
 
 	// A provider without the family answers PsaErrorNotSupported.
 	so := &signOnly{base{info: mbedInfo, name: "sign-only"}}
-	svc = newService(t, setup{providers: []provider.Provider{so}, stores: []storage.KeyStore{memory.New()}})
-	wantStatus(t, do(t, svc, rq{provider: wire.ProviderMbedCrypto, opcode: wire.OpAttestKey, authType: authType, auth: app, body: marshal(t, att)}), status.PsaErrorNotSupported)
+	svc = newService(t, setup{mounts: []back.Mount{{Provider: so, Store: memory.New()}}})
+	wantStatus(t, do(t, svc, rq{provider: parsec.ProviderMbedCrypto, opcode: parsec.OpAttestKey, authType: authType, auth: app, body: marshal(t, att)}), status.PsaErrorNotSupported)
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/parsecd/parsecd/src/interface/ops/listopcodes"
 	"github.com/parsecd/parsecd/src/interface/ops/listproviders"
 	"github.com/parsecd/parsecd/src/interface/ops/ping"
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
@@ -27,25 +28,22 @@ import (
 
 // CoreInfo describes the core provider; Version is filled in by the Service.
 var CoreInfo = provider.Info{
-	ID:          wire.ProviderCore,
+	ID:          parsec.ProviderCore,
 	UUID:        "47049873-2a43-4845-9d72-831eab668784",
 	Description: "Software provider that implements only administrative (i.e. no cryptographic) operations",
 }
 
-// coreOpcodes is what ListOpcodes reports for provider 0. ListClients and
-// DeleteClient work but are not listed, as in the reference service.
-var coreOpcodes = []wire.Opcode{wire.OpPing, wire.OpListProviders, wire.OpListOpcodes, wire.OpListAuthenticators, wire.OpListKeys}
-
-func coreOperations() map[wire.Opcode]operation {
-	return map[wire.Opcode]operation{
-		wire.OpPing:               op(func() *ping.Operation { return new(ping.Operation) }, corePing, nil),
-		wire.OpListProviders:      op(func() *listproviders.Operation { return new(listproviders.Operation) }, listProviders, nil),
-		wire.OpListOpcodes:        op(func() *listopcodes.Operation { return new(listopcodes.Operation) }, listOpcodes, nil),
-		wire.OpListAuthenticators: op(func() *listauthenticators.Operation { return new(listauthenticators.Operation) }, listAuthenticators, nil),
-		wire.OpListKeys:           op(func() *listkeys.Operation { return new(listkeys.Operation) }, listKeys, nil),
-		wire.OpListClients:        op(func() *listclients.Operation { return new(listclients.Operation) }, listClients, nil),
-		wire.OpDeleteClient:       op(func() *deleteclient.Operation { return new(deleteclient.Operation) }, deleteClient, nil),
+// coreOpcodes is what ListOpcodes reports for provider 0: the core
+// operations but administration (ListClients and DeleteClient work but are
+// not listed, as in the reference service).
+func coreOpcodes() []parsec.Opcode {
+	var out []parsec.Opcode
+	for _, o := range parsec.AllOpcodes() {
+		if o.IsCore() && o.Listable() && !o.IsAdmin() {
+			out = append(out, o)
+		}
 	}
+	return out
 }
 
 func corePing(context.Context, *call, *ping.Operation) (proto.Message, error) {
@@ -61,8 +59,8 @@ func providerInfo(i provider.Info) *listproviders.ProviderInfo {
 
 func listProviders(_ context.Context, c *call, _ *listproviders.Operation) (proto.Message, error) {
 	out := &listproviders.Result{}
-	for _, p := range c.s.providers {
-		out.Providers = append(out.Providers, providerInfo(p.Info()))
+	for _, m := range c.s.mounts {
+		out.Providers = append(out.Providers, providerInfo(m.Provider.Info()))
 	}
 	core := CoreInfo
 	core.Version = c.s.version
@@ -71,15 +69,15 @@ func listProviders(_ context.Context, c *call, _ *listproviders.Operation) (prot
 }
 
 func listOpcodes(_ context.Context, c *call, in *listopcodes.Operation) (proto.Message, error) {
-	id := wire.ProviderID(in.ProviderId)
+	id := parsec.ProviderID(in.ProviderId)
 	if in.ProviderId > 255 || !id.Known() {
 		return nil, status.Errorf(status.ProviderDoesNotExist, "provider id %d does not exist", in.ProviderId)
 	}
-	var ops []wire.Opcode
-	if id == wire.ProviderCore {
-		ops = coreOpcodes
-	} else if p := c.s.byID[id]; p != nil {
-		ops = Opcodes(p)
+	var ops []parsec.Opcode
+	if id == parsec.ProviderCore {
+		ops = coreOpcodes()
+	} else if m := c.s.byID[id]; m != nil {
+		ops = Opcodes(m.Provider)
 	} else {
 		return nil, status.Errorf(status.ProviderNotRegistered, "%v is not configured", id)
 	}
@@ -106,11 +104,11 @@ func listKeys(ctx context.Context, c *call, _ *listkeys.Operation) (proto.Messag
 		return nil, err
 	}
 	out := &listkeys.Result{}
-	for i, p := range c.s.providers {
-		entries, err := c.s.stores[i].List(ctx, p.Name(), storage.Client{Auth: who.Auth, App: who.App})
+	for _, m := range c.s.mounts {
+		entries, err := m.Store.List(ctx, m.Name, who)
 		if err != nil {
 			// One failing provider must not hide the keys of the others.
-			c.s.log.Warn("listing keys failed", "provider", p.Name(), "status", status.CodeOf(err).String())
+			c.s.log.Warn("listing keys failed", "provider", m.Name, "status", status.CodeOf(err).String())
 			continue
 		}
 		for _, e := range entries {
@@ -119,7 +117,7 @@ func listKeys(ctx context.Context, c *call, _ *listkeys.Operation) (proto.Messag
 				continue
 			}
 			out.Keys = append(out.Keys, &listkeys.KeyInfo{
-				ProviderId: uint32(p.Info().ID), Name: e.Key, Attributes: psa.AttributesToProto(e.Attributes),
+				ProviderId: uint32(m.ID), Name: e.Key, Attributes: psa.AttributesToProto(e.Attributes),
 			})
 		}
 	}
@@ -130,7 +128,8 @@ func listClients(ctx context.Context, c *call, _ *listclients.Operation) (proto.
 	seen := map[string]bool{}
 	asked := map[storage.KeyStore]bool{}
 	var names []string
-	for _, store := range c.s.stores {
+	for _, m := range c.s.mounts {
+		store := m.Store
 		if asked[store] {
 			continue
 		}
@@ -154,14 +153,14 @@ func listClients(ctx context.Context, c *call, _ *listclients.Operation) (proto.
 
 func deleteClient(ctx context.Context, c *call, in *deleteclient.Operation) (proto.Message, error) {
 	target := storage.Client{Auth: c.app.Auth, App: in.Client}
-	for i, p := range c.s.providers {
-		km, ok := p.(provider.KeyManagement)
+	for _, m := range c.s.mounts {
+		km, ok := m.Provider.(provider.KeyManagement)
 		if !ok {
 			continue
 		}
-		entries, err := c.s.stores[i].List(ctx, p.Name(), target)
+		entries, err := m.Store.List(ctx, m.Name, target)
 		if err != nil {
-			c.s.log.Warn("listing keys of a deleted client failed", "provider", p.Name(), "status", status.CodeOf(err).String())
+			c.s.log.Warn("listing keys of a deleted client failed", "provider", m.Name, "status", status.CodeOf(err).String())
 			continue
 		}
 		for _, e := range entries {
@@ -171,8 +170,8 @@ func deleteClient(ctx context.Context, c *call, in *deleteclient.Operation) (pro
 				c.s.reportDamaged(e)
 				continue
 			}
-			if err := km.DestroyKey(ctx, provider.Caller{App: target.App, Auth: target.Auth}, e.Key); err != nil {
-				c.s.log.Warn("destroying a key of a deleted client failed", "provider", p.Name(), "status", status.CodeOf(err).String())
+			if err := km.DestroyKey(ctx, target, e.Key); err != nil {
+				c.s.log.Warn("destroying a key of a deleted client failed", "provider", m.Name, "status", status.CodeOf(err).String())
 			}
 		}
 	}

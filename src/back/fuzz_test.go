@@ -24,11 +24,11 @@ import (
 	"github.com/parsecd/parsecd/src/interface/ops/psaimportkey"
 	"github.com/parsecd/parsecd/src/interface/ops/psamaccompute"
 	"github.com/parsecd/parsecd/src/interface/ops/psasignhash"
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
 	"github.com/parsecd/parsecd/src/wire"
-	"github.com/parsecd/parsecd/storage"
 	"github.com/parsecd/parsecd/storage/memory"
 )
 
@@ -41,7 +41,7 @@ func fuzzService(f *testing.F) *back.Service {
 		f.Fatal(err)
 	}
 	svc, err := back.New(back.Options{Auth: auth.NewSet([]string{"admin"}, auth.Direct{}),
-		Providers: []provider.Provider{p}, Stores: []storage.KeyStore{store}})
+		Providers: []back.Mount{{Provider: p, Store: store}}})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -49,12 +49,12 @@ func fuzzService(f *testing.F) *back.Service {
 }
 
 // fuzzSeed frames one request of app for the software provider.
-func fuzzSeed(f *testing.F, op wire.Opcode, prov wire.ProviderID, app string, body proto.Message) []byte {
+func fuzzSeed(f *testing.F, op parsec.Opcode, prov parsec.ProviderID, app string, body proto.Message) []byte {
 	b, err := proto.Marshal(body)
 	if err != nil {
 		f.Fatal(err)
 	}
-	req := &wire.Request{Header: wire.Header{Provider: prov, Opcode: op, AuthType: wire.AuthDirect}, Body: b, Auth: []byte(app)}
+	req := &wire.Request{Header: wire.Header{Provider: prov, Opcode: op, AuthType: parsec.AuthDirect}, Body: b, Auth: []byte(app)}
 	out, err := wire.EncodeRequest(req)
 	if err != nil {
 		f.Fatal(err)
@@ -80,21 +80,21 @@ func FuzzService(f *testing.F) {
 	hmacAttrs := psa.KeyAttributes{Type: psa.KeyType{Kind: psa.KeyHmac}, Bits: 256,
 		Policy: psa.KeyPolicy{Usage: psa.UsageSignMessage, Alg: psa.Algorithm{Kind: psa.AlgMac, Mac: hmacAlg}}}
 	digest := sha256.Sum256([]byte("fuzz"))
-	soft1 := wire.ProviderMbedCrypto
+	soft1 := parsec.ProviderMbedCrypto
 	seeds := [][]byte{
-		fuzzSeed(f, wire.OpPing, wire.ProviderCore, "", &listkeys.Operation{}),
-		fuzzSeed(f, wire.OpListOpcodes, wire.ProviderCore, "", &listopcodes.Operation{ProviderId: 1}),
-		fuzzSeed(f, wire.OpListKeys, wire.ProviderCore, "app", &listkeys.Operation{}),
-		fuzzSeed(f, wire.OpPsaGenerateKey, soft1, "app", &psageneratekey.Operation{KeyName: "k", Attributes: psa.AttributesToProto(eccAttrs)}),
-		fuzzSeed(f, wire.OpPsaSignHash, soft1, "app", &psasignhash.Operation{KeyName: "k", Alg: psa.AsymSignToProto(ecdsa), Hash: digest[:]}),
-		fuzzSeed(f, wire.OpPsaImportKey, soft1, "app", &psaimportkey.Operation{KeyName: "aes", Attributes: psa.AttributesToProto(aesAttrs), Data: make([]byte, 16)}),
-		fuzzSeed(f, wire.OpPsaAeadEncrypt, soft1, "app", &psaaeadencrypt.Operation{KeyName: "aes", Alg: psa.AeadToProto(psa.Aead{Alg: psa.AeadGcm}), Nonce: make([]byte, 13), Plaintext: []byte("p")}),
-		fuzzSeed(f, wire.OpPsaImportKey, soft1, "app", &psaimportkey.Operation{KeyName: "hmac", Attributes: psa.AttributesToProto(hmacAttrs), Data: make([]byte, 32)}),
-		fuzzSeed(f, wire.OpPsaMacCompute, soft1, "app", &psamaccompute.Operation{KeyName: "hmac", Alg: psa.MacToProto(hmacAlg), Input: []byte("i")}),
-		fuzzSeed(f, wire.OpPsaHashCompute, soft1, "", &psahashcompute.Operation{Alg: psa.HashToProto(psa.HashRipemd160), Input: []byte("abc")}),
-		fuzzSeed(f, wire.OpCanDoCrypto, soft1, "app", &candocrypto.Operation{CheckType: candocrypto.CheckType_USE, Attributes: psa.AttributesToProto(eccAttrs)}),
-		fuzzSeed(f, wire.OpPsaDestroyKey, soft1, "app", &psadestroykey.Operation{KeyName: "k"}),
-		fuzzSeed(f, wire.OpListClients, wire.ProviderCore, "admin", &listkeys.Operation{}),
+		fuzzSeed(f, parsec.OpPing, parsec.ProviderCore, "", &listkeys.Operation{}),
+		fuzzSeed(f, parsec.OpListOpcodes, parsec.ProviderCore, "", &listopcodes.Operation{ProviderId: 1}),
+		fuzzSeed(f, parsec.OpListKeys, parsec.ProviderCore, "app", &listkeys.Operation{}),
+		fuzzSeed(f, parsec.OpPsaGenerateKey, soft1, "app", &psageneratekey.Operation{KeyName: "k", Attributes: psa.AttributesToProto(eccAttrs)}),
+		fuzzSeed(f, parsec.OpPsaSignHash, soft1, "app", &psasignhash.Operation{KeyName: "k", Alg: psa.AsymSignToProto(ecdsa), Hash: digest[:]}),
+		fuzzSeed(f, parsec.OpPsaImportKey, soft1, "app", &psaimportkey.Operation{KeyName: "aes", Attributes: psa.AttributesToProto(aesAttrs), Data: make([]byte, 16)}),
+		fuzzSeed(f, parsec.OpPsaAeadEncrypt, soft1, "app", &psaaeadencrypt.Operation{KeyName: "aes", Alg: psa.AeadToProto(psa.Aead{Alg: psa.AeadGcm}), Nonce: make([]byte, 13), Plaintext: []byte("p")}),
+		fuzzSeed(f, parsec.OpPsaImportKey, soft1, "app", &psaimportkey.Operation{KeyName: "hmac", Attributes: psa.AttributesToProto(hmacAttrs), Data: make([]byte, 32)}),
+		fuzzSeed(f, parsec.OpPsaMacCompute, soft1, "app", &psamaccompute.Operation{KeyName: "hmac", Alg: psa.MacToProto(hmacAlg), Input: []byte("i")}),
+		fuzzSeed(f, parsec.OpPsaHashCompute, soft1, "", &psahashcompute.Operation{Alg: psa.HashToProto(psa.HashRipemd160), Input: []byte("abc")}),
+		fuzzSeed(f, parsec.OpCanDoCrypto, soft1, "app", &candocrypto.Operation{CheckType: candocrypto.CheckType_USE, Attributes: psa.AttributesToProto(eccAttrs)}),
+		fuzzSeed(f, parsec.OpPsaDestroyKey, soft1, "app", &psadestroykey.Operation{KeyName: "k"}),
+		fuzzSeed(f, parsec.OpListClients, parsec.ProviderCore, "admin", &listkeys.Operation{}),
 	}
 	for _, s := range seeds {
 		f.Add(s)
@@ -125,7 +125,7 @@ func FuzzService(f *testing.F) {
 			t.Fatalf("the encoded answer does not read back: %v", err)
 		}
 		// The service still answers a well-formed request.
-		ping := &wire.Request{Header: wire.Header{Opcode: wire.OpPing}}
+		ping := &wire.Request{Header: wire.Header{Opcode: parsec.OpPing}}
 		if r := svc.Handle(ctx, ping, nil); r.Header.Status != status.Success {
 			t.Fatalf("Ping after the input: %v", r.Header.Status)
 		}

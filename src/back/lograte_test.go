@@ -15,6 +15,7 @@ import (
 
 	"github.com/parsecd/parsecd/src/auth"
 	"github.com/parsecd/parsecd/src/back"
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/status"
 	"github.com/parsecd/parsecd/src/wire"
 )
@@ -56,7 +57,7 @@ func TestFailedRequestLinesAreRateLimited(t *testing.T) {
 	}
 	// testPeer is uid 1000; the request claims uid 0.
 	claim := binary.LittleEndian.AppendUint32(nil, 0)
-	req := &wire.Request{Header: wire.Header{Opcode: wire.OpListKeys, AuthType: wire.AuthUnixPeerCredentials, AuthLen: 4}, Auth: claim}
+	req := &wire.Request{Header: wire.Header{Opcode: parsec.OpListKeys, AuthType: parsec.AuthUnixPeerCredentials, AuthLen: 4}, Auth: claim}
 	const attempts = 200
 	var code status.Code
 	for range attempts {
@@ -67,7 +68,7 @@ func TestFailedRequestLinesAreRateLimited(t *testing.T) {
 	}
 	// Another cause is counted apart.
 	for range 2 {
-		svc.Handle(context.Background(), &wire.Request{Header: wire.Header{Opcode: wire.OpListKeys, AuthType: wire.AuthDirect}}, testPeer)
+		svc.Handle(context.Background(), &wire.Request{Header: wire.Header{Opcode: parsec.OpListKeys, AuthType: parsec.AuthDirect}}, testPeer)
 	}
 	if n := logs.count("status=" + code.String()); n != 5 {
 		t.Errorf("%d lines for %d failed authentications, want the burst of 5", n, attempts)

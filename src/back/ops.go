@@ -8,16 +8,9 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	"github.com/parsecd/parsecd/src/interface/ops/attestkey"
-	"github.com/parsecd/parsecd/src/interface/ops/candocrypto"
-	"github.com/parsecd/parsecd/src/interface/ops/preparekeyattestation"
-	"github.com/parsecd/parsecd/src/interface/ops/psaaeaddecrypt"
-	"github.com/parsecd/parsecd/src/interface/ops/psaaeadencrypt"
 	"github.com/parsecd/parsecd/src/interface/ops/psaalgorithm"
 	"github.com/parsecd/parsecd/src/interface/ops/psaasymmetricdecrypt"
 	"github.com/parsecd/parsecd/src/interface/ops/psaasymmetricencrypt"
-	"github.com/parsecd/parsecd/src/interface/ops/psacipherdecrypt"
-	"github.com/parsecd/parsecd/src/interface/ops/psacipherencrypt"
 	"github.com/parsecd/parsecd/src/interface/ops/psadestroykey"
 	"github.com/parsecd/parsecd/src/interface/ops/psaexportkey"
 	"github.com/parsecd/parsecd/src/interface/ops/psaexportpublickey"
@@ -26,16 +19,14 @@ import (
 	"github.com/parsecd/parsecd/src/interface/ops/psahashcompare"
 	"github.com/parsecd/parsecd/src/interface/ops/psahashcompute"
 	"github.com/parsecd/parsecd/src/interface/ops/psaimportkey"
-	"github.com/parsecd/parsecd/src/interface/ops/psamaccompute"
-	"github.com/parsecd/parsecd/src/interface/ops/psamacverify"
-	"github.com/parsecd/parsecd/src/interface/ops/psarawkeyagreement"
 	"github.com/parsecd/parsecd/src/interface/ops/psasignhash"
 	"github.com/parsecd/parsecd/src/interface/ops/psasignmessage"
 	"github.com/parsecd/parsecd/src/interface/ops/psaverifyhash"
 	"github.com/parsecd/parsecd/src/interface/ops/psaverifymessage"
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
-	"github.com/parsecd/parsecd/src/wire"
+	"github.com/parsecd/parsecd/storage"
 )
 
 // operation decodes, runs and encodes one opcode.
@@ -45,11 +36,14 @@ type operation struct {
 	supported func(p provider.Provider) bool // nil for core operations
 }
 
-// op builds an operation from a typed function, so each handler below
-// sees its own Operation type.
-func op[In proto.Message](newIn func() In, run func(context.Context, *call, In) (proto.Message, error), supported func(provider.Provider) bool) operation {
+// op builds an operation from a typed handler: the handler's Operation
+// type In (a pointer to T) is what the request body decodes into.
+func op[T any, In interface {
+	*T
+	proto.Message
+}](run func(context.Context, *call, In) (proto.Message, error), supported func(provider.Provider) bool) operation {
 	return operation{
-		newOp: func() proto.Message { return newIn() },
+		newOp: func() proto.Message { return In(new(T)) },
 		run: func(ctx context.Context, c *call, in proto.Message) (proto.Message, error) {
 			return run(ctx, c, in.(In))
 		},
@@ -64,42 +58,45 @@ type (
 	psaEncAlg  = psaalgorithm.Algorithm_AsymmetricEncryption
 )
 
-var operations map[wire.Opcode]operation
+// operations binds every opcode of parsec's table to its handler and, for
+// provider operations, to the family a provider must implement to serve it
+// (nil for core operations). A test keeps it in step with the table.
+var operations map[parsec.Opcode]operation
 
-func init() {
-	operations = map[wire.Opcode]operation{
-		wire.OpPsaGenerateKey:     op(func() *psageneratekey.Operation { return new(psageneratekey.Operation) }, generateKey, implements[provider.KeyManagement]),
-		wire.OpPsaImportKey:       op(func() *psaimportkey.Operation { return new(psaimportkey.Operation) }, importKey, implements[provider.KeyManagement]),
-		wire.OpPsaDestroyKey:      op(func() *psadestroykey.Operation { return new(psadestroykey.Operation) }, destroyKey, implements[provider.KeyManagement]),
-		wire.OpPsaExportPublicKey: op(func() *psaexportpublickey.Operation { return new(psaexportpublickey.Operation) }, exportPublicKey, implements[provider.KeyManagement]),
-		wire.OpPsaExportKey:       op(func() *psaexportkey.Operation { return new(psaexportkey.Operation) }, exportKey, implements[provider.KeyExport]),
-		wire.OpPsaSignHash:        op(func() *psasignhash.Operation { return new(psasignhash.Operation) }, signHash, implements[provider.AsymSign]),
-		wire.OpPsaVerifyHash:      op(func() *psaverifyhash.Operation { return new(psaverifyhash.Operation) }, verifyHash, implements[provider.AsymSign]),
-		wire.OpPsaSignMessage:     op(func() *psasignmessage.Operation { return new(psasignmessage.Operation) }, signMessage, implements[provider.MessageSign]),
-		wire.OpPsaVerifyMessage:   op(func() *psaverifymessage.Operation { return new(psaverifymessage.Operation) }, verifyMessage, implements[provider.MessageSign]),
-		wire.OpPsaAsymmetricEncrypt: op(func() *psaasymmetricencrypt.Operation { return new(psaasymmetricencrypt.Operation) },
-			asymmetricEncrypt, implements[provider.AsymEncryption]),
-		wire.OpPsaAsymmetricDecrypt: op(func() *psaasymmetricdecrypt.Operation { return new(psaasymmetricdecrypt.Operation) },
-			asymmetricDecrypt, implements[provider.AsymEncryption]),
-		wire.OpPsaGenerateRandom: op(func() *psageneraterandom.Operation { return new(psageneraterandom.Operation) }, generateRandom, implements[provider.Random]),
-		wire.OpPsaHashCompute:    op(func() *psahashcompute.Operation { return new(psahashcompute.Operation) }, hashCompute, implements[provider.Hasher]),
-		wire.OpPsaHashCompare:    op(func() *psahashcompare.Operation { return new(psahashcompare.Operation) }, hashCompare, implements[provider.Hasher]),
+func init() { // not a literal: listOpcodes reads operations (initialization cycle)
+	operations = map[parsec.Opcode]operation{
+		parsec.OpPing:               op(corePing, nil),
+		parsec.OpListProviders:      op(listProviders, nil),
+		parsec.OpListOpcodes:        op(listOpcodes, nil),
+		parsec.OpListAuthenticators: op(listAuthenticators, nil),
+		parsec.OpListKeys:           op(listKeys, nil),
+		parsec.OpListClients:        op(listClients, nil),
+		parsec.OpDeleteClient:       op(deleteClient, nil),
 
-		wire.OpPsaAeadEncrypt:     op(func() *psaaeadencrypt.Operation { return new(psaaeadencrypt.Operation) }, aeadEncrypt, implements[provider.Aead]),
-		wire.OpPsaAeadDecrypt:     op(func() *psaaeaddecrypt.Operation { return new(psaaeaddecrypt.Operation) }, aeadDecrypt, implements[provider.Aead]),
-		wire.OpPsaCipherEncrypt:   op(func() *psacipherencrypt.Operation { return new(psacipherencrypt.Operation) }, cipherEncrypt, implements[provider.Cipher]),
-		wire.OpPsaCipherDecrypt:   op(func() *psacipherdecrypt.Operation { return new(psacipherdecrypt.Operation) }, cipherDecrypt, implements[provider.Cipher]),
-		wire.OpPsaMacCompute:      op(func() *psamaccompute.Operation { return new(psamaccompute.Operation) }, macCompute, implements[provider.Mac]),
-		wire.OpPsaMacVerify:       op(func() *psamacverify.Operation { return new(psamacverify.Operation) }, macVerify, implements[provider.Mac]),
-		wire.OpPsaRawKeyAgreement: op(func() *psarawkeyagreement.Operation { return new(psarawkeyagreement.Operation) }, rawKeyAgreement, implements[provider.KeyAgreement]),
-		wire.OpCanDoCrypto:        op(func() *candocrypto.Operation { return new(candocrypto.Operation) }, canDoCrypto, implements[provider.CapabilityCheck]),
-
-		wire.OpAttestKey: op(func() *attestkey.Operation { return new(attestkey.Operation) }, attestKey, implements[provider.KeyAttestation]),
-		wire.OpPrepareKeyAttestation: op(func() *preparekeyattestation.Operation { return new(preparekeyattestation.Operation) },
-			prepareKeyAttestation, implements[provider.KeyAttestation]),
-	}
-	for o, op := range coreOperations() {
-		operations[o] = op
+		parsec.OpPsaGenerateKey:        op(generateKey, implements[provider.KeyManagement]),
+		parsec.OpPsaImportKey:          op(importKey, implements[provider.KeyManagement]),
+		parsec.OpPsaDestroyKey:         op(destroyKey, implements[provider.KeyManagement]),
+		parsec.OpPsaExportPublicKey:    op(exportPublicKey, implements[provider.KeyManagement]),
+		parsec.OpPsaExportKey:          op(exportKey, implements[provider.KeyExport]),
+		parsec.OpPsaSignHash:           op(signHash, implements[provider.AsymSign]),
+		parsec.OpPsaVerifyHash:         op(verifyHash, implements[provider.AsymSign]),
+		parsec.OpPsaSignMessage:        op(signMessage, implements[provider.MessageSign]),
+		parsec.OpPsaVerifyMessage:      op(verifyMessage, implements[provider.MessageSign]),
+		parsec.OpPsaAsymmetricEncrypt:  op(asymmetricEncrypt, implements[provider.AsymEncryption]),
+		parsec.OpPsaAsymmetricDecrypt:  op(asymmetricDecrypt, implements[provider.AsymEncryption]),
+		parsec.OpPsaGenerateRandom:     op(generateRandom, implements[provider.Random]),
+		parsec.OpPsaHashCompute:        op(hashCompute, implements[provider.Hasher]),
+		parsec.OpPsaHashCompare:        op(hashCompare, implements[provider.Hasher]),
+		parsec.OpPsaAeadEncrypt:        op(aeadEncrypt, implements[provider.Aead]),
+		parsec.OpPsaAeadDecrypt:        op(aeadDecrypt, implements[provider.Aead]),
+		parsec.OpPsaCipherEncrypt:      op(cipherEncrypt, implements[provider.Cipher]),
+		parsec.OpPsaCipherDecrypt:      op(cipherDecrypt, implements[provider.Cipher]),
+		parsec.OpPsaMacCompute:         op(macCompute, implements[provider.Mac]),
+		parsec.OpPsaMacVerify:          op(macVerify, implements[provider.Mac]),
+		parsec.OpPsaRawKeyAgreement:    op(rawKeyAgreement, implements[provider.KeyAgreement]),
+		parsec.OpCanDoCrypto:           op(canDoCrypto, implements[provider.CapabilityCheck]),
+		parsec.OpAttestKey:             op(attestKey, implements[provider.KeyAttestation]),
+		parsec.OpPrepareKeyAttestation: op(prepareKeyAttestation, implements[provider.KeyAttestation]),
 	}
 }
 
@@ -183,11 +180,11 @@ func exportKey(ctx context.Context, c *call, in *psaexportkey.Operation) (proto.
 }
 
 // signer resolves what every signature operation needs.
-func signer[F any](c *call, m *psaSignAlg) (F, provider.Caller, psa.AsymSign, error) {
+func signer[F any](c *call, m *psaSignAlg) (F, storage.Client, psa.AsymSign, error) {
 	var zero F
 	alg, err := psa.AsymSignFromProto(m)
 	if err != nil {
-		return zero, provider.Caller{}, alg, err
+		return zero, storage.Client{}, alg, err
 	}
 	who, err := c.caller()
 	if err != nil {
@@ -237,10 +234,10 @@ func verifyMessage(ctx context.Context, c *call, in *psaverifymessage.Operation)
 	return nil, f.VerifyMessage(ctx, who, in.KeyName, alg, in.Message, in.Signature)
 }
 
-func encrypter(c *call, m *psaEncAlg) (provider.AsymEncryption, provider.Caller, psa.AsymEncrypt, error) {
+func encrypter(c *call, m *psaEncAlg) (provider.AsymEncryption, storage.Client, psa.AsymEncrypt, error) {
 	alg, err := psa.AsymEncryptFromProto(m)
 	if err != nil {
-		return nil, provider.Caller{}, alg, err
+		return nil, storage.Client{}, alg, err
 	}
 	who, err := c.caller()
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
+	"github.com/parsecd/parsecd/storage"
 )
 
 // Handlers of the symmetric, MAC, key agreement and capability operations.
@@ -26,10 +27,10 @@ import (
 // application (19), then the provider's family (1134).
 
 // resolve returns the provider family F and the caller once the algorithm converted.
-func resolve[F any](c *call, convErr error) (F, provider.Caller, error) {
+func resolve[F any](c *call, convErr error) (F, storage.Client, error) {
 	var zero F
 	if convErr != nil {
-		return zero, provider.Caller{}, convErr
+		return zero, storage.Client{}, convErr
 	}
 	who, err := c.caller()
 	if err != nil {

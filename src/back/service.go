@@ -18,6 +18,7 @@ import (
 
 	"github.com/parsecd/parsecd/src/auth"
 	"github.com/parsecd/parsecd/src/internal/ratelog"
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/status"
 	"github.com/parsecd/parsecd/src/wire"
@@ -27,9 +28,8 @@ import (
 // Service answers requests for one configuration.
 type Service struct {
 	auths      *auth.Set
-	providers  []provider.Provider // config order: the first is the clients' default
-	stores     []storage.KeyStore  // the key store of each provider
-	byID       map[wire.ProviderID]provider.Provider
+	mounts     []mounted // config order: the first is the clients' default
+	byID       map[parsec.ProviderID]*mounted
 	log        *slog.Logger
 	quiet      *ratelog.Limiter // failed requests: any client can cause them at will
 	logDetails bool
@@ -37,13 +37,27 @@ type Service struct {
 	damaged    seenOnce // damaged key records already logged
 }
 
+// Mount is a crypto provider with the key store that holds its keys.
+type Mount struct {
+	Provider provider.Provider
+	Store    storage.KeyStore
+}
+
+// mounted is a Mount as the service routes to it: by the provider id of
+// the wire and, in the key store, by the provider's configured name.
+type mounted struct {
+	ID       parsec.ProviderID
+	Name     string
+	Provider provider.Provider
+	Store    storage.KeyStore
+}
+
 // Options configure a Service.
 type Options struct {
-	Auth      *auth.Set
-	Providers []provider.Provider
-	// Stores holds the key store of each provider, in the same order.
-	Stores []storage.KeyStore
-	Log    *slog.Logger
+	Auth *auth.Set
+	// Providers are the crypto providers in config order.
+	Providers []Mount
+	Log       *slog.Logger
 	// LogErrorDetails adds error messages and application names to logs.
 	LogErrorDetails bool
 	// Version is reported as the core provider's version.
@@ -58,30 +72,28 @@ type Options struct {
 // New builds a Service. Providers of the same wire id cannot both be
 // reachable, so a second one is refused.
 func New(o Options) (*Service, error) {
-	s := &Service{auths: o.Auth, providers: o.Providers, stores: o.Stores, log: o.Log,
-		logDetails: o.LogErrorDetails, version: o.Version, byID: map[wire.ProviderID]provider.Provider{}}
+	s := &Service{auths: o.Auth, log: o.Log, logDetails: o.LogErrorDetails, version: o.Version,
+		mounts: make([]mounted, len(o.Providers)), byID: map[parsec.ProviderID]*mounted{}}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	s.quiet = ratelog.New(s.log, o.LogBurst, o.LogWindow)
-	if len(o.Stores) != len(o.Providers) {
-		return nil, errors.New("every provider needs a key store")
-	}
-	for _, p := range o.Providers {
-		id := p.Info().ID
-		if id == wire.ProviderCore {
+	for i, m := range o.Providers {
+		if m.Store == nil {
+			return nil, errors.New("every provider needs a key store")
+		}
+		id := m.Provider.Info().ID
+		if id == parsec.ProviderCore {
 			return nil, errors.New("a crypto provider cannot use the core provider id 0")
 		}
 		if _, dup := s.byID[id]; dup {
 			return nil, errors.New("two providers of type " + id.String() + " are configured; only one per type can be reached on the wire")
 		}
-		s.byID[id] = p
+		s.mounts[i] = mounted{ID: id, Name: m.Provider.Name(), Provider: m.Provider, Store: m.Store}
+		s.byID[id] = &s.mounts[i]
 	}
 	return s, nil
 }
-
-// Providers returns the crypto providers in config order.
-func (s *Service) Providers() []provider.Provider { return s.providers }
 
 // Handle answers one request read by the front end.
 func (s *Service) Handle(ctx context.Context, req *wire.Request, peer *auth.PeerCred) *wire.Response {
@@ -128,12 +140,14 @@ func (s *Service) handle(ctx context.Context, req *wire.Request, peer *auth.Peer
 		return nil, nil, err
 	}
 	var p provider.Provider
-	if h.Provider != wire.ProviderCore {
-		if p = s.byID[h.Provider]; p == nil {
+	if h.Provider != parsec.ProviderCore {
+		m := s.byID[h.Provider]
+		if m == nil {
 			return nil, app, status.Errorf(status.ProviderNotRegistered, "%v is not configured", h.Provider)
 		}
+		p = m.Provider
 	}
-	if h.Opcode.IsCore() != (h.Provider == wire.ProviderCore) {
+	if h.Opcode.IsCore() != (h.Provider == parsec.ProviderCore) {
 		return nil, app, status.Errorf(status.PsaErrorNotSupported, "%v cannot be sent to %v", h.Opcode, h.Provider)
 	}
 	if h.Opcode.IsAdmin() {
@@ -172,15 +186,15 @@ type call struct {
 	s      *Service
 	p      provider.Provider
 	app    *auth.Application
-	opcode wire.Opcode
+	opcode parsec.Opcode
 }
 
 // caller returns the key namespace of the request, or NotAuthenticated.
-func (c *call) caller() (provider.Caller, error) {
+func (c *call) caller() (storage.Client, error) {
 	if c.app == nil {
-		return provider.Caller{}, status.Errorf(status.NotAuthenticated, "%v needs an authenticated application", c.opcode)
+		return storage.Client{}, status.Errorf(status.NotAuthenticated, "%v needs an authenticated application", c.opcode)
 	}
-	return provider.Caller{App: c.app.Name, Auth: c.app.Auth}, nil
+	return storage.Client{App: c.app.Name, Auth: c.app.Auth}, nil
 }
 
 // family returns the provider as interface F, or PsaErrorNotSupported.
@@ -193,10 +207,10 @@ func family[F any](c *call) (F, error) {
 }
 
 // Opcodes lists what a provider serves and ListOpcodes may report, derived
-// from the families it implements. MAC is served but not listed (wire.Listable).
-func Opcodes(p provider.Provider) []wire.Opcode {
-	var out []wire.Opcode
-	for _, o := range wire.AllOpcodes() {
+// from the families it implements. MAC is served but not listed (parsec.Opcode.Listable).
+func Opcodes(p provider.Provider) []parsec.Opcode {
+	var out []parsec.Opcode
+	for _, o := range parsec.AllOpcodes() {
 		if op, ok := operations[o]; ok && o.Listable() && !o.IsCore() && op.supported != nil && op.supported(p) {
 			out = append(out, o)
 		}

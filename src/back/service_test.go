@@ -32,6 +32,7 @@ import (
 	"github.com/parsecd/parsecd/src/interface/ops/psageneraterandom"
 	"github.com/parsecd/parsecd/src/interface/ops/psahashcompute"
 	"github.com/parsecd/parsecd/src/interface/ops/psasignhash"
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
@@ -45,7 +46,7 @@ import (
 
 // Mbed Crypto's ListProviders entry in the reference service (vector 29).
 var mbedInfo = provider.Info{
-	ID:          wire.ProviderMbedCrypto,
+	ID:          parsec.ProviderMbedCrypto,
 	UUID:        "1c1139dc-ad7c-47dc-ad6b-db6fdb466552",
 	Description: "User space software provider, based on Mbed Crypto - the reference implementation of the PSA crypto API",
 	Vendor:      "Arm",
@@ -53,7 +54,7 @@ var mbedInfo = provider.Info{
 }
 
 var tpmInfo = provider.Info{
-	ID:          wire.ProviderTpm,
+	ID:          parsec.ProviderTpm,
 	UUID:        "1e4954a4-ff21-46d3-ab0c-661eeb667e1d",
 	Description: "TPM provider",
 	Vendor:      "Trusted Computing Group (TCG)",
@@ -86,26 +87,26 @@ var (
 	_ provider.Hasher        = (*fakeKeys)(nil)
 )
 
-func (f *fakeKeys) triple(c provider.Caller, name string) storage.KeyTriple {
+func (f *fakeKeys) triple(c storage.Client, name string) storage.KeyTriple {
 	return storage.KeyTriple{Auth: c.Auth, App: c.App, Provider: f.name, Key: name}
 }
 
-func (f *fakeKeys) GenerateKey(ctx context.Context, c provider.Caller, name string, a psa.KeyAttributes) error {
+func (f *fakeKeys) GenerateKey(ctx context.Context, c storage.Client, name string, a psa.KeyAttributes) error {
 	return f.keys.Insert(ctx, f.triple(c, name), storage.KeyInfo{ID: []byte("generated"), Attributes: a})
 }
 
-func (f *fakeKeys) ImportKey(ctx context.Context, c provider.Caller, name string, a psa.KeyAttributes, data []byte) error {
+func (f *fakeKeys) ImportKey(ctx context.Context, c storage.Client, name string, a psa.KeyAttributes, data []byte) error {
 	return f.keys.Insert(ctx, f.triple(c, name), storage.KeyInfo{ID: data, Attributes: a})
 }
 
-func (f *fakeKeys) ExportPublicKey(ctx context.Context, c provider.Caller, name string) ([]byte, error) {
+func (f *fakeKeys) ExportPublicKey(ctx context.Context, c storage.Client, name string) ([]byte, error) {
 	if _, err := f.keys.Get(ctx, f.triple(c, name)); err != nil {
 		return nil, err
 	}
 	return f.pub, nil
 }
 
-func (f *fakeKeys) DestroyKey(ctx context.Context, c provider.Caller, name string) error {
+func (f *fakeKeys) DestroyKey(ctx context.Context, c storage.Client, name string) error {
 	return f.keys.Remove(ctx, f.triple(c, name))
 }
 
@@ -118,14 +119,14 @@ func fakeSignature() []byte {
 	return s
 }
 
-func (f *fakeKeys) SignHash(ctx context.Context, c provider.Caller, name string, _ psa.AsymSign, _ []byte) ([]byte, error) {
+func (f *fakeKeys) SignHash(ctx context.Context, c storage.Client, name string, _ psa.AsymSign, _ []byte) ([]byte, error) {
 	if _, err := f.keys.Get(ctx, f.triple(c, name)); err != nil {
 		return nil, err
 	}
 	return fakeSignature(), nil
 }
 
-func (f *fakeKeys) VerifyHash(ctx context.Context, c provider.Caller, name string, _ psa.AsymSign, _, sig []byte) error {
+func (f *fakeKeys) VerifyHash(ctx context.Context, c storage.Client, name string, _ psa.AsymSign, _, sig []byte) error {
 	if _, err := f.keys.Get(ctx, f.triple(c, name)); err != nil {
 		return err
 	}
@@ -166,11 +167,11 @@ func (f *fakeKeys) HashCompare(ctx context.Context, alg psa.Hash, input, hash []
 // signOnly implements AsymSign and nothing else.
 type signOnly struct{ base }
 
-func (signOnly) SignHash(context.Context, provider.Caller, string, psa.AsymSign, []byte) ([]byte, error) {
+func (signOnly) SignHash(context.Context, storage.Client, string, psa.AsymSign, []byte) ([]byte, error) {
 	return []byte{1}, nil
 }
 
-func (signOnly) VerifyHash(context.Context, provider.Caller, string, psa.AsymSign, []byte, []byte) error {
+func (signOnly) VerifyHash(context.Context, storage.Client, string, psa.AsymSign, []byte, []byte) error {
 	return nil
 }
 
@@ -178,10 +179,9 @@ func (signOnly) VerifyHash(context.Context, provider.Caller, string, psa.AsymSig
 // Helpers.
 
 type setup struct {
-	auth      *auth.Set
-	providers []provider.Provider
-	stores    []storage.KeyStore
-	version   [3]uint32
+	auth    *auth.Set
+	mounts  []back.Mount
+	version [3]uint32
 }
 
 func newService(t testing.TB, s setup) *back.Service {
@@ -189,7 +189,7 @@ func newService(t testing.TB, s setup) *back.Service {
 	if s.auth == nil {
 		s.auth = auth.NewSet([]string{"admin"}, auth.Direct{})
 	}
-	svc, err := back.New(back.Options{Auth: s.auth, Providers: s.providers, Stores: s.stores, Version: s.version})
+	svc, err := back.New(back.Options{Auth: s.auth, Providers: s.mounts, Version: s.version})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,20 +203,20 @@ func standard(t testing.TB) (*back.Service, *memory.Store) {
 	st := memory.New()
 	mbed := &fakeKeys{base: base{info: mbedInfo, name: "mbed-crypto-provider"}, keys: st, pub: []byte{4, 1, 2}}
 	tpm := &fakeKeys{base: base{info: tpmInfo, name: "tpm-provider"}, keys: st, pub: []byte{4, 3, 4}}
-	return newService(t, setup{providers: []provider.Provider{mbed, tpm}, stores: []storage.KeyStore{st, st}}), st
+	return newService(t, setup{mounts: []back.Mount{{Provider: mbed, Store: st}, {Provider: tpm, Store: st}}}), st
 }
 
 type rq struct {
-	provider wire.ProviderID
+	provider parsec.ProviderID
 	session  uint64
-	opcode   wire.Opcode
-	authType wire.AuthType
+	opcode   parsec.Opcode
+	authType parsec.AuthType
 	auth     []byte
 	body     []byte
 	accept   uint8
 }
 
-func direct(app string) (wire.AuthType, []byte) { return wire.AuthDirect, []byte(app) }
+func direct(app string) (parsec.AuthType, []byte) { return parsec.AuthDirect, []byte(app) }
 
 // aeadBody is a well-formed AES-GCM encryption request.
 func aeadBody(t testing.TB) []byte {
@@ -289,7 +289,7 @@ var garbage = []byte{0x11, 0x22, 0x33, 0x44, 0x55}
 func TestHandleSteps(t *testing.T) {
 	svc, _ := standard(t)
 	unixSvc := newService(t, setup{auth: auth.NewSet(nil, auth.UnixPeer{}),
-		providers: []provider.Provider{&fakeKeys{base: base{info: mbedInfo, name: "m"}, keys: memory.New()}}, stores: []storage.KeyStore{memory.New()}})
+		mounts: []back.Mount{{Provider: &fakeKeys{base: base{info: mbedInfo, name: "m"}, keys: memory.New()}, Store: memory.New()}}})
 	at, app := direct("app")
 	adm := []byte("admin")
 	uid1000 := []byte{0xE8, 0x03, 0, 0}
@@ -300,75 +300,75 @@ func TestHandleSteps(t *testing.T) {
 		want status.Code
 	}{
 		// step 12
-		{"unix auth not configured", svc, rq{opcode: wire.OpPing, authType: wire.AuthUnixPeerCredentials, auth: uid1000}, status.AuthenticatorNotRegistered},
-		{"jwt never configured", svc, rq{opcode: wire.OpPing, authType: wire.AuthJwt, auth: []byte("x")}, status.AuthenticatorNotRegistered},
-		{"jwt-svid not configured", svc, rq{opcode: wire.OpPing, authType: wire.AuthJwtSvid, auth: []byte("x")}, status.AuthenticatorNotRegistered},
-		{"direct not configured (unix service)", unixSvc, rq{opcode: wire.OpPing, authType: wire.AuthDirect, auth: []byte("a")}, status.AuthenticatorNotRegistered},
-		{"auth not registered before provider not registered", svc, rq{provider: wire.ProviderPkcs11, opcode: wire.OpPsaGenerateRandom, authType: wire.AuthJwt}, status.AuthenticatorNotRegistered},
+		{"unix auth not configured", svc, rq{opcode: parsec.OpPing, authType: parsec.AuthUnixPeerCredentials, auth: uid1000}, status.AuthenticatorNotRegistered},
+		{"jwt never configured", svc, rq{opcode: parsec.OpPing, authType: parsec.AuthJwt, auth: []byte("x")}, status.AuthenticatorNotRegistered},
+		{"jwt-svid not configured", svc, rq{opcode: parsec.OpPing, authType: parsec.AuthJwtSvid, auth: []byte("x")}, status.AuthenticatorNotRegistered},
+		{"direct not configured (unix service)", unixSvc, rq{opcode: parsec.OpPing, authType: parsec.AuthDirect, auth: []byte("a")}, status.AuthenticatorNotRegistered},
+		{"auth not registered before provider not registered", svc, rq{provider: parsec.ProviderPkcs11, opcode: parsec.OpPsaGenerateRandom, authType: parsec.AuthJwt}, status.AuthenticatorNotRegistered},
 		// step 13
-		{"direct empty name", svc, rq{opcode: wire.OpPing, authType: wire.AuthDirect}, status.AuthenticationError},
-		{"direct invalid utf-8", svc, rq{opcode: wire.OpPing, authType: wire.AuthDirect, auth: []byte{0xFF, 0xFE}}, status.AuthenticationError},
-		{"unix wrong uid", unixSvc, rq{opcode: wire.OpPing, authType: wire.AuthUnixPeerCredentials, auth: []byte{1, 0, 0, 0}}, status.AuthenticationError},
-		{"unix 3 bytes", unixSvc, rq{opcode: wire.OpPing, authType: wire.AuthUnixPeerCredentials, auth: []byte{0xE8, 3, 0}}, status.AuthenticationError},
-		{"unix right uid", unixSvc, rq{opcode: wire.OpPing, authType: wire.AuthUnixPeerCredentials, auth: uid1000}, status.Success},
-		{"auth rejected before provider not registered", svc, rq{provider: wire.ProviderPkcs11, opcode: wire.OpPing, authType: wire.AuthDirect}, status.AuthenticationError},
+		{"direct empty name", svc, rq{opcode: parsec.OpPing, authType: parsec.AuthDirect}, status.AuthenticationError},
+		{"direct invalid utf-8", svc, rq{opcode: parsec.OpPing, authType: parsec.AuthDirect, auth: []byte{0xFF, 0xFE}}, status.AuthenticationError},
+		{"unix wrong uid", unixSvc, rq{opcode: parsec.OpPing, authType: parsec.AuthUnixPeerCredentials, auth: []byte{1, 0, 0, 0}}, status.AuthenticationError},
+		{"unix 3 bytes", unixSvc, rq{opcode: parsec.OpPing, authType: parsec.AuthUnixPeerCredentials, auth: []byte{0xE8, 3, 0}}, status.AuthenticationError},
+		{"unix right uid", unixSvc, rq{opcode: parsec.OpPing, authType: parsec.AuthUnixPeerCredentials, auth: uid1000}, status.Success},
+		{"auth rejected before provider not registered", svc, rq{provider: parsec.ProviderPkcs11, opcode: parsec.OpPing, authType: parsec.AuthDirect}, status.AuthenticationError},
 		// step 14
-		{"provider 2 not configured", svc, rq{provider: wire.ProviderPkcs11, opcode: wire.OpPsaGenerateRandom, body: marshal(t, &psageneraterandom.Operation{Size: 4})}, status.ProviderNotRegistered},
-		{"provider 5 not configured, core op", svc, rq{provider: wire.ProviderCryptoAuthLib, opcode: wire.OpPing}, status.ProviderNotRegistered},
+		{"provider 2 not configured", svc, rq{provider: parsec.ProviderPkcs11, opcode: parsec.OpPsaGenerateRandom, body: marshal(t, &psageneraterandom.Operation{Size: 4})}, status.ProviderNotRegistered},
+		{"provider 5 not configured, core op", svc, rq{provider: parsec.ProviderCryptoAuthLib, opcode: parsec.OpPing}, status.ProviderNotRegistered},
 		// step 15
-		{"core op to provider 1", svc, rq{provider: wire.ProviderMbedCrypto, opcode: wire.OpPing}, status.PsaErrorNotSupported},
-		{"list keys to provider 1", svc, rq{provider: wire.ProviderMbedCrypto, opcode: wire.OpListKeys, authType: at, auth: app}, status.PsaErrorNotSupported},
-		{"admin op to provider 1 without auth", svc, rq{provider: wire.ProviderMbedCrypto, opcode: wire.OpListClients}, status.PsaErrorNotSupported},
-		{"crypto op to provider 0", svc, rq{opcode: wire.OpPsaGenerateRandom, body: marshal(t, &psageneraterandom.Operation{Size: 4})}, status.PsaErrorNotSupported},
-		{"generate key to provider 0", svc, rq{opcode: wire.OpPsaGenerateKey, authType: at, auth: app, body: generateBody(t, "k")}, status.PsaErrorNotSupported},
+		{"core op to provider 1", svc, rq{provider: parsec.ProviderMbedCrypto, opcode: parsec.OpPing}, status.PsaErrorNotSupported},
+		{"list keys to provider 1", svc, rq{provider: parsec.ProviderMbedCrypto, opcode: parsec.OpListKeys, authType: at, auth: app}, status.PsaErrorNotSupported},
+		{"admin op to provider 1 without auth", svc, rq{provider: parsec.ProviderMbedCrypto, opcode: parsec.OpListClients}, status.PsaErrorNotSupported},
+		{"crypto op to provider 0", svc, rq{opcode: parsec.OpPsaGenerateRandom, body: marshal(t, &psageneraterandom.Operation{Size: 4})}, status.PsaErrorNotSupported},
+		{"generate key to provider 0", svc, rq{opcode: parsec.OpPsaGenerateKey, authType: at, auth: app, body: generateBody(t, "k")}, status.PsaErrorNotSupported},
 		// step 16
-		{"list clients without auth", svc, rq{opcode: wire.OpListClients}, status.NotAuthenticated},
-		{"delete client without auth", svc, rq{opcode: wire.OpDeleteClient, body: marshal(t, &deleteclient.Operation{Client: "x"})}, status.NotAuthenticated},
-		{"admin op without auth, garbage body", svc, rq{opcode: wire.OpListClients, body: garbage}, status.NotAuthenticated},
+		{"list clients without auth", svc, rq{opcode: parsec.OpListClients}, status.NotAuthenticated},
+		{"delete client without auth", svc, rq{opcode: parsec.OpDeleteClient, body: marshal(t, &deleteclient.Operation{Client: "x"})}, status.NotAuthenticated},
+		{"admin op without auth, garbage body", svc, rq{opcode: parsec.OpListClients, body: garbage}, status.NotAuthenticated},
 		// step 17
-		{"list clients by non-admin", svc, rq{opcode: wire.OpListClients, authType: at, auth: app}, status.AdminOperation},
-		{"delete client by non-admin", svc, rq{opcode: wire.OpDeleteClient, authType: at, auth: app, body: marshal(t, &deleteclient.Operation{Client: "x"})}, status.AdminOperation},
-		{"non-admin before garbage body", svc, rq{opcode: wire.OpDeleteClient, authType: at, auth: app, body: garbage}, status.AdminOperation},
-		{"list clients by admin", svc, rq{opcode: wire.OpListClients, authType: at, auth: adm}, status.Success},
+		{"list clients by non-admin", svc, rq{opcode: parsec.OpListClients, authType: at, auth: app}, status.AdminOperation},
+		{"delete client by non-admin", svc, rq{opcode: parsec.OpDeleteClient, authType: at, auth: app, body: marshal(t, &deleteclient.Operation{Client: "x"})}, status.AdminOperation},
+		{"non-admin before garbage body", svc, rq{opcode: parsec.OpDeleteClient, authType: at, auth: app, body: garbage}, status.AdminOperation},
+		{"list clients by admin", svc, rq{opcode: parsec.OpListClients, authType: at, auth: adm}, status.Success},
 		// step 18
-		{"garbage ping", svc, rq{opcode: wire.OpPing, body: garbage}, status.DeserializingBodyFailed},
-		{"garbage list providers", svc, rq{opcode: wire.OpListProviders, body: garbage}, status.DeserializingBodyFailed},
-		{"garbage generate random", svc, rq{provider: wire.ProviderMbedCrypto, opcode: wire.OpPsaGenerateRandom, body: garbage}, status.DeserializingBodyFailed},
-		{"garbage generate key, no auth", svc, rq{provider: wire.ProviderMbedCrypto, opcode: wire.OpPsaGenerateKey, body: garbage}, status.DeserializingBodyFailed},
-		{"garbage aead (not implemented)", svc, rq{provider: wire.ProviderMbedCrypto, opcode: wire.OpPsaAeadEncrypt, authType: at, auth: app, body: garbage}, status.DeserializingBodyFailed},
-		{"garbage admin op by admin", svc, rq{opcode: wire.OpDeleteClient, authType: at, auth: adm, body: garbage}, status.DeserializingBodyFailed},
+		{"garbage ping", svc, rq{opcode: parsec.OpPing, body: garbage}, status.DeserializingBodyFailed},
+		{"garbage list providers", svc, rq{opcode: parsec.OpListProviders, body: garbage}, status.DeserializingBodyFailed},
+		{"garbage generate random", svc, rq{provider: parsec.ProviderMbedCrypto, opcode: parsec.OpPsaGenerateRandom, body: garbage}, status.DeserializingBodyFailed},
+		{"garbage generate key, no auth", svc, rq{provider: parsec.ProviderMbedCrypto, opcode: parsec.OpPsaGenerateKey, body: garbage}, status.DeserializingBodyFailed},
+		{"garbage aead (not implemented)", svc, rq{provider: parsec.ProviderMbedCrypto, opcode: parsec.OpPsaAeadEncrypt, authType: at, auth: app, body: garbage}, status.DeserializingBodyFailed},
+		{"garbage admin op by admin", svc, rq{opcode: parsec.OpDeleteClient, authType: at, auth: adm, body: garbage}, status.DeserializingBodyFailed},
 		// step 19
-		{"generate key without attributes", svc, rq{provider: wire.ProviderMbedCrypto, opcode: wire.OpPsaGenerateKey, authType: at, auth: app,
+		{"generate key without attributes", svc, rq{provider: parsec.ProviderMbedCrypto, opcode: parsec.OpPsaGenerateKey, authType: at, auth: app,
 			body: marshal(t, &psageneratekey.Operation{KeyName: "k"})}, status.InvalidEncoding},
-		{"generate key without attributes and without auth", svc, rq{provider: wire.ProviderMbedCrypto, opcode: wire.OpPsaGenerateKey,
+		{"generate key without attributes and without auth", svc, rq{provider: parsec.ProviderMbedCrypto, opcode: parsec.OpPsaGenerateKey,
 			body: marshal(t, &psageneratekey.Operation{KeyName: "k"})}, status.InvalidEncoding},
-		{"sign without algorithm", svc, rq{provider: wire.ProviderMbedCrypto, opcode: wire.OpPsaSignHash,
+		{"sign without algorithm", svc, rq{provider: parsec.ProviderMbedCrypto, opcode: parsec.OpPsaSignHash,
 			body: marshal(t, &psasignhash.Operation{KeyName: "k"})}, status.InvalidEncoding},
-		{"hash compute with hash NONE", svc, rq{provider: wire.ProviderMbedCrypto, opcode: wire.OpPsaHashCompute,
+		{"hash compute with hash NONE", svc, rq{provider: parsec.ProviderMbedCrypto, opcode: parsec.OpPsaHashCompute,
 			body: marshal(t, &psahashcompute.Operation{Input: []byte("abc")})}, status.InvalidEncoding},
-		{"list opcodes of provider 6", svc, rq{opcode: wire.OpListOpcodes, body: marshal(t, &listopcodes.Operation{ProviderId: 6})}, status.ProviderDoesNotExist},
-		{"list opcodes of provider 256", svc, rq{opcode: wire.OpListOpcodes, body: marshal(t, &listopcodes.Operation{ProviderId: 256})}, status.ProviderDoesNotExist},
-		{"list opcodes of unconfigured provider 2", svc, rq{opcode: wire.OpListOpcodes, body: marshal(t, &listopcodes.Operation{ProviderId: 2})}, status.ProviderNotRegistered},
+		{"list opcodes of provider 6", svc, rq{opcode: parsec.OpListOpcodes, body: marshal(t, &listopcodes.Operation{ProviderId: 6})}, status.ProviderDoesNotExist},
+		{"list opcodes of provider 256", svc, rq{opcode: parsec.OpListOpcodes, body: marshal(t, &listopcodes.Operation{ProviderId: 256})}, status.ProviderDoesNotExist},
+		{"list opcodes of unconfigured provider 2", svc, rq{opcode: parsec.OpListOpcodes, body: marshal(t, &listopcodes.Operation{ProviderId: 2})}, status.ProviderNotRegistered},
 		// step 20
-		{"generate key without auth", svc, rq{provider: wire.ProviderMbedCrypto, opcode: wire.OpPsaGenerateKey, body: generateBody(t, "k")}, status.NotAuthenticated},
-		{"sign without auth", svc, rq{provider: wire.ProviderMbedCrypto, opcode: wire.OpPsaSignHash, body: signBody(t, "k")}, status.NotAuthenticated},
-		{"destroy without auth", svc, rq{provider: wire.ProviderMbedCrypto, opcode: wire.OpPsaDestroyKey}, status.NotAuthenticated},
-		{"list keys without auth", svc, rq{opcode: wire.OpListKeys}, status.NotAuthenticated},
-		{"aead with a missing algorithm", svc, rq{provider: wire.ProviderMbedCrypto, opcode: wire.OpPsaAeadEncrypt, authType: at, auth: app}, status.InvalidEncoding},
-		{"aead without auth (not implemented)", svc, rq{provider: wire.ProviderMbedCrypto, opcode: wire.OpPsaAeadEncrypt, body: aeadBody(t)}, status.NotAuthenticated},
+		{"generate key without auth", svc, rq{provider: parsec.ProviderMbedCrypto, opcode: parsec.OpPsaGenerateKey, body: generateBody(t, "k")}, status.NotAuthenticated},
+		{"sign without auth", svc, rq{provider: parsec.ProviderMbedCrypto, opcode: parsec.OpPsaSignHash, body: signBody(t, "k")}, status.NotAuthenticated},
+		{"destroy without auth", svc, rq{provider: parsec.ProviderMbedCrypto, opcode: parsec.OpPsaDestroyKey}, status.NotAuthenticated},
+		{"list keys without auth", svc, rq{opcode: parsec.OpListKeys}, status.NotAuthenticated},
+		{"aead with a missing algorithm", svc, rq{provider: parsec.ProviderMbedCrypto, opcode: parsec.OpPsaAeadEncrypt, authType: at, auth: app}, status.InvalidEncoding},
+		{"aead without auth (not implemented)", svc, rq{provider: parsec.ProviderMbedCrypto, opcode: parsec.OpPsaAeadEncrypt, body: aeadBody(t)}, status.NotAuthenticated},
 		// operations that need no application
-		{"generate random without auth", svc, rq{provider: wire.ProviderMbedCrypto, opcode: wire.OpPsaGenerateRandom,
+		{"generate random without auth", svc, rq{provider: parsec.ProviderMbedCrypto, opcode: parsec.OpPsaGenerateRandom,
 			body: marshal(t, &psageneraterandom.Operation{Size: 8})}, status.Success},
-		{"hash compute without auth", svc, rq{provider: wire.ProviderMbedCrypto, opcode: wire.OpPsaHashCompute,
+		{"hash compute without auth", svc, rq{provider: parsec.ProviderMbedCrypto, opcode: parsec.OpPsaHashCompute,
 			body: marshal(t, &psahashcompute.Operation{Alg: psaalgorithm.Algorithm_SHA_256, Input: []byte("abc")})}, status.Success},
-		{"ping without auth", svc, rq{opcode: wire.OpPing}, status.Success},
-		{"list providers without auth", svc, rq{opcode: wire.OpListProviders}, status.Success},
-		{"list authenticators without auth", svc, rq{opcode: wire.OpListAuthenticators}, status.Success},
-		{"ping with direct auth", svc, rq{opcode: wire.OpPing, authType: at, auth: app}, status.Success},
+		{"ping without auth", svc, rq{opcode: parsec.OpPing}, status.Success},
+		{"list providers without auth", svc, rq{opcode: parsec.OpListProviders}, status.Success},
+		{"list authenticators without auth", svc, rq{opcode: parsec.OpListAuthenticators}, status.Success},
+		{"ping with direct auth", svc, rq{opcode: parsec.OpPing, authType: at, auth: app}, status.Success},
 		// step 21: provider-level failures
-		{"sign a missing key", svc, rq{provider: wire.ProviderMbedCrypto, opcode: wire.OpPsaSignHash, authType: at, auth: app, body: signBody(t, "nope")}, status.PsaErrorDoesNotExist},
-		{"aead not implemented", svc, rq{provider: wire.ProviderMbedCrypto, opcode: wire.OpPsaAeadEncrypt, authType: at, auth: app, body: aeadBody(t)}, status.PsaErrorNotSupported},
-		{"export key not in the provider's families", svc, rq{provider: wire.ProviderMbedCrypto, opcode: wire.OpPsaExportKey, authType: at, auth: app}, status.PsaErrorNotSupported},
+		{"sign a missing key", svc, rq{provider: parsec.ProviderMbedCrypto, opcode: parsec.OpPsaSignHash, authType: at, auth: app, body: signBody(t, "nope")}, status.PsaErrorDoesNotExist},
+		{"aead not implemented", svc, rq{provider: parsec.ProviderMbedCrypto, opcode: parsec.OpPsaAeadEncrypt, authType: at, auth: app, body: aeadBody(t)}, status.PsaErrorNotSupported},
+		{"export key not in the provider's families", svc, rq{provider: parsec.ProviderMbedCrypto, opcode: parsec.OpPsaExportKey, authType: at, auth: app}, status.PsaErrorNotSupported},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -383,23 +383,23 @@ func TestHandleSteps(t *testing.T) {
 // only after the checks of steps 19 and 20.
 func TestHandleMissingFamily(t *testing.T) {
 	so := &signOnly{base{info: mbedInfo, name: "sign-only"}}
-	svc := newService(t, setup{providers: []provider.Provider{so}, stores: []storage.KeyStore{memory.New()}})
+	svc := newService(t, setup{mounts: []back.Mount{{Provider: so, Store: memory.New()}}})
 	at, app := direct("app")
-	p := wire.ProviderMbedCrypto
-	wantStatus(t, do(t, svc, rq{provider: p, opcode: wire.OpPsaGenerateKey, authType: at, auth: app, body: generateBody(t, "k")}), status.PsaErrorNotSupported)
-	wantStatus(t, do(t, svc, rq{provider: p, opcode: wire.OpPsaGenerateKey, authType: at, auth: app,
+	p := parsec.ProviderMbedCrypto
+	wantStatus(t, do(t, svc, rq{provider: p, opcode: parsec.OpPsaGenerateKey, authType: at, auth: app, body: generateBody(t, "k")}), status.PsaErrorNotSupported)
+	wantStatus(t, do(t, svc, rq{provider: p, opcode: parsec.OpPsaGenerateKey, authType: at, auth: app,
 		body: marshal(t, &psageneratekey.Operation{KeyName: "k"})}), status.InvalidEncoding)
-	wantStatus(t, do(t, svc, rq{provider: p, opcode: wire.OpPsaGenerateKey, body: generateBody(t, "k")}), status.NotAuthenticated)
-	wantStatus(t, do(t, svc, rq{provider: p, opcode: wire.OpPsaDestroyKey}), status.NotAuthenticated)
-	wantStatus(t, do(t, svc, rq{provider: p, opcode: wire.OpPsaGenerateRandom, body: marshal(t, &psageneraterandom.Operation{Size: 1})}), status.PsaErrorNotSupported)
-	wantStatus(t, do(t, svc, rq{provider: p, opcode: wire.OpPsaSignHash, authType: at, auth: app, body: signBody(t, "k")}), status.Success)
+	wantStatus(t, do(t, svc, rq{provider: p, opcode: parsec.OpPsaGenerateKey, body: generateBody(t, "k")}), status.NotAuthenticated)
+	wantStatus(t, do(t, svc, rq{provider: p, opcode: parsec.OpPsaDestroyKey}), status.NotAuthenticated)
+	wantStatus(t, do(t, svc, rq{provider: p, opcode: parsec.OpPsaGenerateRandom, body: marshal(t, &psageneraterandom.Operation{Size: 1})}), status.PsaErrorNotSupported)
+	wantStatus(t, do(t, svc, rq{provider: p, opcode: parsec.OpPsaSignHash, authType: at, auth: app, body: signBody(t, "k")}), status.Success)
 }
 
 func TestHandleAcceptTypeEchoed(t *testing.T) {
 	svc, _ := standard(t)
 	// The wire layer refuses accept type ≠ 0, but the back end still
 	// derives the reply's content type from it.
-	resp := do(t, svc, rq{opcode: wire.OpPing, accept: 0, session: 99})
+	resp := do(t, svc, rq{opcode: parsec.OpPing, accept: 0, session: 99})
 	wantStatus(t, resp, status.Success)
 	var res ping.Result
 	if err := proto.Unmarshal(resp.Body, &res); err != nil || res.WireProtocolVersionMaj != 1 || res.WireProtocolVersionMin != 0 {
@@ -414,14 +414,14 @@ func TestNewRefusesDuplicatesAndCore(t *testing.T) {
 	st := memory.New()
 	a := &fakeKeys{base: base{info: mbedInfo, name: "a"}, keys: st}
 	b := &fakeKeys{base: base{info: mbedInfo, name: "b"}, keys: st}
-	if _, err := back.New(back.Options{Auth: auth.NewSet(nil, auth.Direct{}), Providers: []provider.Provider{a, b}, Stores: []storage.KeyStore{st, st}}); err == nil {
+	if _, err := back.New(back.Options{Auth: auth.NewSet(nil, auth.Direct{}), Providers: []back.Mount{{Provider: a, Store: st}, {Provider: b, Store: st}}}); err == nil {
 		t.Error("two providers with id 1 accepted")
 	}
-	c := &fakeKeys{base: base{info: provider.Info{ID: wire.ProviderCore}, name: "c"}, keys: st}
-	if _, err := back.New(back.Options{Auth: auth.NewSet(nil, auth.Direct{}), Providers: []provider.Provider{c}, Stores: []storage.KeyStore{st}}); err == nil {
+	c := &fakeKeys{base: base{info: provider.Info{ID: parsec.ProviderCore}, name: "c"}, keys: st}
+	if _, err := back.New(back.Options{Auth: auth.NewSet(nil, auth.Direct{}), Providers: []back.Mount{{Provider: c, Store: st}}}); err == nil {
 		t.Error("a crypto provider with id 0 accepted")
 	}
-	if _, err := back.New(back.Options{Auth: auth.NewSet(nil, auth.Direct{}), Providers: []provider.Provider{a}}); err == nil {
+	if _, err := back.New(back.Options{Auth: auth.NewSet(nil, auth.Direct{}), Providers: []back.Mount{{Provider: a}}}); err == nil {
 		t.Error("a provider without a store accepted")
 	}
 }
@@ -433,8 +433,8 @@ func TestListProviders(t *testing.T) {
 	st := memory.New()
 	tpm := &fakeKeys{base: base{info: tpmInfo, name: "tpm"}, keys: st}
 	mbed := &fakeKeys{base: base{info: mbedInfo, name: "mbed"}, keys: st}
-	svc := newService(t, setup{providers: []provider.Provider{tpm, mbed}, stores: []storage.KeyStore{st, st}, version: [3]uint32{1, 2, 3}})
-	resp := do(t, svc, rq{opcode: wire.OpListProviders})
+	svc := newService(t, setup{mounts: []back.Mount{{Provider: tpm, Store: st}, {Provider: mbed, Store: st}}, version: [3]uint32{1, 2, 3}})
+	resp := do(t, svc, rq{opcode: parsec.OpListProviders})
 	wantStatus(t, resp, status.Success)
 	var res listproviders.Result
 	if err := proto.Unmarshal(resp.Body, &res); err != nil {
@@ -460,7 +460,7 @@ func TestListProviders(t *testing.T) {
 
 func listOpcodes(t *testing.T, svc *back.Service, id uint32) []uint32 {
 	t.Helper()
-	resp := do(t, svc, rq{opcode: wire.OpListOpcodes, body: marshal(t, &listopcodes.Operation{ProviderId: id})})
+	resp := do(t, svc, rq{opcode: parsec.OpListOpcodes, body: marshal(t, &listopcodes.Operation{ProviderId: id})})
 	wantStatus(t, resp, status.Success)
 	var res listopcodes.Result
 	if err := proto.Unmarshal(resp.Body, &res); err != nil {
@@ -475,7 +475,7 @@ func TestListOpcodes(t *testing.T) {
 	st := memory.New()
 	so := &signOnly{base{info: tpmInfo, name: "sign-only"}}
 	full := &fakeKeys{base: base{info: mbedInfo, name: "full"}, keys: st}
-	svc := newService(t, setup{providers: []provider.Provider{so, full}, stores: []storage.KeyStore{st, st}})
+	svc := newService(t, setup{mounts: []back.Mount{{Provider: so, Store: st}, {Provider: full, Store: st}}})
 	if got := listOpcodes(t, svc, 3); !reflect.DeepEqual(got, []uint32{4, 5}) {
 		t.Errorf("sign-only provider lists %v, want [4 5]", got)
 	}
@@ -486,18 +486,18 @@ func TestListOpcodes(t *testing.T) {
 	if got := listOpcodes(t, svc, 0); !reflect.DeepEqual(got, []uint32{1, 8, 9, 14, 26}) {
 		t.Errorf("core lists %v, want [1 8 9 14 26]", got)
 	}
-	if got := back.Opcodes(so); !reflect.DeepEqual(got, []wire.Opcode{wire.OpPsaSignHash, wire.OpPsaVerifyHash}) {
+	if got := back.Opcodes(so); !reflect.DeepEqual(got, []parsec.Opcode{parsec.OpPsaSignHash, parsec.OpPsaVerifyHash}) {
 		t.Errorf("Opcodes(signOnly) = %v", got)
 	}
-	wantStatus(t, do(t, svc, rq{opcode: wire.OpListOpcodes, body: marshal(t, &listopcodes.Operation{ProviderId: 6})}), status.ProviderDoesNotExist)
-	wantStatus(t, do(t, svc, rq{opcode: wire.OpListOpcodes, body: marshal(t, &listopcodes.Operation{ProviderId: 2})}), status.ProviderNotRegistered)
-	wantStatus(t, do(t, svc, rq{opcode: wire.OpListOpcodes, body: marshal(t, &listopcodes.Operation{ProviderId: 0x101})}), status.ProviderDoesNotExist)
+	wantStatus(t, do(t, svc, rq{opcode: parsec.OpListOpcodes, body: marshal(t, &listopcodes.Operation{ProviderId: 6})}), status.ProviderDoesNotExist)
+	wantStatus(t, do(t, svc, rq{opcode: parsec.OpListOpcodes, body: marshal(t, &listopcodes.Operation{ProviderId: 2})}), status.ProviderNotRegistered)
+	wantStatus(t, do(t, svc, rq{opcode: parsec.OpListOpcodes, body: marshal(t, &listopcodes.Operation{ProviderId: 0x101})}), status.ProviderDoesNotExist)
 }
 
-func generate(t *testing.T, svc *back.Service, p wire.ProviderID, app, key string) {
+func generate(t *testing.T, svc *back.Service, p parsec.ProviderID, app, key string) {
 	t.Helper()
 	at, a := direct(app)
-	wantStatus(t, do(t, svc, rq{provider: p, opcode: wire.OpPsaGenerateKey, authType: at, auth: a, body: generateBody(t, key)}), status.Success)
+	wantStatus(t, do(t, svc, rq{provider: p, opcode: parsec.OpPsaGenerateKey, authType: at, auth: a, body: generateBody(t, key)}), status.Success)
 }
 
 type listed struct {
@@ -508,7 +508,7 @@ type listed struct {
 func listKeys(t *testing.T, svc *back.Service, app string) []listed {
 	t.Helper()
 	at, a := direct(app)
-	resp := do(t, svc, rq{opcode: wire.OpListKeys, authType: at, auth: a})
+	resp := do(t, svc, rq{opcode: parsec.OpListKeys, authType: at, auth: a})
 	wantStatus(t, resp, status.Success)
 	var res listkeys.Result
 	if err := proto.Unmarshal(resp.Body, &res); err != nil {
@@ -528,7 +528,7 @@ func listKeys(t *testing.T, svc *back.Service, app string) []listed {
 func listClients(t *testing.T, svc *back.Service) []string {
 	t.Helper()
 	at, a := direct("admin")
-	resp := do(t, svc, rq{opcode: wire.OpListClients, authType: at, auth: a})
+	resp := do(t, svc, rq{opcode: parsec.OpListClients, authType: at, auth: a})
 	wantStatus(t, resp, status.Success)
 	var res listclients.Result
 	if err := proto.Unmarshal(resp.Body, &res); err != nil {
@@ -539,14 +539,14 @@ func listClients(t *testing.T, svc *back.Service) []string {
 
 func TestKeysAndClients(t *testing.T) {
 	svc, st := standard(t)
-	generate(t, svc, wire.ProviderMbedCrypto, "alice", "a1")
-	generate(t, svc, wire.ProviderTpm, "alice", "a2")
-	generate(t, svc, wire.ProviderTpm, "alice", "a0")
-	generate(t, svc, wire.ProviderMbedCrypto, "bob", "b1")
-	generate(t, svc, wire.ProviderMbedCrypto, "bob", "a1") // same name, other app
+	generate(t, svc, parsec.ProviderMbedCrypto, "alice", "a1")
+	generate(t, svc, parsec.ProviderTpm, "alice", "a2")
+	generate(t, svc, parsec.ProviderTpm, "alice", "a0")
+	generate(t, svc, parsec.ProviderMbedCrypto, "bob", "b1")
+	generate(t, svc, parsec.ProviderMbedCrypto, "bob", "a1") // same name, other app
 	// Same key twice in one provider: the store says it exists.
 	at, a := direct("alice")
-	wantStatus(t, do(t, svc, rq{provider: wire.ProviderMbedCrypto, opcode: wire.OpPsaGenerateKey, authType: at, auth: a, body: generateBody(t, "a1")}), status.PsaErrorAlreadyExists)
+	wantStatus(t, do(t, svc, rq{provider: parsec.ProviderMbedCrypto, opcode: parsec.OpPsaGenerateKey, authType: at, auth: a, body: generateBody(t, "a1")}), status.PsaErrorAlreadyExists)
 
 	// ListKeys: only the caller's keys, across providers in config order.
 	if got, want := listKeys(t, svc, "alice"), []listed{{1, "a1"}, {3, "a0"}, {3, "a2"}}; !reflect.DeepEqual(got, want) {
@@ -559,7 +559,7 @@ func TestKeysAndClients(t *testing.T) {
 		t.Errorf("carol lists %v", got)
 	}
 	// An empty ListKeys result has an empty body (vector 33).
-	resp := do(t, svc, rq{opcode: wire.OpListKeys, authType: at, auth: []byte("carol")})
+	resp := do(t, svc, rq{opcode: parsec.OpListKeys, authType: at, auth: []byte("carol")})
 	if len(resp.Body) != 0 {
 		t.Errorf("empty ListKeys body %x", resp.Body)
 	}
@@ -573,7 +573,7 @@ func TestKeysAndClients(t *testing.T) {
 	ad, adm := direct("admin")
 	del := func(client string) {
 		t.Helper()
-		wantStatus(t, do(t, svc, rq{opcode: wire.OpDeleteClient, authType: ad, auth: adm,
+		wantStatus(t, do(t, svc, rq{opcode: parsec.OpDeleteClient, authType: ad, auth: adm,
 			body: marshal(t, &deleteclient.Operation{Client: client})}), status.Success)
 	}
 	del("alice")
@@ -584,7 +584,7 @@ func TestKeysAndClients(t *testing.T) {
 		t.Errorf("bob lists %v after deleting alice, want %v", got, want)
 	}
 	for _, p := range []string{"mbed-crypto-provider", "tpm-provider"} {
-		if e, _ := st.List(context.Background(), p, storage.Client{Auth: wire.AuthDirect, App: "alice"}); len(e) != 0 {
+		if e, _ := st.List(context.Background(), p, storage.Client{Auth: parsec.AuthDirect, App: "alice"}); len(e) != 0 {
 			t.Errorf("store still holds alice's keys in %s: %v", p, e)
 		}
 	}
@@ -600,7 +600,7 @@ func TestKeysAndClients(t *testing.T) {
 		t.Errorf("clients %v after deleting everyone", got)
 	}
 	// An admin listing an empty service gets an empty body.
-	if resp := do(t, svc, rq{opcode: wire.OpListClients, authType: ad, auth: adm}); len(resp.Body) != 0 {
+	if resp := do(t, svc, rq{opcode: parsec.OpListClients, authType: ad, auth: adm}); len(resp.Body) != 0 {
 		t.Errorf("empty ListClients body %x", resp.Body)
 	}
 }
@@ -611,23 +611,23 @@ func TestClientsNamespacedByAuthenticator(t *testing.T) {
 	st := memory.New()
 	ctx := context.Background()
 	mbed := &fakeKeys{base: base{info: mbedInfo, name: "mbed"}, keys: st}
-	if err := mbed.GenerateKey(ctx, provider.Caller{App: "1000", Auth: wire.AuthDirect}, "k", eccAttributes()); err != nil {
+	if err := mbed.GenerateKey(ctx, storage.Client{App: "1000", Auth: parsec.AuthDirect}, "k", eccAttributes()); err != nil {
 		t.Fatal(err)
 	}
-	if err := mbed.GenerateKey(ctx, provider.Caller{App: "2000", Auth: wire.AuthUnixPeerCredentials}, "k", eccAttributes()); err != nil {
+	if err := mbed.GenerateKey(ctx, storage.Client{App: "2000", Auth: parsec.AuthUnixPeerCredentials}, "k", eccAttributes()); err != nil {
 		t.Fatal(err)
 	}
-	svc := newService(t, setup{auth: auth.NewSet([]string{"1000"}, auth.UnixPeer{}), providers: []provider.Provider{mbed}, stores: []storage.KeyStore{st}})
+	svc := newService(t, setup{auth: auth.NewSet([]string{"1000"}, auth.UnixPeer{}), mounts: []back.Mount{{Provider: mbed, Store: st}}})
 	uid := []byte{0xE8, 0x03, 0, 0}
-	resp := do(t, svc, rq{opcode: wire.OpListClients, authType: wire.AuthUnixPeerCredentials, auth: uid})
+	resp := do(t, svc, rq{opcode: parsec.OpListClients, authType: parsec.AuthUnixPeerCredentials, auth: uid})
 	wantStatus(t, resp, status.Success)
 	var res listclients.Result
 	if err := proto.Unmarshal(resp.Body, &res); err != nil || !reflect.DeepEqual(res.Clients, []string{"2000"}) {
 		t.Errorf("clients %v (%v), want [2000]", res.Clients, err)
 	}
-	wantStatus(t, do(t, svc, rq{opcode: wire.OpDeleteClient, authType: wire.AuthUnixPeerCredentials, auth: uid,
+	wantStatus(t, do(t, svc, rq{opcode: parsec.OpDeleteClient, authType: parsec.AuthUnixPeerCredentials, auth: uid,
 		body: marshal(t, &deleteclient.Operation{Client: "1000"})}), status.Success)
-	if _, err := st.Get(ctx, storage.KeyTriple{Auth: wire.AuthDirect, App: "1000", Provider: "mbed", Key: "k"}); err != nil {
+	if _, err := st.Get(ctx, storage.KeyTriple{Auth: parsec.AuthDirect, App: "1000", Provider: "mbed", Key: "k"}); err != nil {
 		t.Errorf("Direct key of app 1000 was deleted: %v", err)
 	}
 }
@@ -688,8 +688,7 @@ func TestGoldenExchanges(t *testing.T) {
 	}
 	st := memory.New()
 	mbed := &fakeKeys{base: base{info: mbedInfo, name: "mbed-crypto-provider"}, keys: st, pub: pub}
-	svc := newService(t, setup{auth: auth.NewSet(nil, auth.Direct{}), providers: []provider.Provider{mbed},
-		stores: []storage.KeyStore{st}, version: [3]uint32{1, 1, 0}})
+	svc := newService(t, setup{auth: auth.NewSet(nil, auth.Direct{}), mounts: []back.Mount{{Provider: mbed, Store: st}}, version: [3]uint32{1, 1, 0}})
 
 	exchange := func(reqName, respName string) {
 		t.Helper()
@@ -723,12 +722,12 @@ func TestGoldenExchanges(t *testing.T) {
 		resp string
 		r    rq
 	}{
-		{"error_not_authenticated", rq{provider: 1, opcode: wire.OpPsaGenerateKey, body: read("generate_key_ecc_p256")[36 : 36+47]}},
-		{"error_admin_operation", rq{opcode: wire.OpListClients, authType: wire.AuthDirect, auth: []byte("x")}},
-		{"error_authentication_error", rq{opcode: wire.OpListKeys, authType: wire.AuthDirect}},
-		{"error_provider_not_registered", rq{provider: 2, opcode: wire.OpPsaGenerateRandom}},
-		{"error_crypto_op_to_core", rq{opcode: wire.OpPsaGenerateRandom}},
-		{"error_deserializing_body_failed", rq{provider: 1, opcode: wire.OpPsaGenerateRandom, body: garbage}},
+		{"error_not_authenticated", rq{provider: 1, opcode: parsec.OpPsaGenerateKey, body: read("generate_key_ecc_p256")[36 : 36+47]}},
+		{"error_admin_operation", rq{opcode: parsec.OpListClients, authType: parsec.AuthDirect, auth: []byte("x")}},
+		{"error_authentication_error", rq{opcode: parsec.OpListKeys, authType: parsec.AuthDirect}},
+		{"error_provider_not_registered", rq{provider: 2, opcode: parsec.OpPsaGenerateRandom}},
+		{"error_crypto_op_to_core", rq{opcode: parsec.OpPsaGenerateRandom}},
+		{"error_deserializing_body_failed", rq{provider: 1, opcode: parsec.OpPsaGenerateRandom, body: garbage}},
 	} {
 		got := wire.EncodeResponse(do(t, svc, c.r))
 		if want := read(c.resp); !bytes.Equal(got, want) {
@@ -741,7 +740,7 @@ func TestGoldenExchanges(t *testing.T) {
 // UnixPeer's descriptions both reach the wire unchanged.
 func TestListAuthenticatorsUnix(t *testing.T) {
 	svc := newService(t, setup{auth: auth.NewSet(nil, auth.UnixPeer{})})
-	resp := do(t, svc, rq{opcode: wire.OpListAuthenticators})
+	resp := do(t, svc, rq{opcode: parsec.OpListAuthenticators})
 	wantStatus(t, resp, status.Success)
 	// field 1 (authenticators), then the entry's id field 5 = 3 at its end.
 	if len(resp.Body) < 4 || !bytes.HasSuffix(resp.Body, []byte{0x18, 0x01, 0x28, 0x03}) {

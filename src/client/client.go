@@ -33,6 +33,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/status"
 	"github.com/parsecd/parsecd/src/wire"
 )
@@ -54,34 +55,34 @@ const (
 
 // Auth says how the client authenticates its requests.
 type Auth struct {
-	Type    wire.AuthType
+	Type    parsec.AuthType
 	AppName string // Direct: the application name
 	UID     uint32 // UnixPeerCredentials: the UID to declare (must be the caller's)
 	Token   string // JwtSvid: the JWT-SVID in JWS compact serialization
 }
 
 // NoAuth sends every request without authentication (auth type 0).
-func NoAuth() Auth { return Auth{Type: wire.AuthNone} }
+func NoAuth() Auth { return Auth{Type: parsec.AuthNone} }
 
 // DirectAuth authenticates as the named application (Direct authenticator).
-func DirectAuth(appName string) Auth { return Auth{Type: wire.AuthDirect, AppName: appName} }
+func DirectAuth(appName string) Auth { return Auth{Type: parsec.AuthDirect, AppName: appName} }
 
 // UnixPeerCredentialsAuth declares the caller's UID (UnixPeerCredentials authenticator).
 func UnixPeerCredentialsAuth() Auth {
-	return Auth{Type: wire.AuthUnixPeerCredentials, UID: uint32(os.Getuid())}
+	return Auth{Type: parsec.AuthUnixPeerCredentials, UID: uint32(os.Getuid())}
 }
 
 // JwtSvidAuth authenticates with a JWT-SVID token (JwtSvid authenticator).
-func JwtSvidAuth(token string) Auth { return Auth{Type: wire.AuthJwtSvid, Token: token} }
+func JwtSvidAuth(token string) Auth { return Auth{Type: parsec.AuthJwtSvid, Token: token} }
 
 // Bytes returns the authentication field of a request.
 func (a Auth) Bytes() []byte {
 	switch a.Type {
-	case wire.AuthDirect:
+	case parsec.AuthDirect:
 		return []byte(a.AppName)
-	case wire.AuthUnixPeerCredentials:
+	case parsec.AuthUnixPeerCredentials:
 		return binary.LittleEndian.AppendUint32(nil, a.UID)
-	case wire.AuthJwtSvid:
+	case parsec.AuthJwtSvid:
 		return []byte(a.Token)
 	}
 	return nil
@@ -89,9 +90,9 @@ func (a Auth) Bytes() []byte {
 
 func (a Auth) String() string {
 	switch a.Type {
-	case wire.AuthDirect:
+	case parsec.AuthDirect:
 		return fmt.Sprintf("Direct(%q)", a.AppName)
-	case wire.AuthUnixPeerCredentials:
+	case parsec.AuthUnixPeerCredentials:
 		return fmt.Sprintf("UnixPeerCredentials(%d)", a.UID)
 	}
 	return a.Type.String()
@@ -105,7 +106,7 @@ type config struct {
 	endpointSet bool
 	auth        *Auth
 	appName     string
-	provider    *wire.ProviderID
+	provider    *parsec.ProviderID
 	timeout     time.Duration
 	maxBody     uint32
 	svids       TokenSource
@@ -123,10 +124,10 @@ func WithEndpoint(uri string) Option {
 // WithAuth fixes the authentication instead of asking ListAuthenticators.
 func WithAuth(a Auth) Option {
 	return func(c *config) error {
-		if !a.Type.Known() || a.Type == wire.AuthJwt {
+		if !a.Type.Known() || a.Type == parsec.AuthJwt {
 			return fmt.Errorf("client: authentication type %v is not supported", a.Type)
 		}
-		if a.Type == wire.AuthDirect && a.AppName == "" {
+		if a.Type == parsec.AuthDirect && a.AppName == "" {
 			return errors.New("client: Direct authentication needs an application name")
 		}
 		c.auth = &a
@@ -148,7 +149,7 @@ func WithAppName(name string) Option {
 
 // WithProvider sends cryptographic operations to provider p instead of the
 // first provider of ListProviders.
-func WithProvider(p wire.ProviderID) Option {
+func WithProvider(p parsec.ProviderID) Option {
 	return func(c *config) error {
 		c.provider = &p
 		return nil
@@ -180,7 +181,7 @@ type Client struct {
 	path     string
 	timeout  time.Duration
 	maxBody  uint32
-	provider *wire.ProviderID // nil: discover lazily
+	provider *parsec.ProviderID // nil: discover lazily
 	shared   *shared
 }
 
@@ -191,7 +192,7 @@ type shared struct {
 	svids   TokenSource // nil: JwtSvid only with a token given to WithAuth
 
 	mu              sync.Mutex
-	defaultProvider *wire.ProviderID
+	defaultProvider *parsec.ProviderID
 	auth            *Auth
 }
 
@@ -261,7 +262,7 @@ func (c *Client) SocketPath() string { return c.path }
 
 // UsingProvider returns a client sending cryptographic operations to p. It
 // shares the authentication and caches of c.
-func (c *Client) UsingProvider(p wire.ProviderID) *Client {
+func (c *Client) UsingProvider(p parsec.ProviderID) *Client {
 	d := *c
 	d.provider = &p
 	return &d
@@ -269,7 +270,7 @@ func (c *Client) UsingProvider(p wire.ProviderID) *Client {
 
 // Provider returns the provider cryptographic operations go to, asking
 // ListProviders the first time if WithProvider was not given.
-func (c *Client) Provider(ctx context.Context) (wire.ProviderID, error) {
+func (c *Client) Provider(ctx context.Context) (parsec.ProviderID, error) {
 	if c.provider != nil {
 		return *c.provider, nil
 	}
@@ -327,11 +328,11 @@ func pickAuth(auths []AuthenticatorInfo, appName string, svids bool) (Auth, erro
 	var seen []string
 	for _, ai := range auths {
 		switch ai.ID {
-		case wire.AuthDirect:
+		case parsec.AuthDirect:
 			return DirectAuth(appName), nil
-		case wire.AuthUnixPeerCredentials:
+		case parsec.AuthUnixPeerCredentials:
 			return UnixPeerCredentialsAuth(), nil
-		case wire.AuthJwtSvid:
+		case parsec.AuthJwtSvid:
 			if svids {
 				return JwtSvidAuth(""), nil
 			}
@@ -342,21 +343,11 @@ func pickAuth(auths []AuthenticatorInfo, appName string, svids bool) (Auth, erro
 		Msg: fmt.Sprintf("the service offers no authenticator this client can use automatically (offered: %v); use WithAuth, or WithJwtSvidSource for JwtSvid", seen)}
 }
 
-// noAuthOps are sent without authentication, as the reference clients do.
-func noAuthOp(op wire.Opcode) bool {
-	switch op {
-	case wire.OpPing, wire.OpListProviders, wire.OpListOpcodes, wire.OpListAuthenticators:
-		return true
-	}
-	return false
-}
-
-// Invoke sends one operation with the client's routing and authentication
+// invoke sends one operation with the client's routing and authentication
 // rules and decodes the result into res (which may be nil for an empty
-// result). The typed methods are built on it; it is exported for operations
-// or fields the typed methods do not cover.
-func (c *Client) Invoke(ctx context.Context, op wire.Opcode, req, res proto.Message) error {
-	provider := wire.ProviderCore
+// result). The typed methods are built on it.
+func (c *Client) invoke(ctx context.Context, op parsec.Opcode, req, res proto.Message) error {
+	provider := parsec.ProviderCore
 	if !op.IsCore() {
 		p, err := c.Provider(ctx)
 		if err != nil {
@@ -364,20 +355,23 @@ func (c *Client) Invoke(ctx context.Context, op wire.Opcode, req, res proto.Mess
 		}
 		provider = p
 	}
+	// The core's discovery operations (those that act for no application)
+	// are sent without authentication, as the reference clients do; the
+	// others carry it, even those the service would serve without.
 	auth := NoAuth()
-	if !noAuthOp(op) {
+	if !op.IsCore() || op.NeedsAuth() {
 		a, err := c.Auth(ctx)
 		if err != nil {
 			return err
 		}
 		auth = a
 	}
-	return c.Call(ctx, op, provider, auth, req, res)
+	return c.call(ctx, op, provider, auth, req, res)
 }
 
-// Call sends one operation to an explicit provider with explicit
+// call sends one operation to an explicit provider with explicit
 // authentication, and decodes the result into res (nil for none).
-func (c *Client) Call(ctx context.Context, op wire.Opcode, provider wire.ProviderID, auth Auth, req, res proto.Message) error {
+func (c *Client) call(ctx context.Context, op parsec.Opcode, provider parsec.ProviderID, auth Auth, req, res proto.Message) error {
 	var body []byte
 	if req != nil {
 		var err error
@@ -386,7 +380,7 @@ func (c *Client) Call(ctx context.Context, op wire.Opcode, provider wire.Provide
 			return &status.Error{Code: status.SerializingBodyFailed, Msg: op.String(), Err: err}
 		}
 	}
-	resp, err := c.RoundTrip(ctx, &wire.Request{
+	resp, err := c.roundTrip(ctx, &wire.Request{
 		Header: wire.Header{Provider: provider, AuthType: auth.Type, Opcode: op},
 		Body:   body,
 		Auth:   auth.Bytes(),
@@ -408,7 +402,7 @@ func (c *Client) Call(ctx context.Context, op wire.Opcode, provider wire.Provide
 // checkResponse maps a response header to an error. The status is looked at
 // first: the service answers early failures with opcode Ping whatever the
 // request was, so comparing opcodes first would hide the real cause.
-func checkResponse(op wire.Opcode, resp *wire.Response) error {
+func checkResponse(op parsec.Opcode, resp *wire.Response) error {
 	h := resp.Header
 	if h.Status != status.Success {
 		return &status.Error{Code: h.Status, Msg: fmt.Sprintf("%s: %s", op, h.Status.Description())}
@@ -424,10 +418,10 @@ func checkResponse(op wire.Opcode, resp *wire.Response) error {
 	return nil
 }
 
-// RoundTrip sends one request frame as it is (lengths are taken from Body and
+// roundTrip sends one request frame as it is (lengths are taken from Body and
 // Auth) on a new connection and returns the response frame, whatever its
 // status. Transport failures carry status.ConnectionError.
-func (c *Client) RoundTrip(ctx context.Context, req *wire.Request) (*wire.Response, error) {
+func (c *Client) roundTrip(ctx context.Context, req *wire.Request) (*wire.Response, error) {
 	frame, err := wire.EncodeRequest(req)
 	if err != nil {
 		return nil, &status.Error{Code: status.InvalidEncoding, Msg: "encoding the request", Err: err}

@@ -21,6 +21,7 @@ import (
 	"github.com/parsecd/parsecd/src/interface/ops/listauthenticators"
 	"github.com/parsecd/parsecd/src/interface/ops/listopcodes"
 	"github.com/parsecd/parsecd/src/interface/ops/ping"
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
 	"github.com/parsecd/parsecd/src/wire"
@@ -134,7 +135,7 @@ func TestRequestFramesMatchVectors(t *testing.T) {
 		return clienttest.Fail(req, status.PsaErrorNotSupported)
 	})
 	direct := client.DirectAuth("parsec-go-vectors")
-	c := newClient(t, srv, client.WithAuth(direct), client.WithProvider(wire.ProviderMbedCrypto))
+	c := newClient(t, srv, client.WithAuth(direct), client.WithProvider(parsec.ProviderMbedCrypto))
 	hash := unhex(t, "4a517b66d550ca920c7f2cbcb8a528ac670063749e84ec100a1058aa7dc38af4")
 	rsaSign := psa.KeyAttributes{Type: psa.KeyType{Kind: psa.KeyRsaPair}, Bits: 2048, Policy: psa.KeyPolicy{
 		Usage: psa.UsageSignHash | psa.UsageVerifyHash | psa.UsageSignMessage | psa.UsageVerifyMessage,
@@ -149,13 +150,13 @@ func TestRequestFramesMatchVectors(t *testing.T) {
 	}{
 		{"01_ping_noauth.req.bin", func() error { _, _, err := c.Ping(ctx); return err }},
 		{"02_ping_direct.req.bin", func() error {
-			return c.Call(ctx, wire.OpPing, wire.ProviderCore, direct, &ping.Operation{}, nil)
+			return c.Call(ctx, parsec.OpPing, parsec.ProviderCore, direct, &ping.Operation{}, nil)
 		}},
 		{"03_ping_unix.req.bin", func() error {
-			return c.Call(ctx, wire.OpPing, wire.ProviderCore, client.Auth{Type: wire.AuthUnixPeerCredentials, UID: 1000}, &ping.Operation{}, nil)
+			return c.Call(ctx, parsec.OpPing, parsec.ProviderCore, client.Auth{Type: parsec.AuthUnixPeerCredentials, UID: 1000}, &ping.Operation{}, nil)
 		}},
 		{"06_list_opcodes_mbed.req.bin", func() error {
-			return c.Call(ctx, wire.OpListOpcodes, wire.ProviderCore, direct, &listopcodes.Operation{ProviderId: 1}, nil)
+			return c.Call(ctx, parsec.OpListOpcodes, parsec.ProviderCore, direct, &listopcodes.Operation{ProviderId: 1}, nil)
 		}},
 		{"09_list_keys.req.bin", func() error { _, err := c.ListKeys(ctx); return err }},
 		{"11_list_clients.req.bin", func() error { _, err := c.ListClients(ctx); return err }},
@@ -213,19 +214,19 @@ func replay(t *testing.T, file string) *clienttest.Server {
 }
 
 func TestResponseVectors(t *testing.T) {
-	opts := []client.Option{client.WithAuth(client.DirectAuth("app")), client.WithProvider(wire.ProviderMbedCrypto)}
+	opts := []client.Option{client.WithAuth(client.DirectAuth("app")), client.WithProvider(parsec.ProviderMbedCrypto)}
 
 	provs, err := newClient(t, replay(t, "29_list_providers_ok.resp.bin"), opts...).ListProviders(ctx)
-	if err != nil || len(provs) != 2 || provs[0].ID != wire.ProviderMbedCrypto || provs[1].ID != wire.ProviderCore ||
+	if err != nil || len(provs) != 2 || provs[0].ID != parsec.ProviderMbedCrypto || provs[1].ID != parsec.ProviderCore ||
 		provs[0].UUID != "1c1139dc-ad7c-47dc-ad6b-db6fdb466552" || provs[0].Vendor != "Arm" || provs[0].Version() != "0.1.0" {
 		t.Errorf("ListProviders = %+v, %v", provs, err)
 	}
 	auths, err := newClient(t, replay(t, "31_list_authenticators_ok.resp.bin"), opts...).ListAuthenticators(ctx)
-	if err != nil || len(auths) != 1 || auths[0].ID != wire.AuthDirect {
+	if err != nil || len(auths) != 1 || auths[0].ID != parsec.AuthDirect {
 		t.Errorf("ListAuthenticators = %+v, %v", auths, err)
 	}
 	keys, err := newClient(t, replay(t, "32_list_keys_ok.resp.bin"), opts...).ListKeys(ctx)
-	if err != nil || len(keys) != 1 || keys[0].Name != "vec-ecc-p256" || keys[0].Provider != wire.ProviderMbedCrypto ||
+	if err != nil || len(keys) != 1 || keys[0].Name != "vec-ecc-p256" || keys[0].Provider != parsec.ProviderMbedCrypto ||
 		keys[0].Attributes != eccP256Sign {
 		t.Errorf("ListKeys = %+v, %v", keys, err)
 	}
@@ -254,7 +255,7 @@ func TestResponseVectors(t *testing.T) {
 }
 
 func TestStatusErrors(t *testing.T) {
-	opts := []client.Option{client.WithAuth(client.DirectAuth("app")), client.WithProvider(wire.ProviderMbedCrypto)}
+	opts := []client.Option{client.WithAuth(client.DirectAuth("app")), client.WithProvider(parsec.ProviderMbedCrypto)}
 	cases := []struct {
 		file string
 		want status.Code
@@ -292,7 +293,7 @@ func TestStatusErrors(t *testing.T) {
 func TestOpcodeEcho(t *testing.T) {
 	srv := clienttest.NewServer(t, func(req *wire.Request) *wire.Response {
 		resp := clienttest.Reply(req, &ping.Result{WireProtocolVersionMaj: 1})
-		resp.Header.Opcode = wire.OpListKeys
+		resp.Header.Opcode = parsec.OpListKeys
 		return resp
 	})
 	_, _, err := newClient(t, srv).Ping(ctx)
@@ -373,9 +374,9 @@ func TestResponseTooLarge(t *testing.T) {
 func authOf(req *wire.Request) client.Auth {
 	a := client.Auth{Type: req.Header.AuthType}
 	switch a.Type {
-	case wire.AuthDirect:
+	case parsec.AuthDirect:
 		a.AppName = string(req.Auth)
-	case wire.AuthUnixPeerCredentials:
+	case parsec.AuthUnixPeerCredentials:
 		a.UID = uint32(req.Auth[0]) | uint32(req.Auth[1])<<8 | uint32(req.Auth[2])<<16 | uint32(req.Auth[3])<<24
 	}
 	return a
@@ -390,7 +391,7 @@ func TestAuthSelection(t *testing.T) {
 		t.Fatal(err)
 	}
 	reqs := srv.Requests()
-	if len(reqs) != 2 || reqs[0].Header.Opcode != wire.OpListAuthenticators || reqs[0].Header.AuthType != wire.AuthNone {
+	if len(reqs) != 2 || reqs[0].Header.Opcode != parsec.OpListAuthenticators || reqs[0].Header.AuthType != parsec.AuthNone {
 		t.Fatalf("requests: %+v", reqs)
 	}
 	if a := authOf(reqs[1]); a != client.DirectAuth("parsec-go-client") {
@@ -404,14 +405,14 @@ func TestAuthSelection(t *testing.T) {
 
 	// UnixPeerCredentials: the caller's UID, 4 bytes little-endian.
 	svc = clienttest.NewService()
-	svc.Authenticator = wire.AuthUnixPeerCredentials
+	svc.Authenticator = parsec.AuthUnixPeerCredentials
 	srv = svc.Start(t)
 	c = newClient(t, srv)
 	if err := c.GenerateKey(ctx, "k", eccP256Sign); err != nil {
 		t.Fatal(err)
 	}
 	last := srv.Requests()[len(srv.Requests())-1]
-	if last.Header.AuthType != wire.AuthUnixPeerCredentials || !bytes.Equal(last.Auth, client.UnixPeerCredentialsAuth().Bytes()) || len(last.Auth) != 4 {
+	if last.Header.AuthType != parsec.AuthUnixPeerCredentials || !bytes.Equal(last.Auth, client.UnixPeerCredentialsAuth().Bytes()) || len(last.Auth) != 4 {
 		t.Fatalf("GenerateKey auth = %v %x", last.Header.AuthType, last.Auth)
 	}
 	// The authenticator is asked once.
@@ -420,7 +421,7 @@ func TestAuthSelection(t *testing.T) {
 	}
 	n := 0
 	for _, r := range srv.Requests() {
-		if r.Header.Opcode == wire.OpListAuthenticators {
+		if r.Header.Opcode == parsec.OpListAuthenticators {
 			n++
 		}
 	}
@@ -430,8 +431,8 @@ func TestAuthSelection(t *testing.T) {
 
 	// Only an authenticator the client cannot use by itself.
 	srv = clienttest.NewServer(t, clienttest.Mux{
-		wire.OpListAuthenticators: func(req *wire.Request) *wire.Response {
-			return clienttest.Reply(req, &listauthenticators.Result{Authenticators: []*listauthenticators.AuthenticatorInfo{{Id: uint32(wire.AuthJwtSvid)}}})
+		parsec.OpListAuthenticators: func(req *wire.Request) *wire.Response {
+			return clienttest.Reply(req, &listauthenticators.Result{Authenticators: []*listauthenticators.AuthenticatorInfo{{Id: uint32(parsec.AuthJwtSvid)}}})
 		},
 	}.Handle)
 	if _, err := newClient(t, srv).ListKeys(ctx); !errors.Is(err, status.AuthenticatorNotRegistered) {
@@ -449,10 +450,10 @@ func TestAuthSelection(t *testing.T) {
 		t.Fatal(err)
 	}
 	reqs = srv.Requests()
-	if len(reqs) != 2 || reqs[0].Header.AuthType != wire.AuthNone || authOf(reqs[1]) != client.DirectAuth("fixed") {
+	if len(reqs) != 2 || reqs[0].Header.AuthType != parsec.AuthNone || authOf(reqs[1]) != client.DirectAuth("fixed") {
 		t.Fatalf("requests with WithAuth: %+v", reqs)
 	}
-	if _, err := client.New(client.WithAuth(client.Auth{Type: wire.AuthJwt})); err == nil {
+	if _, err := client.New(client.WithAuth(client.Auth{Type: parsec.AuthJwt})); err == nil {
 		t.Fatal("Jwt accepted")
 	}
 	if _, err := client.New(client.WithAuth(client.DirectAuth(""))); err == nil {
@@ -462,7 +463,7 @@ func TestAuthSelection(t *testing.T) {
 
 func TestProviderRouting(t *testing.T) {
 	svc := clienttest.NewService()
-	svc.ExtraFirst = []wire.ProviderID{wire.ProviderTpm}
+	svc.ExtraFirst = []parsec.ProviderID{parsec.ProviderTpm}
 	srv := svc.Start(t)
 	c := newClient(t, srv)
 	for i := 0; i < 2; i++ {
@@ -473,40 +474,40 @@ func TestProviderRouting(t *testing.T) {
 	if _, err := c.ListKeys(ctx); err != nil {
 		t.Fatal(err)
 	}
-	var providers []wire.ProviderID
+	var providers []parsec.ProviderID
 	nList := 0
 	for _, r := range srv.Requests() {
-		if r.Header.Opcode == wire.OpListProviders {
+		if r.Header.Opcode == parsec.OpListProviders {
 			nList++
 		}
-		if r.Header.Opcode == wire.OpPsaGenerateRandom || r.Header.Opcode == wire.OpListKeys {
+		if r.Header.Opcode == parsec.OpPsaGenerateRandom || r.Header.Opcode == parsec.OpListKeys {
 			providers = append(providers, r.Header.Provider)
 		}
 	}
-	if nList != 1 || len(providers) != 3 || providers[0] != wire.ProviderTpm || providers[1] != wire.ProviderTpm || providers[2] != wire.ProviderCore {
+	if nList != 1 || len(providers) != 3 || providers[0] != parsec.ProviderTpm || providers[1] != parsec.ProviderTpm || providers[2] != parsec.ProviderCore {
 		t.Fatalf("ListProviders sent %d times, providers %v", nList, providers)
 	}
-	p, err := c.UsingProvider(wire.ProviderMbedCrypto).Provider(ctx)
-	if err != nil || p != wire.ProviderMbedCrypto {
+	p, err := c.UsingProvider(parsec.ProviderMbedCrypto).Provider(ctx)
+	if err != nil || p != parsec.ProviderMbedCrypto {
 		t.Fatalf("UsingProvider: %v %v", p, err)
 	}
 	// WithProvider: no discovery at all.
-	c = newClient(t, srv, client.WithProvider(wire.ProviderMbedCrypto), client.WithAuth(client.DirectAuth("a")))
+	c = newClient(t, srv, client.WithProvider(parsec.ProviderMbedCrypto), client.WithAuth(client.DirectAuth("a")))
 	before := len(srv.Requests())
 	if _, err := c.GenerateRandom(ctx, 8); err != nil {
 		t.Fatal(err)
 	}
 	reqs := srv.Requests()[before:]
-	if len(reqs) != 1 || reqs[0].Header.Provider != wire.ProviderMbedCrypto {
+	if len(reqs) != 1 || reqs[0].Header.Provider != parsec.ProviderMbedCrypto {
 		t.Fatalf("WithProvider requests: %+v", reqs)
 	}
 	// An unconfigured provider: the service's status comes back.
-	_, err = newClient(t, srv, client.WithProvider(wire.ProviderPkcs11)).GenerateRandom(ctx, 8)
+	_, err = newClient(t, srv, client.WithProvider(parsec.ProviderPkcs11)).GenerateRandom(ctx, 8)
 	if !errors.Is(err, status.ProviderNotRegistered) {
 		t.Fatalf("unregistered provider: %v", err)
 	}
-	ops, err := c.ListOpcodes(ctx, wire.ProviderCore)
-	if err != nil || len(ops) != 5 || ops[0] != wire.OpPing {
+	ops, err := c.ListOpcodes(ctx, parsec.ProviderCore)
+	if err != nil || len(ops) != 5 || ops[0] != parsec.OpPing {
 		t.Fatalf("ListOpcodes = %v, %v", ops, err)
 	}
 }

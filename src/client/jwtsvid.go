@@ -7,8 +7,8 @@ import (
 	"context"
 	"errors"
 
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/status"
-	"github.com/parsecd/parsecd/src/wire"
 )
 
 // TokenSource supplies the JWT-SVID sent with each request under the
@@ -37,7 +37,7 @@ func WithJwtSvidSource(src TokenSource) Option {
 // fresh returns a with a current token when a is JwtSvid authentication
 // and the client has a source.
 func (s *shared) fresh(ctx context.Context, a Auth) (Auth, error) {
-	if a.Type != wire.AuthJwtSvid || s.svids == nil {
+	if a.Type != parsec.AuthJwtSvid || s.svids == nil {
 		return a, nil
 	}
 	tok, err := s.svids.Token(ctx)

@@ -29,9 +29,9 @@ import (
 	"github.com/parsecd/parsecd/src/interface/ops/psasignmessage"
 	"github.com/parsecd/parsecd/src/interface/ops/psaverifyhash"
 	"github.com/parsecd/parsecd/src/interface/ops/psaverifymessage"
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
-	"github.com/parsecd/parsecd/src/wire"
 )
 
 // ---- core operations (provider 0) ----
@@ -39,7 +39,7 @@ import (
 // Ping returns the highest wire protocol version the service supports.
 func (c *Client) Ping(ctx context.Context) (maj, min uint8, err error) {
 	var res ping.Result
-	if err := c.Invoke(ctx, wire.OpPing, &ping.Operation{}, &res); err != nil {
+	if err := c.invoke(ctx, parsec.OpPing, &ping.Operation{}, &res); err != nil {
 		return 0, 0, err
 	}
 	if res.WireProtocolVersionMaj > 0xFF || res.WireProtocolVersionMin > 0xFF {
@@ -52,7 +52,7 @@ func (c *Client) Ping(ctx context.Context) (maj, min uint8, err error) {
 // first one is the default for cryptographic operations).
 func (c *Client) ListProviders(ctx context.Context) ([]ProviderInfo, error) {
 	var res listproviders.Result
-	if err := c.Invoke(ctx, wire.OpListProviders, &listproviders.Operation{}, &res); err != nil {
+	if err := c.invoke(ctx, parsec.OpListProviders, &listproviders.Operation{}, &res); err != nil {
 		return nil, err
 	}
 	out := make([]ProviderInfo, 0, len(res.Providers))
@@ -61,7 +61,7 @@ func (c *Client) ListProviders(ctx context.Context) ([]ProviderInfo, error) {
 			return nil, &status.Error{Code: status.InvalidEncoding, Msg: fmt.Sprintf("provider id %d out of range", p.Id)}
 		}
 		out = append(out, ProviderInfo{
-			ID: wire.ProviderID(p.Id), UUID: p.Uuid, Description: p.Description, Vendor: p.Vendor,
+			ID: parsec.ProviderID(p.Id), UUID: p.Uuid, Description: p.Description, Vendor: p.Vendor,
 			VersionMaj: p.VersionMaj, VersionMin: p.VersionMin, VersionRev: p.VersionRev,
 		})
 	}
@@ -69,14 +69,14 @@ func (c *Client) ListProviders(ctx context.Context) ([]ProviderInfo, error) {
 }
 
 // ListOpcodes lists the operations a provider supports, in ascending order.
-func (c *Client) ListOpcodes(ctx context.Context, provider wire.ProviderID) ([]wire.Opcode, error) {
+func (c *Client) ListOpcodes(ctx context.Context, provider parsec.ProviderID) ([]parsec.Opcode, error) {
 	var res listopcodes.Result
-	if err := c.Invoke(ctx, wire.OpListOpcodes, &listopcodes.Operation{ProviderId: uint32(provider)}, &res); err != nil {
+	if err := c.invoke(ctx, parsec.OpListOpcodes, &listopcodes.Operation{ProviderId: uint32(provider)}, &res); err != nil {
 		return nil, err
 	}
-	out := make([]wire.Opcode, 0, len(res.Opcodes))
+	out := make([]parsec.Opcode, 0, len(res.Opcodes))
 	for _, o := range res.Opcodes {
-		out = append(out, wire.Opcode(o))
+		out = append(out, parsec.Opcode(o))
 	}
 	slices.Sort(out)
 	return slices.Compact(out), nil
@@ -85,7 +85,7 @@ func (c *Client) ListOpcodes(ctx context.Context, provider wire.ProviderID) ([]w
 // ListAuthenticators lists the authenticators of the service (one today).
 func (c *Client) ListAuthenticators(ctx context.Context) ([]AuthenticatorInfo, error) {
 	var res listauthenticators.Result
-	if err := c.Invoke(ctx, wire.OpListAuthenticators, &listauthenticators.Operation{}, &res); err != nil {
+	if err := c.invoke(ctx, parsec.OpListAuthenticators, &listauthenticators.Operation{}, &res); err != nil {
 		return nil, err
 	}
 	out := make([]AuthenticatorInfo, 0, len(res.Authenticators))
@@ -94,7 +94,7 @@ func (c *Client) ListAuthenticators(ctx context.Context) ([]AuthenticatorInfo, e
 			return nil, &status.Error{Code: status.InvalidEncoding, Msg: fmt.Sprintf("authenticator id %d out of range", a.Id)}
 		}
 		out = append(out, AuthenticatorInfo{
-			ID: wire.AuthType(a.Id), Description: a.Description,
+			ID: parsec.AuthType(a.Id), Description: a.Description,
 			VersionMaj: a.VersionMaj, VersionMin: a.VersionMin, VersionRev: a.VersionRev,
 		})
 	}
@@ -104,7 +104,7 @@ func (c *Client) ListAuthenticators(ctx context.Context) ([]AuthenticatorInfo, e
 // ListKeys lists the application's keys in every provider.
 func (c *Client) ListKeys(ctx context.Context) ([]KeyInfo, error) {
 	var res listkeys.Result
-	if err := c.Invoke(ctx, wire.OpListKeys, &listkeys.Operation{}, &res); err != nil {
+	if err := c.invoke(ctx, parsec.OpListKeys, &listkeys.Operation{}, &res); err != nil {
 		return nil, err
 	}
 	out := make([]KeyInfo, 0, len(res.Keys))
@@ -116,7 +116,7 @@ func (c *Client) ListKeys(ctx context.Context) ([]KeyInfo, error) {
 		if err != nil {
 			return nil, fmt.Errorf("key %q: %w", k.Name, err)
 		}
-		out = append(out, KeyInfo{Provider: wire.ProviderID(k.ProviderId), Name: k.Name, Attributes: attrs})
+		out = append(out, KeyInfo{Provider: parsec.ProviderID(k.ProviderId), Name: k.Name, Attributes: attrs})
 	}
 	return out, nil
 }
@@ -144,7 +144,7 @@ func (c *Client) KeyAttributes(ctx context.Context, name string) (psa.KeyAttribu
 // ListClients lists the applications that own keys (admin operation).
 func (c *Client) ListClients(ctx context.Context) ([]string, error) {
 	var res listclients.Result
-	if err := c.Invoke(ctx, wire.OpListClients, &listclients.Operation{}, &res); err != nil {
+	if err := c.invoke(ctx, parsec.OpListClients, &listclients.Operation{}, &res); err != nil {
 		return nil, err
 	}
 	return res.Clients, nil
@@ -152,7 +152,7 @@ func (c *Client) ListClients(ctx context.Context) ([]string, error) {
 
 // DeleteClient destroys every key of an application (admin operation).
 func (c *Client) DeleteClient(ctx context.Context, client string) error {
-	return c.Invoke(ctx, wire.OpDeleteClient, &deleteclient.Operation{Client: client}, nil)
+	return c.invoke(ctx, parsec.OpDeleteClient, &deleteclient.Operation{Client: client}, nil)
 }
 
 // ---- key management ----
@@ -163,7 +163,7 @@ func (c *Client) DeleteClient(ctx context.Context, client string) error {
 // status.PsaErrorNotSupported; a deprecated primitive may be refused with
 // status.DeprecatedPrimitive.
 func (c *Client) GenerateKey(ctx context.Context, name string, attrs psa.KeyAttributes) error {
-	return c.Invoke(ctx, wire.OpPsaGenerateKey, &psageneratekey.Operation{KeyName: name, Attributes: psa.AttributesToProto(attrs)}, nil)
+	return c.invoke(ctx, parsec.OpPsaGenerateKey, &psageneratekey.Operation{KeyName: name, Attributes: psa.AttributesToProto(attrs)}, nil)
 }
 
 // ImportKey creates a key from key material in the PSA import format
@@ -173,7 +173,7 @@ func (c *Client) GenerateKey(ctx context.Context, name string, attrs psa.KeyAttr
 // raw bytes for AES, ChaCha20, HMAC, derivation and raw-data keys. attrs.Bits
 // may be 0 to take the size from the data. KeyData converts Go keys.
 func (c *Client) ImportKey(ctx context.Context, name string, attrs psa.KeyAttributes, data []byte) error {
-	return c.Invoke(ctx, wire.OpPsaImportKey, &psaimportkey.Operation{KeyName: name, Attributes: psa.AttributesToProto(attrs), Data: data}, nil)
+	return c.invoke(ctx, parsec.OpPsaImportKey, &psaimportkey.Operation{KeyName: name, Attributes: psa.AttributesToProto(attrs), Data: data}, nil)
 }
 
 // ExportPublicKey returns the public key of a key pair or public key in the
@@ -182,7 +182,7 @@ func (c *Client) ImportKey(ctx context.Context, name string, attrs psa.KeyAttrib
 // flag is needed. ParsePublicKey turns it into a Go key.
 func (c *Client) ExportPublicKey(ctx context.Context, name string) ([]byte, error) {
 	var res psaexportpublickey.Result
-	if err := c.Invoke(ctx, wire.OpPsaExportPublicKey, &psaexportpublickey.Operation{KeyName: name}, &res); err != nil {
+	if err := c.invoke(ctx, parsec.OpPsaExportPublicKey, &psaexportpublickey.Operation{KeyName: name}, &res); err != nil {
 		return nil, err
 	}
 	return res.Data, nil
@@ -195,7 +195,7 @@ func (c *Client) ExportPublicKey(ctx context.Context, name string) ([]byte, erro
 // status.PsaErrorNotPermitted. ParsePrivateKey turns a key pair into a Go key.
 func (c *Client) ExportKey(ctx context.Context, name string) ([]byte, error) {
 	var res psaexportkey.Result
-	if err := c.Invoke(ctx, wire.OpPsaExportKey, &psaexportkey.Operation{KeyName: name}, &res); err != nil {
+	if err := c.invoke(ctx, parsec.OpPsaExportKey, &psaexportkey.Operation{KeyName: name}, &res); err != nil {
 		return nil, err
 	}
 	return res.Data, nil
@@ -204,7 +204,7 @@ func (c *Client) ExportKey(ctx context.Context, name string) ([]byte, error) {
 // DestroyKey deletes a key (PsaDestroyKey); a missing key is
 // status.PsaErrorDoesNotExist.
 func (c *Client) DestroyKey(ctx context.Context, name string) error {
-	return c.Invoke(ctx, wire.OpPsaDestroyKey, &psadestroykey.Operation{KeyName: name}, nil)
+	return c.invoke(ctx, parsec.OpPsaDestroyKey, &psadestroykey.Operation{KeyName: name}, nil)
 }
 
 // ---- asymmetric signature and encryption ----
@@ -214,7 +214,7 @@ func (c *Client) DestroyKey(ctx context.Context, name string) error {
 func (c *Client) SignHash(ctx context.Context, name string, alg psa.AsymSign, hash []byte) ([]byte, error) {
 	var res psasignhash.Result
 	op := &psasignhash.Operation{KeyName: name, Alg: psa.AsymSignToProto(alg), Hash: hash}
-	if err := c.Invoke(ctx, wire.OpPsaSignHash, op, &res); err != nil {
+	if err := c.invoke(ctx, parsec.OpPsaSignHash, op, &res); err != nil {
 		return nil, err
 	}
 	return res.Signature, nil
@@ -224,7 +224,7 @@ func (c *Client) SignHash(ctx context.Context, name string, alg psa.AsymSign, ha
 // status.PsaErrorInvalidSignature.
 func (c *Client) VerifyHash(ctx context.Context, name string, alg psa.AsymSign, hash, signature []byte) error {
 	op := &psaverifyhash.Operation{KeyName: name, Alg: psa.AsymSignToProto(alg), Hash: hash, Signature: signature}
-	return c.Invoke(ctx, wire.OpPsaVerifyHash, op, nil)
+	return c.invoke(ctx, parsec.OpPsaVerifyHash, op, nil)
 }
 
 // SignMessage hashes and signs a message in the service (PsaSignMessage);
@@ -232,7 +232,7 @@ func (c *Client) VerifyHash(ctx context.Context, name string, alg psa.AsymSign, 
 func (c *Client) SignMessage(ctx context.Context, name string, alg psa.AsymSign, message []byte) ([]byte, error) {
 	var res psasignmessage.Result
 	op := &psasignmessage.Operation{KeyName: name, Alg: psa.AsymSignToProto(alg), Message: message}
-	if err := c.Invoke(ctx, wire.OpPsaSignMessage, op, &res); err != nil {
+	if err := c.invoke(ctx, parsec.OpPsaSignMessage, op, &res); err != nil {
 		return nil, err
 	}
 	return res.Signature, nil
@@ -242,7 +242,7 @@ func (c *Client) SignMessage(ctx context.Context, name string, alg psa.AsymSign,
 // signature is status.PsaErrorInvalidSignature.
 func (c *Client) VerifyMessage(ctx context.Context, name string, alg psa.AsymSign, message, signature []byte) error {
 	op := &psaverifymessage.Operation{KeyName: name, Alg: psa.AsymSignToProto(alg), Message: message, Signature: signature}
-	return c.Invoke(ctx, wire.OpPsaVerifyMessage, op, nil)
+	return c.invoke(ctx, parsec.OpPsaVerifyMessage, op, nil)
 }
 
 // AsymmetricEncrypt encrypts with the public part of a key; salt is OAEP's
@@ -250,7 +250,7 @@ func (c *Client) VerifyMessage(ctx context.Context, name string, alg psa.AsymSig
 func (c *Client) AsymmetricEncrypt(ctx context.Context, name string, alg psa.AsymEncrypt, plaintext, salt []byte) ([]byte, error) {
 	var res psaasymmetricencrypt.Result
 	op := &psaasymmetricencrypt.Operation{KeyName: name, Alg: psa.AsymEncryptToProto(alg), Plaintext: plaintext, Salt: salt}
-	if err := c.Invoke(ctx, wire.OpPsaAsymmetricEncrypt, op, &res); err != nil {
+	if err := c.invoke(ctx, parsec.OpPsaAsymmetricEncrypt, op, &res); err != nil {
 		return nil, err
 	}
 	return res.Ciphertext, nil
@@ -260,7 +260,7 @@ func (c *Client) AsymmetricEncrypt(ctx context.Context, name string, alg psa.Asy
 func (c *Client) AsymmetricDecrypt(ctx context.Context, name string, alg psa.AsymEncrypt, ciphertext, salt []byte) ([]byte, error) {
 	var res psaasymmetricdecrypt.Result
 	op := &psaasymmetricdecrypt.Operation{KeyName: name, Alg: psa.AsymEncryptToProto(alg), Ciphertext: ciphertext, Salt: salt}
-	if err := c.Invoke(ctx, wire.OpPsaAsymmetricDecrypt, op, &res); err != nil {
+	if err := c.invoke(ctx, parsec.OpPsaAsymmetricDecrypt, op, &res); err != nil {
 		return nil, err
 	}
 	return res.Plaintext, nil
@@ -274,7 +274,7 @@ func (c *Client) GenerateRandom(ctx context.Context, n int) ([]byte, error) {
 		return nil, &status.Error{Code: status.PsaErrorInvalidArgument, Msg: "negative size"}
 	}
 	var res psageneraterandom.Result
-	if err := c.Invoke(ctx, wire.OpPsaGenerateRandom, &psageneraterandom.Operation{Size: uint64(n)}, &res); err != nil {
+	if err := c.invoke(ctx, parsec.OpPsaGenerateRandom, &psageneraterandom.Operation{Size: uint64(n)}, &res); err != nil {
 		return nil, err
 	}
 	if len(res.RandomBytes) != n {
@@ -287,7 +287,7 @@ func (c *Client) GenerateRandom(ctx context.Context, n int) ([]byte, error) {
 // authentication needed); an unimplemented hash is status.PsaErrorNotSupported.
 func (c *Client) HashCompute(ctx context.Context, alg psa.Hash, input []byte) ([]byte, error) {
 	var res psahashcompute.Result
-	if err := c.Invoke(ctx, wire.OpPsaHashCompute, &psahashcompute.Operation{Alg: psa.HashToProto(alg), Input: input}, &res); err != nil {
+	if err := c.invoke(ctx, parsec.OpPsaHashCompute, &psahashcompute.Operation{Alg: psa.HashToProto(alg), Input: input}, &res); err != nil {
 		return nil, err
 	}
 	return res.Hash, nil
@@ -296,5 +296,5 @@ func (c *Client) HashCompute(ctx context.Context, alg psa.Hash, input []byte) ([
 // HashCompare checks that hash is the digest of input; a mismatch is
 // status.PsaErrorInvalidSignature.
 func (c *Client) HashCompare(ctx context.Context, alg psa.Hash, input, hash []byte) error {
-	return c.Invoke(ctx, wire.OpPsaHashCompare, &psahashcompare.Operation{Alg: psa.HashToProto(alg), Input: input, Hash: hash}, nil)
+	return c.invoke(ctx, parsec.OpPsaHashCompare, &psahashcompare.Operation{Alg: psa.HashToProto(alg), Input: input, Hash: hash}, nil)
 }

@@ -17,9 +17,9 @@ import (
 	"github.com/parsecd/parsecd/src/interface/ops/psamaccompute"
 	"github.com/parsecd/parsecd/src/interface/ops/psamacverify"
 	"github.com/parsecd/parsecd/src/interface/ops/psarawkeyagreement"
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
-	"github.com/parsecd/parsecd/src/wire"
 )
 
 // Typed wrappers over the symmetric, MAC, key agreement and capability
@@ -35,7 +35,7 @@ import (
 func (c *Client) AeadEncrypt(ctx context.Context, name string, alg psa.Aead, nonce, additionalData, plaintext []byte) ([]byte, error) {
 	var res psaaeadencrypt.Result
 	op := &psaaeadencrypt.Operation{KeyName: name, Alg: psa.AeadToProto(alg), Nonce: nonce, AdditionalData: additionalData, Plaintext: plaintext}
-	if err := c.Invoke(ctx, wire.OpPsaAeadEncrypt, op, &res); err != nil {
+	if err := c.invoke(ctx, parsec.OpPsaAeadEncrypt, op, &res); err != nil {
 		return nil, err
 	}
 	return res.Ciphertext, nil
@@ -47,7 +47,7 @@ func (c *Client) AeadEncrypt(ctx context.Context, name string, alg psa.Aead, non
 func (c *Client) AeadDecrypt(ctx context.Context, name string, alg psa.Aead, nonce, additionalData, ciphertext []byte) ([]byte, error) {
 	var res psaaeaddecrypt.Result
 	op := &psaaeaddecrypt.Operation{KeyName: name, Alg: psa.AeadToProto(alg), Nonce: nonce, AdditionalData: additionalData, Ciphertext: ciphertext}
-	if err := c.Invoke(ctx, wire.OpPsaAeadDecrypt, op, &res); err != nil {
+	if err := c.invoke(ctx, parsec.OpPsaAeadDecrypt, op, &res); err != nil {
 		return nil, err
 	}
 	return res.Plaintext, nil
@@ -60,7 +60,7 @@ func (c *Client) AeadDecrypt(ctx context.Context, name string, alg psa.Aead, non
 func (c *Client) CipherEncrypt(ctx context.Context, name string, alg psa.Cipher, plaintext []byte) ([]byte, error) {
 	var res psacipherencrypt.Result
 	op := &psacipherencrypt.Operation{KeyName: name, Alg: psaalgorithm.Algorithm_Cipher(alg), Plaintext: plaintext}
-	if err := c.Invoke(ctx, wire.OpPsaCipherEncrypt, op, &res); err != nil {
+	if err := c.invoke(ctx, parsec.OpPsaCipherEncrypt, op, &res); err != nil {
 		return nil, err
 	}
 	return res.Ciphertext, nil
@@ -71,7 +71,7 @@ func (c *Client) CipherEncrypt(ctx context.Context, name string, alg psa.Cipher,
 func (c *Client) CipherDecrypt(ctx context.Context, name string, alg psa.Cipher, ciphertext []byte) ([]byte, error) {
 	var res psacipherdecrypt.Result
 	op := &psacipherdecrypt.Operation{KeyName: name, Alg: psaalgorithm.Algorithm_Cipher(alg), Ciphertext: ciphertext}
-	if err := c.Invoke(ctx, wire.OpPsaCipherDecrypt, op, &res); err != nil {
+	if err := c.invoke(ctx, parsec.OpPsaCipherDecrypt, op, &res); err != nil {
 		return nil, err
 	}
 	return res.Plaintext, nil
@@ -83,7 +83,7 @@ func (c *Client) CipherDecrypt(ctx context.Context, name string, alg psa.Cipher,
 func (c *Client) MacCompute(ctx context.Context, name string, alg psa.Mac, input []byte) ([]byte, error) {
 	var res psamaccompute.Result
 	op := &psamaccompute.Operation{KeyName: name, Alg: psa.MacToProto(alg), Input: input}
-	if err := c.Invoke(ctx, wire.OpPsaMacCompute, op, &res); err != nil {
+	if err := c.invoke(ctx, parsec.OpPsaMacCompute, op, &res); err != nil {
 		return nil, err
 	}
 	return res.Mac, nil
@@ -93,7 +93,7 @@ func (c *Client) MacCompute(ctx context.Context, name string, alg psa.Mac, input
 // status.PsaErrorInvalidSignature.
 func (c *Client) MacVerify(ctx context.Context, name string, alg psa.Mac, input, mac []byte) error {
 	op := &psamacverify.Operation{KeyName: name, Alg: psa.MacToProto(alg), Input: input, Mac: mac}
-	return c.Invoke(ctx, wire.OpPsaMacVerify, op, nil)
+	return c.invoke(ctx, parsec.OpPsaMacVerify, op, nil)
 }
 
 // RawKeyAgreement computes the shared secret of a private key of the service
@@ -103,7 +103,7 @@ func (c *Client) MacVerify(ctx context.Context, name string, alg psa.Mac, input,
 func (c *Client) RawKeyAgreement(ctx context.Context, alg psa.KeyAgreementRaw, privateKeyName string, peerKey []byte) ([]byte, error) {
 	var res psarawkeyagreement.Result
 	op := &psarawkeyagreement.Operation{Alg: psaalgorithm.Algorithm_KeyAgreement_Raw(alg), PrivateKeyName: privateKeyName, PeerKey: peerKey}
-	if err := c.Invoke(ctx, wire.OpPsaRawKeyAgreement, op, &res); err != nil {
+	if err := c.invoke(ctx, parsec.OpPsaRawKeyAgreement, op, &res); err != nil {
 		return nil, err
 	}
 	return res.SharedSecret, nil
@@ -115,7 +115,7 @@ func (c *Client) RawKeyAgreement(ctx context.Context, alg psa.KeyAgreementRaw, p
 // key type; status.PsaErrorNotSupported (or another status) means no.
 func (c *Client) CanDoCrypto(ctx context.Context, check psa.CheckType, attrs psa.KeyAttributes) error {
 	op := &candocrypto.Operation{CheckType: candocrypto.CheckType(check), Attributes: psa.AttributesToProto(attrs)}
-	return c.Invoke(ctx, wire.OpCanDoCrypto, op, nil)
+	return c.invoke(ctx, parsec.OpCanDoCrypto, op, nil)
 }
 
 // PrepareKeyAttestation returns the ActivateCredential parameters for
@@ -126,7 +126,7 @@ func (c *Client) PrepareKeyAttestation(ctx context.Context, attestedKey, attesti
 		Mechanism: &preparekeyattestation.PrepareKeyAttestationParams_ActivateCredential_{
 			ActivateCredential: &preparekeyattestation.PrepareKeyAttestationParams_ActivateCredential{
 				AttestedKeyName: attestedKey, AttestingKeyName: attestingKey}}}}
-	if err := c.Invoke(ctx, wire.OpPrepareKeyAttestation, op, &res); err != nil {
+	if err := c.invoke(ctx, parsec.OpPrepareKeyAttestation, op, &res); err != nil {
 		return ActivateCredentialParams{}, err
 	}
 	ac := res.GetOutput().GetActivateCredential()
@@ -145,7 +145,7 @@ func (c *Client) AttestKey(ctx context.Context, attestedKey, attestingKey string
 		Parameters: &attestkey.AttestationMechanismParams{Mechanism: &attestkey.AttestationMechanismParams_ActivateCredential_{
 			ActivateCredential: &attestkey.AttestationMechanismParams_ActivateCredential{CredentialBlob: credentialBlob, Secret: secret}}},
 	}
-	if err := c.Invoke(ctx, wire.OpAttestKey, op, &res); err != nil {
+	if err := c.invoke(ctx, parsec.OpAttestKey, op, &res); err != nil {
 		return nil, err
 	}
 	ac := res.GetOutput().GetActivateCredential()

@@ -31,6 +31,7 @@ import (
 	"github.com/parsecd/parsecd/src/interface/ops/psamaccompute"
 	"github.com/parsecd/parsecd/src/interface/ops/psamacverify"
 	"github.com/parsecd/parsecd/src/interface/ops/psarawkeyagreement"
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
 	"github.com/parsecd/parsecd/src/wire"
@@ -50,29 +51,29 @@ func TestSymmetricOpsEncoding(t *testing.T) {
 		op  proto.Message // expected operation
 		res proto.Message // canned result
 	}
-	cases := map[wire.Opcode]want{
-		wire.OpPsaAeadEncrypt: {&psaaeadencrypt.Operation{KeyName: "k", Nonce: []byte("n"), AdditionalData: []byte("ad"), Plaintext: []byte("p"),
+	cases := map[parsec.Opcode]want{
+		parsec.OpPsaAeadEncrypt: {&psaaeadencrypt.Operation{KeyName: "k", Nonce: []byte("n"), AdditionalData: []byte("ad"), Plaintext: []byte("p"),
 			Alg: &psaalgorithm.Algorithm_Aead{Variant: &psaalgorithm.Algorithm_Aead_AeadWithDefaultLengthTag_{AeadWithDefaultLengthTag: psaalgorithm.Algorithm_Aead_GCM}}},
 			&psaaeadencrypt.Result{Ciphertext: []byte("aead-ct")}},
-		wire.OpPsaAeadDecrypt: {&psaaeaddecrypt.Operation{KeyName: "k", Nonce: []byte("n"), Ciphertext: []byte("c"),
+		parsec.OpPsaAeadDecrypt: {&psaaeaddecrypt.Operation{KeyName: "k", Nonce: []byte("n"), Ciphertext: []byte("c"),
 			Alg: &psaalgorithm.Algorithm_Aead{Variant: &psaalgorithm.Algorithm_Aead_AeadWithShortenedTag_{AeadWithShortenedTag: &psaalgorithm.Algorithm_Aead_AeadWithShortenedTag{
 				AeadAlg: psaalgorithm.Algorithm_Aead_GCM, TagLength: 8}}}},
 			&psaaeaddecrypt.Result{Plaintext: []byte("aead-pt")}},
-		wire.OpPsaCipherEncrypt: {&psacipherencrypt.Operation{KeyName: "k", Alg: psaalgorithm.Algorithm_CBC_PKCS7, Plaintext: []byte("p")},
+		parsec.OpPsaCipherEncrypt: {&psacipherencrypt.Operation{KeyName: "k", Alg: psaalgorithm.Algorithm_CBC_PKCS7, Plaintext: []byte("p")},
 			&psacipherencrypt.Result{Ciphertext: []byte("cipher-ct")}},
-		wire.OpPsaCipherDecrypt: {&psacipherdecrypt.Operation{KeyName: "k", Alg: psaalgorithm.Algorithm_CTR, Ciphertext: []byte("c")},
+		parsec.OpPsaCipherDecrypt: {&psacipherdecrypt.Operation{KeyName: "k", Alg: psaalgorithm.Algorithm_CTR, Ciphertext: []byte("c")},
 			&psacipherdecrypt.Result{Plaintext: []byte("cipher-pt")}},
-		wire.OpPsaMacCompute: {&psamaccompute.Operation{KeyName: "k", Input: []byte("i"), Alg: &psaalgorithm.Algorithm_Mac{
+		parsec.OpPsaMacCompute: {&psamaccompute.Operation{KeyName: "k", Input: []byte("i"), Alg: &psaalgorithm.Algorithm_Mac{
 			Variant: &psaalgorithm.Algorithm_Mac_FullLength_{FullLength: &psaalgorithm.Algorithm_Mac_FullLength{
 				Variant: &psaalgorithm.Algorithm_Mac_FullLength_Hmac_{Hmac: &psaalgorithm.Algorithm_Mac_FullLength_Hmac{HashAlg: psaalgorithm.Algorithm_SHA_256}}}}}},
 			&psamaccompute.Result{Mac: []byte("mac")}},
-		wire.OpPsaMacVerify: {&psamacverify.Operation{KeyName: "k", Input: []byte("i"), Mac: []byte("m"), Alg: &psaalgorithm.Algorithm_Mac{
+		parsec.OpPsaMacVerify: {&psamacverify.Operation{KeyName: "k", Input: []byte("i"), Mac: []byte("m"), Alg: &psaalgorithm.Algorithm_Mac{
 			Variant: &psaalgorithm.Algorithm_Mac_Truncated_{Truncated: &psaalgorithm.Algorithm_Mac_Truncated{MacLength: 8,
 				MacAlg: &psaalgorithm.Algorithm_Mac_FullLength{Variant: &psaalgorithm.Algorithm_Mac_FullLength_Cmac_{Cmac: &psaalgorithm.Algorithm_Mac_FullLength_Cmac{}}}}}}},
 			nil},
-		wire.OpPsaRawKeyAgreement: {&psarawkeyagreement.Operation{Alg: psaalgorithm.Algorithm_KeyAgreement_ECDH, PrivateKeyName: "k", PeerKey: []byte("peer")},
+		parsec.OpPsaRawKeyAgreement: {&psarawkeyagreement.Operation{Alg: psaalgorithm.Algorithm_KeyAgreement_ECDH, PrivateKeyName: "k", PeerKey: []byte("peer")},
 			&psarawkeyagreement.Result{SharedSecret: []byte("secret")}},
-		wire.OpCanDoCrypto: {&candocrypto.Operation{CheckType: candocrypto.CheckType_IMPORT, Attributes: psa.AttributesToProto(eccP256Sign)}, nil},
+		parsec.OpCanDoCrypto: {&candocrypto.Operation{CheckType: candocrypto.CheckType_IMPORT, Attributes: psa.AttributesToProto(eccP256Sign)}, nil},
 	}
 	mux := clienttest.Mux{}
 	for op, w := range cases {
@@ -84,7 +85,7 @@ func TestSymmetricOpsEncoding(t *testing.T) {
 			return clienttest.Reply(req, w.res)
 		}
 	}
-	c := newClient(t, clienttest.NewServer(t, mux.Handle), client.WithAuth(client.DirectAuth("app")), client.WithProvider(wire.ProviderMbedCrypto))
+	c := newClient(t, clienttest.NewServer(t, mux.Handle), client.WithAuth(client.DirectAuth("app")), client.WithProvider(parsec.ProviderMbedCrypto))
 	expect := func(what string, got []byte, err error, want string) {
 		t.Helper()
 		if err != nil || string(got) != want {

@@ -6,13 +6,13 @@ package client
 import (
 	"fmt"
 
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/psa"
-	"github.com/parsecd/parsecd/src/wire"
 )
 
 // ProviderInfo describes one provider of the service (ListProviders).
 type ProviderInfo struct {
-	ID          wire.ProviderID
+	ID          parsec.ProviderID
 	UUID        string
 	Description string
 	Vendor      string
@@ -28,7 +28,7 @@ func (p ProviderInfo) Version() string {
 
 // AuthenticatorInfo describes the authenticator of the service (ListAuthenticators).
 type AuthenticatorInfo struct {
-	ID          wire.AuthType
+	ID          parsec.AuthType
 	Description string
 	VersionMaj  uint32
 	VersionMin  uint32
@@ -42,7 +42,7 @@ func (a AuthenticatorInfo) Version() string {
 
 // KeyInfo describes one key of the application (ListKeys).
 type KeyInfo struct {
-	Provider   wire.ProviderID
+	Provider   parsec.ProviderID
 	Name       string
 	Attributes psa.KeyAttributes
 }

@@ -37,12 +37,11 @@ type Loader func() (*config.Config, error)
 
 // graph is everything one configuration owns.
 type graph struct {
-	cfg       *config.Config
-	providers []provider.Provider
-	keys      []storage.KeyStore          // the store of each provider
-	stores    map[string]storage.KeyStore // by file path
-	service   *back.Service
-	auths     *auth.Set
+	cfg     *config.Config
+	mounts  []back.Mount                // the providers with their stores
+	stores  map[string]storage.KeyStore // by file path
+	service *back.Service
+	auths   *auth.Set
 }
 
 // Daemon is a running parsecd.
@@ -131,7 +130,7 @@ func Start(ctx context.Context, load Loader, log *slog.Logger, signals *sigs.Sig
 	if activated {
 		where = "socket passed by systemd"
 	}
-	log.Info("parsecd ready", "version", version.Version, "socket", where, "providers", providerNames(g.providers), "auth", authNames(cfg))
+	log.Info("parsecd ready", "version", version.Version, "socket", where, "providers", providerNames(g.mounts), "auth", authNames(cfg))
 	_ = sdnotify.Notify("READY=1")
 	return d, nil
 }
@@ -164,10 +163,10 @@ func generation(g *graph) *front.Generation {
 	}
 }
 
-func providerNames(ps []provider.Provider) []string {
+func providerNames(ms []back.Mount) []string {
 	var out []string
-	for _, p := range ps {
-		out = append(out, p.Name())
+	for _, m := range ms {
+		out = append(out, m.Provider.Name())
 	}
 	return out
 }
@@ -221,16 +220,15 @@ func (d *Daemon) build(ctx context.Context, cfg *config.Config, prev *graph) (*g
 		if err != nil {
 			return fail(err)
 		}
-		g.providers = append(g.providers, p)
+		g.mounts = append(g.mounts, back.Mount{Provider: p, Store: store})
 		// Only at start-up: during a reload the old service may hold live reservations.
 		if r, ok := p.(provider.Reconciler); ok && prev == nil {
 			if err := r.Reconcile(ctx); err != nil {
 				return fail(fmt.Errorf("provider %q: reconciling the key store: %w", p.Name(), err))
 			}
 		}
-		g.keys = append(g.keys, store)
 	}
-	if len(g.providers) == 0 && len(cfg.Providers) > 0 {
+	if len(g.mounts) == 0 && len(cfg.Providers) > 0 {
 		return fail(errors.New("every [[provider]] was skipped: no crypto provider left to serve"))
 	}
 	auths, err := authenticators(ctx, cfg, d.log)
@@ -239,7 +237,7 @@ func (d *Daemon) build(ctx context.Context, cfg *config.Config, prev *graph) (*g
 	}
 	g.auths = auths
 	svc, err := back.New(back.Options{
-		Auth: auths, Providers: g.providers, Stores: g.keys, Log: d.log,
+		Auth: auths, Providers: g.mounts, Log: d.log,
 		LogErrorDetails: cfg.LogErrorDetails, Version: version.Triple(),
 	})
 	if err != nil {
@@ -273,8 +271,8 @@ func (g *graph) close(keep *graph) {
 	if g.auths != nil {
 		_ = g.auths.Close()
 	}
-	for _, p := range g.providers {
-		_ = p.Close()
+	for _, m := range g.mounts {
+		_ = m.Provider.Close()
 	}
 	for path, s := range g.stores {
 		if keep != nil && keep.stores[path] == s {
@@ -371,7 +369,7 @@ func (d *Daemon) Reload(ctx context.Context) {
 		oldLock.Release() // only once its socket is gone
 	}
 	old.close(g)
-	d.log.Info("configuration reloaded", "providers", providerNames(g.providers), "auth", authNames(g.cfg))
+	d.log.Info("configuration reloaded", "providers", providerNames(g.mounts), "auth", authNames(g.cfg))
 }
 
 // Stop closes the listener, waits for in-flight requests and releases everything.

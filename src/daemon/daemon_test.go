@@ -22,38 +22,19 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	"github.com/parsecd/parsecd/providers/soft"
+	// The software provider registers itself, as in parsecd.
+	_ "github.com/parsecd/parsecd/providers/soft"
 	"github.com/parsecd/parsecd/src/config"
 	"github.com/parsecd/parsecd/src/daemon"
 	"github.com/parsecd/parsecd/src/interface/ops/listauthenticators"
 	"github.com/parsecd/parsecd/src/interface/ops/listkeys"
 	"github.com/parsecd/parsecd/src/interface/ops/psageneratekey"
 	"github.com/parsecd/parsecd/src/internal/sigs"
-	"github.com/parsecd/parsecd/src/provider"
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
 	"github.com/parsecd/parsecd/src/wire"
 )
-
-// The software provider, registered as cmd/parsecd does (builtins.go).
-type softConfig struct {
-	ProviderType   string `toml:"provider_type"`
-	KeyInfoManager string `toml:"key_info_manager"`
-	Name           string `toml:"name"`
-}
-
-func newSoft(_ context.Context, file string, cfg config.Provider, deps provider.Deps) (provider.Provider, error) {
-	var sc softConfig
-	if err := cfg.DecodeProvider(file, &sc); err != nil {
-		return nil, err
-	}
-	return soft.New(sc.Name, deps)
-}
-
-func init() {
-	provider.Register("Software", newSoft)
-	provider.Register("MbedCrypto", newSoft)
-}
 
 // env is one test's directory: a config file, sockets and a key store.
 type env struct {
@@ -155,9 +136,9 @@ func (e *env) start() (*daemon.Daemon, context.CancelFunc, <-chan error) {
 }
 
 type request struct {
-	provider wire.ProviderID
-	opcode   wire.Opcode
-	authType wire.AuthType
+	provider parsec.ProviderID
+	opcode   parsec.Opcode
+	authType parsec.AuthType
 	auth     []byte
 	body     proto.Message
 }
@@ -208,9 +189,9 @@ func wantStatus(t *testing.T, resp *wire.Response, want status.Code) {
 	}
 }
 
-func ping(t *testing.T, socket string, at wire.AuthType, a []byte) {
+func ping(t *testing.T, socket string, at parsec.AuthType, a []byte) {
 	t.Helper()
-	resp := call(t, socket, request{opcode: wire.OpPing, authType: at, auth: a})
+	resp := call(t, socket, request{opcode: parsec.OpPing, authType: at, auth: a})
 	wantStatus(t, resp, status.Success)
 	if !bytes.Equal(resp.Body, []byte{8, 1}) {
 		t.Errorf("ping body %x", resp.Body)
@@ -219,7 +200,7 @@ func ping(t *testing.T, socket string, at wire.AuthType, a []byte) {
 
 func authenticatorID(t *testing.T, socket string) uint32 {
 	t.Helper()
-	resp := call(t, socket, request{opcode: wire.OpListAuthenticators})
+	resp := call(t, socket, request{opcode: parsec.OpListAuthenticators})
 	wantStatus(t, resp, status.Success)
 	var res listauthenticators.Result
 	if err := proto.Unmarshal(resp.Body, &res); err != nil || len(res.Authenticators) != 1 {
@@ -228,9 +209,9 @@ func authenticatorID(t *testing.T, socket string) uint32 {
 	return res.Authenticators[0].Id
 }
 
-func keyNames(t *testing.T, socket string, at wire.AuthType, a []byte) []string {
+func keyNames(t *testing.T, socket string, at parsec.AuthType, a []byte) []string {
 	t.Helper()
-	resp := call(t, socket, request{opcode: wire.OpListKeys, authType: at, auth: a})
+	resp := call(t, socket, request{opcode: parsec.OpListKeys, authType: at, auth: a})
 	wantStatus(t, resp, status.Success)
 	var res listkeys.Result
 	if err := proto.Unmarshal(resp.Body, &res); err != nil {
@@ -257,9 +238,9 @@ func TestStartReloadStop(t *testing.T) {
 	d, cancel, done := e.start()
 
 	app := []byte("app")
-	ping(t, sock1, wire.AuthNone, nil)
-	ping(t, sock1, wire.AuthDirect, app)
-	if id := authenticatorID(t, sock1); id != uint32(wire.AuthDirect) {
+	ping(t, sock1, parsec.AuthNone, nil)
+	ping(t, sock1, parsec.AuthDirect, app)
+	if id := authenticatorID(t, sock1); id != uint32(parsec.AuthDirect) {
 		t.Errorf("authenticator %d, want Direct", id)
 	}
 	attrs := psa.KeyAttributes{
@@ -267,23 +248,23 @@ func TestStartReloadStop(t *testing.T) {
 		Policy: psa.KeyPolicy{Usage: psa.UsageSignHash | psa.UsageVerifyHash,
 			Alg: psa.Algorithm{Kind: psa.AlgAsymSign, Sign: psa.AsymSign{Kind: psa.SignEcdsa, Hash: psa.HashSHA256}}},
 	}
-	wantStatus(t, call(t, sock1, request{provider: wire.ProviderMbedCrypto, opcode: wire.OpPsaGenerateKey, authType: wire.AuthDirect, auth: app,
+	wantStatus(t, call(t, sock1, request{provider: parsec.ProviderMbedCrypto, opcode: parsec.OpPsaGenerateKey, authType: parsec.AuthDirect, auth: app,
 		body: &psageneratekey.Operation{KeyName: "k1", Attributes: psa.AttributesToProto(attrs)}}), status.Success)
-	if got := keyNames(t, sock1, wire.AuthDirect, app); len(got) != 1 || got[0] != "k1" {
+	if got := keyNames(t, sock1, parsec.AuthDirect, app); len(got) != 1 || got[0] != "k1" {
 		t.Fatalf("keys %v", got)
 	}
 
 	// Reload: new socket path, Direct -> UnixPeerCredentials.
 	e.write(sock2, "UnixPeerCredentials", "Software")
 	d.Reload(context.Background())
-	ping(t, sock2, wire.AuthUnixPeerCredentials, uidAuth())
-	if id := authenticatorID(t, sock2); id != uint32(wire.AuthUnixPeerCredentials) {
+	ping(t, sock2, parsec.AuthUnixPeerCredentials, uidAuth())
+	if id := authenticatorID(t, sock2); id != uint32(parsec.AuthUnixPeerCredentials) {
 		t.Errorf("authenticator %d after reload, want UnixPeerCredentials", id)
 	}
-	wantStatus(t, call(t, sock2, request{opcode: wire.OpPing, authType: wire.AuthDirect, auth: app}), status.AuthenticatorNotRegistered)
-	wantStatus(t, call(t, sock2, request{opcode: wire.OpPing, authType: wire.AuthUnixPeerCredentials, auth: []byte{1, 2, 3, 4}}), status.AuthenticationError)
+	wantStatus(t, call(t, sock2, request{opcode: parsec.OpPing, authType: parsec.AuthDirect, auth: app}), status.AuthenticatorNotRegistered)
+	wantStatus(t, call(t, sock2, request{opcode: parsec.OpPing, authType: parsec.AuthUnixPeerCredentials, auth: []byte{1, 2, 3, 4}}), status.AuthenticationError)
 	// Keys are namespaced by authenticator: the uid sees none of Direct's.
-	if got := keyNames(t, sock2, wire.AuthUnixPeerCredentials, uidAuth()); len(got) != 0 {
+	if got := keyNames(t, sock2, parsec.AuthUnixPeerCredentials, uidAuth()); len(got) != 0 {
 		t.Errorf("uid sees keys %v", got)
 	}
 	gone(t, sock1)
@@ -316,8 +297,8 @@ func TestStartReloadStop(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.breakIt()
 			d.Reload(context.Background())
-			ping(t, sock2, wire.AuthUnixPeerCredentials, uidAuth())
-			if id := authenticatorID(t, sock2); id != uint32(wire.AuthUnixPeerCredentials) {
+			ping(t, sock2, parsec.AuthUnixPeerCredentials, uidAuth())
+			if id := authenticatorID(t, sock2); id != uint32(parsec.AuthUnixPeerCredentials) {
 				t.Errorf("authenticator %d, want the old UnixPeerCredentials", id)
 			}
 			gone(t, e.socket("three.sock"))
@@ -334,10 +315,10 @@ func TestStartReloadStop(t *testing.T) {
 	// reloads (a bbolt file can be opened only once) and still has k1.
 	e.write(sock2, "Direct", "MbedCrypto")
 	d.Reload(context.Background())
-	if id := authenticatorID(t, sock2); id != uint32(wire.AuthDirect) {
+	if id := authenticatorID(t, sock2); id != uint32(parsec.AuthDirect) {
 		t.Errorf("authenticator %d, want Direct", id)
 	}
-	if got := keyNames(t, sock2, wire.AuthDirect, app); len(got) != 1 || got[0] != "k1" {
+	if got := keyNames(t, sock2, parsec.AuthDirect, app); len(got) != 1 || got[0] != "k1" {
 		t.Errorf("keys after reloads %v, want [k1]", got)
 	}
 
@@ -406,7 +387,7 @@ func TestStartFailures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ping(t, sock, wire.AuthDirect, []byte("a"))
+	ping(t, sock, parsec.AuthDirect, []byte("a"))
 	if err := d.Stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -444,7 +425,7 @@ func TestStartHeldSignals(t *testing.T) {
 		}
 		time.Sleep(time.Millisecond)
 	}
-	ping(t, sock, wire.AuthDirect, []byte("a"))
+	ping(t, sock, parsec.AuthDirect, []byte("a"))
 	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}

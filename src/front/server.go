@@ -406,11 +406,7 @@ func (s *Server) serveConn(ctx context.Context, c net.Conn, peer *auth.PeerCred)
 	defer s.conns.Done()
 	defer s.done(peer)
 	defer c.Close()
-	defer func() {
-		if r := recover(); r != nil {
-			s.log.Error("panic while serving a request", "panic", r, "stack", string(debug.Stack()))
-		}
-	}()
+	defer s.guard(nil, nil)
 	s.mu.RLock()
 	g := s.gen
 	g.inflight.Add(1)
@@ -495,16 +491,28 @@ func (s *Server) worker(j job) {
 	}
 }
 
-// handle runs the handler; a panic is logged and answered with a generic
-// error, so that the client is not left without a reply.
+// handle runs the handler; a panic is answered with a generic error, so
+// that the client is not left without a reply.
 func (s *Server) handle(ctx context.Context, h Handler, req *wire.Request, peer *auth.PeerCred) (resp *wire.Response) {
-	defer func() {
-		if r := recover(); r != nil {
-			s.log.Error("panic while serving a request", "opcode", req.Header.Opcode.String(), "panic", r, "stack", string(debug.Stack()))
-			resp = wire.ReplyTo(req, status.PsaErrorGenericError, nil)
-		}
-	}()
+	defer s.guard(req, &resp)
 	return h.Handle(ctx, req, peer)
+}
+
+// guard, deferred by every goroutine that serves a request (the
+// connection's and the handler's worker), keeps a panic from stopping the
+// daemon: it logs it with its stack and, given the request being handled,
+// sets *resp to a generic error answer to it.
+func (s *Server) guard(req *wire.Request, resp **wire.Response) {
+	r := recover()
+	if r == nil {
+		return
+	}
+	attrs := []any{"panic", r, "stack", string(debug.Stack())}
+	if req != nil {
+		attrs = append(attrs, "opcode", req.Header.Opcode.String())
+		*resp = wire.ReplyTo(req, status.PsaErrorGenericError, nil)
+	}
+	s.log.Error("panic while serving a request", attrs...)
 }
 
 // drain follows an early rejection, when part of the request may still be

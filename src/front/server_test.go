@@ -25,6 +25,7 @@ import (
 
 	"github.com/parsecd/parsecd/src/auth"
 	"github.com/parsecd/parsecd/src/front"
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/status"
 	"github.com/parsecd/parsecd/src/wire"
 )
@@ -79,7 +80,7 @@ func start(t *testing.T, g *front.Generation, pool int) *server {
 }
 
 func ping(session uint64) []byte {
-	b, err := wire.EncodeRequest(&wire.Request{Header: wire.Header{Opcode: wire.OpPing, Session: session}})
+	b, err := wire.EncodeRequest(&wire.Request{Header: wire.Header{Opcode: parsec.OpPing, Session: session}})
 	if err != nil {
 		panic(err)
 	}

@@ -4,7 +4,8 @@
 // Golden wire vectors (testdata/vectors, made with the Rust parsec-interface
 // crate and checked against the Parsec 1.1.0 service) decoded and re-encoded with our
 // generated protobuf code. The test is self-contained: it parses the wire header itself
-// and depends only on the generated packages under src/interface/ops.
+// and depends only on the generated packages under src/interface/ops and on
+// the protocol identifiers of src/parsec (opcode names).
 package interface_test
 
 import (
@@ -60,57 +61,64 @@ import (
 	"github.com/parsecd/parsecd/src/interface/ops/psasignmessage"
 	"github.com/parsecd/parsecd/src/interface/ops/psaverifyhash"
 	"github.com/parsecd/parsecd/src/interface/ops/psaverifymessage"
+	"github.com/parsecd/parsecd/src/parsec"
 )
 
 // ---------------------------------------------------------------------------
 // Operation table: opcode -> proto file stem and generated Operation/Result types.
 
 type opEntry struct {
-	name   string // PARSEC opcode name
 	stem   string // .proto file stem == proto package
 	newOp  func() proto.Message
 	newRes func() proto.Message
 }
 
 var opTable = map[uint32]opEntry{
-	0x01: {"Ping", "ping", func() proto.Message { return &ping.Operation{} }, func() proto.Message { return &ping.Result{} }},
-	0x02: {"PsaGenerateKey", "psa_generate_key", func() proto.Message { return &psageneratekey.Operation{} }, func() proto.Message { return &psageneratekey.Result{} }},
-	0x03: {"PsaDestroyKey", "psa_destroy_key", func() proto.Message { return &psadestroykey.Operation{} }, func() proto.Message { return &psadestroykey.Result{} }},
-	0x04: {"PsaSignHash", "psa_sign_hash", func() proto.Message { return &psasignhash.Operation{} }, func() proto.Message { return &psasignhash.Result{} }},
-	0x05: {"PsaVerifyHash", "psa_verify_hash", func() proto.Message { return &psaverifyhash.Operation{} }, func() proto.Message { return &psaverifyhash.Result{} }},
-	0x06: {"PsaImportKey", "psa_import_key", func() proto.Message { return &psaimportkey.Operation{} }, func() proto.Message { return &psaimportkey.Result{} }},
-	0x07: {"PsaExportPublicKey", "psa_export_public_key", func() proto.Message { return &psaexportpublickey.Operation{} }, func() proto.Message { return &psaexportpublickey.Result{} }},
-	0x08: {"ListProviders", "list_providers", func() proto.Message { return &listproviders.Operation{} }, func() proto.Message { return &listproviders.Result{} }},
-	0x09: {"ListOpcodes", "list_opcodes", func() proto.Message { return &listopcodes.Operation{} }, func() proto.Message { return &listopcodes.Result{} }},
-	0x0A: {"PsaAsymmetricEncrypt", "psa_asymmetric_encrypt", func() proto.Message { return &psaasymmetricencrypt.Operation{} }, func() proto.Message { return &psaasymmetricencrypt.Result{} }},
-	0x0B: {"PsaAsymmetricDecrypt", "psa_asymmetric_decrypt", func() proto.Message { return &psaasymmetricdecrypt.Operation{} }, func() proto.Message { return &psaasymmetricdecrypt.Result{} }},
-	0x0C: {"PsaExportKey", "psa_export_key", func() proto.Message { return &psaexportkey.Operation{} }, func() proto.Message { return &psaexportkey.Result{} }},
-	0x0D: {"PsaGenerateRandom", "psa_generate_random", func() proto.Message { return &psageneraterandom.Operation{} }, func() proto.Message { return &psageneraterandom.Result{} }},
-	0x0E: {"ListAuthenticators", "list_authenticators", func() proto.Message { return &listauthenticators.Operation{} }, func() proto.Message { return &listauthenticators.Result{} }},
-	0x0F: {"PsaHashCompute", "psa_hash_compute", func() proto.Message { return &psahashcompute.Operation{} }, func() proto.Message { return &psahashcompute.Result{} }},
-	0x10: {"PsaHashCompare", "psa_hash_compare", func() proto.Message { return &psahashcompare.Operation{} }, func() proto.Message { return &psahashcompare.Result{} }},
-	0x11: {"PsaAeadEncrypt", "psa_aead_encrypt", func() proto.Message { return &psaaeadencrypt.Operation{} }, func() proto.Message { return &psaaeadencrypt.Result{} }},
-	0x12: {"PsaAeadDecrypt", "psa_aead_decrypt", func() proto.Message { return &psaaeaddecrypt.Operation{} }, func() proto.Message { return &psaaeaddecrypt.Result{} }},
-	0x13: {"PsaRawKeyAgreement", "psa_raw_key_agreement", func() proto.Message { return &psarawkeyagreement.Operation{} }, func() proto.Message { return &psarawkeyagreement.Result{} }},
-	0x14: {"PsaCipherEncrypt", "psa_cipher_encrypt", func() proto.Message { return &psacipherencrypt.Operation{} }, func() proto.Message { return &psacipherencrypt.Result{} }},
-	0x15: {"PsaCipherDecrypt", "psa_cipher_decrypt", func() proto.Message { return &psacipherdecrypt.Operation{} }, func() proto.Message { return &psacipherdecrypt.Result{} }},
-	0x16: {"PsaMacCompute", "psa_mac_compute", func() proto.Message { return &psamaccompute.Operation{} }, func() proto.Message { return &psamaccompute.Result{} }},
-	0x17: {"PsaMacVerify", "psa_mac_verify", func() proto.Message { return &psamacverify.Operation{} }, func() proto.Message { return &psamacverify.Result{} }},
-	0x18: {"PsaSignMessage", "psa_sign_message", func() proto.Message { return &psasignmessage.Operation{} }, func() proto.Message { return &psasignmessage.Result{} }},
-	0x19: {"PsaVerifyMessage", "psa_verify_message", func() proto.Message { return &psaverifymessage.Operation{} }, func() proto.Message { return &psaverifymessage.Result{} }},
-	0x1A: {"ListKeys", "list_keys", func() proto.Message { return &listkeys.Operation{} }, func() proto.Message { return &listkeys.Result{} }},
-	0x1B: {"ListClients", "list_clients", func() proto.Message { return &listclients.Operation{} }, func() proto.Message { return &listclients.Result{} }},
-	0x1C: {"DeleteClient", "delete_client", func() proto.Message { return &deleteclient.Operation{} }, func() proto.Message { return &deleteclient.Result{} }},
-	0x1E: {"AttestKey", "attest_key", func() proto.Message { return &attestkey.Operation{} }, func() proto.Message { return &attestkey.Result{} }},
-	0x1F: {"PrepareKeyAttestation", "prepare_key_attestation", func() proto.Message { return &preparekeyattestation.Operation{} }, func() proto.Message { return &preparekeyattestation.Result{} }},
-	0x20: {"CanDoCrypto", "can_do_crypto", func() proto.Message { return &candocrypto.Operation{} }, func() proto.Message { return &candocrypto.Result{} }},
+	0x01: {"ping", func() proto.Message { return &ping.Operation{} }, func() proto.Message { return &ping.Result{} }},
+	0x02: {"psa_generate_key", func() proto.Message { return &psageneratekey.Operation{} }, func() proto.Message { return &psageneratekey.Result{} }},
+	0x03: {"psa_destroy_key", func() proto.Message { return &psadestroykey.Operation{} }, func() proto.Message { return &psadestroykey.Result{} }},
+	0x04: {"psa_sign_hash", func() proto.Message { return &psasignhash.Operation{} }, func() proto.Message { return &psasignhash.Result{} }},
+	0x05: {"psa_verify_hash", func() proto.Message { return &psaverifyhash.Operation{} }, func() proto.Message { return &psaverifyhash.Result{} }},
+	0x06: {"psa_import_key", func() proto.Message { return &psaimportkey.Operation{} }, func() proto.Message { return &psaimportkey.Result{} }},
+	0x07: {"psa_export_public_key", func() proto.Message { return &psaexportpublickey.Operation{} }, func() proto.Message { return &psaexportpublickey.Result{} }},
+	0x08: {"list_providers", func() proto.Message { return &listproviders.Operation{} }, func() proto.Message { return &listproviders.Result{} }},
+	0x09: {"list_opcodes", func() proto.Message { return &listopcodes.Operation{} }, func() proto.Message { return &listopcodes.Result{} }},
+	0x0A: {"psa_asymmetric_encrypt", func() proto.Message { return &psaasymmetricencrypt.Operation{} }, func() proto.Message { return &psaasymmetricencrypt.Result{} }},
+	0x0B: {"psa_asymmetric_decrypt", func() proto.Message { return &psaasymmetricdecrypt.Operation{} }, func() proto.Message { return &psaasymmetricdecrypt.Result{} }},
+	0x0C: {"psa_export_key", func() proto.Message { return &psaexportkey.Operation{} }, func() proto.Message { return &psaexportkey.Result{} }},
+	0x0D: {"psa_generate_random", func() proto.Message { return &psageneraterandom.Operation{} }, func() proto.Message { return &psageneraterandom.Result{} }},
+	0x0E: {"list_authenticators", func() proto.Message { return &listauthenticators.Operation{} }, func() proto.Message { return &listauthenticators.Result{} }},
+	0x0F: {"psa_hash_compute", func() proto.Message { return &psahashcompute.Operation{} }, func() proto.Message { return &psahashcompute.Result{} }},
+	0x10: {"psa_hash_compare", func() proto.Message { return &psahashcompare.Operation{} }, func() proto.Message { return &psahashcompare.Result{} }},
+	0x11: {"psa_aead_encrypt", func() proto.Message { return &psaaeadencrypt.Operation{} }, func() proto.Message { return &psaaeadencrypt.Result{} }},
+	0x12: {"psa_aead_decrypt", func() proto.Message { return &psaaeaddecrypt.Operation{} }, func() proto.Message { return &psaaeaddecrypt.Result{} }},
+	0x13: {"psa_raw_key_agreement", func() proto.Message { return &psarawkeyagreement.Operation{} }, func() proto.Message { return &psarawkeyagreement.Result{} }},
+	0x14: {"psa_cipher_encrypt", func() proto.Message { return &psacipherencrypt.Operation{} }, func() proto.Message { return &psacipherencrypt.Result{} }},
+	0x15: {"psa_cipher_decrypt", func() proto.Message { return &psacipherdecrypt.Operation{} }, func() proto.Message { return &psacipherdecrypt.Result{} }},
+	0x16: {"psa_mac_compute", func() proto.Message { return &psamaccompute.Operation{} }, func() proto.Message { return &psamaccompute.Result{} }},
+	0x17: {"psa_mac_verify", func() proto.Message { return &psamacverify.Operation{} }, func() proto.Message { return &psamacverify.Result{} }},
+	0x18: {"psa_sign_message", func() proto.Message { return &psasignmessage.Operation{} }, func() proto.Message { return &psasignmessage.Result{} }},
+	0x19: {"psa_verify_message", func() proto.Message { return &psaverifymessage.Operation{} }, func() proto.Message { return &psaverifymessage.Result{} }},
+	0x1A: {"list_keys", func() proto.Message { return &listkeys.Operation{} }, func() proto.Message { return &listkeys.Result{} }},
+	0x1B: {"list_clients", func() proto.Message { return &listclients.Operation{} }, func() proto.Message { return &listclients.Result{} }},
+	0x1C: {"delete_client", func() proto.Message { return &deleteclient.Operation{} }, func() proto.Message { return &deleteclient.Result{} }},
+	0x1E: {"attest_key", func() proto.Message { return &attestkey.Operation{} }, func() proto.Message { return &attestkey.Result{} }},
+	0x1F: {"prepare_key_attestation", func() proto.Message { return &preparekeyattestation.Operation{} }, func() proto.Message { return &preparekeyattestation.Result{} }},
+	0x20: {"can_do_crypto", func() proto.Message { return &candocrypto.Operation{} }, func() proto.Message { return &candocrypto.Result{} }},
 }
 
 // TestOpsPackages checks that every operation's generated types carry the proto
 // package and message names of the PARSEC operation contracts.
 func TestOpsPackages(t *testing.T) {
-	if len(opTable) != 31 {
-		t.Fatalf("opTable has %d operations, want 31", len(opTable))
+	// The opcodes and their names are parsec's table; this one adds only
+	// the generated message types of each.
+	if len(opTable) != len(parsec.AllOpcodes()) {
+		t.Fatalf("opTable has %d operations, parsec's table %d", len(opTable), len(parsec.AllOpcodes()))
+	}
+	for _, o := range parsec.AllOpcodes() {
+		if _, ok := opTable[uint32(o)]; !ok {
+			t.Errorf("%v has no generated messages", o)
+		}
 	}
 	for code, e := range opTable {
 		for _, m := range []struct {
@@ -515,8 +523,8 @@ func checkWellFormed(t *testing.T, dir string, m *manifest, v *vector, h header,
 	if !ok {
 		t.Fatalf("opcode %#x not in table", v.Opcode)
 	}
-	if v.OpcodeName != e.name {
-		t.Errorf("opcode %#x named %q in manifest, %q here", v.Opcode, v.OpcodeName, e.name)
+	if name := parsec.Opcode(v.Opcode).String(); v.OpcodeName != name {
+		t.Errorf("opcode %#x named %q in manifest, %q here", v.Opcode, v.OpcodeName, name)
 	}
 	body := frame[headerLen : headerLen+int(h.bodyLen)]
 	auth := frame[headerLen+int(h.bodyLen):]

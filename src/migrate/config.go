@@ -13,8 +13,8 @@ import (
 
 	"github.com/parsecd/parsecd/providers/soft"
 	"github.com/parsecd/parsecd/src/config"
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/psa"
-	"github.com/parsecd/parsecd/src/wire"
 	"github.com/parsecd/parsecd/storage"
 	"github.com/parsecd/parsecd/storage/bolt"
 )
@@ -36,13 +36,13 @@ var Converters = map[int]func(cfg config.Provider) (func([]byte, psa.KeyAttribut
 func SourceOf(cfg *config.Config, km config.KeyManager) Source {
 	// Parsec's OnDisk store does not record the authenticator: its keys
 	// belong to the one Parsec ran with, parsecd's default.
-	auth := wire.AuthUnixPeerCredentials
+	auth := parsec.AuthUnixPeerCredentials
 	if d := cfg.Default(); d != nil {
 		switch d.Type {
 		case "Direct":
-			auth = wire.AuthDirect
+			auth = parsec.AuthDirect
 		case "JwtSvid":
-			auth = wire.AuthJwtSvid
+			auth = parsec.AuthJwtSvid
 		}
 	}
 	return Source{Type: km.Parsec.Type, Path: km.Parsec.Path, ITSDir: km.Parsec.WorkingDir, Auth: auth}

@@ -16,9 +16,9 @@ import (
 
 	"github.com/parsecd/parsecd/providers/soft"
 	"github.com/parsecd/parsecd/src/migrate/manifest"
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/provider"
 	"github.com/parsecd/parsecd/src/psa"
-	"github.com/parsecd/parsecd/src/wire"
 	"github.com/parsecd/parsecd/storage"
 	"github.com/parsecd/parsecd/storage/bolt"
 )
@@ -72,7 +72,7 @@ var softTarget = []Target{{ParsecID: 1, ParsecName: "mbed-crypto-provider", Name
 type softOps struct {
 	p *soft.Provider
 	s storage.KeyStore
-	c provider.Caller
+	c storage.Client
 	t *testing.T
 }
 
@@ -107,12 +107,12 @@ func (o softOps) ExportKey(n string) ([]byte, error) {
 	return o.p.ExportKey(context.Background(), o.c, n)
 }
 
-func authOf(t *testing.T, s string) wire.AuthType {
+func authOf(t *testing.T, s string) parsec.AuthType {
 	switch s {
 	case "Direct":
-		return wire.AuthDirect
+		return parsec.AuthDirect
 	case "UnixPeerCredentials":
-		return wire.AuthUnixPeerCredentials
+		return parsec.AuthUnixPeerCredentials
 	}
 	t.Fatalf("authenticator %q", s)
 	return 0
@@ -125,9 +125,9 @@ func TestFixtures(t *testing.T) {
 		name, dir string
 		src       Source
 	}{
-		{"ondisk-direct", "ondisk/direct", Source{Type: "OnDisk", Path: "mappings", Auth: wire.AuthDirect}},
-		{"ondisk-unix-peer", "ondisk/unix-peer", Source{Type: "OnDisk", Path: "mappings", Auth: wire.AuthUnixPeerCredentials}},
-		{"sqlite", "sqlite", Source{Type: "SQLite", Path: "kim/sqlite-key-info-manager.sqlite3", Auth: wire.AuthUnixPeerCredentials}},
+		{"ondisk-direct", "ondisk/direct", Source{Type: "OnDisk", Path: "mappings", Auth: parsec.AuthDirect}},
+		{"ondisk-unix-peer", "ondisk/unix-peer", Source{Type: "OnDisk", Path: "mappings", Auth: parsec.AuthUnixPeerCredentials}},
+		{"sqlite", "sqlite", Source{Type: "SQLite", Path: "kim/sqlite-key-info-manager.sqlite3", Auth: parsec.AuthUnixPeerCredentials}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := copyTree(t, filepath.Join(fixtures, tc.dir))
@@ -168,7 +168,7 @@ func TestFixtures(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, k := range m.Keys {
-				o := softOps{p: p, s: store, c: provider.Caller{Auth: authOf(t, k.Authenticator), App: k.Application}, t: t}
+				o := softOps{p: p, s: store, c: storage.Client{Auth: authOf(t, k.Authenticator), App: k.Application}, t: t}
 				a := o.attrs(k.KeyName)
 				if int(a.Bits) != k.PSANumeric.Bits {
 					t.Errorf("%s/%s: %d bits, the key file says %d", k.Application, k.KeyName, a.Bits, k.PSANumeric.Bits)
@@ -182,7 +182,7 @@ func TestFixtures(t *testing.T) {
 				}
 			}
 			for _, d := range m.DestroyedKeys {
-				c := provider.Caller{Auth: authOf(t, d.Authenticator), App: d.Application}
+				c := storage.Client{Auth: authOf(t, d.Authenticator), App: d.Application}
 				if _, err := p.ExportPublicKey(context.Background(), c, d.KeyName); err == nil {
 					t.Errorf("destroyed key %s/%s exists", d.Application, d.KeyName)
 				}
@@ -201,7 +201,7 @@ func TestFixtures(t *testing.T) {
 // TestQuirks pins the source quirks the migration handles.
 func TestQuirks(t *testing.T) {
 	dir := filepath.Join(fixtures, "ondisk/direct")
-	plan, err := Prepare(Source{Type: "OnDisk", Path: filepath.Join(dir, "mappings"), ITSDir: dir, Auth: wire.AuthDirect}, softTarget)
+	plan, err := Prepare(Source{Type: "OnDisk", Path: filepath.Join(dir, "mappings"), ITSDir: dir, Auth: parsec.AuthDirect}, softTarget)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,12 +221,12 @@ func TestQuirks(t *testing.T) {
 		}
 	}
 	// OnDisk records no authenticator: the configured one owns the keys.
-	plan, err = Prepare(Source{Type: "OnDisk", Path: filepath.Join(dir, "mappings"), ITSDir: dir, Auth: wire.AuthUnixPeerCredentials}, softTarget)
+	plan, err = Prepare(Source{Type: "OnDisk", Path: filepath.Join(dir, "mappings"), ITSDir: dir, Auth: parsec.AuthUnixPeerCredentials}, softTarget)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, k := range plan.Keys {
-		if k.Auth != wire.AuthUnixPeerCredentials {
+		if k.Auth != parsec.AuthUnixPeerCredentials {
 			t.Fatalf("%v", k.KeyTriple)
 		}
 	}
@@ -237,11 +237,11 @@ func TestQuirks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	auths := map[wire.AuthType]int{}
+	auths := map[parsec.AuthType]int{}
 	for _, k := range plan.Keys {
 		auths[k.Auth]++
 	}
-	if auths[wire.AuthDirect] != 13 || auths[wire.AuthUnixPeerCredentials] != 13 {
+	if auths[parsec.AuthDirect] != 13 || auths[parsec.AuthUnixPeerCredentials] != 13 {
 		t.Errorf("keys per authenticator %v", auths)
 	}
 }

@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/psa"
-	"github.com/parsecd/parsecd/src/wire"
 	"github.com/parsecd/parsecd/storage"
 	"github.com/parsecd/parsecd/storage/bolt"
 )
@@ -37,9 +37,9 @@ func TestSQLiteReader(t *testing.T) {
 		if i%50 == 7 {
 			name = fmt.Sprintf("long-%03d-", i) + strings.Repeat("x", 600+i*7)
 		}
-		auth := wire.AuthUnixPeerCredentials
+		auth := parsec.AuthUnixPeerCredentials
 		if i%2 == 1 {
-			auth = wire.AuthDirect
+			auth = parsec.AuthDirect
 		}
 		if m.Err != nil || m.Key != name || m.Auth != auth || m.App != fmt.Sprintf("app-%d", i%5) ||
 			m.ProviderID != parsecMbedCrypto || m.Provider != "mbed-crypto-provider" ||
@@ -111,7 +111,7 @@ func TestRefusals(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(internal, base64.URLEncoding.EncodeToString([]byte("internal"))), []byte{4, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0}, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	plan, err := Prepare(Source{Type: "OnDisk", Path: store, ITSDir: dir, Auth: wire.AuthDirect}, softTarget)
+	plan, err := Prepare(Source{Type: "OnDisk", Path: store, ITSDir: dir, Auth: parsec.AuthDirect}, softTarget)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +138,7 @@ func TestRefusals(t *testing.T) {
 	// parsecd already has another key named like a Parsec key: that one
 	// is refused and recorded, the rest migrate.
 	ctx := context.Background()
-	mine := storage.KeyTriple{Auth: wire.AuthDirect, App: "app-b", Provider: softTarget[0].Name, Key: "ecc-p256-sign"}
+	mine := storage.KeyTriple{Auth: parsec.AuthDirect, App: "app-b", Provider: softTarget[0].Name, Key: "ecc-p256-sign"}
 	if err := db.Insert(ctx, mine, storage.KeyInfo{ID: []byte{3, 1, 2}, Attributes: psa.KeyAttributes{Type: psa.KeyType{Kind: psa.KeyRawData}, Bits: 16}}); err != nil {
 		t.Fatal(err)
 	}

@@ -13,8 +13,8 @@ import (
 	"sort"
 
 	"github.com/parsecd/parsecd/providers/soft"
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/psa"
-	"github.com/parsecd/parsecd/src/wire"
 	"github.com/parsecd/parsecd/storage"
 )
 
@@ -27,7 +27,7 @@ type Source struct {
 	ITSDir string
 	// Auth is the configured authenticator: the owner of every OnDisk
 	// mapping (the OnDisk format records none).
-	Auth wire.AuthType
+	Auth parsec.AuthType
 }
 
 // Target is a parsecd provider that takes the keys of a Parsec provider.
@@ -50,7 +50,7 @@ type Key struct {
 
 // Refusal is a key that does not migrate, and why.
 type Refusal struct {
-	Auth     wire.AuthType
+	Auth     parsec.AuthType
 	App, Key string
 	Provider string // Parsec's provider
 	From     string
@@ -161,7 +161,7 @@ func convert(src Source, m mapping, targets []Target, ids map[uint32]int) (Key, 
 		return Key{}, m.Err.Error()
 	}
 	switch m.Auth {
-	case wire.AuthDirect, wire.AuthUnixPeerCredentials, wire.AuthJwtSvid:
+	case parsec.AuthDirect, parsec.AuthUnixPeerCredentials, parsec.AuthJwtSvid:
 	default:
 		return Key{}, fmt.Sprintf("unknown authenticator id %d", m.Auth)
 	}

@@ -16,8 +16,8 @@ import (
 	"strconv"
 	"unicode/utf8"
 
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/psa"
-	"github.com/parsecd/parsecd/src/wire"
 )
 
 // Parsec's provider ids (ProviderId) and UUIDs.
@@ -43,7 +43,7 @@ var providerNames = map[int]string{
 
 // mapping is one key of a Parsec key info manager.
 type mapping struct {
-	Auth       wire.AuthType
+	Auth       parsec.AuthType
 	App        string
 	Key        string
 	ProviderID int    // Parsec's provider id (1 Mbed Crypto, 2 PKCS#11, 3 TPM, ...)
@@ -71,7 +71,7 @@ var b64 = base64.URLEncoding
 
 // readOnDisk reads an OnDisk KIM. It records no authenticator: every
 // mapping belongs to auth, the configured one. Nothing is written.
-func readOnDisk(dir string, auth wire.AuthType) (*source, error) {
+func readOnDisk(dir string, auth parsec.AuthType) (*source, error) {
 	src := &source{Type: "OnDisk", Path: dir}
 	h := sha256.New()
 	var files []string
@@ -194,7 +194,7 @@ func readSQLite(path string) (*source, error) {
 		v := r.Values
 		m := mapping{Where: fmt.Sprintf("%s row %d", path, r.RowID)}
 		auth, _ := v["authenticator_id"].(int64)
-		m.Auth = wire.AuthType(auth)
+		m.Auth = parsec.AuthType(auth)
 		m.App, _ = v["application_name"].(string)
 		m.Key, _ = v["key_name"].(string)
 		m.Provider, _ = v["provider_name"].(string)

@@ -11,20 +11,14 @@ import (
 	"context"
 	"log/slog"
 
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/psa"
-	"github.com/parsecd/parsecd/src/wire"
 	"github.com/parsecd/parsecd/storage"
 )
 
-// Caller is the application on whose behalf an operation runs: the key namespace.
-type Caller struct {
-	App  string
-	Auth wire.AuthType
-}
-
 // Info is what ListProviders says about a provider.
 type Info struct {
-	ID          wire.ProviderID
+	ID          parsec.ProviderID
 	UUID        string
 	Description string
 	Vendor      string
@@ -41,33 +35,33 @@ type Provider interface {
 
 // KeyManagement creates, imports, exports and destroys keys.
 type KeyManagement interface {
-	GenerateKey(ctx context.Context, c Caller, name string, a psa.KeyAttributes) error
-	ImportKey(ctx context.Context, c Caller, name string, a psa.KeyAttributes, data []byte) error
-	ExportPublicKey(ctx context.Context, c Caller, name string) ([]byte, error)
-	DestroyKey(ctx context.Context, c Caller, name string) error
+	GenerateKey(ctx context.Context, c storage.Client, name string, a psa.KeyAttributes) error
+	ImportKey(ctx context.Context, c storage.Client, name string, a psa.KeyAttributes, data []byte) error
+	ExportPublicKey(ctx context.Context, c storage.Client, name string) ([]byte, error)
+	DestroyKey(ctx context.Context, c storage.Client, name string) error
 }
 
 // KeyExport exports key material of keys created with the export flag.
 type KeyExport interface {
-	ExportKey(ctx context.Context, c Caller, name string) ([]byte, error)
+	ExportKey(ctx context.Context, c storage.Client, name string) ([]byte, error)
 }
 
 // AsymSign signs and verifies digests.
 type AsymSign interface {
-	SignHash(ctx context.Context, c Caller, name string, alg psa.AsymSign, hash []byte) ([]byte, error)
-	VerifyHash(ctx context.Context, c Caller, name string, alg psa.AsymSign, hash, sig []byte) error
+	SignHash(ctx context.Context, c storage.Client, name string, alg psa.AsymSign, hash []byte) ([]byte, error)
+	VerifyHash(ctx context.Context, c storage.Client, name string, alg psa.AsymSign, hash, sig []byte) error
 }
 
 // MessageSign signs and verifies whole messages.
 type MessageSign interface {
-	SignMessage(ctx context.Context, c Caller, name string, alg psa.AsymSign, msg []byte) ([]byte, error)
-	VerifyMessage(ctx context.Context, c Caller, name string, alg psa.AsymSign, msg, sig []byte) error
+	SignMessage(ctx context.Context, c storage.Client, name string, alg psa.AsymSign, msg []byte) ([]byte, error)
+	VerifyMessage(ctx context.Context, c storage.Client, name string, alg psa.AsymSign, msg, sig []byte) error
 }
 
 // AsymEncryption encrypts and decrypts with asymmetric keys. An empty salt means none.
 type AsymEncryption interface {
-	AsymmetricEncrypt(ctx context.Context, c Caller, name string, alg psa.AsymEncrypt, plaintext, salt []byte) ([]byte, error)
-	AsymmetricDecrypt(ctx context.Context, c Caller, name string, alg psa.AsymEncrypt, ciphertext, salt []byte) ([]byte, error)
+	AsymmetricEncrypt(ctx context.Context, c storage.Client, name string, alg psa.AsymEncrypt, plaintext, salt []byte) ([]byte, error)
+	AsymmetricDecrypt(ctx context.Context, c storage.Client, name string, alg psa.AsymEncrypt, ciphertext, salt []byte) ([]byte, error)
 }
 
 // Random generates random bytes.
@@ -97,7 +91,7 @@ type Deps struct {
 // object deleted on the token), PsaErrorDataCorrupt when its record or
 // blob no longer loads. parsecd check-store asks it; it changes nothing.
 type KeyChecker interface {
-	CheckKey(ctx context.Context, c Caller, name string) error
+	CheckKey(ctx context.Context, c storage.Client, name string) error
 }
 
 // Reconciler is implemented by providers that check the key store against
@@ -110,34 +104,34 @@ type Reconciler interface {
 // Aead encrypts and decrypts with authenticated encryption. The ciphertext
 // carries the tag at its end (PSA convention).
 type Aead interface {
-	AeadEncrypt(ctx context.Context, c Caller, name string, alg psa.Aead, nonce, additionalData, plaintext []byte) ([]byte, error)
-	AeadDecrypt(ctx context.Context, c Caller, name string, alg psa.Aead, nonce, additionalData, ciphertext []byte) ([]byte, error)
+	AeadEncrypt(ctx context.Context, c storage.Client, name string, alg psa.Aead, nonce, additionalData, plaintext []byte) ([]byte, error)
+	AeadDecrypt(ctx context.Context, c storage.Client, name string, alg psa.Aead, nonce, additionalData, ciphertext []byte) ([]byte, error)
 }
 
 // Cipher encrypts and decrypts with an unauthenticated cipher; the IV is
 // generated on encryption and prepended to the ciphertext (PSA convention).
 type Cipher interface {
-	CipherEncrypt(ctx context.Context, c Caller, name string, alg psa.Cipher, plaintext []byte) ([]byte, error)
-	CipherDecrypt(ctx context.Context, c Caller, name string, alg psa.Cipher, ciphertext []byte) ([]byte, error)
+	CipherEncrypt(ctx context.Context, c storage.Client, name string, alg psa.Cipher, plaintext []byte) ([]byte, error)
+	CipherDecrypt(ctx context.Context, c storage.Client, name string, alg psa.Cipher, ciphertext []byte) ([]byte, error)
 }
 
 // Mac computes and verifies message authentication codes.
 type Mac interface {
-	MacCompute(ctx context.Context, c Caller, name string, alg psa.Mac, input []byte) ([]byte, error)
-	MacVerify(ctx context.Context, c Caller, name string, alg psa.Mac, input, mac []byte) error
+	MacCompute(ctx context.Context, c storage.Client, name string, alg psa.Mac, input []byte) ([]byte, error)
+	MacVerify(ctx context.Context, c storage.Client, name string, alg psa.Mac, input, mac []byte) error
 }
 
 // KeyAgreement computes a raw shared secret from a private key and a peer's
 // public key in the PSA export format.
 type KeyAgreement interface {
-	RawKeyAgreement(ctx context.Context, c Caller, alg psa.KeyAgreementRaw, privateKeyName string, peerKey []byte) ([]byte, error)
+	RawKeyAgreement(ctx context.Context, c storage.Client, alg psa.KeyAgreementRaw, privateKeyName string, peerKey []byte) ([]byte, error)
 }
 
 // CapabilityCheck answers CanDoCrypto: nil means supported,
 // PsaErrorNotPermitted a policy that does not fit the key type, and
 // PsaErrorNotSupported anything else the provider cannot do.
 type CapabilityCheck interface {
-	CanDoCrypto(ctx context.Context, c Caller, check psa.CheckType, a psa.KeyAttributes) error
+	CanDoCrypto(ctx context.Context, c storage.Client, check psa.CheckType, a psa.KeyAttributes) error
 }
 
 // MakeCredentialParams are what a verifier needs to make a credential for
@@ -156,9 +150,9 @@ type MakeCredentialParams struct {
 // experimental). An empty attestingKey names the provider's default
 // attesting key (for a TPM, its endorsement key).
 type KeyAttestation interface {
-	PrepareKeyAttestation(ctx context.Context, c Caller, attestedKey, attestingKey string) (MakeCredentialParams, error)
+	PrepareKeyAttestation(ctx context.Context, c storage.Client, attestedKey, attestingKey string) (MakeCredentialParams, error)
 	// AttestKey runs TPM2_ActivateCredential on credentialBlob and secret
 	// (the contents of a TPM2B_ID_OBJECT and a TPM2B_ENCRYPTED_SECRET) and
 	// returns the credential.
-	AttestKey(ctx context.Context, c Caller, attestedKey, attestingKey string, credentialBlob, secret []byte) ([]byte, error)
+	AttestKey(ctx context.Context, c storage.Client, attestedKey, attestingKey string, credentialBlob, secret []byte) ([]byte, error)
 }

@@ -27,43 +27,49 @@ type Factory func(ctx context.Context, file string, cfg config.Provider, deps De
 type Validator func(file string, cfg config.Provider) (notes []string, err error)
 
 // Noter is implemented by provider options that carry start-up warnings;
-// TypedValidator returns them as notes.
+// a Typed type's Validator returns them as notes.
 type Noter interface {
 	Notes() []string
 }
 
+// Type is what a provider package registers about its provider_type, in
+// one call to Register from its own init: the daemon's main only imports
+// the package.
+type Type struct {
+	// Names are the provider_type values the type answers to: its name,
+	// then any aliases (the software provider's MbedCrypto).
+	Names   []string
+	Factory Factory
+	// Validator is what --check-config runs on the type's entries; nil for
+	// none (its keys are then checked when the daemon starts).
+	Validator Validator
+	// Unavailable marks a type registered only to explain that this build
+	// lacks it (the PKCS#11 stub): a mistyped provider_type does not list
+	// it among the types available.
+	Unavailable bool
+}
+
 var (
-	regMu      sync.RWMutex
-	factories  = map[string]Factory{}
-	validators = map[string]Validator{}
-	// unavailable are the types registered only to explain that this
-	// build lacks them (the PKCS#11 stub): never offered as available.
-	unavailable = map[string]bool{}
+	regMu sync.RWMutex
+	types = map[string]Type{} // by each of its names
 )
 
-// MarkUnavailable says that providerType is registered only to explain
-// that this build lacks it: a mistyped provider_type does not list it
-// among the types available.
-func MarkUnavailable(providerType string) {
+// Register makes a provider type available under each of its names.
+func Register(t Type) {
 	regMu.Lock()
 	defer regMu.Unlock()
-	unavailable[providerType] = true
+	for _, n := range t.Names {
+		types[n] = t
+	}
 }
 
-// Register makes a provider_type available; builds without a provider
-// register a factory that explains what is missing.
-func Register(providerType string, f Factory) {
-	regMu.Lock()
-	defer regMu.Unlock()
-	factories[providerType] = f
-}
-
-// RegisterValidator gives a provider_type registered with Register the
-// check --check-config runs on its entries.
-func RegisterValidator(providerType string, v Validator) {
-	regMu.Lock()
-	defer regMu.Unlock()
-	validators[providerType] = v
+// Typed is the Type of a provider whose entry decodes into C (a Schema) and
+// whose constructor takes the validated options O. Its Factory and
+// Validator decode and validate alike (DecodeProvider, then Options), so
+// that --check-config and the daemon accept and refuse the same entries;
+// Options must therefore not open devices or load modules.
+func Typed[C Schema[O], O any, P Provider](build func(context.Context, O, Deps) (P, error), names ...string) Type {
+	return Type{Names: names, Factory: typedFactory[C](build), Validator: typedValidator[C, O]()}
 }
 
 // lookup returns the factory and validator of a provider_type, or the
@@ -71,24 +77,24 @@ func RegisterValidator(providerType string, v Validator) {
 func lookup(file string, cfg config.Provider) (Factory, Validator, error) {
 	regMu.RLock()
 	defer regMu.RUnlock()
-	f, ok := factories[cfg.Type]
+	t, ok := types[cfg.Type]
 	if !ok {
 		var known []string
 		hint := ""
-		for t := range factories {
-			if unavailable[t] {
+		for n, t := range types {
+			if t.Unavailable {
 				continue
 			}
-			known = append(known, t)
-			if strings.EqualFold(t, cfg.Type) {
-				hint = fmt.Sprintf(": did you mean %q?", t)
+			known = append(known, n)
+			if strings.EqualFold(n, cfg.Type) {
+				hint = fmt.Sprintf(": did you mean %q?", n)
 			}
 		}
 		sort.Strings(known)
 		return nil, nil, fmt.Errorf("%s: provider_type %q is not available in this build of parsecd (available: %s)%s",
 			cfg.Where(file), cfg.Type, strings.Join(known, ", "), hint)
 	}
-	return f, validators[cfg.Type], nil
+	return t.Factory, t.Validator, nil
 }
 
 // Build constructs the provider of a [[provider]] entry.
@@ -122,9 +128,9 @@ func Validate(file string, cfg config.Provider) (notes []string, err error) {
 func Types() map[string]bool {
 	regMu.RLock()
 	defer regMu.RUnlock()
-	out := make(map[string]bool, len(factories))
-	for t := range factories {
-		out[t] = validators[t] != nil
+	out := make(map[string]bool, len(types))
+	for n, t := range types {
+		out[n] = t.Validator != nil
 	}
 	return out
 }
@@ -142,7 +148,7 @@ type Schema[O any] interface {
 }
 
 // typedOptions decodes an entry into C and validates it into O: the step
-// TypedFactory and TypedValidator share, so that --check-config and the
+// a Typed type's Factory and Validator share, so that --check-config and the
 // daemon accept and refuse the same entries.
 func typedOptions[C Schema[O], O any](file string, cfg config.Provider) (O, error) {
 	var c C
@@ -157,10 +163,9 @@ func typedOptions[C Schema[O], O any](file string, cfg config.Provider) (O, erro
 	return o, nil
 }
 
-// TypedValidator is the Validator of a provider type whose Factory is
-// TypedFactory[C, O]: DecodeProvider and Options, without building.
-// Options must therefore not open devices or load modules.
-func TypedValidator[C Schema[O], O any]() Validator {
+// typedValidator is the Validator of a Typed provider type: DecodeProvider
+// and Options, without building.
+func typedValidator[C Schema[O], O any]() Validator {
 	return func(file string, cfg config.Provider) ([]string, error) {
 		o, err := typedOptions[C](file, cfg)
 		if err != nil {
@@ -176,10 +181,9 @@ func TypedValidator[C Schema[O], O any]() Validator {
 	}
 }
 
-// TypedFactory is the Factory of a provider type whose entry decodes into
-// C (a Schema) and whose constructor takes the validated options:
-// DecodeProvider, Options (errors name the file and entry), then build.
-func TypedFactory[C Schema[O], O any, P Provider](build func(context.Context, O, Deps) (P, error)) Factory {
+// typedFactory is the Factory of a Typed provider type: DecodeProvider,
+// Options (errors name the file and entry), then build.
+func typedFactory[C Schema[O], O any, P Provider](build func(context.Context, O, Deps) (P, error)) Factory {
 	return func(ctx context.Context, file string, cfg config.Provider, deps Deps) (Provider, error) {
 		o, err := typedOptions[C](file, cfg)
 		if err != nil {

@@ -55,14 +55,13 @@ func testEntry(t *testing.T, typ, keys string) config.Provider {
 // entry as its Factory would, but never builds the provider.
 func TestValidate(t *testing.T) {
 	built := 0
-	Register("TestTyped", TypedFactory[testSchema, testOptions](func(context.Context, testOptions, Deps) (Provider, error) {
+	Register(Typed[testSchema](func(context.Context, testOptions, Deps) (Provider, error) {
 		built++
 		return nil, errors.New("not buildable in this test")
-	}))
-	RegisterValidator("TestTyped", TypedValidator[testSchema, testOptions]())
-	Register("TestUnchecked", func(context.Context, string, config.Provider, Deps) (Provider, error) {
+	}, "TestTyped"))
+	Register(Type{Names: []string{"TestUnchecked"}, Factory: func(context.Context, string, config.Provider, Deps) (Provider, error) {
 		return nil, errors.New("never built here")
-	})
+	}})
 
 	for _, tc := range []struct {
 		name, typ, keys string

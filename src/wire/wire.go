@@ -12,6 +12,7 @@ import (
 	"errors"
 	"io"
 
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/status"
 )
 
@@ -31,14 +32,14 @@ const (
 // Header is the variable part of a request or response header.
 type Header struct {
 	Flags       uint16
-	Provider    ProviderID
+	Provider    parsec.ProviderID
 	Session     uint64
 	ContentType uint8
 	AcceptType  uint8
-	AuthType    AuthType
+	AuthType    parsec.AuthType
 	BodyLen     uint32
 	AuthLen     uint16
-	Opcode      Opcode
+	Opcode      parsec.Opcode
 	Status      status.Code
 }
 
@@ -157,14 +158,14 @@ func decodeHeader(b []byte) Header {
 	le := binary.LittleEndian
 	return Header{
 		Flags:       le.Uint16(b[2:4]),
-		Provider:    ProviderID(b[4]),
+		Provider:    parsec.ProviderID(b[4]),
 		Session:     le.Uint64(b[5:13]),
 		ContentType: b[13],
 		AcceptType:  b[14],
-		AuthType:    AuthType(b[15]),
+		AuthType:    parsec.AuthType(b[15]),
 		BodyLen:     le.Uint32(b[16:20]),
 		AuthLen:     le.Uint16(b[20:22]),
-		Opcode:      Opcode(le.Uint32(b[22:26])),
+		Opcode:      parsec.Opcode(le.Uint32(b[22:26])),
 		Status:      status.Code(le.Uint16(b[26:28])),
 	}
 }
@@ -210,7 +211,7 @@ func EncodeResponse(resp *Response) []byte {
 // DefaultResponse is the reply to a request refused before its header was
 // trusted: provider 0, session 0, opcode Ping, empty body.
 func DefaultResponse(c status.Code) *Response {
-	return &Response{Header: Header{Opcode: OpPing, Status: c}}
+	return &Response{Header: Header{Opcode: parsec.OpPing, Status: c}}
 }
 
 // ReplyTo is the header of the answer to req: provider, session and opcode

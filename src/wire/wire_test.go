@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/status"
 	"github.com/parsecd/parsecd/src/wire"
 	"github.com/parsecd/parsecd/test/testvectors"
@@ -234,14 +235,14 @@ func TestReadRequestFields(t *testing.T) {
 		set16(offFlags, 0xABCD), set8(offProvider, 3),
 		func(h []byte) { binary.LittleEndian.PutUint64(h[offSession:], 0x0102030405060708) },
 		set8(offAuthType, 3), set32(offBodyLen, 2), set16(offAuthLen, 4),
-		set32(offOpcode, uint32(wire.OpPsaGenerateRandom)), set16(offStatus, 1234),
+		set32(offOpcode, uint32(parsec.OpPsaGenerateRandom)), set16(offStatus, 1234),
 	), 0x08, 0x20, 0xE8, 0x03, 0x00, 0x00, 0x99)
 	req, err := wire.ReadRequest(bytes.NewReader(in), wire.Limits{BodyLen: 16})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := wire.Header{Flags: 0xABCD, Provider: wire.ProviderTpm, Session: 0x0102030405060708,
-		AuthType: wire.AuthUnixPeerCredentials, BodyLen: 2, AuthLen: 4, Opcode: wire.OpPsaGenerateRandom, Status: 1234}
+	want := wire.Header{Flags: 0xABCD, Provider: parsec.ProviderTpm, Session: 0x0102030405060708,
+		AuthType: parsec.AuthUnixPeerCredentials, BodyLen: 2, AuthLen: 4, Opcode: parsec.OpPsaGenerateRandom, Status: 1234}
 	if req.Header != want {
 		t.Errorf("header = %+v\nwant     %+v", req.Header, want)
 	}
@@ -252,14 +253,14 @@ func TestReadRequestFields(t *testing.T) {
 
 func TestRequestRoundTrip(t *testing.T) {
 	reqs := []*wire.Request{
-		{Header: wire.Header{Opcode: wire.OpPing}},
-		{Header: wire.Header{Opcode: wire.OpPing, Flags: 7, Status: 9}},
-		{Header: wire.Header{Provider: wire.ProviderMbedCrypto, Session: ^uint64(0), AuthType: wire.AuthDirect, Opcode: wire.OpPsaSignHash},
+		{Header: wire.Header{Opcode: parsec.OpPing}},
+		{Header: wire.Header{Opcode: parsec.OpPing, Flags: 7, Status: 9}},
+		{Header: wire.Header{Provider: parsec.ProviderMbedCrypto, Session: ^uint64(0), AuthType: parsec.AuthDirect, Opcode: parsec.OpPsaSignHash},
 			Body: []byte("some body bytes"), Auth: []byte("app")},
-		{Header: wire.Header{Provider: wire.ProviderCryptoAuthLib, AuthType: wire.AuthJwtSvid, Opcode: wire.OpCanDoCrypto},
+		{Header: wire.Header{Provider: parsec.ProviderCryptoAuthLib, AuthType: parsec.AuthJwtSvid, Opcode: parsec.OpCanDoCrypto},
 			Body: make([]byte, 1000), Auth: bytes.Repeat([]byte{1}, 0xFFFF)},
 		// Lengths in the header are recomputed from Body and Auth.
-		{Header: wire.Header{Opcode: wire.OpListKeys, BodyLen: 99, AuthLen: 99}, Body: []byte{1}},
+		{Header: wire.Header{Opcode: parsec.OpListKeys, BodyLen: 99, AuthLen: 99}, Body: []byte{1}},
 	}
 	for i, in := range reqs {
 		b, err := wire.EncodeRequest(in)
@@ -282,13 +283,13 @@ func TestRequestRoundTrip(t *testing.T) {
 			t.Errorf("#%d: body/auth differ", i)
 		}
 	}
-	if _, err := wire.EncodeRequest(&wire.Request{Header: wire.Header{Opcode: wire.OpPing}, Auth: make([]byte, 0x10000)}); err == nil {
+	if _, err := wire.EncodeRequest(&wire.Request{Header: wire.Header{Opcode: parsec.OpPing}, Auth: make([]byte, 0x10000)}); err == nil {
 		t.Error("EncodeRequest accepted a 65536-byte auth field")
 	}
 }
 
 func TestEncodeRequestMatchesFactsExample(t *testing.T) {
-	b, err := wire.EncodeRequest(&wire.Request{Header: wire.Header{Opcode: wire.OpPing}})
+	b, err := wire.EncodeRequest(&wire.Request{Header: wire.Header{Opcode: parsec.OpPing}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,7 +299,7 @@ func TestEncodeRequestMatchesFactsExample(t *testing.T) {
 }
 
 func TestResponseRoundTrip(t *testing.T) {
-	resp := &wire.Response{Header: wire.Header{Provider: 1, Session: 42, Opcode: wire.OpPsaExportPublicKey, Status: status.PsaErrorDoesNotExist,
+	resp := &wire.Response{Header: wire.Header{Provider: 1, Session: 42, Opcode: parsec.OpPsaExportPublicKey, Status: status.PsaErrorDoesNotExist,
 		AuthLen: 7, BodyLen: 1}, Body: []byte{1, 2, 3}}
 	b := wire.EncodeResponse(resp)
 	if len(b) != wire.HeaderLen+3 {
@@ -327,9 +328,9 @@ func TestResponseRoundTrip(t *testing.T) {
 
 	// ReplyTo echoes provider, session, opcode; content type = accept type.
 	req := &wire.Request{Header: wire.Header{Flags: 3, Provider: 2, Session: 77, ContentType: 0, AcceptType: 0,
-		AuthType: wire.AuthDirect, BodyLen: 5, AuthLen: 3, Opcode: wire.OpListKeys, Status: 12}}
+		AuthType: parsec.AuthDirect, BodyLen: 5, AuthLen: 3, Opcode: parsec.OpListKeys, Status: 12}}
 	r := wire.ReplyTo(req, status.AdminOperation, []byte{9})
-	wantH := wire.Header{Provider: 2, Session: 77, Opcode: wire.OpListKeys, Status: status.AdminOperation}
+	wantH := wire.Header{Provider: 2, Session: 77, Opcode: parsec.OpListKeys, Status: status.AdminOperation}
 	if r.Header != wantH || !bytes.Equal(r.Body, []byte{9}) {
 		t.Errorf("ReplyTo = %+v", r)
 	}
@@ -340,7 +341,7 @@ func TestResponseRoundTrip(t *testing.T) {
 }
 
 func TestReadResponseErrors(t *testing.T) {
-	good := wire.EncodeResponse(&wire.Response{Header: wire.Header{Opcode: wire.OpPing}, Body: []byte{8, 1}})
+	good := wire.EncodeResponse(&wire.Response{Header: wire.Header{Opcode: parsec.OpPing}, Body: []byte{8, 1}})
 	edit := func(f func([]byte)) []byte { b := bytes.Clone(good); f(b); return b }
 	tests := []struct {
 		name    string
@@ -362,32 +363,6 @@ func TestReadResponseErrors(t *testing.T) {
 		_, err := wire.ReadResponse(bytes.NewReader(tt.in), tt.maxBody)
 		if got := status.CodeOf(err); got != tt.want {
 			t.Errorf("%s: status %v (%v), want %v", tt.name, got, err, tt.want)
-		}
-	}
-}
-
-func TestOpcodeTables(t *testing.T) {
-	if n := len(wire.AllOpcodes()); n != 31 {
-		t.Errorf("%d opcodes, want 31 (0x01–0x20 without 0x1D)", n)
-	}
-	for _, o := range []wire.Opcode{0, 0x1D, 0x21} {
-		if o.Known() {
-			t.Errorf("%v known", o)
-		}
-	}
-	core := map[wire.Opcode]bool{wire.OpPing: true, wire.OpListProviders: true, wire.OpListOpcodes: true,
-		wire.OpListAuthenticators: true, wire.OpListKeys: true, wire.OpListClients: true, wire.OpDeleteClient: true}
-	noAuth := map[wire.Opcode]bool{wire.OpPing: true, wire.OpListProviders: true, wire.OpListOpcodes: true,
-		wire.OpListAuthenticators: true, wire.OpPsaGenerateRandom: true, wire.OpPsaHashCompute: true, wire.OpPsaHashCompare: true}
-	for _, o := range wire.AllOpcodes() {
-		if o.IsCore() != core[o] {
-			t.Errorf("%v: IsCore = %v", o, o.IsCore())
-		}
-		if o.NeedsAuth() == noAuth[o] {
-			t.Errorf("%v: NeedsAuth = %v", o, o.NeedsAuth())
-		}
-		if o.IsAdmin() != (o == wire.OpListClients || o == wire.OpDeleteClient) {
-			t.Errorf("%v: IsAdmin = %v", o, o.IsAdmin())
 		}
 	}
 }
@@ -516,11 +491,11 @@ func TestResponseVectors(t *testing.T) {
 			}
 			code := status.Code(v.Status)
 			var resp *wire.Response
-			if v.Provider == 0 && v.Opcode == uint32(wire.OpPing) && code != status.Success {
+			if v.Provider == 0 && v.Opcode == uint32(parsec.OpPing) && code != status.Success {
 				resp = wire.DefaultResponse(code)
 			} else {
-				req := &wire.Request{Header: wire.Header{Provider: wire.ProviderID(v.Provider), Session: v.Session,
-					Opcode: wire.Opcode(v.Opcode), AuthType: wire.AuthDirect, AuthLen: 17, Flags: 0}}
+				req := &wire.Request{Header: wire.Header{Provider: parsec.ProviderID(v.Provider), Session: v.Session,
+					Opcode: parsec.Opcode(v.Opcode), AuthType: parsec.AuthDirect, AuthLen: 17, Flags: 0}}
 				resp = wire.ReplyTo(req, code, body)
 			}
 			if got := wire.EncodeResponse(resp); !bytes.Equal(got, b) {
@@ -649,17 +624,6 @@ func ExampleReadRequest() {
 	// Output: Ping <nil>
 }
 
-// Parsec's interface crate decodes opcodes 0x01–0x15, 0x18–0x1C and
-// 0x1E–0x20 only; one other value in a ListOpcodes answer fails the call.
-func TestListableIsWhatParsecClientsDecode(t *testing.T) {
-	for o := wire.Opcode(0); o <= 0x30; o++ {
-		want := (o >= 0x01 && o <= 0x15) || (o >= 0x18 && o <= 0x1C) || (o >= 0x1E && o <= 0x20)
-		if got := o.Listable(); got != want {
-			t.Errorf("%v.Listable() = %v, want %v", o, got, want)
-		}
-	}
-}
-
 // trickleReader hands out at most chunk bytes per Read and records the
 // largest buffer it was given: how much the reader had allocated by then.
 type trickleReader struct {
@@ -707,7 +671,7 @@ func TestReadRequestBodyGrowsWithArrivals(t *testing.T) {
 	}
 	auth := []byte("application")
 	for _, chunk := range []int{1, 3, 4096, 5000, 1 << 20} {
-		req, err := wire.EncodeRequest(&wire.Request{Header: wire.Header{Opcode: wire.OpPing, AuthType: wire.AuthDirect}, Body: body, Auth: auth})
+		req, err := wire.EncodeRequest(&wire.Request{Header: wire.Header{Opcode: parsec.OpPing, AuthType: parsec.AuthDirect}, Body: body, Auth: auth})
 		if err != nil {
 			t.Fatal(err)
 		}

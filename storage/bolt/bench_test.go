@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/parsecd/parsecd/src/wire"
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/storage"
 	"github.com/parsecd/parsecd/storage/bolt"
 	"github.com/parsecd/parsecd/storage/storetest"
@@ -19,7 +19,7 @@ import (
 func BenchmarkBoltInsertGet(b *testing.B) {
 	s := open(b, filepath.Join(b.TempDir(), "keys.db"), bolt.Options{})
 	v := storage.KeyInfo{ID: make([]byte, 1200), Attributes: storetest.RichAttributes()}
-	k := storage.KeyTriple{Auth: wire.AuthDirect, App: "bench", Provider: "soft"}
+	k := storage.KeyTriple{Auth: parsec.AuthDirect, App: "bench", Provider: "soft"}
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
@@ -38,7 +38,7 @@ func BenchmarkBoltInsertGet(b *testing.B) {
 func BenchmarkBoltGet(b *testing.B) {
 	s := open(b, filepath.Join(b.TempDir(), "keys.db"), bolt.Options{})
 	v := storage.KeyInfo{ID: make([]byte, 1200), Attributes: storetest.RichAttributes()}
-	k := storage.KeyTriple{Auth: wire.AuthDirect, App: "bench", Provider: "soft"}
+	k := storage.KeyTriple{Auth: parsec.AuthDirect, App: "bench", Provider: "soft"}
 	for i := range 1000 {
 		k.Key = "key-" + strconv.Itoa(i)
 		if err := s.Insert(ctx, k, v); err != nil {

@@ -37,8 +37,8 @@ import (
 	bbolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/status"
-	"github.com/parsecd/parsecd/src/wire"
 	"github.com/parsecd/parsecd/storage"
 )
 
@@ -255,7 +255,7 @@ func ioError(err error, format string, a ...any) error {
 }
 
 // appName is the name of an application's bucket.
-func appName(auth wire.AuthType, app string) []byte {
+func appName(auth parsec.AuthType, app string) []byte {
 	b := strconv.AppendUint(make([]byte, 0, 4+len(app)), uint64(auth), 10)
 	b = append(b, '/')
 	return append(b, app...)
@@ -271,7 +271,7 @@ func parseAppName(b []byte) (storage.Client, error) {
 	if err != nil {
 		return storage.Client{}, status.Errorf(status.KeyInfoManagerError, "key store has a malformed application bucket %q", b)
 	}
-	return storage.Client{Auth: wire.AuthType(auth), App: string(b[i+1:])}, nil
+	return storage.Client{Auth: parsec.AuthType(auth), App: string(b[i+1:])}, nil
 }
 
 // validate rejects names that bbolt cannot hold.
@@ -486,13 +486,13 @@ func (s *Store) Remove(_ context.Context, k storage.KeyTriple) error {
 func (s *Store) List(_ context.Context, provider string, c storage.Client) ([]storage.Entry, error) {
 	var out []storage.Entry
 	err := s.view("list", func(tx *bbolt.Tx) error {
-		a := appBucket(tx, bucketKeys, storage.KeyTriple{Auth: c.Auth, App: c.App, Provider: provider})
+		a := appBucket(tx, bucketKeys, c.Key(provider, ""))
 		if a == nil {
 			return nil
 		}
 		// bbolt iterates in byte order, which is Go's string order.
 		return a.ForEach(func(name, raw []byte) error {
-			k := storage.KeyTriple{Auth: c.Auth, App: c.App, Provider: provider, Key: string(name)}
+			k := c.Key(provider, string(name))
 			if raw == nil {
 				out = append(out, storage.Entry{KeyTriple: k, Err: s.badValue(k, errStrayBucket)})
 				return nil
@@ -577,7 +577,7 @@ func (s *Store) Pending(_ context.Context, provider string) ([]storage.KeyTriple
 				return nil // names no application: check-store reports it
 			}
 			return p.Bucket(name).ForEach(func(key, _ []byte) error {
-				out = append(out, storage.KeyTriple{Auth: c.Auth, App: c.App, Provider: provider, Key: string(key)})
+				out = append(out, c.Key(provider, string(key)))
 				return nil
 			})
 		})

@@ -18,8 +18,8 @@ import (
 	bbolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/status"
-	"github.com/parsecd/parsecd/src/wire"
 	"github.com/parsecd/parsecd/storage"
 	"github.com/parsecd/parsecd/storage/bolt"
 	"github.com/parsecd/parsecd/storage/storetest"
@@ -50,8 +50,8 @@ func TestConformance(t *testing.T) {
 }
 
 var (
-	alice  = storage.KeyTriple{Auth: wire.AuthDirect, App: "alice", Provider: "soft", Key: "k1"}
-	bob    = storage.KeyTriple{Auth: wire.AuthUnixPeerCredentials, App: "1000", Provider: "tpm", Key: "k2"}
+	alice  = storage.KeyTriple{Auth: parsec.AuthDirect, App: "alice", Provider: "soft", Key: "k1"}
+	bob    = storage.KeyTriple{Auth: parsec.AuthUnixPeerCredentials, App: "1000", Provider: "tpm", Key: "k2"}
 	secret = storage.KeyInfo{ID: []byte("-----PRIVATE KEY MATERIAL-----"), Attributes: storetest.RichAttributes()}
 )
 
@@ -318,7 +318,7 @@ func TestCorruptValue(t *testing.T) {
 			t.Fatalf("Clients over a malformed bucket: %v, %v", cs, err)
 		}
 		writeRaw(t, s, []byte{1}, bolt.BucketPending, []byte("soft"), []byte("300/x"), []byte("k"))
-		bob := storage.KeyTriple{Auth: wire.AuthDirect, App: "bob", Provider: "soft", Key: "r"}
+		bob := storage.KeyTriple{Auth: parsec.AuthDirect, App: "bob", Provider: "soft", Key: "r"}
 		if err := s.Reserve(ctx, bob); err != nil {
 			t.Fatal(err)
 		}
@@ -331,9 +331,9 @@ func TestCorruptValue(t *testing.T) {
 func TestInvalidNames(t *testing.T) {
 	s := open(t, filepath.Join(t.TempDir(), "keys.db"), bolt.Options{})
 	for _, k := range []storage.KeyTriple{
-		{Auth: wire.AuthDirect, App: "a", Provider: "", Key: "k"},
-		{Auth: wire.AuthDirect, App: "a", Provider: "p", Key: ""},
-		{Auth: wire.AuthDirect, App: "a", Provider: "p", Key: strings.Repeat("k", bbolt.MaxKeySize+1)},
+		{Auth: parsec.AuthDirect, App: "a", Provider: "", Key: "k"},
+		{Auth: parsec.AuthDirect, App: "a", Provider: "p", Key: ""},
+		{Auth: parsec.AuthDirect, App: "a", Provider: "p", Key: strings.Repeat("k", bbolt.MaxKeySize+1)},
 	} {
 		if err := s.Insert(ctx, k, secret); status.CodeOf(err) != status.PsaErrorInvalidArgument {
 			t.Errorf("Insert(%.20q): %v, want PsaErrorInvalidArgument", k.Key, err)

@@ -106,7 +106,7 @@ func eachApp(tx *bbolt.Tx, root []byte, inv *Inventory, fn func(storage.KeyTripl
 				return nil
 			}
 			return p.Bucket(name).ForEach(func(key, raw []byte) error {
-				fn(storage.KeyTriple{Auth: c.Auth, App: c.App, Provider: string(provider), Key: string(key)}, raw)
+				fn(c.Key(string(provider), string(key)), raw)
 				return nil
 			})
 		})

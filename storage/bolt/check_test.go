@@ -10,8 +10,8 @@ import (
 
 	bbolt "go.etcd.io/bbolt"
 
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/status"
-	"github.com/parsecd/parsecd/src/wire"
 	"github.com/parsecd/parsecd/storage"
 	"github.com/parsecd/parsecd/storage/bolt"
 )
@@ -21,9 +21,9 @@ import (
 // healthy keys are untouched.
 func TestInventoryAndQuarantine(t *testing.T) {
 	s := open(t, filepath.Join(t.TempDir(), "keys.db"), bolt.Options{})
-	bad := storage.KeyTriple{Auth: wire.AuthDirect, App: "alice", Provider: "soft", Key: "bad"}
-	gone := storage.KeyTriple{Auth: wire.AuthUnixPeerCredentials, App: "1000", Provider: "old-provider", Key: "k"}
-	pending := storage.KeyTriple{Auth: wire.AuthDirect, App: "bob", Provider: "soft", Key: "half-made"}
+	bad := storage.KeyTriple{Auth: parsec.AuthDirect, App: "alice", Provider: "soft", Key: "bad"}
+	gone := storage.KeyTriple{Auth: parsec.AuthUnixPeerCredentials, App: "1000", Provider: "old-provider", Key: "k"}
+	pending := storage.KeyTriple{Auth: parsec.AuthDirect, App: "bob", Provider: "soft", Key: "half-made"}
 	for _, k := range []storage.KeyTriple{alice, gone} {
 		if err := s.Insert(ctx, k, secret); err != nil {
 			t.Fatal(err)

@@ -15,9 +15,9 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
-	"github.com/parsecd/parsecd/src/wire"
 	"github.com/parsecd/parsecd/storage"
 	"github.com/parsecd/parsecd/storage/bolt"
 )
@@ -56,7 +56,7 @@ func TestFullFileSystem(t *testing.T) {
 	var stored []storage.KeyTriple
 	var full error
 	for i := range 1000 {
-		k := storage.KeyTriple{Auth: wire.AuthDirect, App: "filler", Provider: "soft", Key: fmt.Sprintf("k%04d", i)}
+		k := storage.KeyTriple{Auth: parsec.AuthDirect, App: "filler", Provider: "soft", Key: fmt.Sprintf("k%04d", i)}
 		if err := s.Insert(ctx, k, value); err != nil {
 			full = err
 			break
@@ -78,14 +78,14 @@ func TestFullFileSystem(t *testing.T) {
 				t.Fatalf("%s after the file system filled: %v", k.Key, err)
 			}
 		}
-		es, err := s.List(ctx, "soft", storage.Client{Auth: wire.AuthDirect, App: "filler"})
+		es, err := s.List(ctx, "soft", storage.Client{Auth: parsec.AuthDirect, App: "filler"})
 		if err != nil || len(storage.Readable(es)) != len(stored) {
 			t.Fatalf("List: %d keys, %v; want %d", len(es), err, len(stored))
 		}
 	}
 	check(s)
 	// Still full: a smaller write may or may not fit, but never damages.
-	_ = s.Insert(ctx, storage.KeyTriple{Auth: wire.AuthDirect, App: "filler", Provider: "soft", Key: "small"}, storage.KeyInfo{ID: []byte{1}})
+	_ = s.Insert(ctx, storage.KeyTriple{Auth: parsec.AuthDirect, App: "filler", Provider: "soft", Key: "small"}, storage.KeyInfo{ID: []byte{1}})
 	check(s)
 	bolt.Check(t, s)
 	if err := s.Close(); err != nil {

@@ -12,7 +12,7 @@ import (
 
 	bbolt "go.etcd.io/bbolt"
 
-	"github.com/parsecd/parsecd/src/wire"
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/storage"
 	"github.com/parsecd/parsecd/storage/bolt"
 )
@@ -27,7 +27,7 @@ var (
 )
 
 func key(name string) storage.KeyTriple {
-	return storage.KeyTriple{Auth: wire.AuthDirect, App: "alice", Provider: "soft", Key: name}
+	return storage.KeyTriple{Auth: parsec.AuthDirect, App: "alice", Provider: "soft", Key: name}
 }
 
 // names opens the store as release o and lists alice's keys.
@@ -41,7 +41,7 @@ func names(t *testing.T, path string, o bolt.Options, change func(*bolt.Store)) 
 	if change != nil {
 		change(s)
 	}
-	es, err := s.List(ctx, "soft", storage.Client{Auth: wire.AuthDirect, App: "alice"})
+	es, err := s.List(ctx, "soft", storage.Client{Auth: parsec.AuthDirect, App: "alice"})
 	if err != nil {
 		t.Fatal(err)
 	}

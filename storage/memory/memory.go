@@ -121,7 +121,7 @@ func (s *Store) Clients(context.Context) ([]storage.Client, error) {
 	seen := map[storage.Client]bool{}
 	var out []storage.Client
 	for k, e := range s.keys {
-		c := storage.Client{Auth: k.Auth, App: k.App}
+		c := k.Client()
 		if !e.pending && !seen[c] {
 			seen[c] = true
 			out = append(out, c)

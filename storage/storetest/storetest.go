@@ -17,9 +17,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
-	"github.com/parsecd/parsecd/src/wire"
 	"github.com/parsecd/parsecd/storage"
 )
 
@@ -81,7 +81,7 @@ func RichAttributes() psa.KeyAttributes {
 
 var ctx = context.Background()
 
-func key(auth wire.AuthType, app, provider, name string) storage.KeyTriple {
+func key(auth parsec.AuthType, app, provider, name string) storage.KeyTriple {
 	return storage.KeyTriple{Auth: auth, App: app, Provider: provider, Key: name}
 }
 
@@ -194,7 +194,7 @@ func names(es []storage.Entry) []string {
 }
 
 func testInsertGetRemove(t *testing.T, s storage.KeyStore) {
-	k := key(wire.AuthDirect, "alice", "soft", "k1")
+	k := key(parsec.AuthDirect, "alice", "soft", "k1")
 	wantNotFound(t, s, k)
 	mustInsert(t, s, k, info("id-1"))
 	wantGet(t, s, k, info("id-1"))
@@ -203,7 +203,7 @@ func testInsertGetRemove(t *testing.T, s storage.KeyStore) {
 	}
 	wantNotFound(t, s, k)
 	wantErr(t, "second Remove", s.Remove(ctx, k), storage.ErrNotFound)
-	if es := list(t, s, "soft", storage.Client{Auth: wire.AuthDirect, App: "alice"}); len(es) != 0 {
+	if es := list(t, s, "soft", storage.Client{Auth: parsec.AuthDirect, App: "alice"}); len(es) != 0 {
 		t.Fatalf("List after Remove = %v, want none", names(es))
 	}
 	if cs := clients(t, s); len(cs) != 0 {
@@ -215,14 +215,14 @@ func testInsertGetRemove(t *testing.T, s storage.KeyStore) {
 }
 
 func testInsertDuplicate(t *testing.T, s storage.KeyStore) {
-	k := key(wire.AuthDirect, "alice", "soft", "k1")
+	k := key(parsec.AuthDirect, "alice", "soft", "k1")
 	mustInsert(t, s, k, info("first"))
 	wantErr(t, "second Insert", s.Insert(ctx, k, info("second")), storage.ErrExists)
 	wantGet(t, s, k, info("first"))
 }
 
 func testValuesAreCopied(t *testing.T, s storage.KeyStore) {
-	k := key(wire.AuthDirect, "alice", "soft", "k1")
+	k := key(parsec.AuthDirect, "alice", "soft", "k1")
 	v := info("secret")
 	mustInsert(t, s, k, v)
 	v.ID[0] = 'X'
@@ -233,11 +233,11 @@ func testValuesAreCopied(t *testing.T, s storage.KeyStore) {
 	}
 	got.ID[0] = 'Y'
 	wantGet(t, s, k, info("secret"))
-	es := list(t, s, "soft", storage.Client{Auth: wire.AuthDirect, App: "alice"})
+	es := list(t, s, "soft", storage.Client{Auth: parsec.AuthDirect, App: "alice"})
 	es[0].ID[0] = 'Z'
 	wantGet(t, s, k, info("secret"))
 
-	k2 := key(wire.AuthDirect, "alice", "soft", "k2")
+	k2 := key(parsec.AuthDirect, "alice", "soft", "k2")
 	mustReserve(t, s, k2)
 	v2 := info("secret2")
 	if err := s.Commit(ctx, k2, v2); err != nil {
@@ -248,8 +248,8 @@ func testValuesAreCopied(t *testing.T, s storage.KeyStore) {
 }
 
 func testReserveCommit(t *testing.T, s storage.KeyStore) {
-	k := key(wire.AuthDirect, "alice", "soft", "k1")
-	alice := storage.Client{Auth: wire.AuthDirect, App: "alice"}
+	k := key(parsec.AuthDirect, "alice", "soft", "k1")
+	alice := storage.Client{Auth: parsec.AuthDirect, App: "alice"}
 	mustReserve(t, s, k)
 	wantNotFound(t, s, k)
 	if es := list(t, s, "soft", alice); len(es) != 0 {
@@ -286,7 +286,7 @@ func testReserveCommit(t *testing.T, s storage.KeyStore) {
 }
 
 func testReserveAbort(t *testing.T, s storage.KeyStore) {
-	k := key(wire.AuthDirect, "alice", "soft", "k1")
+	k := key(parsec.AuthDirect, "alice", "soft", "k1")
 	mustReserve(t, s, k)
 	if err := s.Abort(ctx, k); err != nil {
 		t.Fatalf("Abort: %v", err)
@@ -306,7 +306,7 @@ func testReserveAbort(t *testing.T, s storage.KeyStore) {
 	wantGet(t, s, k, info("id"))
 
 	// Aborting nothing is fine, and Abort never touches a committed key.
-	if err := s.Abort(ctx, key(wire.AuthDirect, "alice", "soft", "never-reserved")); err != nil {
+	if err := s.Abort(ctx, key(parsec.AuthDirect, "alice", "soft", "never-reserved")); err != nil {
 		t.Fatalf("Abort of an unknown name: %v", err)
 	}
 	if err := s.Abort(ctx, k); err != nil {
@@ -316,7 +316,7 @@ func testReserveAbort(t *testing.T, s storage.KeyStore) {
 }
 
 func testCommitWithoutReserve(t *testing.T, s storage.KeyStore) {
-	k := key(wire.AuthDirect, "alice", "soft", "k1")
+	k := key(parsec.AuthDirect, "alice", "soft", "k1")
 	wantErr(t, "Commit without Reserve", s.Commit(ctx, k, info("id")), storage.ErrNotFound)
 	wantNotFound(t, s, k)
 	if cs := clients(t, s); len(cs) != 0 {
@@ -325,7 +325,7 @@ func testCommitWithoutReserve(t *testing.T, s storage.KeyStore) {
 }
 
 func testReserveTakenName(t *testing.T, s storage.KeyStore) {
-	k := key(wire.AuthDirect, "alice", "soft", "k1")
+	k := key(parsec.AuthDirect, "alice", "soft", "k1")
 	mustInsert(t, s, k, info("id"))
 	wantErr(t, "Reserve of a committed key", s.Reserve(ctx, k), storage.ErrExists)
 	if got := pending(t, s, "soft"); len(got) != 0 {
@@ -338,14 +338,14 @@ func testIsolation(t *testing.T, s storage.KeyStore) {
 	// The same key name in every namespace dimension, plus application
 	// names that share prefixes or contain slashes.
 	ks := []storage.KeyTriple{
-		key(wire.AuthDirect, "alice", "soft", "k"),
-		key(wire.AuthDirect, "bob", "soft", "k"),
-		key(wire.AuthUnixPeerCredentials, "alice", "soft", "k"),
-		key(wire.AuthDirect, "alice", "tpm", "k"),
-		key(wire.AuthDirect, "alice/k", "soft", "k"),
-		key(wire.AuthDirect, "ali", "soft", "ce/k"),
-		key(wire.AuthJwtSvid, "spiffe://example.org/alice", "soft", "k"),
-		key(wire.AuthDirect, "", "soft", "k"),
+		key(parsec.AuthDirect, "alice", "soft", "k"),
+		key(parsec.AuthDirect, "bob", "soft", "k"),
+		key(parsec.AuthUnixPeerCredentials, "alice", "soft", "k"),
+		key(parsec.AuthDirect, "alice", "tpm", "k"),
+		key(parsec.AuthDirect, "alice/k", "soft", "k"),
+		key(parsec.AuthDirect, "ali", "soft", "ce/k"),
+		key(parsec.AuthJwtSvid, "spiffe://example.org/alice", "soft", "k"),
+		key(parsec.AuthDirect, "", "soft", "k"),
 	}
 	for i, k := range ks {
 		mustInsert(t, s, k, info(fmt.Sprint("id-", i)))
@@ -353,7 +353,7 @@ func testIsolation(t *testing.T, s storage.KeyStore) {
 	check := func(removed int) {
 		t.Helper()
 		for i, k := range ks {
-			c := storage.Client{Auth: k.Auth, App: k.App}
+			c := k.Client()
 			if i <= removed {
 				wantNotFound(t, s, k)
 				if es := list(t, s, k.Provider, c); len(es) != 0 {
@@ -378,13 +378,13 @@ func testIsolation(t *testing.T, s storage.KeyStore) {
 }
 
 func testListSorted(t *testing.T, s storage.KeyStore) {
-	alice := storage.Client{Auth: wire.AuthDirect, App: "alice"}
+	alice := storage.Client{Auth: parsec.AuthDirect, App: "alice"}
 	for _, n := range []string{"b", "a b", "c", "B", "a", "é", "a/b", "aa"} {
 		mustInsert(t, s, key(alice.Auth, alice.App, "soft", n), info("id-"+n))
 	}
 	mustReserve(t, s, key(alice.Auth, alice.App, "soft", "ab-pending"))
 	mustInsert(t, s, key(alice.Auth, alice.App, "tpm", "other-provider"), info("x"))
-	mustInsert(t, s, key(wire.AuthDirect, "bob", "soft", "other-app"), info("x"))
+	mustInsert(t, s, key(parsec.AuthDirect, "bob", "soft", "other-app"), info("x"))
 	es := list(t, s, "soft", alice)
 	want := []string{"B", "a", "a b", "a/b", "aa", "b", "c", "é"}
 	if got := names(es); !slices.Equal(got, want) {
@@ -401,7 +401,7 @@ func testListSorted(t *testing.T, s storage.KeyStore) {
 	if es := list(t, s, "nope", alice); len(es) != 0 {
 		t.Fatalf("List of an unknown provider = %v", names(es))
 	}
-	if es := list(t, s, "soft", storage.Client{Auth: wire.AuthUnixPeerCredentials, App: "alice"}); len(es) != 0 {
+	if es := list(t, s, "soft", storage.Client{Auth: parsec.AuthUnixPeerCredentials, App: "alice"}); len(es) != 0 {
 		t.Fatalf("List of another auth type = %v", names(es))
 	}
 }
@@ -411,32 +411,32 @@ func testClients(t *testing.T, s storage.KeyStore) {
 		t.Fatalf("Clients of an empty store = %v", cs)
 	}
 	for _, k := range []storage.KeyTriple{
-		key(wire.AuthJwtSvid, "spiffe://example.org/z", "soft", "k"),
-		key(wire.AuthDirect, "b", "soft", "k"),
-		key(wire.AuthDirect, "a", "soft", "k1"),
-		key(wire.AuthDirect, "a", "soft", "k2"),
-		key(wire.AuthDirect, "a", "tpm", "k"), // same client, other provider
-		key(wire.AuthUnixPeerCredentials, "1000", "tpm", "k"),
-		key(wire.AuthUnixPeerCredentials, "0", "soft", "k"),
+		key(parsec.AuthJwtSvid, "spiffe://example.org/z", "soft", "k"),
+		key(parsec.AuthDirect, "b", "soft", "k"),
+		key(parsec.AuthDirect, "a", "soft", "k1"),
+		key(parsec.AuthDirect, "a", "soft", "k2"),
+		key(parsec.AuthDirect, "a", "tpm", "k"), // same client, other provider
+		key(parsec.AuthUnixPeerCredentials, "1000", "tpm", "k"),
+		key(parsec.AuthUnixPeerCredentials, "0", "soft", "k"),
 	} {
 		mustInsert(t, s, k, info("id"))
 	}
-	mustReserve(t, s, key(wire.AuthDirect, "pending-only", "soft", "k"))
-	mustReserve(t, s, key(wire.AuthDirect, "b", "tpm", "k"))
+	mustReserve(t, s, key(parsec.AuthDirect, "pending-only", "soft", "k"))
+	mustReserve(t, s, key(parsec.AuthDirect, "b", "tpm", "k"))
 	want := []storage.Client{
-		{Auth: wire.AuthDirect, App: "a"},
-		{Auth: wire.AuthDirect, App: "b"},
-		{Auth: wire.AuthUnixPeerCredentials, App: "0"},
-		{Auth: wire.AuthUnixPeerCredentials, App: "1000"},
-		{Auth: wire.AuthJwtSvid, App: "spiffe://example.org/z"},
+		{Auth: parsec.AuthDirect, App: "a"},
+		{Auth: parsec.AuthDirect, App: "b"},
+		{Auth: parsec.AuthUnixPeerCredentials, App: "0"},
+		{Auth: parsec.AuthUnixPeerCredentials, App: "1000"},
+		{Auth: parsec.AuthJwtSvid, App: "spiffe://example.org/z"},
 	}
 	if cs := clients(t, s); !slices.Equal(cs, want) {
 		t.Fatalf("Clients = %v, want %v", cs, want)
 	}
 	// A client goes with its last committed key, not before.
 	for _, k := range []storage.KeyTriple{
-		key(wire.AuthDirect, "a", "soft", "k1"),
-		key(wire.AuthDirect, "a", "soft", "k2"),
+		key(parsec.AuthDirect, "a", "soft", "k1"),
+		key(parsec.AuthDirect, "a", "soft", "k2"),
 	} {
 		if err := s.Remove(ctx, k); err != nil {
 			t.Fatal(err)
@@ -445,7 +445,7 @@ func testClients(t *testing.T, s storage.KeyStore) {
 			t.Fatalf("Clients = %v, want %v", cs, want)
 		}
 	}
-	if err := s.Remove(ctx, key(wire.AuthDirect, "a", "tpm", "k")); err != nil {
+	if err := s.Remove(ctx, key(parsec.AuthDirect, "a", "tpm", "k")); err != nil {
 		t.Fatal(err)
 	}
 	if cs := clients(t, s); !slices.Equal(cs, want[1:]) {
@@ -458,16 +458,16 @@ func testPending(t *testing.T, s storage.KeyStore) {
 		t.Fatalf("Pending of an empty store = %v", got)
 	}
 	p1 := []storage.KeyTriple{
-		key(wire.AuthDirect, "alice", "soft", "a"),
-		key(wire.AuthDirect, "alice", "soft", "b"),
-		key(wire.AuthDirect, "bob", "soft", "a"),
-		key(wire.AuthUnixPeerCredentials, "alice", "soft", "a"),
+		key(parsec.AuthDirect, "alice", "soft", "a"),
+		key(parsec.AuthDirect, "alice", "soft", "b"),
+		key(parsec.AuthDirect, "bob", "soft", "a"),
+		key(parsec.AuthUnixPeerCredentials, "alice", "soft", "a"),
 	}
-	p2 := key(wire.AuthDirect, "alice", "tpm", "a")
+	p2 := key(parsec.AuthDirect, "alice", "tpm", "a")
 	for _, k := range append(slices.Clone(p1), p2) {
 		mustReserve(t, s, k)
 	}
-	mustInsert(t, s, key(wire.AuthDirect, "alice", "soft", "committed"), info("id"))
+	mustInsert(t, s, key(parsec.AuthDirect, "alice", "soft", "committed"), info("id"))
 	if got := pending(t, s, "soft"); !slices.Equal(got, p1) {
 		t.Fatalf("Pending(soft) = %v, want %v", got, p1)
 	}
@@ -491,7 +491,7 @@ func testPending(t *testing.T, s storage.KeyStore) {
 
 func testConcurrentReserve(t *testing.T, s storage.KeyStore) {
 	const n = 8
-	k := key(wire.AuthDirect, "alice", "soft", "contended")
+	k := key(parsec.AuthDirect, "alice", "soft", "contended")
 	var (
 		start = make(chan struct{})
 		wg    sync.WaitGroup
@@ -531,7 +531,7 @@ func testConcurrentMixed(t *testing.T, s storage.KeyStore) {
 		wg.Go(func() {
 			app := fmt.Sprint("app-", w%3)
 			for r := range rounds {
-				k := key(wire.AuthDirect, app, "soft", fmt.Sprintf("w%d-r%d", w, r))
+				k := key(parsec.AuthDirect, app, "soft", fmt.Sprintf("w%d-r%d", w, r))
 				v := info(k.Key)
 				err := s.Reserve(ctx, k)
 				if err == nil {
@@ -588,7 +588,7 @@ func testAttributesRoundTrip(t *testing.T, s storage.KeyStore) {
 		{"no-id", storage.KeyInfo{Attributes: RichAttributes()}},
 		{"max", storage.KeyInfo{ID: []byte{1}, Attributes: maxAttributes()}},
 	}
-	alice := storage.Client{Auth: wire.AuthDirect, App: "alice"}
+	alice := storage.Client{Auth: parsec.AuthDirect, App: "alice"}
 	for _, tc := range tests {
 		inserted := key(alice.Auth, alice.App, "soft", tc.name+"-inserted")
 		committed := key(alice.Auth, alice.App, "soft", tc.name+"-committed")

@@ -33,6 +33,7 @@ import (
 
 	"github.com/parsecd/parsecd/src/interface/ops/psageneratekey"
 	"github.com/parsecd/parsecd/src/interface/ops/psasignhash"
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/wire"
 	"github.com/parsecd/parsecd/test/loadclient"
@@ -136,7 +137,7 @@ func serveFloor(sock string) {
 		fmt.Fprintln(os.Stderr, "floor:", err)
 		os.Exit(1)
 	}
-	reply := wire.EncodeResponse(&wire.Response{Header: wire.Header{Opcode: wire.OpPing}, Body: []byte{0x08, 0x01}})
+	reply := wire.EncodeResponse(&wire.Response{Header: wire.Header{Opcode: parsec.OpPing}, Body: []byte{0x08, 0x01}})
 	for {
 		c, err := ln.Accept()
 		if err != nil {
@@ -247,11 +248,11 @@ func run(daemon string, d time.Duration) error {
 	time.Sleep(500 * time.Millisecond)
 	idle := rssKiB(pd.Process.Pid)
 
-	sign, err := signP256(sock, wire.ProviderMbedCrypto)
+	sign, err := signP256(sock, parsec.ProviderMbedCrypto)
 	if err != nil {
 		return fmt.Errorf("creating the benchmark key: %w", err)
 	}
-	ping := loadclient.Frame(wire.ProviderCore, wire.OpPing, nil, "")
+	ping := loadclient.Frame(parsec.ProviderCore, parsec.OpPing, nil, "")
 
 	inproc := inProcessSign(benchDigest[:], d)
 
@@ -292,17 +293,17 @@ const benchKey = "bench-p256"
 
 // signP256 creates benchKey on provider through the daemon at sock and
 // returns the SignHash request of benchDigest that the phases repeat.
-func signP256(sock string, provider wire.ProviderID) ([]byte, error) {
+func signP256(sock string, provider parsec.ProviderID) ([]byte, error) {
 	attrs := psa.KeyAttributes{
 		Type: psa.KeyType{Kind: psa.KeyEccPair, EccFamily: psa.EccSecpR1}, Bits: 256,
 		Policy: psa.KeyPolicy{Usage: psa.UsageSignHash | psa.UsageVerifyHash,
 			Alg: psa.Algorithm{Kind: psa.AlgAsymSign, Sign: psa.AsymSign{Kind: psa.SignEcdsa, Hash: psa.HashSHA256}}},
 	}
-	gen := loadclient.Frame(provider, wire.OpPsaGenerateKey, &psageneratekey.Operation{KeyName: benchKey, Attributes: psa.AttributesToProto(attrs)}, appName)
+	gen := loadclient.Frame(provider, parsec.OpPsaGenerateKey, &psageneratekey.Operation{KeyName: benchKey, Attributes: psa.AttributesToProto(attrs)}, appName)
 	if err := loadclient.RoundTrip(sock, gen, 0); err != nil {
 		return nil, err
 	}
-	return loadclient.Frame(provider, wire.OpPsaSignHash, &psasignhash.Operation{KeyName: benchKey,
+	return loadclient.Frame(provider, parsec.OpPsaSignHash, &psasignhash.Operation{KeyName: benchKey,
 		Alg: psa.AsymSignToProto(attrs.Policy.Alg.Sign), Hash: benchDigest[:]}, appName), nil
 }
 

@@ -24,7 +24,7 @@ import (
 
 	"github.com/miekg/pkcs11"
 
-	"github.com/parsecd/parsecd/src/wire"
+	"github.com/parsecd/parsecd/src/parsec"
 )
 
 const (
@@ -64,7 +64,7 @@ func runPkcs11(daemon string, d time.Duration) error {
 		}
 	}
 	defer stop()
-	sign, err := signP256(sock, wire.ProviderPkcs11)
+	sign, err := signP256(sock, parsec.ProviderPkcs11)
 	if err != nil {
 		return fmt.Errorf("creating the benchmark key on the token through parsecd: %w", err)
 	}

@@ -30,7 +30,7 @@ import (
 	"github.com/google/go-tpm/tpm2"
 
 	"github.com/parsecd/parsecd/providers/tpm"
-	"github.com/parsecd/parsecd/src/wire"
+	"github.com/parsecd/parsecd/src/parsec"
 )
 
 func runTPM(daemon string, d time.Duration) error {
@@ -52,7 +52,7 @@ func runTPM(daemon string, d time.Duration) error {
 	if err != nil {
 		return err
 	}
-	sign, err := signP256(sock, wire.ProviderTpm)
+	sign, err := signP256(sock, parsec.ProviderTpm)
 	if err != nil {
 		_ = pd.Process.Signal(os.Interrupt)
 		_ = pd.Wait()

@@ -206,7 +206,7 @@ func TestCLIServiceInformation(t *testing.T) {
 	if out := d.MustTool("list-opcodes"); out != "0x01 (Ping)\n0x08 (ListProviders)\n0x09 (ListOpcodes)\n0x0e (ListAuthenticators)\n0x1a (ListKeys)\n" {
 		t.Errorf("list-opcodes printed %q", out)
 	}
-	// MAC (0x16/0x17) is served but not listed (wire.Opcode.Listable).
+	// MAC (0x16/0x17) is served but not listed (parsec.Opcode.Listable).
 	wantSoft := "0x02 (PsaGenerateKey)\n0x03 (PsaDestroyKey)\n0x04 (PsaSignHash)\n0x05 (PsaVerifyHash)\n0x06 (PsaImportKey)\n" +
 		"0x07 (PsaExportPublicKey)\n0x0a (PsaAsymmetricEncrypt)\n0x0b (PsaAsymmetricDecrypt)\n0x0c (PsaExportKey)\n" +
 		"0x0d (PsaGenerateRandom)\n0x0f (PsaHashCompute)\n0x10 (PsaHashCompare)\n0x11 (PsaAeadEncrypt)\n0x12 (PsaAeadDecrypt)\n" +

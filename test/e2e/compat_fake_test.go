@@ -24,6 +24,7 @@ import (
 	"github.com/parsecd/parsecd/src/interface/ops/listopcodes"
 	"github.com/parsecd/parsecd/src/interface/ops/listproviders"
 	"github.com/parsecd/parsecd/src/interface/ops/ping"
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/status"
 	"github.com/parsecd/parsecd/src/wire"
 )
@@ -38,16 +39,16 @@ func compatFake(t *testing.T, listed []uint32) string {
 	t.Cleanup(func() { _ = l.Close() })
 	answer := func(req *wire.Request) (proto.Message, status.Code) {
 		switch req.Header.Opcode {
-		case wire.OpPing:
+		case parsec.OpPing:
 			return &ping.Result{WireProtocolVersionMaj: 1}, status.Success
-		case wire.OpListAuthenticators:
+		case parsec.OpListAuthenticators:
 			return &listauthenticators.Result{Authenticators: []*listauthenticators.AuthenticatorInfo{
-				{Description: "direct", VersionMin: 1, Id: uint32(wire.AuthDirect)}}}, status.Success
-		case wire.OpListProviders:
+				{Description: "direct", VersionMin: 1, Id: uint32(parsec.AuthDirect)}}}, status.Success
+		case parsec.OpListProviders:
 			return &listproviders.Result{Providers: []*listproviders.ProviderInfo{
 				{Uuid: opsSoftUUID, Description: "scripted", VersionMin: 1, Id: 1},
 				{Uuid: opsCoreUUID, Description: "core", VersionMin: 1, Id: 0}}}, status.Success
-		case wire.OpListOpcodes:
+		case parsec.OpListOpcodes:
 			var op listopcodes.Operation
 			if proto.Unmarshal(req.Body, &op) != nil {
 				return nil, status.DeserializingBodyFailed
@@ -56,7 +57,7 @@ func compatFake(t *testing.T, listed []uint32) string {
 				return &listopcodes.Result{Opcodes: []uint32{0x01, 0x08, 0x09, 0x0e, 0x1a}}, status.Success
 			}
 			return &listopcodes.Result{Opcodes: listed}, status.Success
-		case wire.OpListKeys:
+		case parsec.OpListKeys:
 			return &listkeys.Result{}, status.Success
 		}
 		return nil, status.PsaErrorNotSupported

@@ -32,9 +32,9 @@ import (
 	bbolt "go.etcd.io/bbolt"
 
 	"github.com/parsecd/parsecd/src/client"
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
-	"github.com/parsecd/parsecd/src/wire"
 )
 
 // guestEnv is what the guest's /init tells the tests.
@@ -48,10 +48,10 @@ type guestEnv struct {
 }
 
 // guestProviderIDs maps the names in PARSEC_GUEST_PROVIDERS to wire ids.
-var guestProviderIDs = map[string]wire.ProviderID{
-	"Software": wire.ProviderMbedCrypto,
-	"Pkcs11":   wire.ProviderPkcs11,
-	"Tpm":      wire.ProviderTpm,
+var guestProviderIDs = map[string]parsec.ProviderID{
+	"Software": parsec.ProviderMbedCrypto,
+	"Pkcs11":   parsec.ProviderPkcs11,
+	"Tpm":      parsec.ProviderTpm,
 }
 
 // guestUsers are the two client users (no /etc/passwd entry is needed).
@@ -170,9 +170,9 @@ func TestGuestProviders(t *testing.T) {
 	ctx := t.Context()
 	infos, err := g.client("Software").ListProviders(ctx)
 	opsOK(t, err, "ListProviders")
-	var got, want []wire.ProviderID
+	var got, want []parsec.ProviderID
 	for _, p := range infos {
-		if p.ID != wire.ProviderCore {
+		if p.ID != parsec.ProviderCore {
 			got = append(got, p.ID)
 		}
 	}

@@ -20,7 +20,7 @@ import (
 	"testing"
 
 	"github.com/parsecd/parsecd/src/client"
-	"github.com/parsecd/parsecd/src/interface/ops/ping"
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
 	"github.com/parsecd/parsecd/src/wire"
@@ -256,7 +256,7 @@ func TestIsolationForgedUID(t *testing.T) {
 		t.Errorf("honest ListKeys = %q", got)
 	}
 	forgedUID := me + 4201
-	forged := client.Auth{Type: wire.AuthUnixPeerCredentials, UID: forgedUID}
+	forged := client.Auth{Type: parsec.AuthUnixPeerCredentials, UID: forgedUID}
 	fc := d.Client(client.WithAuth(forged))
 
 	_, err := fc.ListKeys(ctx)
@@ -265,21 +265,23 @@ func TestIsolationForgedUID(t *testing.T) {
 	opsExpect(t, err, status.AuthenticationError, "GenerateKey with a forged uid")
 	_, err = fc.SignHash(ctx, "mine", opsSign(psa.SignEcdsa, psa.HashSHA256), make([]byte, 32))
 	opsExpect(t, err, status.AuthenticationError, "SignHash with a forged uid")
+	// The next requests are sent raw: the client sends no authentication
+	// with a Ping, and never malformed uid fields.
+	raw := func(what string, op parsec.Opcode, auth []byte) status.Code {
+		h := wire.Header{Provider: parsec.ProviderCore, AuthType: parsec.AuthUnixPeerCredentials, Opcode: op}
+		return wxDecode(t, what, wxExchange(t, d.Socket, wxRequest(t, h, nil, auth)).reply).Header.Status
+	}
 	// A failing authentication rejects even a Ping.
-	err = fc.Call(ctx, wire.OpPing, wire.ProviderCore, forged, &ping.Operation{}, &ping.Result{})
-	opsExpect(t, err, status.AuthenticationError, "Ping with a forged uid")
-	err = fc.Call(ctx, wire.OpPing, wire.ProviderCore, client.UnixPeerCredentialsAuth(), &ping.Operation{}, &ping.Result{})
-	opsOK(t, err, "Ping with the true uid")
-
-	// Malformed uid fields, sent raw.
+	if got := raw("Ping with a forged uid", parsec.OpPing, forged.Bytes()); got != status.AuthenticationError {
+		t.Errorf("Ping with a forged uid: status %v, want AuthenticationError", got)
+	}
+	if got := raw("Ping with the true uid", parsec.OpPing, client.UnixPeerCredentialsAuth().Bytes()); got != status.Success {
+		t.Errorf("Ping with the true uid: status %v, want Success", got)
+	}
+	// Malformed uid fields.
 	for _, auth := range [][]byte{{0, 0, 0}, binary.LittleEndian.AppendUint32(nil, me)[:3], append(binary.LittleEndian.AppendUint32(nil, me), 0), binary.BigEndian.AppendUint32(nil, forgedUID)} {
-		resp, err := fc.RoundTrip(ctx, &wire.Request{
-			Header: wire.Header{Provider: wire.ProviderCore, AuthType: wire.AuthUnixPeerCredentials, Opcode: wire.OpListKeys},
-			Auth:   auth,
-		})
-		opsOK(t, err, "RoundTrip")
-		if resp.Header.Status != status.AuthenticationError {
-			t.Errorf("ListKeys with auth bytes %x: status %v, want AuthenticationError", auth, resp.Header.Status)
+		if got := raw("ListKeys with malformed auth", parsec.OpListKeys, auth); got != status.AuthenticationError {
+			t.Errorf("ListKeys with auth bytes %x: status %v, want AuthenticationError", auth, got)
 		}
 	}
 	// Another authenticator than the configured one is not registered.

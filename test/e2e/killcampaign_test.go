@@ -24,14 +24,14 @@ import (
 	"time"
 
 	"github.com/parsecd/parsecd/src/client"
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
-	"github.com/parsecd/parsecd/src/wire"
 )
 
 type campaignKey struct {
 	app  string
-	prov wire.ProviderID
+	prov parsec.ProviderID
 	name string
 }
 
@@ -79,7 +79,7 @@ func TestKillCampaign(t *testing.T) {
 	attrs := opsSignAttrs(opsECCPair, 256, opsSignUsage, sign)
 	digest := sha256.Sum256([]byte("campaign"))
 	apps := []string{"app-a", "app-b", "app-c"}
-	provs := []wire.ProviderID{wire.ProviderTpm, wire.ProviderMbedCrypto}
+	provs := []parsec.ProviderID{parsec.ProviderTpm, parsec.ProviderMbedCrypto}
 
 	// verify checks the keys after a restart and settles the uncertain ones.
 	verify := func(round int) {

@@ -26,6 +26,7 @@ import (
 
 	"github.com/parsecd/parsecd/src/interface/ops/psageneraterandom"
 	"github.com/parsecd/parsecd/src/interface/ops/psahashcompute"
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
 	"github.com/parsecd/parsecd/src/wire"
@@ -71,31 +72,31 @@ func TestLimitsBodyAndBuffer(t *testing.T) {
 	t.Parallel()
 	d := NewDaemon(t, Options{Core: "body_len_limit = 1024\nbuffer_size_limit = 1024"}).Start()
 	app := []byte("limits")
-	mbed := func(op wire.Opcode) wire.Header {
-		return wire.Header{Provider: wire.ProviderMbedCrypto, Opcode: op, AuthType: wire.AuthDirect, Session: 7}
+	mbed := func(op parsec.Opcode) wire.Header {
+		return wire.Header{Provider: parsec.ProviderMbedCrypto, Opcode: op, AuthType: parsec.AuthDirect, Session: 7}
 	}
 
 	// body_len_limit: 1024 bytes are accepted, 1025 refused with the default header.
 	body, input := lmHashBody(t, 1024)
-	got := wxExchange(t, d.Socket, wxRequest(t, mbed(wire.OpPsaHashCompute), body, app))
+	got := wxExchange(t, d.Socket, wxRequest(t, mbed(parsec.OpPsaHashCompute), body, app))
 	sum := sha256.Sum256(input)
 	res, _ := proto.Marshal(&psahashcompute.Result{Hash: sum[:]})
-	wxExpect(t, "1024-byte HashCompute body", got, wxReply(mbed(wire.OpPsaHashCompute), status.Success, res))
+	wxExpect(t, "1024-byte HashCompute body", got, wxReply(mbed(parsec.OpPsaHashCompute), status.Success, res))
 	body, _ = lmHashBody(t, 1025)
-	got = wxExchange(t, d.Socket, wxRequest(t, mbed(wire.OpPsaHashCompute), body, app))
+	got = wxExchange(t, d.Socket, wxRequest(t, mbed(parsec.OpPsaHashCompute), body, app))
 	wxExpect(t, "1025-byte HashCompute body", got, wxDefault(status.BodySizeExceedsLimit))
 
-	got = wxExchange(t, d.Socket, wxRequest(t, mbed(wire.OpPsaGenerateRandom), lmRandomBody(t, 16, 1024), app))
+	got = wxExchange(t, d.Socket, wxRequest(t, mbed(parsec.OpPsaGenerateRandom), lmRandomBody(t, 16, 1024), app))
 	resp := wxDecode(t, "1024-byte GenerateRandom body", got.reply)
 	var rnd psageneraterandom.Result
 	if err := proto.Unmarshal(resp.Body, &rnd); resp.Header.Status != status.Success || err != nil || len(rnd.RandomBytes) != 16 {
 		t.Errorf("1024-byte GenerateRandom body: %v, %d bytes (%v)", resp.Header.Status, len(rnd.RandomBytes), err)
 	}
-	got = wxExchange(t, d.Socket, wxRequest(t, mbed(wire.OpPsaGenerateRandom), lmRandomBody(t, 16, 1025), app))
+	got = wxExchange(t, d.Socket, wxRequest(t, mbed(parsec.OpPsaGenerateRandom), lmRandomBody(t, 16, 1025), app))
 	wxExpect(t, "1025-byte GenerateRandom body", got, wxDefault(status.BodySizeExceedsLimit))
 	// The auth field does not count against the body limit.
 	body, _ = lmHashBody(t, 1024)
-	got = wxExchange(t, d.Socket, wxRequest(t, mbed(wire.OpPsaHashCompute), body, bytes.Repeat([]byte{'n'}, 2000)))
+	got = wxExchange(t, d.Socket, wxRequest(t, mbed(parsec.OpPsaHashCompute), body, bytes.Repeat([]byte{'n'}, 2000)))
 	if r := wxDecode(t, "1024-byte body with 2000 auth bytes", got.reply); r.Header.Status != status.Success {
 		t.Errorf("1024-byte body with a 2000-byte application name: %v", r.Header.Status)
 	}
@@ -109,7 +110,7 @@ func TestLimitsBodyAndBuffer(t *testing.T) {
 	if _, err := c.GenerateRandom(ctx, 1025); status.CodeOf(err) != status.ResponseTooLarge {
 		t.Errorf("GenerateRandom(1025): %v, want ResponseTooLarge", err)
 	}
-	h := mbed(wire.OpPsaGenerateRandom)
+	h := mbed(parsec.OpPsaGenerateRandom)
 	zero, _ := proto.Marshal(&psageneraterandom.Operation{Size: 0})
 	wxExpect(t, "GenerateRandom(0)", wxExchange(t, d.Socket, wxRequest(t, h, zero, app)), wxReply(h, status.Success, nil))
 	wxCheckServing(t, d.Socket)

@@ -32,9 +32,9 @@ import (
 	"testing"
 
 	"github.com/parsecd/parsecd/src/client"
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
-	"github.com/parsecd/parsecd/src/wire"
 	"github.com/parsecd/parsecd/test/testvectors"
 )
 
@@ -202,10 +202,10 @@ func TestOpsCoreOperations(t *testing.T) {
 	if len(ps) != 2 {
 		t.Fatalf("ListProviders returned %d providers, want the software provider and the core: %+v", len(ps), ps)
 	}
-	if ps[0].ID != wire.ProviderMbedCrypto || ps[0].UUID != opsSoftUUID {
+	if ps[0].ID != parsec.ProviderMbedCrypto || ps[0].UUID != opsSoftUUID {
 		t.Errorf("first provider = id %d uuid %s, want id 1 (software provider) uuid %s", ps[0].ID, ps[0].UUID, opsSoftUUID)
 	}
-	if last := ps[len(ps)-1]; last.ID != wire.ProviderCore || last.UUID != opsCoreUUID {
+	if last := ps[len(ps)-1]; last.ID != parsec.ProviderCore || last.UUID != opsCoreUUID {
 		t.Errorf("last provider = id %d uuid %s, want the core (0) with uuid %s", last.ID, last.UUID, opsCoreUUID)
 	}
 	for _, p := range ps {
@@ -214,31 +214,31 @@ func TestOpsCoreOperations(t *testing.T) {
 		}
 	}
 
-	soft, err := c.ListOpcodes(ctx, wire.ProviderMbedCrypto)
+	soft, err := c.ListOpcodes(ctx, parsec.ProviderMbedCrypto)
 	opsOK(t, err, "ListOpcodes(1)")
 	// Every crypto opcode of proto-fields.md except the attestation pair
 	// (0x1E, 0x1F), which the software provider answers with 1134, and MAC
 	// (0x16, 0x17), which it serves but never lists: Parsec's interface crate
 	// cannot decode those two and would fail the whole answer.
-	wantSoft := []wire.Opcode{0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x0A, 0x0B, 0x0C, 0x0D, 0x0F, 0x10,
+	wantSoft := []parsec.Opcode{0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x0A, 0x0B, 0x0C, 0x0D, 0x0F, 0x10,
 		0x11, 0x12, 0x13, 0x14, 0x15, 0x18, 0x19, 0x20}
 	if !slices.Equal(soft, wantSoft) {
 		t.Errorf("ListOpcodes(1) = %v, want %v", soft, wantSoft)
 	}
-	core, err := c.ListOpcodes(ctx, wire.ProviderCore)
+	core, err := c.ListOpcodes(ctx, parsec.ProviderCore)
 	opsOK(t, err, "ListOpcodes(0)")
-	if want := []wire.Opcode{0x01, 0x08, 0x09, 0x0E, 0x1A}; !slices.Equal(core, want) {
+	if want := []parsec.Opcode{0x01, 0x08, 0x09, 0x0E, 0x1A}; !slices.Equal(core, want) {
 		t.Errorf("ListOpcodes(0) = %v, want %v", core, want)
 	}
 	// A provider the protocol knows but this daemon does not run, and one it does not know.
-	_, err = c.ListOpcodes(ctx, wire.ProviderTpm)
+	_, err = c.ListOpcodes(ctx, parsec.ProviderTpm)
 	opsExpect(t, err, status.ProviderNotRegistered, "ListOpcodes(3)")
 	_, err = c.ListOpcodes(ctx, 9)
 	opsExpect(t, err, status.ProviderDoesNotExist, "ListOpcodes(9)")
 
 	auths, err := c.ListAuthenticators(ctx)
 	opsOK(t, err, "ListAuthenticators")
-	if len(auths) != 1 || auths[0].ID != wire.AuthDirect || auths[0].Description == "" {
+	if len(auths) != 1 || auths[0].ID != parsec.AuthDirect || auths[0].Description == "" {
 		t.Errorf("ListAuthenticators = %+v, want exactly the Direct authenticator", auths)
 	}
 
@@ -297,7 +297,7 @@ func TestOpsGenerateKey(t *testing.T) {
 	opsOK(t, err, "ListKeys")
 	got := map[string]uint32{}
 	for _, k := range keys {
-		if k.Provider != wire.ProviderMbedCrypto {
+		if k.Provider != parsec.ProviderMbedCrypto {
 			t.Errorf("key %s listed in provider %d", k.Name, k.Provider)
 		}
 		got[k.Name] = k.Attributes.Bits

@@ -35,9 +35,9 @@ import (
 	"time"
 
 	"github.com/parsecd/parsecd/src/client"
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
-	"github.com/parsecd/parsecd/src/wire"
 )
 
 const (
@@ -207,16 +207,16 @@ func TestPkcs11ListProviders(t *testing.T) {
 	ctx := t.Context()
 	ps, err := c.ListProviders(ctx)
 	opsOK(t, err, "ListProviders")
-	if len(ps) != 2 || ps[0].ID != wire.ProviderPkcs11 || ps[1].ID != wire.ProviderCore {
+	if len(ps) != 2 || ps[0].ID != parsec.ProviderPkcs11 || ps[1].ID != parsec.ProviderCore {
 		t.Fatalf("ListProviders = %+v, want the PKCS#11 provider (id 2) then the core", ps)
 	}
 	if ps[0].UUID != p11UUID {
 		t.Errorf("PKCS#11 provider UUID = %s, want %s", ps[0].UUID, p11UUID)
 	}
-	ops, err := c.ListOpcodes(ctx, wire.ProviderPkcs11)
+	ops, err := c.ListOpcodes(ctx, parsec.ProviderPkcs11)
 	opsOK(t, err, "ListOpcodes(2)")
-	for _, op := range []wire.Opcode{wire.OpPsaGenerateKey, wire.OpPsaImportKey, wire.OpPsaDestroyKey, wire.OpPsaExportPublicKey,
-		wire.OpPsaSignHash, wire.OpPsaVerifyHash, wire.OpPsaAsymmetricEncrypt, wire.OpPsaAsymmetricDecrypt, wire.OpPsaGenerateRandom, wire.OpCanDoCrypto} {
+	for _, op := range []parsec.Opcode{parsec.OpPsaGenerateKey, parsec.OpPsaImportKey, parsec.OpPsaDestroyKey, parsec.OpPsaExportPublicKey,
+		parsec.OpPsaSignHash, parsec.OpPsaVerifyHash, parsec.OpPsaAsymmetricEncrypt, parsec.OpPsaAsymmetricDecrypt, parsec.OpPsaGenerateRandom, parsec.OpCanDoCrypto} {
 		if !slices.Contains(ops, op) {
 			t.Errorf("ListOpcodes(2) = %v lacks %v", ops, op)
 		}
@@ -231,7 +231,7 @@ func TestPkcs11ListProviders(t *testing.T) {
 		t.Errorf("parsec-tool list-providers:\n%s", out)
 	}
 	// The default provider of a client is the first listed: PKCS#11.
-	if p, err := c.Provider(ctx); err != nil || p != wire.ProviderPkcs11 {
+	if p, err := c.Provider(ctx); err != nil || p != parsec.ProviderPkcs11 {
 		t.Errorf("the client's default provider = %v, %v; want 2", p, err)
 	}
 	r, err := c.GenerateRandom(ctx, 64)
@@ -245,7 +245,7 @@ func TestPkcs11ListProviders(t *testing.T) {
 func TestPkcs11ClientOperations(t *testing.T) {
 	t.Parallel()
 	d := p11Daemon(t, Options{Core: p11AllowDeprecated}, "").Start()
-	c := d.Direct("p11-ops").UsingProvider(wire.ProviderPkcs11)
+	c := d.Direct("p11-ops").UsingProvider(parsec.ProviderPkcs11)
 	ctx := t.Context()
 
 	t.Run("sign", func(t *testing.T) {
@@ -264,7 +264,7 @@ func TestPkcs11ClientOperations(t *testing.T) {
 			t.Errorf("ListKeys gave %d keys, want %d: %+v", len(keys), len(p11SignKeys), keys)
 		}
 		for _, k := range keys {
-			if k.Provider != wire.ProviderPkcs11 {
+			if k.Provider != parsec.ProviderPkcs11 {
 				t.Errorf("key %s listed under provider %v", k.Name, k.Provider)
 			}
 		}
@@ -506,11 +506,11 @@ func TestPkcs11WithSoftware(t *testing.T) {
 			ctx := t.Context()
 			ps, err := c.ListProviders(ctx)
 			opsOK(t, err, "ListProviders")
-			want := []wire.ProviderID{wire.ProviderMbedCrypto, wire.ProviderPkcs11, wire.ProviderCore}
+			want := []parsec.ProviderID{parsec.ProviderMbedCrypto, parsec.ProviderPkcs11, parsec.ProviderCore}
 			if p11First {
-				want = []wire.ProviderID{wire.ProviderPkcs11, wire.ProviderMbedCrypto, wire.ProviderCore}
+				want = []parsec.ProviderID{parsec.ProviderPkcs11, parsec.ProviderMbedCrypto, parsec.ProviderCore}
 			}
-			var got []wire.ProviderID
+			var got []parsec.ProviderID
 			for _, p := range ps {
 				got = append(got, p.ID)
 			}
@@ -532,8 +532,8 @@ func TestPkcs11WithSoftware(t *testing.T) {
 				t.Errorf("parsec-tool list-providers order:\n%s", out)
 			}
 
-			hsm := c.UsingProvider(wire.ProviderPkcs11)
-			sw := c.UsingProvider(wire.ProviderMbedCrypto)
+			hsm := c.UsingProvider(parsec.ProviderPkcs11)
+			sw := c.UsingProvider(parsec.ProviderMbedCrypto)
 			for _, pair := range []struct {
 				what         string
 				signer, vrfy *client.Client
@@ -566,11 +566,11 @@ func TestPkcs11WithSoftware(t *testing.T) {
 			// each is reached through its own provider id.
 			keys, err = c.ListKeys(ctx)
 			opsOK(t, err, "ListKeys")
-			perProvider := map[wire.ProviderID]int{}
+			perProvider := map[parsec.ProviderID]int{}
 			for _, k := range keys {
 				perProvider[k.Provider]++
 			}
-			if perProvider[wire.ProviderPkcs11] < 4 || perProvider[wire.ProviderMbedCrypto] < 4 {
+			if perProvider[parsec.ProviderPkcs11] < 4 || perProvider[parsec.ProviderMbedCrypto] < 4 {
 				t.Errorf("keys per provider = %v", perProvider)
 			}
 			// parsec-tool reaches either provider with -p.

@@ -26,9 +26,9 @@ import (
 	"github.com/google/go-tpm/tpm2"
 
 	"github.com/parsecd/parsecd/src/client"
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
-	"github.com/parsecd/parsecd/src/wire"
 )
 
 const tpmUUID = "1e4954a4-ff21-46d3-ab0c-661eeb667e1d"
@@ -57,14 +57,14 @@ func TestTpmProviderInfo(t *testing.T) {
 	ctx := t.Context()
 	ps, err := c.ListProviders(ctx)
 	opsOK(t, err, "ListProviders")
-	if len(ps) != 2 || ps[0].ID != wire.ProviderTpm || ps[0].UUID != tpmUUID || ps[1].ID != wire.ProviderCore {
+	if len(ps) != 2 || ps[0].ID != parsec.ProviderTpm || ps[0].UUID != tpmUUID || ps[1].ID != parsec.ProviderCore {
 		t.Fatalf("ListProviders = %+v, want the TPM provider then the core", ps)
 	}
-	ops, err := c.ListOpcodes(ctx, wire.ProviderTpm)
+	ops, err := c.ListOpcodes(ctx, parsec.ProviderTpm)
 	opsOK(t, err, "ListOpcodes")
-	want := []wire.Opcode{wire.OpPsaGenerateKey, wire.OpPsaDestroyKey, wire.OpPsaSignHash, wire.OpPsaVerifyHash,
-		wire.OpPsaImportKey, wire.OpPsaExportPublicKey, wire.OpPsaAsymmetricEncrypt, wire.OpPsaAsymmetricDecrypt,
-		wire.OpPsaGenerateRandom, wire.OpCanDoCrypto, wire.OpAttestKey, wire.OpPrepareKeyAttestation}
+	want := []parsec.Opcode{parsec.OpPsaGenerateKey, parsec.OpPsaDestroyKey, parsec.OpPsaSignHash, parsec.OpPsaVerifyHash,
+		parsec.OpPsaImportKey, parsec.OpPsaExportPublicKey, parsec.OpPsaAsymmetricEncrypt, parsec.OpPsaAsymmetricDecrypt,
+		parsec.OpPsaGenerateRandom, parsec.OpCanDoCrypto, parsec.OpAttestKey, parsec.OpPrepareKeyAttestation}
 	slices.Sort(ops)
 	slices.Sort(want)
 	if !slices.Equal(ops, want) {
@@ -199,10 +199,10 @@ func TestTpmWithSoftware(t *testing.T) {
 	ctx := t.Context()
 	ps, err := c.ListProviders(ctx)
 	opsOK(t, err, "ListProviders")
-	if len(ps) != 3 || ps[0].ID != wire.ProviderTpm || ps[1].ID != wire.ProviderMbedCrypto {
+	if len(ps) != 3 || ps[0].ID != parsec.ProviderTpm || ps[1].ID != parsec.ProviderMbedCrypto {
 		t.Fatalf("ListProviders = %+v, want TPM, software, core", ps)
 	}
-	tpm, sw := c.UsingProvider(wire.ProviderTpm), c.UsingProvider(wire.ProviderMbedCrypto)
+	tpm, sw := c.UsingProvider(parsec.ProviderTpm), c.UsingProvider(parsec.ProviderMbedCrypto)
 	for _, pair := range []struct {
 		what         string
 		signer, vrfy *client.Client
@@ -284,7 +284,7 @@ func TestTpmVanishes(t *testing.T) {
 	d.Start()
 	c := d.Direct("tpm-gone")
 	ctx := t.Context()
-	tpm, sw := c.UsingProvider(wire.ProviderTpm), c.UsingProvider(wire.ProviderMbedCrypto)
+	tpm, sw := c.UsingProvider(parsec.ProviderTpm), c.UsingProvider(parsec.ProviderMbedCrypto)
 	opsOK(t, tpm.GenerateKey(ctx, "k", opsSignAttrs(opsECCPair, 256, opsSignUsage, tpmECDSA)), "GenerateKey")
 	s.Stop()
 	digest := opsDigest(crypto.SHA256, []byte("m"))
@@ -306,7 +306,7 @@ func TestTpmSkipIfNoTpm(t *testing.T) {
 	d.Start()
 	ps, err := d.Direct("skip").ListProviders(t.Context())
 	opsOK(t, err, "ListProviders")
-	if len(ps) != 2 || ps[0].ID != wire.ProviderMbedCrypto {
+	if len(ps) != 2 || ps[0].ID != parsec.ProviderMbedCrypto {
 		t.Fatalf("ListProviders = %+v, want the software provider and the core", ps)
 	}
 	if !strings.Contains(d.Logs(), "provider skipped") {

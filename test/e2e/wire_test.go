@@ -43,6 +43,7 @@ import (
 	"github.com/parsecd/parsecd/src/interface/ops/psageneraterandom"
 	"github.com/parsecd/parsecd/src/interface/ops/psasignhash"
 	"github.com/parsecd/parsecd/src/interface/ops/psaverifyhash"
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
 	"github.com/parsecd/parsecd/src/wire"
@@ -219,11 +220,11 @@ func wxExpect(t testing.TB, what string, got wxResult, want []byte) {
 
 // wxPingOK is the reply to a successful Ping with session s.
 func wxPingOK(s uint64) []byte {
-	return wxReply(wire.Header{Opcode: wire.OpPing, Session: s}, status.Success, []byte{0x08, 0x01})
+	return wxReply(wire.Header{Opcode: parsec.OpPing, Session: s}, status.Success, []byte{0x08, 0x01})
 }
 
 func wxPingFrame() []byte {
-	return wire.AppendHeader(nil, wire.Header{Opcode: wire.OpPing})
+	return wire.AppendHeader(nil, wire.Header{Opcode: parsec.OpPing})
 }
 
 // wxCheckServing requires that a raw Ping still succeeds.
@@ -378,24 +379,24 @@ func TestWireLateErrors(t *testing.T) {
 		want   status.Code
 	}
 	cases := []tc{
-		{"auth type 2 (JWT)", d.Socket, wire.Header{Opcode: wire.OpListKeys, AuthType: wire.AuthJwt, Session: sess}, nil, []byte("a.b.c"), status.AuthenticatorNotRegistered},
-		{"Direct auth to a UnixPeerCredentials daemon", u.Socket, wire.Header{Opcode: wire.OpListKeys, AuthType: wire.AuthDirect, Session: sess}, nil, app, status.AuthenticatorNotRegistered},
-		{"UnixPeerCredentials auth to a Direct daemon", d.Socket, wire.Header{Opcode: wire.OpPing, AuthType: wire.AuthUnixPeerCredentials, Session: sess}, nil, binary.LittleEndian.AppendUint32(nil, uint32(os.Getuid())), status.AuthenticatorNotRegistered},
-		{"UnixPeerCredentials with a wrong uid", u.Socket, wire.Header{Opcode: wire.OpListKeys, AuthType: wire.AuthUnixPeerCredentials, Session: sess}, nil, binary.LittleEndian.AppendUint32(nil, uint32(os.Getuid())+4242), status.AuthenticationError},
-		{"UnixPeerCredentials with 3 auth bytes", u.Socket, wire.Header{Opcode: wire.OpListKeys, AuthType: wire.AuthUnixPeerCredentials}, nil, []byte{0, 0, 0}, status.AuthenticationError},
-		{"Direct with an empty name", d.Socket, wire.Header{Opcode: wire.OpListKeys, AuthType: wire.AuthDirect, Session: sess}, nil, nil, status.AuthenticationError},
-		{"Direct with invalid UTF-8", d.Socket, wire.Header{Opcode: wire.OpListKeys, AuthType: wire.AuthDirect}, nil, []byte{0xff, 0xfe}, status.AuthenticationError},
-		{"provider 2 (valid, not configured)", d.Socket, wire.Header{Opcode: wire.OpPsaGenerateRandom, Provider: wire.ProviderPkcs11, AuthType: wire.AuthDirect, Session: sess}, rndBody, app, status.ProviderNotRegistered},
-		{"provider 5 (valid, not configured)", d.Socket, wire.Header{Opcode: wire.OpPing, Provider: wire.ProviderCryptoAuthLib}, nil, nil, status.ProviderNotRegistered},
-		{"ListKeys to provider 1", d.Socket, wire.Header{Opcode: wire.OpListKeys, Provider: wire.ProviderMbedCrypto, AuthType: wire.AuthDirect, Session: sess}, nil, app, status.PsaErrorNotSupported},
-		{"SignHash to provider 0", d.Socket, wire.Header{Opcode: wire.OpPsaSignHash, AuthType: wire.AuthDirect, Session: sess}, signBody, app, status.PsaErrorNotSupported},
-		{"mangled Ping body", d.Socket, wire.Header{Opcode: wire.OpPing, Session: sess}, mangled, nil, status.DeserializingBodyFailed},
-		{"mangled ListProviders body", d.Socket, wire.Header{Opcode: wire.OpListProviders}, mangled, nil, status.DeserializingBodyFailed},
-		{"GenerateKey without attributes", d.Socket, wire.Header{Opcode: wire.OpPsaGenerateKey, Provider: wire.ProviderMbedCrypto, AuthType: wire.AuthDirect, Session: sess}, genBody("no-attrs", nil), app, status.InvalidEncoding},
-		{"GenerateKey with auth type 0", d.Socket, wire.Header{Opcode: wire.OpPsaGenerateKey, Provider: wire.ProviderMbedCrypto, Session: sess}, genBody("no-auth", &ecc), nil, status.NotAuthenticated},
-		{"ListClients by a non-admin", d.Socket, wire.Header{Opcode: wire.OpListClients, AuthType: wire.AuthDirect, Session: sess}, nil, app, status.AdminOperation},
-		{"ListClients without authentication", d.Socket, wire.Header{Opcode: wire.OpListClients}, nil, nil, status.NotAuthenticated},
-		{"SignHash of a missing key", d.Socket, wire.Header{Opcode: wire.OpPsaSignHash, Provider: wire.ProviderMbedCrypto, AuthType: wire.AuthDirect, Session: sess}, signBody, app, status.PsaErrorDoesNotExist},
+		{"auth type 2 (JWT)", d.Socket, wire.Header{Opcode: parsec.OpListKeys, AuthType: parsec.AuthJwt, Session: sess}, nil, []byte("a.b.c"), status.AuthenticatorNotRegistered},
+		{"Direct auth to a UnixPeerCredentials daemon", u.Socket, wire.Header{Opcode: parsec.OpListKeys, AuthType: parsec.AuthDirect, Session: sess}, nil, app, status.AuthenticatorNotRegistered},
+		{"UnixPeerCredentials auth to a Direct daemon", d.Socket, wire.Header{Opcode: parsec.OpPing, AuthType: parsec.AuthUnixPeerCredentials, Session: sess}, nil, binary.LittleEndian.AppendUint32(nil, uint32(os.Getuid())), status.AuthenticatorNotRegistered},
+		{"UnixPeerCredentials with a wrong uid", u.Socket, wire.Header{Opcode: parsec.OpListKeys, AuthType: parsec.AuthUnixPeerCredentials, Session: sess}, nil, binary.LittleEndian.AppendUint32(nil, uint32(os.Getuid())+4242), status.AuthenticationError},
+		{"UnixPeerCredentials with 3 auth bytes", u.Socket, wire.Header{Opcode: parsec.OpListKeys, AuthType: parsec.AuthUnixPeerCredentials}, nil, []byte{0, 0, 0}, status.AuthenticationError},
+		{"Direct with an empty name", d.Socket, wire.Header{Opcode: parsec.OpListKeys, AuthType: parsec.AuthDirect, Session: sess}, nil, nil, status.AuthenticationError},
+		{"Direct with invalid UTF-8", d.Socket, wire.Header{Opcode: parsec.OpListKeys, AuthType: parsec.AuthDirect}, nil, []byte{0xff, 0xfe}, status.AuthenticationError},
+		{"provider 2 (valid, not configured)", d.Socket, wire.Header{Opcode: parsec.OpPsaGenerateRandom, Provider: parsec.ProviderPkcs11, AuthType: parsec.AuthDirect, Session: sess}, rndBody, app, status.ProviderNotRegistered},
+		{"provider 5 (valid, not configured)", d.Socket, wire.Header{Opcode: parsec.OpPing, Provider: parsec.ProviderCryptoAuthLib}, nil, nil, status.ProviderNotRegistered},
+		{"ListKeys to provider 1", d.Socket, wire.Header{Opcode: parsec.OpListKeys, Provider: parsec.ProviderMbedCrypto, AuthType: parsec.AuthDirect, Session: sess}, nil, app, status.PsaErrorNotSupported},
+		{"SignHash to provider 0", d.Socket, wire.Header{Opcode: parsec.OpPsaSignHash, AuthType: parsec.AuthDirect, Session: sess}, signBody, app, status.PsaErrorNotSupported},
+		{"mangled Ping body", d.Socket, wire.Header{Opcode: parsec.OpPing, Session: sess}, mangled, nil, status.DeserializingBodyFailed},
+		{"mangled ListProviders body", d.Socket, wire.Header{Opcode: parsec.OpListProviders}, mangled, nil, status.DeserializingBodyFailed},
+		{"GenerateKey without attributes", d.Socket, wire.Header{Opcode: parsec.OpPsaGenerateKey, Provider: parsec.ProviderMbedCrypto, AuthType: parsec.AuthDirect, Session: sess}, genBody("no-attrs", nil), app, status.InvalidEncoding},
+		{"GenerateKey with auth type 0", d.Socket, wire.Header{Opcode: parsec.OpPsaGenerateKey, Provider: parsec.ProviderMbedCrypto, Session: sess}, genBody("no-auth", &ecc), nil, status.NotAuthenticated},
+		{"ListClients by a non-admin", d.Socket, wire.Header{Opcode: parsec.OpListClients, AuthType: parsec.AuthDirect, Session: sess}, nil, app, status.AdminOperation},
+		{"ListClients without authentication", d.Socket, wire.Header{Opcode: parsec.OpListClients}, nil, nil, status.NotAuthenticated},
+		{"SignHash of a missing key", d.Socket, wire.Header{Opcode: parsec.OpPsaSignHash, Provider: parsec.ProviderMbedCrypto, AuthType: parsec.AuthDirect, Session: sess}, signBody, app, status.PsaErrorDoesNotExist},
 	}
 	for _, c := range cases {
 		got := wxExchange(t, c.socket, wxRequest(t, c.h, c.body, c.auth))
@@ -404,19 +405,19 @@ func TestWireLateErrors(t *testing.T) {
 
 	// Flags and the status field of a request are ignored; the session
 	// handle is echoed on success.
-	h := wire.Header{Opcode: wire.OpPing, Flags: 0xFFFF, Status: 0x1234, Session: sess}
+	h := wire.Header{Opcode: parsec.OpPing, Flags: 0xFFFF, Status: 0x1234, Session: sess}
 	wxExpect(t, "Ping with flags and status set", wxExchange(t, d.Socket, wxRequest(t, h, nil, nil)), wxPingOK(sess))
-	h = wire.Header{Opcode: wire.OpPing, AuthType: wire.AuthDirect, Session: ^uint64(0)}
+	h = wire.Header{Opcode: parsec.OpPing, AuthType: parsec.AuthDirect, Session: ^uint64(0)}
 	wxExpect(t, "authenticated Ping with a session", wxExchange(t, d.Socket, wxRequest(t, h, nil, app)), wxPingOK(^uint64(0)))
 	// Auth bytes sent with auth type 0 are ignored.
-	h = wire.Header{Opcode: wire.OpPing}
+	h = wire.Header{Opcode: parsec.OpPing}
 	wxExpect(t, "Ping with auth bytes and auth type 0", wxExchange(t, d.Socket, wxRequest(t, h, nil, []byte("ignored"))), wxPingOK(0))
 	// A successful GenerateKey with a session echoes it too.
-	h = wire.Header{Opcode: wire.OpPsaGenerateKey, Provider: wire.ProviderMbedCrypto, AuthType: wire.AuthDirect, Session: sess}
+	h = wire.Header{Opcode: parsec.OpPsaGenerateKey, Provider: parsec.ProviderMbedCrypto, AuthType: parsec.AuthDirect, Session: sess}
 	wxExpect(t, "GenerateKey with a session", wxExchange(t, d.Socket, wxRequest(t, h, genBody("k", &ecc), app)), wxReply(h, status.Success, nil))
-	h.Opcode = wire.OpPsaSignHash
+	h.Opcode = parsec.OpPsaSignHash
 	got := wxDecode(t, "SignHash with a session", wxExchange(t, d.Socket, wxRequest(t, h, signBody, app)).reply)
-	if got.Header.Status != status.Success || got.Header.Session != sess || got.Header.Opcode != wire.OpPsaSignHash || got.Header.Provider != wire.ProviderMbedCrypto {
+	if got.Header.Status != status.Success || got.Header.Session != sess || got.Header.Opcode != parsec.OpPsaSignHash || got.Header.Provider != parsec.ProviderMbedCrypto {
 		t.Errorf("SignHash with a session: header %+v", got.Header)
 	}
 	wxCheckServing(t, d.Socket)
@@ -432,8 +433,8 @@ func TestWireShortBodyTimesOut(t *testing.T) {
 		name string
 		h    wire.Header
 	}{
-		{"body_len 0xFFFF", wire.Header{Opcode: wire.OpPing, BodyLen: 0xFFFF}},
-		{"auth_len 0xFFFF", wire.Header{Opcode: wire.OpPing, AuthType: wire.AuthDirect, AuthLen: 0xFFFF}},
+		{"body_len 0xFFFF", wire.Header{Opcode: parsec.OpPing, BodyLen: 0xFFFF}},
+		{"auth_len 0xFFFF", wire.Header{Opcode: parsec.OpPing, AuthType: parsec.AuthDirect, AuthLen: 0xFFFF}},
 	} {
 		start := time.Now()
 		got := wxExchange(t, d.Socket, wire.AppendHeader(nil, c.h))
@@ -548,10 +549,12 @@ func TestWireRequestVectors(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		h.AuthType = wire.AuthDirect
+		h.AuthType = parsec.AuthDirect
 		return wxRequest(t, h, b, auth)
 	}
-	mbed := func(op wire.Opcode) wire.Header { return wire.Header{Provider: wire.ProviderMbedCrypto, Opcode: op} }
+	mbed := func(op parsec.Opcode) wire.Header {
+		return wire.Header{Provider: parsec.ProviderMbedCrypto, Opcode: op}
+	}
 	// Re-create vec-ecc-p256, then a second generate is AlreadyExists.
 	send("12 again", m.vec(t, 12).bytes, expect{0, 34})
 	send("12 once more", m.vec(t, 12).bytes, expect{status.PsaErrorAlreadyExists, 45})
@@ -571,13 +574,13 @@ func TestWireRequestVectors(t *testing.T) {
 	// 20's signature bytes are not a valid signature.
 	send("20 again", m.vec(t, 20).bytes, expect{status.PsaErrorInvalidSignature, 48})
 	// The real signature verifies: golden 40.
-	send("verify a real signature", reqFrame(mbed(wire.OpPsaVerifyHash), &psaverifyhash.Operation{
+	send("verify a real signature", reqFrame(mbed(parsec.OpPsaVerifyHash), &psaverifyhash.Operation{
 		KeyName: "vec-ecc-p256", Alg: psa.AsymSignToProto(eccAlg), Hash: hashIn, Signature: sr.Signature}), expect{0, 40})
 	// The verify-only key may not sign: golden 47.
-	send("sign with vec-ecc-verify-only", reqFrame(mbed(wire.OpPsaSignHash), &psasignhash.Operation{
+	send("sign with vec-ecc-verify-only", reqFrame(mbed(parsec.OpPsaSignHash), &psasignhash.Operation{
 		KeyName: "vec-ecc-verify-only", Alg: psa.AsymSignToProto(eccAlg), Hash: hashIn}), expect{status.PsaErrorNotPermitted, 47})
 	// RSA signature of vector 19 verifies with crypto/rsa.
-	rsaPubResp := send("export vec-rsa-sign", reqFrame(mbed(wire.OpPsaExportPublicKey), &psaexportpublickey.Operation{KeyName: "vec-rsa-sign"}), expect{0, 0})
+	rsaPubResp := send("export vec-rsa-sign", reqFrame(mbed(parsec.OpPsaExportPublicKey), &psaexportpublickey.Operation{KeyName: "vec-rsa-sign"}), expect{0, 0})
 	var rsaPub psaexportpublickey.Result
 	_ = proto.Unmarshal(rsaPubResp.Body, &rsaPub)
 	var rsaSig psasignhash.Result
@@ -586,15 +589,15 @@ func TestWireRequestVectors(t *testing.T) {
 		t.Errorf("RSA signature of vector 19: %v", err)
 	}
 	// Imported public keys export back exactly: golden 37 and 38.
-	send("export vec-ecc-pub", reqFrame(mbed(wire.OpPsaExportPublicKey), &psaexportpublickey.Operation{KeyName: "vec-ecc-pub"}), expect{0, 37})
-	send("export vec-rsa-pub", reqFrame(mbed(wire.OpPsaExportPublicKey), &psaexportpublickey.Operation{KeyName: "vec-rsa-pub"}), expect{0, 38})
+	send("export vec-ecc-pub", reqFrame(mbed(parsec.OpPsaExportPublicKey), &psaexportpublickey.Operation{KeyName: "vec-ecc-pub"}), expect{0, 37})
+	send("export vec-rsa-pub", reqFrame(mbed(parsec.OpPsaExportPublicKey), &psaexportpublickey.Operation{KeyName: "vec-rsa-pub"}), expect{0, 38})
 	// The ciphertexts of 21 and 22 decrypt to "hello parsec": golden 42.
 	oaep := psa.AsymEncryptToProto(psa.AsymEncrypt{Kind: psa.EncRsaOaep, Hash: psa.HashSHA256})
-	send("decrypt 21's ciphertext", reqFrame(mbed(wire.OpPsaAsymmetricDecrypt), &psaasymmetricdecrypt.Operation{
+	send("decrypt 21's ciphertext", reqFrame(mbed(parsec.OpPsaAsymmetricDecrypt), &psaasymmetricdecrypt.Operation{
 		KeyName: "vec-rsa-oaep", Alg: oaep, Ciphertext: enc1.Ciphertext}), expect{0, 42})
-	send("decrypt 22's ciphertext with its label", reqFrame(mbed(wire.OpPsaAsymmetricDecrypt), &psaasymmetricdecrypt.Operation{
+	send("decrypt 22's ciphertext with its label", reqFrame(mbed(parsec.OpPsaAsymmetricDecrypt), &psaasymmetricdecrypt.Operation{
 		KeyName: "vec-rsa-oaep", Alg: oaep, Ciphertext: enc2.Ciphertext, Salt: []byte("label")}), expect{0, 42})
-	send("decrypt 22's ciphertext without its label", reqFrame(mbed(wire.OpPsaAsymmetricDecrypt), &psaasymmetricdecrypt.Operation{
+	send("decrypt 22's ciphertext without its label", reqFrame(mbed(parsec.OpPsaAsymmetricDecrypt), &psaasymmetricdecrypt.Operation{
 		KeyName: "vec-rsa-oaep", Alg: oaep, Ciphertext: enc2.Ciphertext}), expect{status.PsaErrorInvalidPadding, 0})
 
 	// Header mutations of vectors, compared with the error vectors.
@@ -603,7 +606,7 @@ func TestWireRequestVectors(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		req.Header.AuthType = wire.AuthNone
+		req.Header.AuthType = parsec.AuthNone
 		return wxRequest(t, req.Header, req.Body, nil)
 	}
 	withHeader := func(frame []byte, f func(*wire.Header), body, auth []byte) []byte {
@@ -622,8 +625,8 @@ func TestWireRequestVectors(t *testing.T) {
 	}
 	send("12 without authentication", strip(m.vec(t, 12).bytes), expect{status.NotAuthenticated, 49})
 	send("09 with an empty Direct name", withHeader(m.vec(t, 9).bytes, func(*wire.Header) {}, nil, []byte{}), expect{status.AuthenticationError, 51})
-	send("25 to provider 2", withHeader(m.vec(t, 25).bytes, func(h *wire.Header) { h.Provider = wire.ProviderPkcs11 }, nil, nil), expect{status.ProviderNotRegistered, 52})
-	send("25 to provider 0", withHeader(m.vec(t, 25).bytes, func(h *wire.Header) { h.Provider = wire.ProviderCore }, nil, nil), expect{status.PsaErrorNotSupported, 53})
+	send("25 to provider 2", withHeader(m.vec(t, 25).bytes, func(h *wire.Header) { h.Provider = parsec.ProviderPkcs11 }, nil, nil), expect{status.ProviderNotRegistered, 52})
+	send("25 to provider 0", withHeader(m.vec(t, 25).bytes, func(h *wire.Header) { h.Provider = parsec.ProviderCore }, nil, nil), expect{status.PsaErrorNotSupported, 53})
 	send("25 with a mangled body", withHeader(m.vec(t, 25).bytes, func(*wire.Header) {}, []byte{0x11, 0x22, 0x33, 0x44, 0x55}, nil), expect{status.DeserializingBodyFailed, 61})
 	send("11 again (still not an admin)", m.vec(t, 11).bytes, expect{status.AdminOperation, 50})
 
@@ -636,7 +639,7 @@ func TestWireRequestVectors(t *testing.T) {
 
 	// Destroy everything the vectors created; ListKeys is empty again (33).
 	for _, k := range []string{"vec-ecc-p256", "vec-rsa-sign", "vec-rsa-oaep", "vec-ecc-verify-only", "vec-ecc-pub", "vec-rsa-pub"} {
-		send("destroy "+k, reqFrame(mbed(wire.OpPsaDestroyKey), &psadestroykey.Operation{KeyName: k}), expect{0, 36})
+		send("destroy "+k, reqFrame(mbed(parsec.OpPsaDestroyKey), &psadestroykey.Operation{KeyName: k}), expect{0, 36})
 	}
 	send("09 at the end", m.vec(t, 9).bytes, expect{0, 33})
 	wxCheckServing(t, d.Socket)
@@ -705,7 +708,7 @@ func TestWireFuzz(t *testing.T) {
 				errs[i] = fmt.Sprintf("reply %x is not a response: %v", got.reply, err)
 			case r.Len() != 0:
 				errs[i] = fmt.Sprintf("%d bytes after the reply", r.Len())
-			case resp.Header.Status == status.Success && resp.Header.Opcode != wire.OpPing:
+			case resp.Header.Status == status.Success && resp.Header.Opcode != parsec.OpPing:
 				errs[i] = fmt.Sprintf("random bytes succeeded as %v", resp.Header.Opcode)
 			case got.end != nil && wfTrailing(in) && !errors.Is(got.end, os.ErrDeadlineExceeded):
 				// A complete request followed by junk sees a reset after

@@ -12,13 +12,14 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/status"
 	"github.com/parsecd/parsecd/src/wire"
 )
 
 // Frame encodes one request: unauthenticated when app is "", else with
 // Direct authentication as app.
-func Frame(provider wire.ProviderID, op wire.Opcode, body proto.Message, app string) []byte {
+func Frame(provider parsec.ProviderID, op parsec.Opcode, body proto.Message, app string) []byte {
 	var b []byte
 	if body != nil {
 		var err error
@@ -28,7 +29,7 @@ func Frame(provider wire.ProviderID, op wire.Opcode, body proto.Message, app str
 	}
 	req := &wire.Request{Header: wire.Header{Provider: provider, Opcode: op}, Body: b}
 	if app != "" {
-		req.Header.AuthType = wire.AuthDirect
+		req.Header.AuthType = parsec.AuthDirect
 		req.Auth = []byte(app)
 	}
 	out, err := wire.EncodeRequest(req)

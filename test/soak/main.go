@@ -52,6 +52,7 @@ import (
 
 	"github.com/parsecd/parsecd/src/interface/ops/psageneratekey"
 	"github.com/parsecd/parsecd/src/interface/ops/psasignhash"
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/wire"
 	"github.com/parsecd/parsecd/test/loadclient"
@@ -203,7 +204,7 @@ func oneByte(c net.Conn) error {
 
 // trickleHeader is a valid Ping header announcing a 1000-byte body.
 var trickleHeader = func() []byte {
-	h := wire.AppendHeader(nil, wire.Header{Opcode: wire.OpPing})
+	h := wire.AppendHeader(nil, wire.Header{Opcode: parsec.OpPing})
 	binary.LittleEndian.PutUint32(h[22:], 1000)
 	return h
 }()
@@ -390,7 +391,7 @@ key_info_manager = "store"
 		Policy: psa.KeyPolicy{Usage: psa.UsageSignHash,
 			Alg: psa.Algorithm{Kind: psa.AlgAsymSign, Sign: psa.AsymSign{Kind: psa.SignEcdsa, Hash: psa.HashSHA256}}},
 	}
-	if err := loadclient.RoundTrip(sock, loadclient.Frame(wire.ProviderMbedCrypto, wire.OpPsaGenerateKey,
+	if err := loadclient.RoundTrip(sock, loadclient.Frame(parsec.ProviderMbedCrypto, parsec.OpPsaGenerateKey,
 		&psageneratekey.Operation{KeyName: "soak", Attributes: psa.AttributesToProto(attrs)}, app), clientTimeout); err != nil {
 		return fmt.Errorf("creating the key: %w", err)
 	}
@@ -399,8 +400,8 @@ key_info_manager = "store"
 		name string
 		req  []byte
 	}{
-		{"ping", loadclient.Frame(wire.ProviderCore, wire.OpPing, nil, "")},
-		{"sign P-256", loadclient.Frame(wire.ProviderMbedCrypto, wire.OpPsaSignHash, &psasignhash.Operation{KeyName: "soak",
+		{"ping", loadclient.Frame(parsec.ProviderCore, parsec.OpPing, nil, "")},
+		{"sign P-256", loadclient.Frame(parsec.ProviderMbedCrypto, parsec.OpPsaSignHash, &psasignhash.Operation{KeyName: "soak",
 			Alg: psa.AsymSignToProto(attrs.Policy.Alg.Sign), Hash: digest[:]}, app)},
 	}
 

@@ -21,9 +21,9 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/parsecd/parsecd/src/client"
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
-	"github.com/parsecd/parsecd/src/wire"
 )
 
 var eccSign = psa.KeyAttributes{
@@ -57,7 +57,7 @@ func TestSpiffe(t *testing.T) {
 	// SIGHUP adds JwtSvid (the new default) and Direct; keys stay.
 	w.reload(w.authConf(all...))
 	infos, err := root.ListAuthenticators(ctx)
-	if err != nil || len(infos) != 3 || infos[0].ID != wire.AuthJwtSvid || infos[1].ID != wire.AuthUnixPeerCredentials || infos[2].ID != wire.AuthDirect {
+	if err != nil || len(infos) != 3 || infos[0].ID != parsec.AuthJwtSvid || infos[1].ID != parsec.AuthUnixPeerCredentials || infos[2].ID != parsec.AuthDirect {
 		t.Fatalf("ListAuthenticators after reload = %+v, %v", infos, err)
 	}
 	wantKeys(t, "uid 0 after reload", root, "kept-across-reloads")

@@ -20,8 +20,8 @@ import (
 
 	"github.com/parsecd/parsecd/src/auth"
 	"github.com/parsecd/parsecd/src/internal/ratelog"
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/status"
-	"github.com/parsecd/parsecd/src/wire"
 )
 
 // Audience is what a JWT-SVID must name in its "aud" claim: Parsec's
@@ -59,7 +59,7 @@ func New(ctx context.Context, endpoint string, log *slog.Logger) (*Authenticator
 
 // Info implements auth.Authenticator.
 func (*Authenticator) Info() auth.Info {
-	return auth.Info{ID: wire.AuthJwtSvid, Version: [3]uint32{0, 1, 0},
+	return auth.Info{ID: parsec.AuthJwtSvid, Version: [3]uint32{0, 1, 0},
 		Description: "Authenticator validating a JWT SPIFFE Verifiable Identity Document"}
 }
 

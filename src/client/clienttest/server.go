@@ -15,6 +15,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/status"
 	"github.com/parsecd/parsecd/src/wire"
 )
@@ -115,7 +116,7 @@ func Fail(req *wire.Request, c status.Code) *wire.Response {
 }
 
 // Mux dispatches requests by opcode; unknown opcodes get PsaErrorNotSupported.
-type Mux map[wire.Opcode]Handler
+type Mux map[parsec.Opcode]Handler
 
 // Handle implements Handler.
 func (m Mux) Handle(req *wire.Request) *wire.Response {

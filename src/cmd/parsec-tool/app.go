@@ -16,7 +16,7 @@ import (
 
 	"github.com/parsecd/parsecd/src/client"
 	"github.com/parsecd/parsecd/src/client/spiffe"
-	"github.com/parsecd/parsecd/src/wire"
+	"github.com/parsecd/parsecd/src/parsec"
 )
 
 const (
@@ -74,8 +74,8 @@ type app struct {
 	log            *logger
 	target         string // log target of the running subcommand
 
-	provider *wire.ProviderID // implicit provider (global -p, else the first listed)
-	auth     client.Auth      // the authentication found by connect
+	provider *parsec.ProviderID // implicit provider (global -p, else the first listed)
+	auth     client.Auth        // the authentication found by connect
 	authSet  bool
 	c        *client.Client
 	ctx      context.Context
@@ -261,11 +261,11 @@ func (a *app) main(args []string) error {
 		return err
 	}
 	if top.args[0].occurs > 0 {
-		if provider > uint64(wire.ProviderCryptoAuthLib) {
+		if provider > uint64(parsec.ProviderCryptoAuthLib) {
 			a.log.log(levelError, targetMain, "The provider ID entered does not map with an existing provider")
 			return errReported
 		}
-		p := wire.ProviderID(provider)
+		p := parsec.ProviderID(provider)
 		a.provider = &p
 	}
 	to := client.DefaultTimeout
@@ -325,7 +325,7 @@ func (a *app) connect(auth bool) error {
 	if err != nil {
 		return a.spinUpFailed(err)
 	}
-	c, err := client.New(client.WithEndpoint("unix:"+path), client.WithProvider(wire.ProviderCore), client.WithAuth(client.NoAuth()))
+	c, err := client.New(client.WithEndpoint("unix:"+path), client.WithProvider(parsec.ProviderCore), client.WithAuth(client.NoAuth()))
 	if err != nil {
 		return a.spinUpFailed(err)
 	}
@@ -348,11 +348,11 @@ func (a *app) connect(auth bool) error {
 	}
 	for _, ai := range auths {
 		switch ai.ID {
-		case wire.AuthDirect:
+		case parsec.AuthDirect:
 			a.auth = client.DirectAuth(appName)
-		case wire.AuthUnixPeerCredentials:
+		case parsec.AuthUnixPeerCredentials:
 			a.auth = client.UnixPeerCredentialsAuth()
-		case wire.AuthJwtSvid:
+		case parsec.AuthJwtSvid:
 			au, ok, err := a.jwtSvidAuth()
 			if err != nil {
 				return a.spinUpFailed(err)
@@ -374,7 +374,7 @@ func (a *app) connect(auth bool) error {
 }
 
 func authDebug(au client.Auth) string {
-	if au.Type == wire.AuthDirect {
+	if au.Type == parsec.AuthDirect {
 		return fmt.Sprintf("Direct(%q)", au.AppName)
 	}
 	return au.Type.String()
@@ -390,7 +390,7 @@ func (a *app) spinUpFailed(err error) error {
 // authentication found by connect (none for the core subcommands) and the
 // timeout.
 func (a *app) newClient(timeout time.Duration) (*client.Client, error) {
-	p := wire.ProviderCore
+	p := parsec.ProviderCore
 	if a.provider != nil {
 		p = *a.provider
 	}
@@ -403,17 +403,17 @@ func (a *app) newClient(timeout time.Duration) (*client.Client, error) {
 }
 
 // implicitProvider is the provider cryptographic operations go to.
-func (a *app) implicitProvider() wire.ProviderID {
+func (a *app) implicitProvider() parsec.ProviderID {
 	if a.provider != nil {
 		return *a.provider
 	}
-	return wire.ProviderCore
+	return parsec.ProviderCore
 }
 
 // crypto fails as parsec-client does when a cryptographic operation would
 // go to the core provider.
 func (a *app) crypto() error {
-	if a.implicitProvider() == wire.ProviderCore {
+	if a.implicitProvider() == parsec.ProviderCore {
 		return clientError("InvalidProvider")
 	}
 	return nil

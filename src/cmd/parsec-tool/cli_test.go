@@ -19,7 +19,7 @@ import (
 	"testing"
 
 	"github.com/parsecd/parsecd/src/client/clienttest"
-	"github.com/parsecd/parsecd/src/wire"
+	"github.com/parsecd/parsecd/src/parsec"
 )
 
 type result struct {
@@ -72,7 +72,7 @@ func TestCoreSubcommands(t *testing.T) {
 	}
 	// The unauthenticated subcommands never send authentication.
 	for _, r := range srv.Requests() {
-		if r.Header.AuthType != wire.AuthNone {
+		if r.Header.AuthType != parsec.AuthNone {
 			t.Errorf("%v sent with %v", r.Header.Opcode, r.Header.AuthType)
 		}
 	}

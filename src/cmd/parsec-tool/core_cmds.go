@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/status"
-	"github.com/parsecd/parsecd/src/wire"
 )
 
 // Service-level subcommands: ping, list-*, delete-client, generate-random.
@@ -73,10 +73,10 @@ func coreCommands() []*command {
 				return func(a *app, _ []string) error {
 					p := a.implicitProvider()
 					if o.IsSet("provider") {
-						if !wire.ProviderID(provider).Known() {
+						if !parsec.ProviderID(provider).Known() {
 							return &interfaceErr{status.ProviderDoesNotExist}
 						}
-						p = wire.ProviderID(provider)
+						p = parsec.ProviderID(provider)
 					}
 					opcodes, err := a.c.ListOpcodes(a.ctx, p)
 					if err != nil {

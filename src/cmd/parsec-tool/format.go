@@ -7,8 +7,8 @@ import (
 	"fmt"
 
 	"github.com/parsecd/parsecd/src/client"
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/psa"
-	"github.com/parsecd/parsecd/src/wire"
 )
 
 // Output formats of parsec-tool 0.7. Key types and algorithms are printed
@@ -17,17 +17,17 @@ import (
 // "AsymmetricSignature(Ecdsa { hash_alg: Specific(Sha256) })".
 
 // authDisplay is parsec-interface's Display of AuthType.
-func authDisplay(t wire.AuthType) string {
+func authDisplay(t parsec.AuthType) string {
 	switch t {
-	case wire.AuthNone:
+	case parsec.AuthNone:
 		return "No authentication"
-	case wire.AuthDirect:
+	case parsec.AuthDirect:
 		return "Direct authentication"
-	case wire.AuthJwt:
+	case parsec.AuthJwt:
 		return "JSON Web Tokens authentication"
-	case wire.AuthUnixPeerCredentials:
+	case parsec.AuthUnixPeerCredentials:
 		return "Unix Peer Credentials authentication"
-	case wire.AuthJwtSvid:
+	case parsec.AuthJwtSvid:
 		return "JWT SPIFFE Verifiable Identity Document authentication"
 	}
 	return t.String()
@@ -46,7 +46,7 @@ func formatAuthenticator(a client.AuthenticatorInfo) string {
 	return fmt.Sprintf("ID: 0x%02x (%s)\nDescription: %s\nVersion: %s\n\n", uint8(a.ID), authDisplay(a.ID), a.Description, a.Version())
 }
 
-func formatOpcode(o wire.Opcode) string { return fmt.Sprintf("0x%02x (%v)", uint32(o), o) }
+func formatOpcode(o parsec.Opcode) string { return fmt.Sprintf("0x%02x (%v)", uint32(o), o) }
 
 // formatKey is one line of list-keys.
 func formatKey(k client.KeyInfo) string {

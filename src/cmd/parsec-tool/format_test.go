@@ -9,15 +9,15 @@ import (
 	"testing"
 
 	"github.com/parsecd/parsecd/src/client"
+	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
-	"github.com/parsecd/parsecd/src/wire"
 )
 
 func TestListKeysLine(t *testing.T) {
 	// The lines of parsec-tool's tests/expected_output/list-keys.
-	ecc := client.KeyInfo{Provider: wire.ProviderMbedCrypto, Name: "ecc-key", Attributes: eccKeyAttributes}
-	rsa := client.KeyInfo{Provider: wire.ProviderMbedCrypto, Name: "rsa-key", Attributes: rsaKeyAttributes(2048, false, false, false)}
+	ecc := client.KeyInfo{Provider: parsec.ProviderMbedCrypto, Name: "ecc-key", Attributes: eccKeyAttributes}
+	rsa := client.KeyInfo{Provider: parsec.ProviderMbedCrypto, Name: "rsa-key", Attributes: rsaKeyAttributes(2048, false, false, false)}
 	want := map[string]client.KeyInfo{
 		"* ecc-key (Mbed Crypto provider, EccKeyPair { curve_family: SecpR1 }, 256 bits, permitted algorithm: AsymmetricSignature(Ecdsa { hash_alg: Specific(Sha256) }))": ecc,
 		"* rsa-key (Mbed Crypto provider, RsaKeyPair, 2048 bits, permitted algorithm: AsymmetricEncryption(RsaPkcs1v15Crypt))":                                            rsa,
@@ -27,7 +27,7 @@ func TestListKeysLine(t *testing.T) {
 			t.Errorf("formatKey:\n got %s\nwant %s", got, line)
 		}
 	}
-	tpm := client.KeyInfo{Provider: wire.ProviderTpm, Name: "a b", Attributes: psa.KeyAttributes{
+	tpm := client.KeyInfo{Provider: parsec.ProviderTpm, Name: "a b", Attributes: psa.KeyAttributes{
 		Type: psa.KeyType{Kind: psa.KeyRsaPublic}, Bits: 4096,
 		Policy: psa.KeyPolicy{Alg: psa.Algorithm{Kind: psa.AlgAsymSign, Sign: psa.AsymSign{Kind: psa.SignRsaPss, AnyHash: true}}}}}
 	if got, want := formatKey(tpm), "* a b (TPM provider, RsaPublicKey, 4096 bits, permitted algorithm: AsymmetricSignature(RsaPss { hash_alg: Any }))"; got != want {
@@ -70,20 +70,20 @@ func TestDebugFormats(t *testing.T) {
 }
 
 func TestBlockFormats(t *testing.T) {
-	p := client.ProviderInfo{ID: wire.ProviderCore, UUID: "47049873-2a43-4845-9d72-831eab668784",
+	p := client.ProviderInfo{ID: parsec.ProviderCore, UUID: "47049873-2a43-4845-9d72-831eab668784",
 		Description: "Software provider that implements only administrative (i.e. no cryptographic) operations", VersionMin: 6}
 	want := "ID: 0x00 (Core provider)\nDescription: Software provider that implements only administrative (i.e. no cryptographic) operations\nVersion: 0.6.0\nVendor: Unspecified\nUUID: 47049873-2a43-4845-9d72-831eab668784\n\n"
 	if got := formatProvider(p); got != want {
 		t.Errorf("formatProvider:\n%q\nwant\n%q", got, want)
 	}
-	au := client.AuthenticatorInfo{ID: wire.AuthUnixPeerCredentials, Description: "Uses Unix peer credentials.", VersionMin: 1}
+	au := client.AuthenticatorInfo{ID: parsec.AuthUnixPeerCredentials, Description: "Uses Unix peer credentials.", VersionMin: 1}
 	if got, want := formatAuthenticator(au), "ID: 0x03 (Unix Peer Credentials authentication)\nDescription: Uses Unix peer credentials.\nVersion: 0.1.0\n\n"; got != want {
 		t.Errorf("formatAuthenticator = %q", got)
 	}
-	if got := formatOpcode(wire.OpPsaGenerateKey); got != "0x02 (PsaGenerateKey)" {
+	if got := formatOpcode(parsec.OpPsaGenerateKey); got != "0x02 (PsaGenerateKey)" {
 		t.Errorf("formatOpcode = %q", got)
 	}
-	if got := formatOpcode(wire.OpCanDoCrypto); got != "0x20 (CanDoCrypto)" {
+	if got := formatOpcode(parsec.OpCanDoCrypto); got != "0x20 (CanDoCrypto)" {
 		t.Errorf("formatOpcode = %q", got)
 	}
 	if got := formatRandom([]byte{0x00, 0xab, 0x7f}); got != "00 AB 7F " {

@@ -137,7 +137,7 @@ func (c *checker) checkManager(ctx context.Context, km config.KeyManager) {
 		if !ok {
 			continue
 		}
-		switch err := kc.CheckKey(ctx, provider.Caller{App: e.App, Auth: e.Auth}, e.Key); status.CodeOf(err) {
+		switch err := kc.CheckKey(ctx, e.Client(), e.Key); status.CodeOf(err) {
 		case status.Success:
 		case status.PsaErrorDoesNotExist, status.PsaErrorDataCorrupt, status.PsaErrorDataInvalid:
 			c.problem(quarantine, "%s: the provider cannot use it: %v", where, err)

@@ -1,7 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright The parsecd Authors
 
-package wire
+// Package parsec holds the identifiers of the Parsec protocol: opcodes,
+// provider ids and authentication types, with their names, and the one
+// table of what each opcode is (core or provider, administrators only,
+// acting for an application, listable). It imports nothing of parsecd, so
+// that every package may use it: the providers and the key store name an
+// authentication type or a provider id without depending on the framing
+// code in src/wire.
+package parsec
 
 import "fmt"
 
@@ -43,52 +50,55 @@ const (
 	OpCanDoCrypto           Opcode = 0x20
 )
 
+// opInfo is what parsecd knows about an opcode. Every rule about opcodes
+// derives from this table: the back end's routing (core) and admin check,
+// the client's choice of sending authentication (core and !auth), the
+// ListOpcodes answers (listed), and the tests.
 type opInfo struct {
-	name      string
-	core      bool // handled by provider 0
-	admin     bool // needs an application in the admins list
-	needsAuth bool // needs an authenticated application
+	name  string
+	core  bool // handled by the core provider (id 0)
+	admin bool // needs an application in the admins list
+	auth  bool // acts for an authenticated application (its keys)
+	// listed is false for the opcodes that parsecd serves but never lists
+	// in ListOpcodes: Parsec's interface crate (every release up to its
+	// current head) has no Opcode for them and fails the whole ListOpcodes
+	// answer with OpcodeDoesNotExist when one is present, which breaks
+	// parsec-tool, the Rust client and Parsec's own test suite.
+	listed bool
 }
 
-// unlistable holds the opcodes that parsecd serves but never lists in
-// ListOpcodes: Parsec's interface crate (every release up to its current
-// head) has no Opcode for them and fails the whole ListOpcodes answer with
-// OpcodeDoesNotExist when one is present, which breaks parsec-tool, the Rust
-// client and Parsec's own test suite.
-var unlistable = map[Opcode]bool{OpPsaMacCompute: true, OpPsaMacVerify: true}
-
 var opcodes = map[Opcode]opInfo{
-	OpPing:                  {"Ping", true, false, false},
-	OpPsaGenerateKey:        {"PsaGenerateKey", false, false, true},
-	OpPsaDestroyKey:         {"PsaDestroyKey", false, false, true},
-	OpPsaSignHash:           {"PsaSignHash", false, false, true},
-	OpPsaVerifyHash:         {"PsaVerifyHash", false, false, true},
-	OpPsaImportKey:          {"PsaImportKey", false, false, true},
-	OpPsaExportPublicKey:    {"PsaExportPublicKey", false, false, true},
-	OpListProviders:         {"ListProviders", true, false, false},
-	OpListOpcodes:           {"ListOpcodes", true, false, false},
-	OpPsaAsymmetricEncrypt:  {"PsaAsymmetricEncrypt", false, false, true},
-	OpPsaAsymmetricDecrypt:  {"PsaAsymmetricDecrypt", false, false, true},
-	OpPsaExportKey:          {"PsaExportKey", false, false, true},
-	OpPsaGenerateRandom:     {"PsaGenerateRandom", false, false, false},
-	OpListAuthenticators:    {"ListAuthenticators", true, false, false},
-	OpPsaHashCompute:        {"PsaHashCompute", false, false, false},
-	OpPsaHashCompare:        {"PsaHashCompare", false, false, false},
-	OpPsaAeadEncrypt:        {"PsaAeadEncrypt", false, false, true},
-	OpPsaAeadDecrypt:        {"PsaAeadDecrypt", false, false, true},
-	OpPsaRawKeyAgreement:    {"PsaRawKeyAgreement", false, false, true},
-	OpPsaCipherEncrypt:      {"PsaCipherEncrypt", false, false, true},
-	OpPsaCipherDecrypt:      {"PsaCipherDecrypt", false, false, true},
-	OpPsaMacCompute:         {"PsaMacCompute", false, false, true},
-	OpPsaMacVerify:          {"PsaMacVerify", false, false, true},
-	OpPsaSignMessage:        {"PsaSignMessage", false, false, true},
-	OpPsaVerifyMessage:      {"PsaVerifyMessage", false, false, true},
-	OpListKeys:              {"ListKeys", true, false, true},
-	OpListClients:           {"ListClients", true, true, true},
-	OpDeleteClient:          {"DeleteClient", true, true, true},
-	OpAttestKey:             {"AttestKey", false, false, true},
-	OpPrepareKeyAttestation: {"PrepareKeyAttestation", false, false, true},
-	OpCanDoCrypto:           {"CanDoCrypto", false, false, true},
+	OpPing:                  {"Ping", true, false, false, true},
+	OpPsaGenerateKey:        {"PsaGenerateKey", false, false, true, true},
+	OpPsaDestroyKey:         {"PsaDestroyKey", false, false, true, true},
+	OpPsaSignHash:           {"PsaSignHash", false, false, true, true},
+	OpPsaVerifyHash:         {"PsaVerifyHash", false, false, true, true},
+	OpPsaImportKey:          {"PsaImportKey", false, false, true, true},
+	OpPsaExportPublicKey:    {"PsaExportPublicKey", false, false, true, true},
+	OpListProviders:         {"ListProviders", true, false, false, true},
+	OpListOpcodes:           {"ListOpcodes", true, false, false, true},
+	OpPsaAsymmetricEncrypt:  {"PsaAsymmetricEncrypt", false, false, true, true},
+	OpPsaAsymmetricDecrypt:  {"PsaAsymmetricDecrypt", false, false, true, true},
+	OpPsaExportKey:          {"PsaExportKey", false, false, true, true},
+	OpPsaGenerateRandom:     {"PsaGenerateRandom", false, false, false, true},
+	OpListAuthenticators:    {"ListAuthenticators", true, false, false, true},
+	OpPsaHashCompute:        {"PsaHashCompute", false, false, false, true},
+	OpPsaHashCompare:        {"PsaHashCompare", false, false, false, true},
+	OpPsaAeadEncrypt:        {"PsaAeadEncrypt", false, false, true, true},
+	OpPsaAeadDecrypt:        {"PsaAeadDecrypt", false, false, true, true},
+	OpPsaRawKeyAgreement:    {"PsaRawKeyAgreement", false, false, true, true},
+	OpPsaCipherEncrypt:      {"PsaCipherEncrypt", false, false, true, true},
+	OpPsaCipherDecrypt:      {"PsaCipherDecrypt", false, false, true, true},
+	OpPsaMacCompute:         {"PsaMacCompute", false, false, true, false},
+	OpPsaMacVerify:          {"PsaMacVerify", false, false, true, false},
+	OpPsaSignMessage:        {"PsaSignMessage", false, false, true, true},
+	OpPsaVerifyMessage:      {"PsaVerifyMessage", false, false, true, true},
+	OpListKeys:              {"ListKeys", true, false, true, true},
+	OpListClients:           {"ListClients", true, true, true, true},
+	OpDeleteClient:          {"DeleteClient", true, true, true, true},
+	OpAttestKey:             {"AttestKey", false, false, true, true},
+	OpPrepareKeyAttestation: {"PrepareKeyAttestation", false, false, true, true},
+	OpCanDoCrypto:           {"CanDoCrypto", false, false, true, true},
 }
 
 // Known reports whether the opcode is defined by the protocol.
@@ -96,7 +106,7 @@ func (o Opcode) Known() bool { _, ok := opcodes[o]; return ok }
 
 // Listable reports whether the opcode may appear in a ListOpcodes answer,
 // that is, whether every Parsec client can decode it.
-func (o Opcode) Listable() bool { return o.Known() && !unlistable[o] }
+func (o Opcode) Listable() bool { return opcodes[o].listed }
 
 // IsCore reports whether the operation is served by the core provider (id 0).
 func (o Opcode) IsCore() bool { return opcodes[o].core }
@@ -105,7 +115,7 @@ func (o Opcode) IsCore() bool { return opcodes[o].core }
 func (o Opcode) IsAdmin() bool { return opcodes[o].admin }
 
 // NeedsAuth reports whether the operation acts for an authenticated application.
-func (o Opcode) NeedsAuth() bool { return opcodes[o].needsAuth }
+func (o Opcode) NeedsAuth() bool { return opcodes[o].auth }
 
 func (o Opcode) String() string {
 	if i, ok := opcodes[o]; ok {
