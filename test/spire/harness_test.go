@@ -184,6 +184,11 @@ func newSpire(t *testing.T) *world {
 	}
 	w := &world{t: t, dir: base, agentSock: filepath.Join(base, "agent.sock"), serverSock: filepath.Join(base, "server.sock")}
 	port := freePort(t)
+	for _, d := range []string{"server", "agent"} {
+		if err := os.Mkdir(filepath.Join(base, d), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
 	serverConf := filepath.Join(base, "server.conf")
 	writeFile(t, serverConf, fmt.Sprintf(`server {
   bind_address = "127.0.0.1"
