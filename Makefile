@@ -35,6 +35,14 @@ build: ## build the static daemon and CLI into bin/
 build-pkcs11: ## build parsecd with the PKCS#11 provider (cgo, dynamically linked) into bin/parsecd-pkcs11
 	$(P11GO) build -trimpath $(P11TAGS) -ldflags "$(P11LDFLAGS)" -o $(BIN)/parsecd-pkcs11 ./src/cmd/parsecd
 
+# The PKCS#11 module of issue 18 (docs/pkcs11-module.md): the other cgo
+# artifact, a shared library consumers dlopen; the daemon stays static.
+# go build also writes a C header of the exports beside it: not shipped.
+.PHONY: pkcs11-module test-p11module
+pkcs11-module: ## build the PKCS#11 module libparsec-pkcs11.so (cgo, -buildmode=c-shared, stripped) into bin/
+	$(P11GO) build -buildmode=c-shared -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/libparsec-pkcs11.so ./src/cmd/libparsec-pkcs11
+	rm -f $(BIN)/libparsec-pkcs11.h
+
 # Static cross builds for Arm devices (CGO_ENABLED=0, stripped, stamped).
 cross: ## build static parsecd and parsec-tool for linux/arm64 and linux/arm (GOARM=7) into bin/linux_arm64/ and bin/linux_armv7/
 	GOOS=linux GOARCH=arm64 $(GOBUILD) -o $(BIN)/linux_arm64/parsecd ./src/cmd/parsecd
@@ -63,6 +71,13 @@ deps: ## install the system packages the tests need (when missing)
 
 test-unit: compat-client ## unit and end-to-end tests (go test ./...)
 	$(COMPAT_ENV) $(GO) test -count=1 -timeout 600s ./...
+
+# The module against pkcs11-tool, OpenSSL's pkcs11 engine, OpenSSH, p11-kit,
+# two Unix users, parsec-tool and a forked child (test/e2e/p11module_test.go;
+# the consumers come from deps.sh).
+test-p11module: deps pkcs11-module ## libparsec-pkcs11.so with the real consumers (pkcs11-tool, OpenSSL engine, ssh/sshd, p11-kit) against the real parsecd
+	PARSEC_P11_MODULE=$(CURDIR)/$(BIN)/libparsec-pkcs11.so $(P11GO) test -count=1 $(P11TAGS) -timeout 600s -run P11Module ./test/e2e/
+TEST_STAGES += test-p11module
 
 test-e2e: compat-client ## only the end-to-end tests against the real binaries
 	$(COMPAT_ENV) $(GO) test -count=1 -timeout 600s -v ./test/e2e/...
@@ -193,11 +208,12 @@ vet-pkcs11:
 staticcheck-pkcs11:
 	CGO_ENABLED=1 $(STATICCHECK) $(P11TAGS) ./...
 
-bench: build build-pkcs11 ## throughput, latency and memory of parsecd vs in-process crypto and a bare socket floor; PKCS#11 sign vs direct C_Sign; TPM sign vs direct go-tpm
+bench: build build-pkcs11 pkcs11-module ## throughput, latency and memory of parsecd vs in-process crypto and a bare socket floor; PKCS#11 sign vs direct C_Sign; TPM sign vs direct go-tpm; the PKCS#11 module vs the client and pkcs11-tool --sign rounds
 	$(GO) test -run '^$$' -bench . -benchmem ./src/wire/ ./storage/bolt/ ./providers/soft/
 	$(GO) run ./test/bench -parsecd $(BIN)/parsecd
 	$(P11GO) run $(P11TAGS) ./test/bench -pkcs11 -parsecd $(BIN)/parsecd-pkcs11
 	$(GO) run ./test/bench -tpm -parsecd $(BIN)/parsecd
+	$(P11GO) run $(P11TAGS) ./test/bench -p11module $(BIN)/libparsec-pkcs11.so -parsecd $(BIN)/parsecd
 
 # Not part of make test: it takes about a minute and measures, it asserts
 # nothing. As root the flood runs as uid 65534 (see docs/benchmarks.md).

@@ -69,7 +69,9 @@ func TestGenerateSymmetric(t *testing.T) {
 		_, err := p.ExportPublicKey(bg, alice, "k")
 		wantCode(t, err, status.PsaErrorInvalidArgument, "ExportPublicKey of a symmetric key")
 		wantCode(t, p.GenerateKey(bg, alice, "k2", a), status.Success, "GenerateKey again")
-		if bytes.Equal(must(p.ExportKey(bg, alice, "k2")), exported) {
+		// Two random keys of 8 bits are equal one time in 256: only keys
+		// of 64 bits and more say something when they are.
+		if tc.bits >= 64 && bytes.Equal(must(p.ExportKey(bg, alice, "k2")), exported) {
 			t.Fatalf("%v: two generated keys are equal", a.Type)
 		}
 	}

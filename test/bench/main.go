@@ -9,7 +9,9 @@
 // It prints figures and how they compare with the project's targets; it
 // asserts nothing. With -pkcs11 (pkcs11.go) it measures ECDSA P-256 sign
 // through parsecd's PKCS#11 provider against the same C_Sign made directly;
-// with -tpm (tpm.go), through the TPM provider against go-tpm on swtpm.
+// with -tpm (tpm.go), through the TPM provider against go-tpm on swtpm;
+// with -p11module (p11module.go), the PKCS#11 module of issue 18 against
+// parsecd's own client.
 package main
 
 import (
@@ -44,10 +46,18 @@ func main() {
 	dur := flag.Duration("duration", 3*time.Second, "length of each measured phase")
 	floor := flag.String("floor", "", "internal: serve the floor on this socket")
 	p11 := flag.Bool("pkcs11", false, "measure sign through parsecd's PKCS#11 provider (a parsecd built with -tags pkcs11) vs the same C_Sign made directly, on a fresh SoftHSM2 token; needs this program built with CGO_ENABLED=1 -tags pkcs11")
+	p11mod := flag.String("p11module", "", "measure libparsec-pkcs11.so (this path) against parsecd's own client, in process and as pkcs11-tool --sign processes; needs this program built with CGO_ENABLED=1 -tags pkcs11")
 	tpmFlag := flag.Bool("tpm", false, "measure sign through parsecd's TPM provider vs the same go-tpm calls made directly, on a fresh swtpm")
 	flag.Parse()
 	if *floor != "" {
 		serveFloor(*floor)
+		return
+	}
+	if *p11mod != "" {
+		if err := runP11Module(*daemon, *p11mod, *dur); err != nil {
+			fmt.Fprintln(os.Stderr, "bench -p11module:", err)
+			os.Exit(1)
+		}
 		return
 	}
 	if *tpmFlag {
@@ -219,21 +229,30 @@ key_info_manager = "store"
 	return sock, cfg, err
 }
 
-func run(daemon string, d time.Duration) error {
-	dir, err := os.MkdirTemp("", "parsecd-bench-")
+// startSoftware starts daemon with the software provider in a fresh
+// directory; stop stops it and removes the directory.
+func startSoftware(daemon, prefix string) (dir, sock string, pd *exec.Cmd, stop func(), err error) {
+	dir, err = os.MkdirTemp("", prefix)
 	if err != nil {
-		return err
+		return "", "", nil, nil, err
 	}
-	defer os.RemoveAll(dir)
 	sock, cfg, err := writeConfig(dir, "provider_type = \"Software\"\n")
+	if err == nil {
+		pd, err = start(dir, sock, daemon, "-c", cfg)
+	}
+	if err != nil {
+		os.RemoveAll(dir)
+		return "", "", nil, nil, err
+	}
+	return dir, sock, pd, func() { _ = pd.Process.Signal(os.Interrupt); _ = pd.Wait(); os.RemoveAll(dir) }, nil
+}
+
+func run(daemon string, d time.Duration) error {
+	dir, sock, pd, stop, err := startSoftware(daemon, "parsecd-bench-")
 	if err != nil {
 		return err
 	}
-	pd, err := start(dir, sock, daemon, "-c", cfg)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = pd.Process.Signal(os.Interrupt); _ = pd.Wait() }()
+	defer stop()
 	self, err := os.Executable()
 	if err != nil {
 		return err

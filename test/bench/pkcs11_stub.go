@@ -13,3 +13,7 @@ import (
 func runPkcs11(string, time.Duration) error {
 	return errors.New("this benchmark was built without PKCS#11 support: run it with CGO_ENABLED=1 go run -tags pkcs11 ./test/bench -pkcs11")
 }
+
+func runP11Module(string, string, time.Duration) error {
+	return errors.New("this benchmark was built without cgo: run it with CGO_ENABLED=1 go run -tags pkcs11 ./test/bench -p11module bin/libparsec-pkcs11.so")
+}

@@ -18,6 +18,16 @@ command -v git >/dev/null 2>&1 || need+=(git)
 if ! command -v softhsm2-util >/dev/null 2>&1 || [ ! -e /usr/lib/softhsm/libsofthsm2.so ]; then
 	need+=(softhsm2)
 fi
+# make test-p11module drives libparsec-pkcs11.so with the real consumers:
+# pkcs11-tool (opensc), OpenSSL's pkcs11 engine (libengine-pkcs11-openssl),
+# curl (TLS client authentication), ssh-keygen/ssh and an sshd of the
+# test's own, and p11-kit.
+command -v pkcs11-tool >/dev/null 2>&1 || need+=(opensc)
+compgen -G '/usr/lib/*/engines-3/pkcs11.so' >/dev/null || need+=(libengine-pkcs11-openssl)
+command -v ssh >/dev/null 2>&1 || need+=(openssh-client)
+[ -x /usr/sbin/sshd ] || need+=(openssh-server)
+command -v p11-kit >/dev/null 2>&1 || need+=(p11-kit)
+command -v curl >/dev/null 2>&1 || need+=(curl)
 # make test-arm runs the arm64 unit tests under qemu-user (the binaries are static).
 command -v qemu-aarch64 >/dev/null 2>&1 || need+=(qemu-user)
 # make test-rootfs checks rootfs/'s units and sysusers.d/tmpfiles.d with
