@@ -98,6 +98,18 @@ TESTARM_SKIP ?= ^(TestActivation|TestPidFairness)$$
 test-arm: ## core unit tests for linux/arm64 under qemu-aarch64 (Debian qemu-user)
 	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) test -count=1 -timeout 900s -exec qemu-aarch64 -skip '$(TESTARM_SKIP)' $(TESTARM_PKGS)
 
+# Binary size budgets (issue 14): the stripped static arm64 parsecd and
+# parsec-tool, cross-built as make cross does, against
+# test/sizecheck/budgets.txt; over budget, it prints what grew per module
+# and package since the committed baseline (go tool nm -size).
+.PHONY: size-check size-baseline
+size-check: ## fail when a stripped static arm64 binary crosses its budget in test/sizecheck/budgets.txt; prints what grew
+	$(GO) run ./test/sizecheck -ldflags '$(LDFLAGS)'
+TEST_STAGES += size-check
+
+size-baseline: ## rewrite test/sizecheck/testdata/ (bytes per module and package) after raising a budget
+	$(GO) run ./test/sizecheck -ldflags '$(LDFLAGS)' -update
+
 .PHONY: test-rootfs
 test-rootfs: build ## check rootfs/: systemd-analyze verify on the units, sysusers.d/tmpfiles.d, sh -n on the init script, parsecd --check-config on config.toml
 	./test/scripts/check-rootfs.sh $(BIN)/parsecd
@@ -208,9 +220,12 @@ vet-pkcs11:
 staticcheck-pkcs11:
 	CGO_ENABLED=1 $(STATICCHECK) $(P11TAGS) ./...
 
-bench: build build-pkcs11 pkcs11-module ## throughput, latency and memory of parsecd vs in-process crypto and a bare socket floor; PKCS#11 sign vs direct C_Sign; TPM sign vs direct go-tpm; the PKCS#11 module vs the client and pkcs11-tool --sign rounds
+bench: build build-pkcs11 pkcs11-module ## throughput, latency and memory of parsecd vs in-process crypto and a bare socket floor; memory under mixed load; 100,000 keys; PKCS#11 sign vs direct C_Sign; TPM sign vs direct go-tpm; the PKCS#11 module vs the client and pkcs11-tool --sign rounds; binary sizes vs their targets
+	$(GO) run ./test/sizecheck -ldflags '$(LDFLAGS)' -report
 	$(GO) test -run '^$$' -bench . -benchmem ./src/wire/ ./storage/bolt/ ./providers/soft/
 	$(GO) run ./test/bench -parsecd $(BIN)/parsecd
+	$(GO) run ./test/bench -memory -parsecd $(BIN)/parsecd
+	$(GO) run ./test/bench -scale -parsecd $(BIN)/parsecd
 	$(P11GO) run $(P11TAGS) ./test/bench -pkcs11 -parsecd $(BIN)/parsecd-pkcs11
 	$(GO) run ./test/bench -tpm -parsecd $(BIN)/parsecd
 	$(P11GO) run $(P11TAGS) ./test/bench -p11module $(BIN)/libparsec-pkcs11.so -parsecd $(BIN)/parsecd

@@ -7,7 +7,7 @@
 # a time: go test -fuzz takes one target per run).
 FUZZ_TARGETS := ./src/back:FuzzService ./src/psa:FuzzConvert ./src/wire:FuzzReadRequest \
 	./storage/bolt:FuzzDecodeValue ./src/config:FuzzParse \
-	./src/migrate:FuzzSQLite ./src/migrate:FuzzAttributes
+	./src/migrate:FuzzSQLite ./src/migrate:FuzzAttributes ./src/interface:FuzzCodec
 FUZZ_SHORT ?= 15s
 FUZZ_LONG  ?= 10m
 

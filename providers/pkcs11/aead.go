@@ -88,18 +88,8 @@ func checkNonce(alg psa.AeadAlg, n int) error {
 // aeadKey loads a key and checks, in order, its policy (usage and
 // algorithm), the capability table and the nonce length.
 func (p *Provider) aeadKey(ctx context.Context, c storage.Client, name string, usage psa.UsageFlags, alg psa.Aead, nonce []byte) (*keyRef, error) {
-	k, err := p.load(ctx, c, name)
+	k, err := p.loadFor(ctx, c, name, psa.UseAead(usage, alg))
 	if err != nil {
-		return nil, err
-	}
-	if err := psa.CheckAead(k.attrs, usage, alg); err != nil {
-		return nil, err
-	}
-	a := psa.Algorithm{Kind: psa.AlgAead, Aead: alg}
-	if err := p.checkAlgorithm(a, k.attrs.Type); err != nil {
-		return nil, err
-	}
-	if err := p.checkSecretSize(a, k.attrs.Type, k.attrs.Bits); err != nil {
 		return nil, err
 	}
 	if err := checkNonce(alg.Alg, len(nonce)); err != nil {

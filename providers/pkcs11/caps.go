@@ -202,6 +202,34 @@ func pkcs1Hash(h psa.Hash) bool { _, ok := hashSpecs[h]; return ok }
 // mgfHash reports whether h can be used with RSA-PSS and OAEP.
 func mgfHash(h psa.Hash) bool { return hashSpecs[h].mech != 0 }
 
+// loadFor loads the key name for one operation and checks that the operation
+// may use it (psa.Use.Check: policy, and a key pair where the private key
+// is needed), that the token does the algorithm for the key's type and,
+// for a secret key, that the mechanism takes its size: the steps every key
+// operation takes before its own. A use that needs only the public key
+// (verifying, encrypting) is checked as on the public key: with
+// software_public_operations it never reaches the token's private object.
+func (p *Provider) loadFor(ctx context.Context, c storage.Client, name string, u psa.Use) (*keyRef, error) {
+	k, err := p.load(ctx, c, name)
+	if err != nil {
+		return nil, err
+	}
+	if err := u.Check(k.attrs); err != nil {
+		return nil, err
+	}
+	t := k.attrs.Type
+	if u.Public() {
+		t = t.PublicOf()
+	}
+	if err := p.checkAlgorithm(u.Alg, t); err != nil {
+		return nil, err
+	}
+	if err := p.checkSecretSize(u.Alg, t, k.attrs.Bits); err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
 // checkAlgorithm decides whether alg can be used with keys of type t on
 // this token: PsaErrorNotPermitted when the algorithm cannot apply to the
 // type at all, PsaErrorNotSupported when it could but this provider or the

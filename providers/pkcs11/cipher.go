@@ -145,21 +145,7 @@ func cipherMechanism(alg psa.Cipher, iv []byte, decrypt bool) []*pkcs11.Mechanis
 // cipherKey loads a key and checks its policy (usage and algorithm) and
 // the capability table.
 func (p *Provider) cipherKey(ctx context.Context, c storage.Client, name string, usage psa.UsageFlags, alg psa.Cipher) (*keyRef, error) {
-	k, err := p.load(ctx, c, name)
-	if err != nil {
-		return nil, err
-	}
-	if err := psa.CheckCipher(k.attrs, usage, alg); err != nil {
-		return nil, err
-	}
-	a := psa.Algorithm{Kind: psa.AlgCipher, Cipher: alg}
-	if err := p.checkAlgorithm(a, k.attrs.Type); err != nil {
-		return nil, err
-	}
-	if err := p.checkSecretSize(a, k.attrs.Type, k.attrs.Bits); err != nil {
-		return nil, err
-	}
-	return k, nil
+	return p.loadFor(ctx, c, name, psa.UseCipher(usage, alg))
 }
 
 // cipherRun runs one single-part encryption or decryption on the token.

@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"os"
 	"strings"
+
+	"github.com/parsecd/parsecd/src/config"
 )
 
 // DefaultSessionPoolSize is the number of sessions the provider keeps open
@@ -107,11 +109,11 @@ func (c Config) Options() (Options, error) {
 	}
 	var errs []error
 	if o.LibraryPath == "" {
-		errs = append(errs, errors.New("library_path is required: the path of the token's PKCS#11 module (e.g. /usr/lib/softhsm/libsofthsm2.so)"))
+		errs = append(errs, config.KeyErrorf("library_path", "library_path is required: the path of the token's PKCS#11 module (e.g. /usr/lib/softhsm/libsofthsm2.so)"))
 	}
 	if c.SlotNumber != nil {
 		if s := uint(*c.SlotNumber); uint64(s) != *c.SlotNumber {
-			errs = append(errs, fmt.Errorf("slot_number %d is too large for this platform", *c.SlotNumber))
+			errs = append(errs, config.KeyErrorf("slot_number", "slot_number %d is too large for this platform", *c.SlotNumber))
 		} else {
 			o.Slot = &s
 		}
@@ -119,19 +121,19 @@ func (c Config) Options() (Options, error) {
 	if c.SerialNumber != nil {
 		o.SerialNumber = strings.TrimSpace(*c.SerialNumber)
 		if o.SerialNumber == "" {
-			errs = append(errs, errors.New("serial_number is empty"))
+			errs = append(errs, config.KeyErrorf("serial_number", "serial_number is empty"))
 		}
 	}
 	if c.TokenLabel != nil {
 		o.TokenLabel = strings.TrimSpace(*c.TokenLabel)
 		if o.TokenLabel == "" {
-			errs = append(errs, errors.New("token_label is empty"))
+			errs = append(errs, config.KeyErrorf("token_label", "token_label is empty"))
 		}
 	}
 	if c.UserPin != nil {
 		pin, warn, err := parsePIN(*c.UserPin)
 		if err != nil {
-			errs = append(errs, err)
+			errs = append(errs, config.KeyErr("user_pin", err))
 		} else {
 			o.PIN, o.HasPIN, o.PINFileWarning = pin, true, warn
 		}
@@ -142,7 +144,7 @@ func (c Config) Options() (Options, error) {
 	if c.SessionPoolSize != nil {
 		n := *c.SessionPoolSize
 		if n < 1 || n > maxSessionPoolSize {
-			errs = append(errs, fmt.Errorf("session_pool_size %d is out of range (1 to %d)", n, maxSessionPoolSize))
+			errs = append(errs, config.KeyErrorf("session_pool_size", "session_pool_size %d is out of range (1 to %d)", n, maxSessionPoolSize))
 		} else {
 			o.SessionPoolSize = n
 		}

@@ -97,12 +97,20 @@ func TestConfigOptions(t *testing.T) {
 		{"empty serial", with(func(c *Config) { c.SerialNumber = ptr("  ") }), nil, "serial_number is empty"},
 		{"empty label", with(func(c *Config) { c.TokenLabel = ptr("") }), nil, "token_label is empty"},
 	}
+	errKey := map[string]string{"no library": "library_path", "bad hex": "user_pin", "missing PIN file": "user_pin",
+		"file: without a path": "user_pin", "pool size 0": "session_pool_size", "pool size too large": "session_pool_size",
+		"empty serial": "serial_number", "empty label": "token_label"}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			o, err := tc.c.Options()
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("error %v, want one containing %q", err, tc.wantErr)
+				}
+				// The daemon points at the key's line by the
+				// *config.KeyError, not by the words.
+				if ke := (*config.KeyError)(nil); !errors.As(err, &ke) || ke.Key != errKey[tc.name] {
+					t.Errorf("error %v is not a *config.KeyError about %q", err, errKey[tc.name])
 				}
 				if strings.Contains(err.Error(), "zz") && tc.name == "bad hex" {
 					t.Error("the error quotes the PIN")
@@ -171,8 +179,8 @@ func TestFactory(t *testing.T) {
 		{"unknown key", fmt.Sprintf("library_path = %q\nbogus = 1\n", testLib), `cfg.toml:16:1: [[provider]] #1 (Pkcs11): unknown key "bogus"`},
 		{"Parsec's label key name", fmt.Sprintf("library_path = %q\nlabel = \"x\"\n", testLib), `cfg.toml:16:1: [[provider]] #1 (Pkcs11): unknown key "label"`},
 		{"no library", "slot_number = 1\n", "library_path is required"},
-		{"mistyped slot", fmt.Sprintf("library_path = %q\nslot_number = \"1\"\n", testLib), "#1"},
-		{"negative slot", fmt.Sprintf("library_path = %q\nslot_number = -1\n", testLib), "#1"},
+		{"mistyped slot", fmt.Sprintf("library_path = %q\nslot_number = \"1\"\n", testLib), `cfg.toml:16:1: [[provider]] #1 (Pkcs11): key "slot_number": `},
+		{"negative slot", fmt.Sprintf("library_path = %q\nslot_number = -1\n", testLib), `cfg.toml:16:1: [[provider]] #1 (Pkcs11): key "slot_number": `},
 		{"missing library", "library_path = \"/nonexistent/libp11.so\"\n", "pkcs11 provider: library /nonexistent/libp11.so: cannot load the module"},
 		{"not a module", "library_path = \"/etc/hostname\"\n", "pkcs11 provider: library /etc/hostname: cannot load the module: dlopen failed"},
 	} {

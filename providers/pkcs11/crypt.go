@@ -67,18 +67,9 @@ func cryptMechanism(alg psa.AsymEncrypt, salt []byte) []*pkcs11.Mechanism {
 // AsymmetricEncrypt implements provider.AsymEncryption: RSA PKCS#1 v1.5
 // and RSA OAEP whose label is the salt. Public keys can encrypt.
 func (p *Provider) AsymmetricEncrypt(ctx context.Context, c storage.Client, name string, alg psa.AsymEncrypt, plaintext, salt []byte) ([]byte, error) {
-	k, err := p.load(ctx, c, name)
+	k, err := p.loadFor(ctx, c, name, psa.UseEncrypt(alg, salt, plaintext))
 	if err != nil {
 		return nil, err
-	}
-	if err := psa.CheckEncrypt(k.attrs, psa.UsageEncrypt, alg, salt); err != nil {
-		return nil, err
-	}
-	if err := p.checkAlgorithm(psa.Algorithm{Kind: psa.AlgAsymEncrypt, Encrypt: alg}, k.attrs.Type.PublicOf()); err != nil {
-		return nil, err
-	}
-	if len(plaintext) == 0 {
-		return nil, status.Errorf(status.PsaErrorInvalidArgument, "plaintext is empty")
 	}
 	// The token may not say it clearly (SoftHSM: CKR_GENERAL_ERROR).
 	if len(plaintext) > maxPlaintext(alg, k.attrs.Bits) {
@@ -158,17 +149,8 @@ func (p *Provider) encryptGo(ctx context.Context, k *keyRef, alg psa.AsymEncrypt
 // ciphertext that does not decrypt is PsaErrorInvalidPadding; one of the
 // wrong length is PsaErrorInvalidArgument.
 func (p *Provider) AsymmetricDecrypt(ctx context.Context, c storage.Client, name string, alg psa.AsymEncrypt, ciphertext, salt []byte) ([]byte, error) {
-	k, err := p.load(ctx, c, name)
+	k, err := p.loadFor(ctx, c, name, psa.UseDecrypt(alg, salt, ciphertext))
 	if err != nil {
-		return nil, err
-	}
-	if err := psa.CheckEncrypt(k.attrs, psa.UsageDecrypt, alg, salt); err != nil {
-		return nil, err
-	}
-	if err := psa.CheckCiphertext(k.attrs, ciphertext); err != nil {
-		return nil, err
-	}
-	if err := p.checkAlgorithm(psa.Algorithm{Kind: psa.AlgAsymEncrypt, Encrypt: alg}, k.attrs.Type); err != nil {
 		return nil, err
 	}
 	// A ciphertext that does not decrypt: SoftHSM says CKR_GENERAL_ERROR.

@@ -94,18 +94,8 @@ func (p *Provider) checkMac(m psa.Mac, t psa.KeyType, mismatch func() error, uns
 // macOf checks the policy (usage) and the capability table, then computes
 // the (possibly truncated) MAC on the token.
 func (p *Provider) macOf(ctx context.Context, c storage.Client, name string, usage psa.UsageFlags, alg psa.Mac, input []byte) ([]byte, error) {
-	k, err := p.load(ctx, c, name)
+	k, err := p.loadFor(ctx, c, name, psa.UseMac(usage, alg))
 	if err != nil {
-		return nil, err
-	}
-	if err := psa.CheckMac(k.attrs, usage, alg); err != nil {
-		return nil, err
-	}
-	a := psa.Algorithm{Kind: psa.AlgMac, Mac: alg}
-	if err := p.checkAlgorithm(a, k.attrs.Type); err != nil {
-		return nil, err
-	}
-	if err := p.checkSecretSize(a, k.attrs.Type, k.attrs.Bits); err != nil {
 		return nil, err
 	}
 	mech := []*pkcs11.Mechanism{pkcs11.NewMechanism(macMech(alg), nil)}
@@ -124,7 +114,7 @@ func (p *Provider) macOf(ctx context.Context, c storage.Client, name string, usa
 	n := psa.MacLength(k.attrs.Type, alg)
 	if n == 0 || int(n) > len(full) || len(full) != int(alg.FullLength()) {
 		clear(full)
-		return nil, status.Errorf(status.PsaErrorGenericError, "the token returned a %d-byte MAC for %v", len(full), a)
+		return nil, status.Errorf(status.PsaErrorGenericError, "the token returned a %d-byte MAC for %v", len(full), psa.Algorithm{Kind: psa.AlgMac, Mac: alg})
 	}
 	out := full[:n:n]
 	clear(full[n:])

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 
 	"github.com/miekg/pkcs11"
 )
@@ -37,6 +38,9 @@ type module struct {
 	// others search them (Parsec#264). Key creation is rare; operations
 	// with keys still run in parallel with each other.
 	objMu sync.RWMutex
+	// objGen moves whenever this process may have been given or may have
+	// freed an object handle (handles.go): creations, destructions, searches.
+	objGen atomic.Uint64
 }
 
 var (

@@ -99,6 +99,7 @@ func (p *Provider) destroyOrphans(ctx context.Context, name string, committed ma
 	err := p.pool.do(ctx, func(h pkcs11.SessionHandle) error {
 		p.mod.objMu.Lock()
 		defer p.mod.objMu.Unlock()
+		defer p.mod.objGen.Add(1) // a freed handle may be given to a new object
 		n = 0
 		if err := p.pool.canSeePrivate(h); err != nil {
 			return err

@@ -33,6 +33,9 @@ type pool struct {
 
 	// retries counts operations run again in a new session.
 	retries atomic.Int64
+
+	// handles caches the sessions' object handles (handles.go).
+	handles handleCache
 }
 
 func newPool(ctx *pkcs11.Ctx, tok token, o Options) *pool {
@@ -109,6 +112,7 @@ func (p *pool) put(h pkcs11.SessionHandle) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
+		p.handles.forgetSession(h)
 		_ = p.ctx.CloseSession(h)
 		<-p.slots
 		return
@@ -118,6 +122,7 @@ func (p *pool) put(h pkcs11.SessionHandle) {
 
 // discard closes a session that can no longer be used.
 func (p *pool) discard(h pkcs11.SessionHandle) {
+	p.handles.forgetSession(h)
 	_ = p.ctx.CloseSession(h)
 	<-p.slots
 }

@@ -78,17 +78,8 @@ func sigLen(a psa.KeyAttributes) int {
 // RSA-PSS (CKM_RSA_PKCS_PSS, salt = hash length, MGF1 with the same hash)
 // and ECDSA (CKM_ECDSA over the hash; the signature is r‖s).
 func (p *Provider) SignHash(ctx context.Context, c storage.Client, name string, alg psa.AsymSign, hash []byte) ([]byte, error) {
-	k, err := p.load(ctx, c, name)
+	k, err := p.loadFor(ctx, c, name, psa.UseSign(psa.UsageSignHash, alg, len(hash)))
 	if err != nil {
-		return nil, err
-	}
-	if err := psa.CheckSign(k.attrs, psa.UsageSignHash, alg, len(hash)); err != nil {
-		return nil, err
-	}
-	if !k.attrs.Type.IsPair() {
-		return nil, status.Errorf(status.PsaErrorInvalidArgument, "a %v cannot sign", k.attrs.Type)
-	}
-	if err := p.checkAlgorithm(psa.Algorithm{Kind: psa.AlgAsymSign, Sign: alg}, k.attrs.Type); err != nil {
 		return nil, err
 	}
 	if alg.Kind == psa.SignEcdsaAny && len(hash) == 0 {
@@ -148,14 +139,8 @@ var errBadSignature = pubkey.ErrBadSignature
 // software_public_operations. A signature that does not verify, whatever
 // the reason, is PsaErrorInvalidSignature.
 func (p *Provider) VerifyHash(ctx context.Context, c storage.Client, name string, alg psa.AsymSign, hash, sig []byte) error {
-	k, err := p.load(ctx, c, name)
+	k, err := p.loadFor(ctx, c, name, psa.UseSign(psa.UsageVerifyHash, alg, len(hash)))
 	if err != nil {
-		return err
-	}
-	if err := psa.CheckSign(k.attrs, psa.UsageVerifyHash, alg, len(hash)); err != nil {
-		return err
-	}
-	if err := p.checkAlgorithm(psa.Algorithm{Kind: psa.AlgAsymSign, Sign: alg}, k.attrs.Type.PublicOf()); err != nil {
 		return err
 	}
 	if len(sig) != sigLen(k.attrs) {

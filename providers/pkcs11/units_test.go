@@ -10,6 +10,7 @@ import (
 	"context"
 	"encoding/asn1"
 	"math/big"
+	"sync"
 	"testing"
 	"time"
 
@@ -59,7 +60,7 @@ func TestRawECDSA(t *testing.T) {
 }
 
 // TestSessionWait: with every session busy, an operation waits, and gives
-// up with its context.
+// up with its context; one that waits gets the session given back.
 func TestSessionWait(t *testing.T) {
 	o := testOptions()
 	o.SessionPoolSize = 1
@@ -72,13 +73,36 @@ func TestSessionWait(t *testing.T) {
 	defer cancel()
 	_, err = p.GenerateRandom(ctx, 8)
 	wantCode(t, err, status.PsaErrorCommunicationFailure, "GenerateRandom with no free session")
+	// The session is given back only once the operation is known to
+	// wait for it (not after a sleep, which a slow machine could outlast
+	// before the operation even asks, so that it would find the session
+	// idle and the test would pass without anything having waited).
+	wctx := &waitingCtx{Context: context.Background(), waiting: make(chan struct{})}
 	done := make(chan error, 1)
-	go func() { _, err := p.GenerateRandom(context.Background(), 8); done <- err }()
-	time.Sleep(20 * time.Millisecond)
+	go func() { _, err := p.GenerateRandom(wctx, 8); done <- err }()
+	select {
+	case <-wctx.waiting:
+	case err := <-done:
+		t.Fatalf("GenerateRandom returned (%v) while the only session was taken", err)
+	}
 	p.pool.put(h)
 	if err := <-done; err != nil {
 		t.Fatalf("a waiting operation failed: %v", err)
 	}
+}
+
+// waitingCtx closes waiting when Done is first asked for: the pool asks
+// only once no session is idle, when it starts to wait (its fast path
+// takes an idle session without looking at the context).
+type waitingCtx struct {
+	context.Context
+	once    sync.Once
+	waiting chan struct{}
+}
+
+func (c *waitingCtx) Done() <-chan struct{} {
+	c.once.Do(func() { close(c.waiting) })
+	return c.Context.Done()
 }
 
 func TestSignInputTooLong(t *testing.T) {

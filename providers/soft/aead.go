@@ -71,14 +71,8 @@ func (p *Provider) AeadDecrypt(ctx context.Context, c storage.Client, name strin
 // aeadFor loads a key and checks, in order, its policy (usage and
 // algorithm), the capability table and the nonce length, then builds the AEAD.
 func (p *Provider) aeadFor(ctx context.Context, c storage.Client, name string, usage psa.UsageFlags, alg psa.Aead, nonce []byte) (cipher.AEAD, error) {
-	k, err := p.load(ctx, c, name)
+	k, err := p.loadFor(ctx, c, name, psa.UseAead(usage, alg))
 	if err != nil {
-		return nil, err
-	}
-	if err := psa.CheckAead(k.attrs, usage, alg); err != nil {
-		return nil, err
-	}
-	if err := checkAlgorithm(psa.Algorithm{Kind: psa.AlgAead, Aead: alg}, k.attrs.Type); err != nil {
 		return nil, err
 	}
 	if err := checkNonce(alg.Alg, len(nonce)); err != nil {

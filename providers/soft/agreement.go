@@ -44,16 +44,10 @@ func (p *Provider) RawKeyAgreement(ctx context.Context, c storage.Client, alg ps
 
 // rawAgreement computes the shared secret of private key k and peerKey.
 func rawAgreement(k *key, alg psa.KeyAgreementRaw, peerKey []byte) ([]byte, error) {
-	if err := psa.CheckKeyAgreement(k.attrs, alg); err != nil {
+	if err := k.use(psa.UseAgreement(alg)); err != nil {
 		return nil, err
 	}
 	t := k.attrs.Type
-	if !t.IsPair() {
-		return nil, status.Errorf(status.PsaErrorInvalidArgument, "a %v cannot be the private key of a key agreement", t)
-	}
-	if err := checkAlgorithm(psa.Algorithm{Kind: psa.AlgKeyAgreement, KeyAgreement: psa.KeyAgreement{Raw: alg}}, t); err != nil {
-		return nil, err
-	}
 	if alg != psa.KeyAgreementEcdh {
 		return nil, status.Errorf(status.PsaErrorNotSupported, "key agreement %d is not supported", alg)
 	}

@@ -108,6 +108,29 @@ func implementedHash(h psa.Hash) bool {
 	return false
 }
 
+// loadFor loads the key name for one operation and checks that the operation
+// may use it (psa.Use.Check: policy, and a key pair where the private key
+// is needed) and that this provider implements the algorithm for its type:
+// the steps every key operation takes before its own.
+func (p *Provider) loadFor(ctx context.Context, c storage.Client, name string, u psa.Use) (*key, error) {
+	k, err := p.load(ctx, c, name)
+	if err != nil {
+		return nil, err
+	}
+	if err := k.use(u); err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+// use is loadFor's checks on a loaded key.
+func (k *key) use(u psa.Use) error {
+	if err := u.Check(k.attrs); err != nil {
+		return err
+	}
+	return checkAlgorithm(u.Alg, k.attrs.Type)
+}
+
 // checkAlgorithm decides whether alg is implemented for keys of type t:
 // PsaErrorNotPermitted when the algorithm cannot apply to that type at all,
 // PsaErrorNotSupported when it could but this provider does not do it.

@@ -63,17 +63,7 @@ func (p *Provider) CipherDecrypt(ctx context.Context, c storage.Client, name str
 // cipherKey loads a key and checks its policy (usage and algorithm) and the
 // capability table.
 func (p *Provider) cipherKey(ctx context.Context, c storage.Client, name string, usage psa.UsageFlags, alg psa.Cipher) (*key, error) {
-	k, err := p.load(ctx, c, name)
-	if err != nil {
-		return nil, err
-	}
-	if err := psa.CheckCipher(k.attrs, usage, alg); err != nil {
-		return nil, err
-	}
-	if err := checkAlgorithm(psa.Algorithm{Kind: psa.AlgCipher, Cipher: alg}, k.attrs.Type); err != nil {
-		return nil, err
-	}
-	return k, nil
+	return p.loadFor(ctx, c, name, psa.UseCipher(usage, alg))
 }
 
 // ivSize is the IV length of a mode: none for ECB, ChaCha20's 12-byte

@@ -19,15 +19,9 @@ import (
 // RSA OAEP whose label is the salt (an empty salt means no label). Public
 // keys can encrypt.
 func (p *Provider) AsymmetricEncrypt(ctx context.Context, c storage.Client, name string, alg psa.AsymEncrypt, plaintext, salt []byte) ([]byte, error) {
-	k, err := p.load(ctx, c, name)
+	k, err := p.loadFor(ctx, c, name, psa.UseEncrypt(alg, salt, plaintext))
 	if err != nil {
 		return nil, err
-	}
-	if err := psa.CheckEncrypt(k.attrs, psa.UsageEncrypt, alg, salt); err != nil {
-		return nil, err
-	}
-	if len(plaintext) == 0 {
-		return nil, status.Errorf(status.PsaErrorInvalidArgument, "plaintext is empty")
 	}
 	var ch crypto.Hash
 	if alg.Kind == psa.EncRsaOaep {
@@ -41,14 +35,8 @@ func (p *Provider) AsymmetricEncrypt(ctx context.Context, c storage.Client, name
 // AsymmetricDecrypt implements provider.AsymEncryption. Any decryption
 // failure is PsaErrorInvalidPadding.
 func (p *Provider) AsymmetricDecrypt(ctx context.Context, c storage.Client, name string, alg psa.AsymEncrypt, ciphertext, salt []byte) ([]byte, error) {
-	k, err := p.load(ctx, c, name)
+	k, err := p.loadFor(ctx, c, name, psa.UseDecrypt(alg, salt, ciphertext))
 	if err != nil {
-		return nil, err
-	}
-	if err := psa.CheckEncrypt(k.attrs, psa.UsageDecrypt, alg, salt); err != nil {
-		return nil, err
-	}
-	if err := psa.CheckCiphertext(k.attrs, ciphertext); err != nil {
 		return nil, err
 	}
 	var out []byte

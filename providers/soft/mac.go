@@ -53,10 +53,7 @@ func (p *Provider) MacVerify(ctx context.Context, c storage.Client, name string,
 
 // macCheck runs the policy and capability checks of a MAC operation.
 func macCheck(k *key, usage psa.UsageFlags, alg psa.Mac) error {
-	if err := psa.CheckMac(k.attrs, usage, alg); err != nil {
-		return err
-	}
-	return checkAlgorithm(psa.Algorithm{Kind: psa.AlgMac, Mac: alg}, k.attrs.Type)
+	return k.use(psa.UseMac(usage, alg))
 }
 
 // macCompute computes the (possibly truncated) MAC of input with k.

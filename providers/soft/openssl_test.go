@@ -19,18 +19,14 @@ import (
 
 	"github.com/parsecd/parsecd/src/psa"
 	"github.com/parsecd/parsecd/src/status"
+	"github.com/parsecd/parsecd/test/tool"
 )
 
-// opensslPath is the OpenSSL command line tool; the cross-checks fail, not
-// skip, without it.
-const opensslPath = "/usr/bin/openssl"
-
+// openssl runs the OpenSSL command line tool, found on PATH; the
+// cross-checks fail, not skip, without it.
 func openssl(t *testing.T, args ...string) ([]byte, error) {
 	t.Helper()
-	if _, err := os.Stat(opensslPath); err != nil {
-		t.Fatalf("openssl is required for the cross-checks: %v", err)
-	}
-	return exec.Command(opensslPath, args...).CombinedOutput()
+	return exec.Command(tool.Path(t, "openssl"), args...).CombinedOutput()
 }
 
 func writePEM(t *testing.T, dir, name, typ string, der []byte) string {

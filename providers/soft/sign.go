@@ -23,11 +23,8 @@ import (
 // ECDSA on the Weierstrass curves of the curve table (curves.go). ECDSA
 // signatures are r‖s, each ceil(curve_bits/8) bytes.
 func (p *Provider) SignHash(ctx context.Context, c storage.Client, name string, alg psa.AsymSign, hash []byte) ([]byte, error) {
-	k, err := p.load(ctx, c, name)
+	k, err := p.loadFor(ctx, c, name, psa.UseSign(psa.UsageSignHash, alg, len(hash)))
 	if err != nil {
-		return nil, err
-	}
-	if err := psa.CheckSign(k.attrs, psa.UsageSignHash, alg, len(hash)); err != nil {
 		return nil, err
 	}
 	return sign(k, alg, hash)
@@ -36,11 +33,8 @@ func (p *Provider) SignHash(ctx context.Context, c storage.Client, name string, 
 // VerifyHash implements provider.AsymSign; public keys can verify. A signature
 // that does not verify, whatever the reason, is PsaErrorInvalidSignature.
 func (p *Provider) VerifyHash(ctx context.Context, c storage.Client, name string, alg psa.AsymSign, hash, sig []byte) error {
-	k, err := p.load(ctx, c, name)
+	k, err := p.loadFor(ctx, c, name, psa.UseSign(psa.UsageVerifyHash, alg, len(hash)))
 	if err != nil {
-		return err
-	}
-	if err := psa.CheckSign(k.attrs, psa.UsageVerifyHash, alg, len(hash)); err != nil {
 		return err
 	}
 	return verify(k, alg, hash, sig)
@@ -53,11 +47,8 @@ func (p *Provider) SignMessage(ctx context.Context, c storage.Client, name strin
 	if !alg.HasHash() {
 		return nil, status.Errorf(status.PsaErrorInvalidArgument, "%v cannot sign a message: it has no hash", alg)
 	}
-	k, err := p.load(ctx, c, name)
+	k, err := p.loadFor(ctx, c, name, psa.UseSign(psa.UsageSignMessage, alg, -1))
 	if err != nil {
-		return nil, err
-	}
-	if err := psa.CheckSign(k.attrs, psa.UsageSignMessage, alg, -1); err != nil {
 		return nil, err
 	}
 	digest, err := digestOf(alg.Hash, msg)
@@ -72,11 +63,8 @@ func (p *Provider) VerifyMessage(ctx context.Context, c storage.Client, name str
 	if !alg.HasHash() {
 		return status.Errorf(status.PsaErrorInvalidArgument, "%v cannot verify a message: it has no hash", alg)
 	}
-	k, err := p.load(ctx, c, name)
+	k, err := p.loadFor(ctx, c, name, psa.UseSign(psa.UsageVerifyMessage, alg, -1))
 	if err != nil {
-		return err
-	}
-	if err := psa.CheckSign(k.attrs, psa.UsageVerifyMessage, alg, -1); err != nil {
 		return err
 	}
 	digest, err := digestOf(alg.Hash, msg)
@@ -107,14 +95,8 @@ func pssSaltLength(pub *rsa.PublicKey, h crypto.Hash) int {
 	return salt
 }
 
-// sign signs digest with k; the policy check has been done.
+// sign signs digest with k, which k.use has checked.
 func sign(k *key, alg psa.AsymSign, digest []byte) ([]byte, error) {
-	if !k.attrs.Type.IsPair() {
-		return nil, status.Errorf(status.PsaErrorInvalidArgument, "a %v cannot sign", k.attrs.Type)
-	}
-	if err := checkAlgorithm(psa.Algorithm{Kind: psa.AlgAsymSign, Sign: alg}, k.attrs.Type); err != nil {
-		return nil, err // e.g. ECDSA with an X25519 key
-	}
 	var ch crypto.Hash
 	if alg.HasHash() {
 		var err error
@@ -179,11 +161,8 @@ func rawECDSA(k *ecdsa.PrivateKey, r, s *big.Int) []byte {
 
 var errBadSignature = &status.Error{Code: status.PsaErrorInvalidSignature, Msg: "signature does not verify"}
 
-// verify checks sig over digest with k; the policy check has been done.
+// verify checks sig over digest with k, which k.use has checked.
 func verify(k *key, alg psa.AsymSign, digest, sig []byte) error {
-	if err := checkAlgorithm(psa.Algorithm{Kind: psa.AlgAsymSign, Sign: alg}, k.attrs.Type); err != nil {
-		return err
-	}
 	var ch crypto.Hash
 	if alg.HasHash() {
 		var err error

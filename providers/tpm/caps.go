@@ -161,6 +161,25 @@ func (c caps) checkKeyType(check psa.CheckType, t psa.KeyType, bits uint32) erro
 	return nil
 }
 
+// loadFor loads the key name for one operation and checks that the operation
+// may use it (psa.Use.Check: policy, and a key pair where the private key
+// is needed) and that this TPM can do the algorithm for its type: the
+// steps every key operation takes before its own, all before the TPM is
+// asked anything.
+func (p *Provider) loadFor(ctx context.Context, c storage.Client, name string, u psa.Use) (*key, error) {
+	k, err := p.load(ctx, c, name)
+	if err != nil {
+		return nil, err
+	}
+	if err := u.Check(k.attrs); err != nil {
+		return nil, err
+	}
+	if err := p.caps.checkAlgorithm(u.Alg, k.attrs.Type); err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
 // checkAlgorithm decides whether alg can be used with keys of type t:
 // PsaErrorNotPermitted when the algorithm cannot apply to that type at all,
 // PsaErrorNotSupported when it could but this provider or TPM does not do it.

@@ -6,6 +6,8 @@ package tpm
 import (
 	"errors"
 	"fmt"
+
+	"github.com/parsecd/parsecd/src/config"
 )
 
 // ProviderType is the provider_type of the TPM provider.
@@ -56,18 +58,18 @@ func (c Config) Options() (Options, error) {
 	}
 	var errs []error
 	if c.Tcti == "" {
-		errs = append(errs, errors.New(`tcti is required (e.g. "device", "device:/dev/tpmrm0", "swtpm:port=2321")`))
+		errs = append(errs, config.KeyErrorf("tcti", `tcti is required (e.g. "device", "device:/dev/tpmrm0", "swtpm:port=2321")`))
 	} else if t, err := ParseTCTI(c.Tcti); err != nil {
-		errs = append(errs, err)
+		errs = append(errs, config.KeyErr("tcti", err))
 	} else {
 		o.TCTI = t
 	}
 	var err error
 	if o.OwnerAuth, err = ParseHierarchyAuth("owner_hierarchy_auth", c.OwnerHierarchyAuth); err != nil {
-		errs = append(errs, err)
+		errs = append(errs, config.KeyErr("owner_hierarchy_auth", err))
 	}
 	if o.EndorsementAuth, err = ParseHierarchyAuth("endorsement_hierarchy_auth", c.EndorsementHierarchyAuth); err != nil {
-		errs = append(errs, err)
+		errs = append(errs, config.KeyErr("endorsement_hierarchy_auth", err))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return Options{}, err

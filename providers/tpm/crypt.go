@@ -13,36 +13,16 @@ import (
 
 	"github.com/parsecd/parsecd/providers/internal/rsaenc"
 	"github.com/parsecd/parsecd/src/psa"
-	"github.com/parsecd/parsecd/src/status"
 	"github.com/parsecd/parsecd/storage"
 )
-
-// loadCrypt loads an RSA key and checks the policy of an encryption or
-// decryption (usage says which) with alg and salt.
-func (p *Provider) loadCrypt(ctx context.Context, c storage.Client, name string, usage psa.UsageFlags, alg psa.AsymEncrypt, salt []byte) (*key, error) {
-	k, err := p.load(ctx, c, name)
-	if err != nil {
-		return nil, err
-	}
-	if err := psa.CheckEncrypt(k.attrs, usage, alg, salt); err != nil {
-		return nil, err
-	}
-	if err := p.caps.checkAlgorithm(psa.Algorithm{Kind: psa.AlgAsymEncrypt, Encrypt: alg}, k.attrs.Type); err != nil {
-		return nil, err
-	}
-	return k, nil
-}
 
 // AsymmetricEncrypt implements provider.AsymEncryption in Go with the
 // stored public key (rsaenc): encryption needs no secret. OAEP's label is
 // the salt, exactly as given.
 func (p *Provider) AsymmetricEncrypt(ctx context.Context, c storage.Client, name string, alg psa.AsymEncrypt, plaintext, salt []byte) ([]byte, error) {
-	k, err := p.loadCrypt(ctx, c, name, psa.UsageEncrypt, alg, salt)
+	k, err := p.loadFor(ctx, c, name, psa.UseEncrypt(alg, salt, plaintext))
 	if err != nil {
 		return nil, err
-	}
-	if len(plaintext) == 0 {
-		return nil, status.Errorf(status.PsaErrorInvalidArgument, "plaintext is empty")
 	}
 	_, ch, _ := p.caps.hash(alg.Hash)
 	return rsaenc.Encrypt(k.pub.(*rsa.PublicKey), alg, ch, plaintext, salt)
@@ -56,11 +36,8 @@ func (p *Provider) AsymmetricEncrypt(ctx context.Context, c storage.Client, name
 // such labels the TPM does the raw RSA operation and the OAEP decoding runs
 // here, in constant time (rsaenc.DecodeOAEP).
 func (p *Provider) AsymmetricDecrypt(ctx context.Context, c storage.Client, name string, alg psa.AsymEncrypt, ciphertext, salt []byte) ([]byte, error) {
-	k, err := p.loadCrypt(ctx, c, name, psa.UsageDecrypt, alg, salt)
+	k, err := p.loadFor(ctx, c, name, psa.UseDecrypt(alg, salt, ciphertext))
 	if err != nil {
-		return nil, err
-	}
-	if err := psa.CheckCiphertext(k.attrs, ciphertext); err != nil {
 		return nil, err
 	}
 	hashAlg, ch, _ := p.caps.hash(alg.Hash)

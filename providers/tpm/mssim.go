@@ -39,7 +39,7 @@ func (m *mssimTPM) roundTrip(cmd []byte) ([]byte, error) {
 		return nil, fmt.Errorf("%w: command of %d bytes too large", ErrTransport, len(cmd))
 	}
 	if err := m.cmd.SetDeadline(time.Now().Add(m.timeout)); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrTransport, err)
+		return nil, fmt.Errorf("%w: %w", ErrTransport, err)
 	}
 	msg := make([]byte, 0, 9+len(cmd))
 	msg = binary.BigEndian.AppendUint32(msg, mssimSendCommand)
@@ -47,11 +47,11 @@ func (m *mssimTPM) roundTrip(cmd []byte) ([]byte, error) {
 	msg = binary.BigEndian.AppendUint32(msg, uint32(len(cmd)))
 	msg = append(msg, cmd...)
 	if _, err := m.cmd.Write(msg); err != nil {
-		return nil, fmt.Errorf("%w: sending command: %v", ErrTransport, err)
+		return nil, fmt.Errorf("%w: sending command: %w", ErrTransport, err)
 	}
 	var u [4]byte
 	if _, err := io.ReadFull(m.cmd, u[:]); err != nil {
-		return nil, fmt.Errorf("%w: reading response length: %v", ErrTransport, err)
+		return nil, fmt.Errorf("%w: reading response length: %w", ErrTransport, err)
 	}
 	n := binary.BigEndian.Uint32(u[:])
 	if n < tpmHeaderSize || n > maxResponseSize {
@@ -59,10 +59,10 @@ func (m *mssimTPM) roundTrip(cmd []byte) ([]byte, error) {
 	}
 	rsp := make([]byte, n)
 	if _, err := io.ReadFull(m.cmd, rsp); err != nil {
-		return nil, fmt.Errorf("%w: reading response: %v", ErrTransport, err)
+		return nil, fmt.Errorf("%w: reading response: %w", ErrTransport, err)
 	}
 	if _, err := io.ReadFull(m.cmd, u[:]); err != nil {
-		return nil, fmt.Errorf("%w: reading acknowledgement: %v", ErrTransport, err)
+		return nil, fmt.Errorf("%w: reading acknowledgement: %w", ErrTransport, err)
 	}
 	if ack := binary.BigEndian.Uint32(u[:]); ack != 0 {
 		return nil, fmt.Errorf("%w: simulator acknowledgement %d", ErrTransport, ack)
@@ -73,14 +73,14 @@ func (m *mssimTPM) roundTrip(cmd []byte) ([]byte, error) {
 // platform sends one platform command and checks its u32 result.
 func (m *mssimTPM) platform(code uint32) error {
 	if err := m.plat.SetDeadline(time.Now().Add(m.timeout)); err != nil {
-		return fmt.Errorf("%w: %v", ErrTransport, err)
+		return fmt.Errorf("%w: %w", ErrTransport, err)
 	}
 	if _, err := m.plat.Write(binary.BigEndian.AppendUint32(nil, code)); err != nil {
-		return fmt.Errorf("%w: platform command %d: %v", ErrTransport, code, err)
+		return fmt.Errorf("%w: platform command %d: %w", ErrTransport, code, err)
 	}
 	var u [4]byte
 	if _, err := io.ReadFull(m.plat, u[:]); err != nil {
-		return fmt.Errorf("%w: platform command %d: %v", ErrTransport, code, err)
+		return fmt.Errorf("%w: platform command %d: %w", ErrTransport, code, err)
 	}
 	if r := binary.BigEndian.Uint32(u[:]); r != 0 {
 		return fmt.Errorf("%w: platform command %d returned %d", ErrTransport, code, r)

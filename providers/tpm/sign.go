@@ -21,15 +21,9 @@ import (
 // r‖s, each ceil(curve_bits/8) bytes. EcdsaAny signs with the hash whose
 // size the digest has.
 func (p *Provider) SignHash(ctx context.Context, c storage.Client, name string, alg psa.AsymSign, hash []byte) ([]byte, error) {
-	k, err := p.load(ctx, c, name)
+	k, err := p.loadFor(ctx, c, name, psa.UseSign(psa.UsageSignHash, alg, len(hash)))
 	if err != nil {
 		return nil, err
-	}
-	if err := psa.CheckSign(k.attrs, psa.UsageSignHash, alg, len(hash)); err != nil {
-		return nil, err
-	}
-	if !k.attrs.Type.IsPair() {
-		return nil, status.Errorf(status.PsaErrorInvalidArgument, "a %v cannot sign", k.attrs.Type)
 	}
 	scheme, err := p.sigScheme(k, alg, len(hash))
 	if err != nil {
@@ -52,11 +46,9 @@ func (p *Provider) SignHash(ctx context.Context, c storage.Client, name string, 
 	return sig, err
 }
 
-// sigScheme is the TPM signing scheme of alg for a digest of n bytes.
+// sigScheme is the TPM signing scheme of alg for a digest of n bytes;
+// p.loadFor has checked that the TPM can sign with alg.
 func (p *Provider) sigScheme(k *key, alg psa.AsymSign, n int) (tpm2.TPMTSigScheme, error) {
-	if err := p.caps.checkAlgorithm(psa.Algorithm{Kind: psa.AlgAsymSign, Sign: alg}, k.attrs.Type); err != nil {
-		return tpm2.TPMTSigScheme{}, err
-	}
 	h := alg.Hash
 	if alg.Kind == psa.SignEcdsaAny {
 		h = hashOfSize(n)
@@ -127,14 +119,8 @@ func signatureBytes(k *key, s tpm2.TPMTSignature) ([]byte, error) {
 // (libtpms) signs with such a salt, checked by the tests; a TPM that used
 // the largest salt instead would fail this check, and other PSA verifiers.
 func (p *Provider) VerifyHash(ctx context.Context, c storage.Client, name string, alg psa.AsymSign, hash, sig []byte) error {
-	k, err := p.load(ctx, c, name)
+	k, err := p.loadFor(ctx, c, name, psa.UseSign(psa.UsageVerifyHash, alg, len(hash)))
 	if err != nil {
-		return err
-	}
-	if err := psa.CheckSign(k.attrs, psa.UsageVerifyHash, alg, len(hash)); err != nil {
-		return err
-	}
-	if err := p.caps.checkAlgorithm(psa.Algorithm{Kind: psa.AlgAsymSign, Sign: alg}, k.attrs.Type); err != nil {
 		return err
 	}
 	var ch crypto.Hash

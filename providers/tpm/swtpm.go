@@ -63,10 +63,10 @@ func (l *latch) exchange(f func() ([]byte, error)) ([]byte, error) {
 
 func (s *streamTPM) roundTrip(cmd []byte) ([]byte, error) {
 	if err := s.conn.SetDeadline(time.Now().Add(s.timeout)); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrTransport, err)
+		return nil, fmt.Errorf("%w: %w", ErrTransport, err)
 	}
 	if _, err := s.conn.Write(cmd); err != nil {
-		return nil, fmt.Errorf("%w: sending command: %v", ErrTransport, err)
+		return nil, fmt.Errorf("%w: sending command: %w", ErrTransport, err)
 	}
 	return readResponse(s.conn)
 }
@@ -75,7 +75,7 @@ func (s *streamTPM) roundTrip(cmd []byte) ([]byte, error) {
 func readResponse(r io.Reader) ([]byte, error) {
 	hdr := make([]byte, tpmHeaderSize)
 	if _, err := io.ReadFull(r, hdr); err != nil {
-		return nil, fmt.Errorf("%w: reading response header: %v", ErrTransport, err)
+		return nil, fmt.Errorf("%w: reading response header: %w", ErrTransport, err)
 	}
 	size := binary.BigEndian.Uint32(hdr[2:6])
 	if size < tpmHeaderSize || size > maxResponseSize {
@@ -84,7 +84,7 @@ func readResponse(r io.Reader) ([]byte, error) {
 	rsp := make([]byte, size)
 	copy(rsp, hdr)
 	if _, err := io.ReadFull(r, rsp[tpmHeaderSize:]); err != nil {
-		return nil, fmt.Errorf("%w: reading response body: %v", ErrTransport, err)
+		return nil, fmt.Errorf("%w: reading response body: %w", ErrTransport, err)
 	}
 	return rsp, nil
 }

@@ -11,12 +11,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -360,16 +362,27 @@ func TestOpenErrors(t *testing.T) {
 	_, port, _ := net.SplitHostPort(l.Addr().String())
 	l.Close() // nothing listens on port now
 	missing := filepath.Join(t.TempDir(), "missing")
-	for s, want := range map[string]string{
-		"swtpm:host=127.0.0.1,port=" + port: "connecting to swtpm",
-		"mssim:host=127.0.0.1,port=" + port: "command port",
-		"swtpm:path=" + missing:             "connecting to swtpm",
-		"device:" + missing:                 "opening " + missing,
-		"device:" + os.DevNull:              "tpm: Startup", // a device, but no TPM
+	// The transports keep the cause (%w): what went wrong underneath is
+	// matched as itself, and a failure to reach the TPM is ErrTransport.
+	for _, tc := range []struct {
+		tcti string
+		is   []error
+		want string // what the message says, for the operator
+	}{
+		{"swtpm:host=127.0.0.1,port=" + port, []error{ErrTransport, syscall.ECONNREFUSED}, "connecting to swtpm"},
+		{"mssim:host=127.0.0.1,port=" + port, []error{ErrTransport, syscall.ECONNREFUSED}, "command port"},
+		{"swtpm:path=" + missing, []error{ErrTransport, fs.ErrNotExist}, "connecting to swtpm"},
+		{"device:" + missing, []error{fs.ErrNotExist}, "opening " + missing},
+		{"device:" + os.DevNull, nil, "tpm: Startup"}, // a device, but no TPM
 	} {
-		_, err := Probe(ctx(t), parse(t, s))
-		if err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("Probe(%s) = %v, want %q", s, err, want)
+		_, err := Probe(ctx(t), parse(t, tc.tcti))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Probe(%s) = %v, want %q", tc.tcti, err, tc.want)
+		}
+		for _, target := range tc.is {
+			if !errors.Is(err, target) {
+				t.Errorf("Probe(%s) = %v, not errors.Is %v", tc.tcti, err, target)
+			}
 		}
 	}
 }

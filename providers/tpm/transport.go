@@ -35,7 +35,7 @@ func Open(ctx context.Context, t TCTI) (transport.TPMCloser, error) {
 		}
 		c, err := d.DialContext(ctx, network, addr)
 		if err != nil {
-			return nil, fmt.Errorf("%w: connecting to swtpm at %s: %v", ErrTransport, addr, err)
+			return nil, fmt.Errorf("%w: connecting to swtpm at %s: %w", ErrTransport, addr, err)
 		}
 		return &streamTPM{conn: c, timeout: DefaultIOTimeout}, nil
 	case KindMssim:
@@ -54,12 +54,12 @@ func openMssim(ctx context.Context, cmdAddr, platAddr string) (*mssimTPM, error)
 	var d net.Dialer
 	cmd, err := d.DialContext(ctx, "tcp", cmdAddr)
 	if err != nil {
-		return nil, fmt.Errorf("%w: connecting to the simulator's command port %s: %v", ErrTransport, cmdAddr, err)
+		return nil, fmt.Errorf("%w: connecting to the simulator's command port %s: %w", ErrTransport, cmdAddr, err)
 	}
 	plat, err := d.DialContext(ctx, "tcp", platAddr)
 	if err != nil {
 		cmd.Close()
-		return nil, fmt.Errorf("%w: connecting to the simulator's platform port %s: %v", ErrTransport, platAddr, err)
+		return nil, fmt.Errorf("%w: connecting to the simulator's platform port %s: %w", ErrTransport, platAddr, err)
 	}
 	m := &mssimTPM{cmd: cmd, plat: plat, timeout: DefaultIOTimeout}
 	stop := context.AfterFunc(ctx, m.closeAsync)

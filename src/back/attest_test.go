@@ -9,7 +9,7 @@ import (
 	"reflect"
 	"testing"
 
-	"google.golang.org/protobuf/proto"
+	"github.com/parsecd/parsecd/src/interface/pbwire"
 
 	"github.com/parsecd/parsecd/src/back"
 	"github.com/parsecd/parsecd/src/interface/ops/attestkey"
@@ -54,7 +54,7 @@ func TestKeyAttestationOpcodes(t *testing.T) {
 	resp := do(t, svc, rq{provider: p, opcode: parsec.OpPrepareKeyAttestation, authType: authType, auth: app, body: marshal(t, prep)})
 	wantStatus(t, resp, status.Success)
 	var pr preparekeyattestation.Result
-	if err := proto.Unmarshal(resp.Body, &pr); err != nil {
+	if err := pbwire.Unmarshal(resp.Body, &pr); err != nil {
 		t.Fatal(err)
 	}
 	ac := pr.GetOutput().GetActivateCredential()
@@ -71,7 +71,7 @@ func TestKeyAttestationOpcodes(t *testing.T) {
 	resp = do(t, svc, rq{provider: p, opcode: parsec.OpAttestKey, authType: authType, auth: app, body: marshal(t, att)})
 	wantStatus(t, resp, status.Success)
 	var ar attestkey.Result
-	if err := proto.Unmarshal(resp.Body, &ar); err != nil {
+	if err := pbwire.Unmarshal(resp.Body, &ar); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(ar.GetOutput().GetActivateCredential().GetCredential(), []byte("credential")) {

@@ -9,7 +9,7 @@ import (
 	"crypto/sha256"
 	"testing"
 
-	"google.golang.org/protobuf/proto"
+	"github.com/parsecd/parsecd/src/interface/pbwire"
 
 	"github.com/parsecd/parsecd/providers/soft"
 	"github.com/parsecd/parsecd/src/auth"
@@ -49,8 +49,8 @@ func fuzzService(f *testing.F) *back.Service {
 }
 
 // fuzzSeed frames one request of app for the software provider.
-func fuzzSeed(f *testing.F, op parsec.Opcode, prov parsec.ProviderID, app string, body proto.Message) []byte {
-	b, err := proto.Marshal(body)
+func fuzzSeed(f *testing.F, op parsec.Opcode, prov parsec.ProviderID, app string, body pbwire.Message) []byte {
+	b, err := pbwire.Marshal(body)
 	if err != nil {
 		f.Fatal(err)
 	}

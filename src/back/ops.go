@@ -6,7 +6,7 @@ package back
 import (
 	"context"
 
-	"google.golang.org/protobuf/proto"
+	"github.com/parsecd/parsecd/src/interface/pbwire"
 
 	"github.com/parsecd/parsecd/src/interface/ops/psaalgorithm"
 	"github.com/parsecd/parsecd/src/interface/ops/psaasymmetricdecrypt"
@@ -31,20 +31,25 @@ import (
 
 // operation decodes, runs and encodes one opcode.
 type operation struct {
-	newOp     func() proto.Message
-	run       func(ctx context.Context, c *call, in proto.Message) (proto.Message, error)
-	supported func(p provider.Provider) bool // nil for core operations
+	newOp func() pbwire.Message
+	// run returns a nil message for the operations whose result has no
+	// fields (DestroyKey, VerifyHash, ...): their reply body is empty.
+	run func(ctx context.Context, c *call, in pbwire.Message) (pbwire.Message, error)
+	// supported says whether a provider implements the operation: what
+	// ListOpcodes reports is derived from it, so the list cannot claim an
+	// opcode that would answer PsaErrorNotSupported. nil for core operations.
+	supported func(p provider.Provider) bool
 }
 
 // op builds an operation from a typed handler: the handler's Operation
 // type In (a pointer to T) is what the request body decodes into.
 func op[T any, In interface {
 	*T
-	proto.Message
-}](run func(context.Context, *call, In) (proto.Message, error), supported func(provider.Provider) bool) operation {
+	pbwire.Message
+}](run func(context.Context, *call, In) (pbwire.Message, error), supported func(provider.Provider) bool) operation {
 	return operation{
-		newOp: func() proto.Message { return In(new(T)) },
-		run: func(ctx context.Context, c *call, in proto.Message) (proto.Message, error) {
+		newOp: func() pbwire.Message { return In(new(T)) },
+		run: func(ctx context.Context, c *call, in pbwire.Message) (pbwire.Message, error) {
 			return run(ctx, c, in.(In))
 		},
 		supported: supported,
@@ -100,7 +105,13 @@ func init() { // not a literal: listOpcodes reads operations (initialization cyc
 	}
 }
 
-func generateKey(ctx context.Context, c *call, in *psageneratekey.Operation) (proto.Message, error) {
+// The handlers below check in one order: the body's fields (InvalidEncoding
+// or a PSA argument error), then the caller (NotAuthenticated), then the
+// provider's family (PsaErrorNotSupported). The first two are in the
+// reference service's order: its decoding of the body, which rejects bad
+// fields, comes before it asks for the application.
+
+func generateKey(ctx context.Context, c *call, in *psageneratekey.Operation) (pbwire.Message, error) {
 	a, err := psa.AttributesFromProto(in.Attributes)
 	if err != nil {
 		return nil, err
@@ -116,7 +127,7 @@ func generateKey(ctx context.Context, c *call, in *psageneratekey.Operation) (pr
 	return nil, km.GenerateKey(ctx, who, in.KeyName, a)
 }
 
-func importKey(ctx context.Context, c *call, in *psaimportkey.Operation) (proto.Message, error) {
+func importKey(ctx context.Context, c *call, in *psaimportkey.Operation) (pbwire.Message, error) {
 	a, err := psa.AttributesFromProto(in.Attributes)
 	if err != nil {
 		return nil, err
@@ -129,13 +140,16 @@ func importKey(ctx context.Context, c *call, in *psaimportkey.Operation) (proto.
 	if err != nil {
 		return nil, err
 	}
+	// allow_deprecated governs generating keys (the providers' check);
+	// importing one is allowed, as in Parsec, and only warned about. The
+	// warning names no key or application, which are the client's data.
 	if a.Deprecated() {
 		c.s.log.Warn("importing a key that uses a deprecated primitive", "opcode", c.opcode.String())
 	}
 	return nil, km.ImportKey(ctx, who, in.KeyName, a, in.Data)
 }
 
-func destroyKey(ctx context.Context, c *call, in *psadestroykey.Operation) (proto.Message, error) {
+func destroyKey(ctx context.Context, c *call, in *psadestroykey.Operation) (pbwire.Message, error) {
 	who, err := c.caller()
 	if err != nil {
 		return nil, err
@@ -147,7 +161,7 @@ func destroyKey(ctx context.Context, c *call, in *psadestroykey.Operation) (prot
 	return nil, km.DestroyKey(ctx, who, in.KeyName)
 }
 
-func exportPublicKey(ctx context.Context, c *call, in *psaexportpublickey.Operation) (proto.Message, error) {
+func exportPublicKey(ctx context.Context, c *call, in *psaexportpublickey.Operation) (pbwire.Message, error) {
 	who, err := c.caller()
 	if err != nil {
 		return nil, err
@@ -163,7 +177,7 @@ func exportPublicKey(ctx context.Context, c *call, in *psaexportpublickey.Operat
 	return &psaexportpublickey.Result{Data: data}, nil
 }
 
-func exportKey(ctx context.Context, c *call, in *psaexportkey.Operation) (proto.Message, error) {
+func exportKey(ctx context.Context, c *call, in *psaexportkey.Operation) (pbwire.Message, error) {
 	who, err := c.caller()
 	if err != nil {
 		return nil, err
@@ -179,7 +193,8 @@ func exportKey(ctx context.Context, c *call, in *psaexportkey.Operation) (proto.
 	return &psaexportkey.Result{Data: data}, nil
 }
 
-// signer resolves what every signature operation needs.
+// signer resolves what every signature operation needs: the algorithm, the
+// caller and the provider family, in the handlers' order.
 func signer[F any](c *call, m *psaSignAlg) (F, storage.Client, psa.AsymSign, error) {
 	var zero F
 	alg, err := psa.AsymSignFromProto(m)
@@ -194,7 +209,7 @@ func signer[F any](c *call, m *psaSignAlg) (F, storage.Client, psa.AsymSign, err
 	return f, who, alg, err
 }
 
-func signHash(ctx context.Context, c *call, in *psasignhash.Operation) (proto.Message, error) {
+func signHash(ctx context.Context, c *call, in *psasignhash.Operation) (pbwire.Message, error) {
 	f, who, alg, err := signer[provider.AsymSign](c, in.Alg)
 	if err != nil {
 		return nil, err
@@ -206,7 +221,7 @@ func signHash(ctx context.Context, c *call, in *psasignhash.Operation) (proto.Me
 	return &psasignhash.Result{Signature: sig}, nil
 }
 
-func verifyHash(ctx context.Context, c *call, in *psaverifyhash.Operation) (proto.Message, error) {
+func verifyHash(ctx context.Context, c *call, in *psaverifyhash.Operation) (pbwire.Message, error) {
 	f, who, alg, err := signer[provider.AsymSign](c, in.Alg)
 	if err != nil {
 		return nil, err
@@ -214,7 +229,7 @@ func verifyHash(ctx context.Context, c *call, in *psaverifyhash.Operation) (prot
 	return nil, f.VerifyHash(ctx, who, in.KeyName, alg, in.Hash, in.Signature)
 }
 
-func signMessage(ctx context.Context, c *call, in *psasignmessage.Operation) (proto.Message, error) {
+func signMessage(ctx context.Context, c *call, in *psasignmessage.Operation) (pbwire.Message, error) {
 	f, who, alg, err := signer[provider.MessageSign](c, in.Alg)
 	if err != nil {
 		return nil, err
@@ -226,7 +241,7 @@ func signMessage(ctx context.Context, c *call, in *psasignmessage.Operation) (pr
 	return &psasignmessage.Result{Signature: sig}, nil
 }
 
-func verifyMessage(ctx context.Context, c *call, in *psaverifymessage.Operation) (proto.Message, error) {
+func verifyMessage(ctx context.Context, c *call, in *psaverifymessage.Operation) (pbwire.Message, error) {
 	f, who, alg, err := signer[provider.MessageSign](c, in.Alg)
 	if err != nil {
 		return nil, err
@@ -234,6 +249,7 @@ func verifyMessage(ctx context.Context, c *call, in *psaverifymessage.Operation)
 	return nil, f.VerifyMessage(ctx, who, in.KeyName, alg, in.Message, in.Signature)
 }
 
+// encrypter is signer for asymmetric encryption.
 func encrypter(c *call, m *psaEncAlg) (provider.AsymEncryption, storage.Client, psa.AsymEncrypt, error) {
 	alg, err := psa.AsymEncryptFromProto(m)
 	if err != nil {
@@ -247,7 +263,7 @@ func encrypter(c *call, m *psaEncAlg) (provider.AsymEncryption, storage.Client, 
 	return f, who, alg, err
 }
 
-func asymmetricEncrypt(ctx context.Context, c *call, in *psaasymmetricencrypt.Operation) (proto.Message, error) {
+func asymmetricEncrypt(ctx context.Context, c *call, in *psaasymmetricencrypt.Operation) (pbwire.Message, error) {
 	f, who, alg, err := encrypter(c, in.Alg)
 	if err != nil {
 		return nil, err
@@ -259,7 +275,7 @@ func asymmetricEncrypt(ctx context.Context, c *call, in *psaasymmetricencrypt.Op
 	return &psaasymmetricencrypt.Result{Ciphertext: out}, nil
 }
 
-func asymmetricDecrypt(ctx context.Context, c *call, in *psaasymmetricdecrypt.Operation) (proto.Message, error) {
+func asymmetricDecrypt(ctx context.Context, c *call, in *psaasymmetricdecrypt.Operation) (pbwire.Message, error) {
 	f, who, alg, err := encrypter(c, in.Alg)
 	if err != nil {
 		return nil, err
@@ -271,7 +287,9 @@ func asymmetricDecrypt(ctx context.Context, c *call, in *psaasymmetricdecrypt.Op
 	return &psaasymmetricdecrypt.Result{Plaintext: out}, nil
 }
 
-func generateRandom(ctx context.Context, c *call, in *psageneraterandom.Operation) (proto.Message, error) {
+// generateRandom and the hash operations use no key, so they need no
+// application: an unauthenticated client may call them, as in Parsec.
+func generateRandom(ctx context.Context, c *call, in *psageneraterandom.Operation) (pbwire.Message, error) {
 	f, err := family[provider.Random](c)
 	if err != nil {
 		return nil, err
@@ -283,7 +301,7 @@ func generateRandom(ctx context.Context, c *call, in *psageneraterandom.Operatio
 	return &psageneraterandom.Result{RandomBytes: out}, nil
 }
 
-func hashCompute(ctx context.Context, c *call, in *psahashcompute.Operation) (proto.Message, error) {
+func hashCompute(ctx context.Context, c *call, in *psahashcompute.Operation) (pbwire.Message, error) {
 	h, err := psa.HashFromProto(in.Alg)
 	if err != nil {
 		return nil, err
@@ -299,7 +317,7 @@ func hashCompute(ctx context.Context, c *call, in *psahashcompute.Operation) (pr
 	return &psahashcompute.Result{Hash: out}, nil
 }
 
-func hashCompare(ctx context.Context, c *call, in *psahashcompare.Operation) (proto.Message, error) {
+func hashCompare(ctx context.Context, c *call, in *psahashcompare.Operation) (pbwire.Message, error) {
 	h, err := psa.HashFromProto(in.Alg)
 	if err != nil {
 		return nil, err

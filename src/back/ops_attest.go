@@ -6,7 +6,7 @@ package back
 import (
 	"context"
 
-	"google.golang.org/protobuf/proto"
+	"github.com/parsecd/parsecd/src/interface/pbwire"
 
 	"github.com/parsecd/parsecd/src/interface/ops/attestkey"
 	"github.com/parsecd/parsecd/src/interface/ops/preparekeyattestation"
@@ -15,9 +15,11 @@ import (
 )
 
 // Key attestation (experimental opcodes): only the ActivateCredential
-// mechanism exists; parameters without it are InvalidEncoding.
+// mechanism exists; parameters without it are InvalidEncoding. The
+// missing-mechanism error goes through resolve, as a conversion error
+// would, so that it keeps its place before the caller and family checks.
 
-func prepareKeyAttestation(ctx context.Context, c *call, in *preparekeyattestation.Operation) (proto.Message, error) {
+func prepareKeyAttestation(ctx context.Context, c *call, in *preparekeyattestation.Operation) (pbwire.Message, error) {
 	var err error
 	ac := in.GetParameters().GetActivateCredential()
 	if ac == nil {
@@ -37,7 +39,7 @@ func prepareKeyAttestation(ctx context.Context, c *call, in *preparekeyattestati
 				Name: out.Name, Public: out.Public, AttestingKeyPub: out.AttestingKeyPub}}}}, nil
 }
 
-func attestKey(ctx context.Context, c *call, in *attestkey.Operation) (proto.Message, error) {
+func attestKey(ctx context.Context, c *call, in *attestkey.Operation) (pbwire.Message, error) {
 	var err error
 	ac := in.GetParameters().GetActivateCredential()
 	if ac == nil {

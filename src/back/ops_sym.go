@@ -6,7 +6,7 @@ package back
 import (
 	"context"
 
-	"google.golang.org/protobuf/proto"
+	"github.com/parsecd/parsecd/src/interface/pbwire"
 
 	"github.com/parsecd/parsecd/src/interface/ops/candocrypto"
 	"github.com/parsecd/parsecd/src/interface/ops/psaaeaddecrypt"
@@ -26,7 +26,10 @@ import (
 // Each converts its algorithm first (16 on a bad value), then needs an
 // application (19), then the provider's family (1134).
 
-// resolve returns the provider family F and the caller once the algorithm converted.
+// resolve returns the provider family F and the caller once the algorithm
+// converted. It takes the conversion's error rather than the algorithm so
+// that each handler converts in one line and the order of the three checks
+// lives here alone.
 func resolve[F any](c *call, convErr error) (F, storage.Client, error) {
 	var zero F
 	if convErr != nil {
@@ -40,7 +43,7 @@ func resolve[F any](c *call, convErr error) (F, storage.Client, error) {
 	return f, who, err
 }
 
-func aeadEncrypt(ctx context.Context, c *call, in *psaaeadencrypt.Operation) (proto.Message, error) {
+func aeadEncrypt(ctx context.Context, c *call, in *psaaeadencrypt.Operation) (pbwire.Message, error) {
 	alg, err := psa.AeadFromProto(in.Alg)
 	f, who, err := resolve[provider.Aead](c, err)
 	if err != nil {
@@ -53,7 +56,7 @@ func aeadEncrypt(ctx context.Context, c *call, in *psaaeadencrypt.Operation) (pr
 	return &psaaeadencrypt.Result{Ciphertext: out}, nil
 }
 
-func aeadDecrypt(ctx context.Context, c *call, in *psaaeaddecrypt.Operation) (proto.Message, error) {
+func aeadDecrypt(ctx context.Context, c *call, in *psaaeaddecrypt.Operation) (pbwire.Message, error) {
 	alg, err := psa.AeadFromProto(in.Alg)
 	f, who, err := resolve[provider.Aead](c, err)
 	if err != nil {
@@ -66,7 +69,7 @@ func aeadDecrypt(ctx context.Context, c *call, in *psaaeaddecrypt.Operation) (pr
 	return &psaaeaddecrypt.Result{Plaintext: out}, nil
 }
 
-func cipherEncrypt(ctx context.Context, c *call, in *psacipherencrypt.Operation) (proto.Message, error) {
+func cipherEncrypt(ctx context.Context, c *call, in *psacipherencrypt.Operation) (pbwire.Message, error) {
 	alg, err := psa.CipherFromProto(in.Alg)
 	f, who, err := resolve[provider.Cipher](c, err)
 	if err != nil {
@@ -79,7 +82,7 @@ func cipherEncrypt(ctx context.Context, c *call, in *psacipherencrypt.Operation)
 	return &psacipherencrypt.Result{Ciphertext: out}, nil
 }
 
-func cipherDecrypt(ctx context.Context, c *call, in *psacipherdecrypt.Operation) (proto.Message, error) {
+func cipherDecrypt(ctx context.Context, c *call, in *psacipherdecrypt.Operation) (pbwire.Message, error) {
 	alg, err := psa.CipherFromProto(in.Alg)
 	f, who, err := resolve[provider.Cipher](c, err)
 	if err != nil {
@@ -92,7 +95,7 @@ func cipherDecrypt(ctx context.Context, c *call, in *psacipherdecrypt.Operation)
 	return &psacipherdecrypt.Result{Plaintext: out}, nil
 }
 
-func macCompute(ctx context.Context, c *call, in *psamaccompute.Operation) (proto.Message, error) {
+func macCompute(ctx context.Context, c *call, in *psamaccompute.Operation) (pbwire.Message, error) {
 	alg, err := psa.MacFromProto(in.Alg)
 	f, who, err := resolve[provider.Mac](c, err)
 	if err != nil {
@@ -105,7 +108,7 @@ func macCompute(ctx context.Context, c *call, in *psamaccompute.Operation) (prot
 	return &psamaccompute.Result{Mac: out}, nil
 }
 
-func macVerify(ctx context.Context, c *call, in *psamacverify.Operation) (proto.Message, error) {
+func macVerify(ctx context.Context, c *call, in *psamacverify.Operation) (pbwire.Message, error) {
 	alg, err := psa.MacFromProto(in.Alg)
 	f, who, err := resolve[provider.Mac](c, err)
 	if err != nil {
@@ -114,7 +117,7 @@ func macVerify(ctx context.Context, c *call, in *psamacverify.Operation) (proto.
 	return nil, f.MacVerify(ctx, who, in.KeyName, alg, in.Input, in.Mac)
 }
 
-func rawKeyAgreement(ctx context.Context, c *call, in *psarawkeyagreement.Operation) (proto.Message, error) {
+func rawKeyAgreement(ctx context.Context, c *call, in *psarawkeyagreement.Operation) (pbwire.Message, error) {
 	alg, err := psa.KeyAgreementRawFromProto(in.Alg)
 	f, who, err := resolve[provider.KeyAgreement](c, err)
 	if err != nil {
@@ -127,7 +130,14 @@ func rawKeyAgreement(ctx context.Context, c *call, in *psarawkeyagreement.Operat
 	return &psarawkeyagreement.Result{SharedSecret: out}, nil
 }
 
-func canDoCrypto(ctx context.Context, c *call, in *candocrypto.Operation) (proto.Message, error) {
+// canDoCrypto asks the provider whether it could create or use a key of
+// the given attributes. The key need not exist, but Parsec still counts the
+// operation among those that need an authenticated application.
+// The provider's verdict is narrowed by psa.CanDoAnswer to the three
+// answers the operation defines (Success, NotPermitted, NotSupported), so a
+// client can branch on them; a failure of the service itself stays a
+// failure.
+func canDoCrypto(ctx context.Context, c *call, in *candocrypto.Operation) (pbwire.Message, error) {
 	check := psa.CheckType(in.CheckType)
 	if in.CheckType < candocrypto.CheckType_USE || in.CheckType > candocrypto.CheckType_DERIVE {
 		return nil, status.Errorf(status.InvalidEncoding, "check_type %d is not a capability check", in.CheckType)

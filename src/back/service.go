@@ -10,11 +10,12 @@ package back
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
 
-	"google.golang.org/protobuf/proto"
+	"github.com/parsecd/parsecd/src/interface/pbwire"
 
 	"github.com/parsecd/parsecd/src/auth"
 	"github.com/parsecd/parsecd/src/internal/ratelog"
@@ -25,10 +26,19 @@ import (
 	"github.com/parsecd/parsecd/storage"
 )
 
-// Service answers requests for one configuration.
+// Service answers requests for one configuration. It holds no state of its
+// own between requests beyond logging (quiet, damaged): everything a
+// request changes lives in the providers and their key stores, so a
+// configuration reload builds a new Service and lets the old one finish
+// the requests it has.
 type Service struct {
-	auths      *auth.Set
-	mounts     []mounted // config order: the first is the clients' default
+	auths *auth.Set
+	// mounts is in config order, which clients see: Parsec has no default
+	// provider, and clients (the Rust BasicClient, parsec-tool) take the
+	// first of ListProviders.
+	mounts []mounted
+	// byID routes requests: the wire names a provider by its type's id,
+	// not by name, so two providers of one type could not both be reached.
 	byID       map[parsec.ProviderID]*mounted
 	log        *slog.Logger
 	quiet      *ratelog.Limiter // failed requests: any client can cause them at will
@@ -37,10 +47,13 @@ type Service struct {
 	damaged    seenOnce // damaged key records already logged
 }
 
-// Mount is a crypto provider with the key store that holds its keys.
+// Mount is a crypto provider with the key store that holds its keys and
+// the wire id it answers on (src/provider/ids; 0 = its type's fixed id,
+// Info().ID).
 type Mount struct {
 	Provider provider.Provider
 	Store    storage.KeyStore
+	ID       parsec.ProviderID
 }
 
 // mounted is a Mount as the service routes to it: by the provider id of
@@ -70,7 +83,9 @@ type Options struct {
 }
 
 // New builds a Service. Providers of the same wire id cannot both be
-// reachable, so a second one is refused.
+// reachable, so a second one is refused: serving the first would hide the
+// second's keys without a word, and the config check cannot know a
+// provider's wire id before its package builds it.
 func New(o Options) (*Service, error) {
 	s := &Service{auths: o.Auth, log: o.Log, logDetails: o.LogErrorDetails, version: o.Version,
 		mounts: make([]mounted, len(o.Providers)), byID: map[parsec.ProviderID]*mounted{}}
@@ -79,15 +94,21 @@ func New(o Options) (*Service, error) {
 	}
 	s.quiet = ratelog.New(s.log, o.LogBurst, o.LogWindow)
 	for i, m := range o.Providers {
+		// A provider without its store would lose track of the keys it
+		// creates: a wiring mistake of the daemon, refused before anything
+		// is served.
 		if m.Store == nil {
 			return nil, errors.New("every provider needs a key store")
 		}
-		id := m.Provider.Info().ID
+		id := m.ID
+		if id == parsec.ProviderCore {
+			id = m.Provider.Info().ID
+		}
 		if id == parsec.ProviderCore {
 			return nil, errors.New("a crypto provider cannot use the core provider id 0")
 		}
-		if _, dup := s.byID[id]; dup {
-			return nil, errors.New("two providers of type " + id.String() + " are configured; only one per type can be reached on the wire")
+		if other, dup := s.byID[id]; dup {
+			return nil, fmt.Errorf("providers %q and %q both have provider id %d", other.Name, m.Provider.Name(), id)
 		}
 		s.mounts[i] = mounted{ID: id, Name: m.Provider.Name(), Provider: m.Provider, Store: m.Store}
 		s.byID[id] = &s.mounts[i]
@@ -95,13 +116,19 @@ func New(o Options) (*Service, error) {
 	return s, nil
 }
 
-// Handle answers one request read by the front end.
+// Handle answers one request read by the front end. It always answers: the
+// front end has checked the header (the reference service's steps 1 to 11,
+// whose replies carry a default header), so from here every reply echoes
+// the request's provider, session and opcode, which clients check (the Rust
+// client refuses a reply whose opcode is not its request's).
 func (s *Service) Handle(ctx context.Context, req *wire.Request, peer *auth.PeerCred) *wire.Response {
 	h := req.Header
 	body, app, err := s.handle(ctx, req, peer)
 	code := status.CodeOf(err)
 	if err != nil {
 		s.logFailure(h, app, peer, err)
+		// Parsec's error replies have an empty body, whatever a handler
+		// may have built before failing.
 		body = nil
 	}
 	return wire.ReplyTo(req, code, body)
@@ -116,6 +143,9 @@ func (s *Service) logFailure(h wire.Header, app *auth.Application, peer *auth.Pe
 	if peer != nil {
 		attrs = append(attrs, "peer_uid", peer.UID)
 	}
+	// A failed request is logged without its error text and application
+	// unless log_error_details is set (Parsec's switch): the text may
+	// name keys and applications, which are the clients' business.
 	switch status.CodeOf(err) {
 	case status.PsaErrorInsufficientStorage, status.KeyInfoManagerError:
 		// The key store failed, not the request: the operator needs the
@@ -133,8 +163,20 @@ func (s *Service) logFailure(h wire.Header, app *auth.Application, peer *auth.Pe
 	s.quiet.Log(slog.LevelInfo, "request-failed:"+code, "request failed", attrs...)
 }
 
+// handle runs the checks of a request in the reference service's order
+// (steps 12 to 22 of its processing), because when a request has several
+// faults the status a client gets depends on which is checked first, and
+// clients and the Parsec end-to-end tests expect the reference's answer:
+// authentication, provider configured, core/crypto opcode sent to the right
+// provider, admin rights, opcode implemented, body decoded, then the
+// operation itself. The application is returned even with an error, for
+// the failure's log line.
 func (s *Service) handle(ctx context.Context, req *wire.Request, peer *auth.PeerCred) ([]byte, *auth.Application, error) {
 	h := req.Header
+	// Authentication comes first, even for a core operation that needs
+	// none: a client that sends credentials has them checked, and a failing
+	// authentication rejects even a Ping, as in Parsec. app is nil for
+	// auth type 0 (no authentication), which core operations accept.
 	app, err := s.auths.Authenticate(ctx, h.AuthType, req.Auth, peer)
 	if err != nil {
 		return nil, nil, err
@@ -158,14 +200,20 @@ func (s *Service) handle(ctx context.Context, req *wire.Request, peer *auth.Peer
 			return nil, app, status.Errorf(status.AdminOperation, "%v is reserved to administrators", h.Opcode)
 		}
 	}
+	// The front end let through only opcodes the wire defines; one that
+	// parsecd has no handler for is answered as Parsec answers an opcode it
+	// does not know.
 	op, ok := operations[h.Opcode]
 	if !ok {
 		return nil, app, status.Errorf(status.OpcodeDoesNotExist, "%v is not implemented", h.Opcode)
 	}
 	in := op.newOp()
-	if err := proto.Unmarshal(req.Body, in); err != nil {
+	if err := pbwire.Unmarshal(req.Body, in); err != nil {
 		return nil, app, status.Errorf(status.DeserializingBodyFailed, "decoding %v body: %w", h.Opcode, err)
 	}
+	// ctx is never cancelled by a shutdown (the front end detaches it): a
+	// request already read is served to the end, which is what a graceful
+	// stop promises its clients.
 	r := &call{s: s, p: p, app: app, opcode: h.Opcode}
 	out, err := op.run(ctx, r, in)
 	if err != nil {
@@ -174,7 +222,9 @@ func (s *Service) handle(ctx context.Context, req *wire.Request, peer *auth.Peer
 	if out == nil {
 		return nil, app, nil
 	}
-	body, err := proto.MarshalOptions{Deterministic: true}.Marshal(out)
+	// Deterministic: the same result encodes to the same bytes, which the
+	// golden response vectors compare byte for byte.
+	body, err := pbwire.Marshal(out)
 	if err != nil {
 		return nil, app, status.Errorf(status.SerializingBodyFailed, "encoding %v result: %w", h.Opcode, err)
 	}
@@ -190,6 +240,11 @@ type call struct {
 }
 
 // caller returns the key namespace of the request, or NotAuthenticated.
+// Keys belong to the authenticated application, named within its
+// authenticator (the same name under Direct and under UnixPeerCredentials
+// is two clients), so an operation on keys needs an application; it is
+// asked for only once the body has decoded, which is where Parsec puts
+// this check (step 20).
 func (c *call) caller() (storage.Client, error) {
 	if c.app == nil {
 		return storage.Client{}, status.Errorf(status.NotAuthenticated, "%v needs an authenticated application", c.opcode)
@@ -197,7 +252,11 @@ func (c *call) caller() (storage.Client, error) {
 	return storage.Client{App: c.app.Name, Auth: c.app.Auth}, nil
 }
 
-// family returns the provider as interface F, or PsaErrorNotSupported.
+// family returns the provider as interface F, or PsaErrorNotSupported. A
+// provider implements only the operation families it can serve (the
+// optional interfaces of package provider); Parsec answers an operation a
+// provider does not implement with PsaErrorNotSupported, not
+// OpcodeDoesNotExist, since the opcode exists.
 func family[F any](c *call) (F, error) {
 	f, ok := c.p.(F)
 	if !ok {

@@ -15,8 +15,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/parsecd/parsecd/src/interface/pbwire"
 	"github.com/parsecd/parsecd/test/testvectors"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/parsecd/parsecd/src/auth"
 	"github.com/parsecd/parsecd/src/back"
@@ -223,9 +223,9 @@ func aeadBody(t testing.TB) []byte {
 	return marshal(t, &psaaeadencrypt.Operation{KeyName: "k", Alg: psa.AeadToProto(psa.Aead{Alg: psa.AeadGcm}), Nonce: make([]byte, 12)})
 }
 
-func marshal(t testing.TB, m proto.Message) []byte {
+func marshal(t testing.TB, m pbwire.Message) []byte {
 	t.Helper()
-	b, err := proto.Marshal(m)
+	b, err := pbwire.Marshal(m)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -402,7 +402,7 @@ func TestHandleAcceptTypeEchoed(t *testing.T) {
 	resp := do(t, svc, rq{opcode: parsec.OpPing, accept: 0, session: 99})
 	wantStatus(t, resp, status.Success)
 	var res ping.Result
-	if err := proto.Unmarshal(resp.Body, &res); err != nil || res.WireProtocolVersionMaj != 1 || res.WireProtocolVersionMin != 0 {
+	if err := pbwire.Unmarshal(resp.Body, &res); err != nil || res.WireProtocolVersionMaj != 1 || res.WireProtocolVersionMin != 0 {
 		t.Errorf("ping result %v, %v", &res, err)
 	}
 	if !bytes.Equal(resp.Body, []byte{0x08, 0x01}) {
@@ -437,7 +437,7 @@ func TestListProviders(t *testing.T) {
 	resp := do(t, svc, rq{opcode: parsec.OpListProviders})
 	wantStatus(t, resp, status.Success)
 	var res listproviders.Result
-	if err := proto.Unmarshal(resp.Body, &res); err != nil {
+	if err := pbwire.Unmarshal(resp.Body, &res); err != nil {
 		t.Fatal(err)
 	}
 	var ids []uint32
@@ -463,7 +463,7 @@ func listOpcodes(t *testing.T, svc *back.Service, id uint32) []uint32 {
 	resp := do(t, svc, rq{opcode: parsec.OpListOpcodes, body: marshal(t, &listopcodes.Operation{ProviderId: id})})
 	wantStatus(t, resp, status.Success)
 	var res listopcodes.Result
-	if err := proto.Unmarshal(resp.Body, &res); err != nil {
+	if err := pbwire.Unmarshal(resp.Body, &res); err != nil {
 		t.Fatal(err)
 	}
 	got := slices.Clone(res.Opcodes)
@@ -507,11 +507,17 @@ type listed struct {
 
 func listKeys(t *testing.T, svc *back.Service, app string) []listed {
 	t.Helper()
+	return listKeysAll(t, svc, app, false)
+}
+
+// listKeysAll is ListKeys with parsecd's parsecd_all_providers field.
+func listKeysAll(t *testing.T, svc *back.Service, app string, all bool) []listed {
+	t.Helper()
 	at, a := direct(app)
-	resp := do(t, svc, rq{opcode: parsec.OpListKeys, authType: at, auth: a})
+	resp := do(t, svc, rq{opcode: parsec.OpListKeys, authType: at, auth: a, body: marshal(t, &listkeys.Operation{ParsecdAllProviders: all})})
 	wantStatus(t, resp, status.Success)
 	var res listkeys.Result
-	if err := proto.Unmarshal(resp.Body, &res); err != nil {
+	if err := pbwire.Unmarshal(resp.Body, &res); err != nil {
 		t.Fatal(err)
 	}
 	var out []listed
@@ -531,7 +537,7 @@ func listClients(t *testing.T, svc *back.Service) []string {
 	resp := do(t, svc, rq{opcode: parsec.OpListClients, authType: at, auth: a})
 	wantStatus(t, resp, status.Success)
 	var res listclients.Result
-	if err := proto.Unmarshal(resp.Body, &res); err != nil {
+	if err := pbwire.Unmarshal(resp.Body, &res); err != nil {
 		t.Fatal(err)
 	}
 	return res.Clients
@@ -622,7 +628,7 @@ func TestClientsNamespacedByAuthenticator(t *testing.T) {
 	resp := do(t, svc, rq{opcode: parsec.OpListClients, authType: parsec.AuthUnixPeerCredentials, auth: uid})
 	wantStatus(t, resp, status.Success)
 	var res listclients.Result
-	if err := proto.Unmarshal(resp.Body, &res); err != nil || !reflect.DeepEqual(res.Clients, []string{"2000"}) {
+	if err := pbwire.Unmarshal(resp.Body, &res); err != nil || !reflect.DeepEqual(res.Clients, []string{"2000"}) {
 		t.Errorf("clients %v (%v), want [2000]", res.Clients, err)
 	}
 	wantStatus(t, do(t, svc, rq{opcode: parsec.OpDeleteClient, authType: parsec.AuthUnixPeerCredentials, auth: uid,

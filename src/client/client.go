@@ -31,7 +31,7 @@ import (
 	"sync"
 	"time"
 
-	"google.golang.org/protobuf/proto"
+	"github.com/parsecd/parsecd/src/interface/pbwire"
 
 	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/status"
@@ -346,7 +346,7 @@ func pickAuth(auths []AuthenticatorInfo, appName string, svids bool) (Auth, erro
 // invoke sends one operation with the client's routing and authentication
 // rules and decodes the result into res (which may be nil for an empty
 // result). The typed methods are built on it.
-func (c *Client) invoke(ctx context.Context, op parsec.Opcode, req, res proto.Message) error {
+func (c *Client) invoke(ctx context.Context, op parsec.Opcode, req, res pbwire.Message) error {
 	provider := parsec.ProviderCore
 	if !op.IsCore() {
 		p, err := c.Provider(ctx)
@@ -371,11 +371,11 @@ func (c *Client) invoke(ctx context.Context, op parsec.Opcode, req, res proto.Me
 
 // call sends one operation to an explicit provider with explicit
 // authentication, and decodes the result into res (nil for none).
-func (c *Client) call(ctx context.Context, op parsec.Opcode, provider parsec.ProviderID, auth Auth, req, res proto.Message) error {
+func (c *Client) call(ctx context.Context, op parsec.Opcode, provider parsec.ProviderID, auth Auth, req, res pbwire.Message) error {
 	var body []byte
 	if req != nil {
 		var err error
-		body, err = proto.Marshal(req)
+		body, err = pbwire.Marshal(req)
 		if err != nil {
 			return &status.Error{Code: status.SerializingBodyFailed, Msg: op.String(), Err: err}
 		}
@@ -392,7 +392,7 @@ func (c *Client) call(ctx context.Context, op parsec.Opcode, provider parsec.Pro
 		return err
 	}
 	if res != nil {
-		if err := proto.Unmarshal(resp.Body, res); err != nil {
+		if err := pbwire.Unmarshal(resp.Body, res); err != nil {
 			return &status.Error{Code: status.DeserializingBodyFailed, Msg: "decoding the " + op.String() + " result", Err: err}
 		}
 	}

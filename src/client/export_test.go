@@ -6,13 +6,13 @@ package client
 import (
 	"context"
 
-	"google.golang.org/protobuf/proto"
+	"github.com/parsecd/parsecd/src/interface/pbwire"
 
 	"github.com/parsecd/parsecd/src/parsec"
 )
 
 // Call gives the package's external tests the low-level call, to send what
 // the typed methods never do (explicit provider and authentication).
-func (c *Client) Call(ctx context.Context, op parsec.Opcode, provider parsec.ProviderID, auth Auth, req, res proto.Message) error {
+func (c *Client) Call(ctx context.Context, op parsec.Opcode, provider parsec.ProviderID, auth Auth, req, res pbwire.Message) error {
 	return c.call(ctx, op, provider, auth, req, res)
 }

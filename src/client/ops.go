@@ -49,10 +49,16 @@ func (c *Client) Ping(ctx context.Context) (maj, min uint8, err error) {
 }
 
 // ListProviders lists the providers of the service, in its order (the
-// first one is the default for cryptographic operations).
+// first one is the default for cryptographic operations), as Parsec's
+// clients see them: parsecd leaves out the providers of the extra id
+// range (ListAllProviders has them).
 func (c *Client) ListProviders(ctx context.Context) ([]ProviderInfo, error) {
+	return c.listProviders(ctx, &listproviders.Operation{})
+}
+
+func (c *Client) listProviders(ctx context.Context, op *listproviders.Operation) ([]ProviderInfo, error) {
 	var res listproviders.Result
-	if err := c.invoke(ctx, parsec.OpListProviders, &listproviders.Operation{}, &res); err != nil {
+	if err := c.invoke(ctx, parsec.OpListProviders, op, &res); err != nil {
 		return nil, err
 	}
 	out := make([]ProviderInfo, 0, len(res.Providers))
@@ -62,7 +68,7 @@ func (c *Client) ListProviders(ctx context.Context) ([]ProviderInfo, error) {
 		}
 		out = append(out, ProviderInfo{
 			ID: parsec.ProviderID(p.Id), UUID: p.Uuid, Description: p.Description, Vendor: p.Vendor,
-			VersionMaj: p.VersionMaj, VersionMin: p.VersionMin, VersionRev: p.VersionRev,
+			VersionMaj: p.VersionMaj, VersionMin: p.VersionMin, VersionRev: p.VersionRev, Name: p.ParsecdName,
 		})
 	}
 	return out, nil
@@ -101,10 +107,16 @@ func (c *Client) ListAuthenticators(ctx context.Context) ([]AuthenticatorInfo, e
 	return out, nil
 }
 
-// ListKeys lists the application's keys in every provider.
+// ListKeys lists the application's keys in every provider Parsec's
+// clients see: parsecd leaves out the providers of the extra id range
+// (ListAllKeys has them).
 func (c *Client) ListKeys(ctx context.Context) ([]KeyInfo, error) {
+	return c.listKeys(ctx, &listkeys.Operation{})
+}
+
+func (c *Client) listKeys(ctx context.Context, op *listkeys.Operation) ([]KeyInfo, error) {
 	var res listkeys.Result
-	if err := c.invoke(ctx, parsec.OpListKeys, &listkeys.Operation{}, &res); err != nil {
+	if err := c.invoke(ctx, parsec.OpListKeys, op, &res); err != nil {
 		return nil, err
 	}
 	out := make([]KeyInfo, 0, len(res.Keys))

@@ -16,9 +16,10 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"errors"
+	"reflect"
 	"testing"
 
-	"google.golang.org/protobuf/proto"
+	"github.com/parsecd/parsecd/src/interface/pbwire"
 
 	"github.com/parsecd/parsecd/src/client"
 	"github.com/parsecd/parsecd/src/client/clienttest"
@@ -48,8 +49,8 @@ var (
 // protobuf contracts say, and return the result fields.
 func TestSymmetricOpsEncoding(t *testing.T) {
 	type want struct {
-		op  proto.Message // expected operation
-		res proto.Message // canned result
+		op  pbwire.Message // expected operation
+		res pbwire.Message // canned result
 	}
 	cases := map[parsec.Opcode]want{
 		parsec.OpPsaAeadEncrypt: {&psaaeadencrypt.Operation{KeyName: "k", Nonce: []byte("n"), AdditionalData: []byte("ad"), Plaintext: []byte("p"),
@@ -78,8 +79,8 @@ func TestSymmetricOpsEncoding(t *testing.T) {
 	mux := clienttest.Mux{}
 	for op, w := range cases {
 		mux[op] = func(req *wire.Request) *wire.Response {
-			got := w.op.ProtoReflect().New().Interface()
-			if err := proto.Unmarshal(req.Body, got); err != nil || !proto.Equal(got, w.op) {
+			got := reflect.New(reflect.TypeOf(w.op).Elem()).Interface().(pbwire.Message)
+			if err := pbwire.Unmarshal(req.Body, got); err != nil || !reflect.DeepEqual(got, w.op) {
 				t.Errorf("%v: sent %v (%v), want %v", op, got, err, w.op)
 			}
 			return clienttest.Reply(req, w.res)

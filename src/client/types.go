@@ -19,6 +19,9 @@ type ProviderInfo struct {
 	VersionMaj  uint32
 	VersionMin  uint32
 	VersionRev  uint32
+	// Name is the provider's configured name: parsecd's, "" from a
+	// Parsec service.
+	Name string
 }
 
 // Version is "maj.min.rev".

@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -124,30 +123,42 @@ type Provider struct {
 // Position is a line and column of a config file, from 1.
 type Position struct{ Line, Col int }
 
+// in names the position in file: "FILE:LINE:COL", or FILE alone for the
+// zero Position.
+func (pos Position) in(file string) string {
+	if pos.Line > 0 {
+		return fmt.Sprintf("%s:%d:%d", file, pos.Line, pos.Col)
+	}
+	return file
+}
+
 // Where names the entry in messages: "FILE:LINE:COL: [[provider]] #N (TYPE)".
 func (p Provider) Where(file string) string { return p.at(file, p.Pos) }
 
 func (p Provider) at(file string, pos Position) string {
-	if pos.Line > 0 {
-		file = fmt.Sprintf("%s:%d:%d", file, pos.Line, pos.Col)
-	}
-	return fmt.Sprintf("%s: [[provider]] #%d (%s)", file, p.Index, p.Type)
+	return fmt.Sprintf("%s: [[provider]] #%d (%s)", pos.in(file), p.Index, p.Type)
 }
 
-// keyAt names the entry at the line of one of its keys (the header's when
-// the key is not written in the file).
-func (p Provider) keyAt(file, key string) string {
-	if pos, ok := p.keys[key]; ok {
-		return p.at(file, pos)
+// keyError is err as a problem with key of the entry ("" for the entry as
+// a whole): a *KeyError at the key's line (the header's when the key is
+// not written in the file), in an error naming the file and the entry.
+func (p Provider) keyError(file, key string, err error) error {
+	pos, ok := p.keys[key]
+	if !ok {
+		pos = p.Pos
 	}
-	return p.Where(file)
+	full := key
+	if p.Index > 0 {
+		full = strings.TrimSuffix("provider."+strconv.Itoa(p.Index-1)+"."+key, ".")
+	}
+	return fmt.Errorf("%s: %w", p.at(file, pos), &KeyError{Key: full, Line: pos.Line, Err: err})
 }
 
 // Wrap prefixes each of err's errors (errors.Join) with the entry, one per
-// line, so that every reported problem names the file and the entry. The
-// providers' messages start with the key they are about ("tcti is
-// required", "invalid tcti ...", "user_pin: ..."): when that word is a key
-// of the entry, the line is the key's, else the header's.
+// line, so that every reported problem names the file and the entry. An
+// error that is or wraps a *KeyError (config.KeyErr, from a provider's
+// Options) points at its key's line and becomes a *KeyError with the full
+// key and the line; any other error points at the entry's header.
 func (p Provider) Wrap(file string, err error) error {
 	if j, ok := err.(interface{ Unwrap() []error }); ok {
 		var errs []error
@@ -156,8 +167,14 @@ func (p Provider) Wrap(file string, err error) error {
 		}
 		return errors.Join(errs...)
 	}
-	word, _, _ := strings.Cut(strings.TrimPrefix(err.Error(), "invalid "), " ")
-	return fmt.Errorf("%s: %w", p.keyAt(file, strings.TrimSuffix(word, ":")), err)
+	var ke *KeyError
+	if !errors.As(err, &ke) {
+		return p.keyError(file, "", err)
+	}
+	if err == error(ke) {
+		err = ke.Err // not a KeyError in a KeyError
+	}
+	return p.keyError(file, ke.Key, err)
 }
 
 // Load reads and validates a config file.
@@ -172,9 +189,15 @@ func Load(path string) (*Config, error) {
 // Parse decodes and validates config text; name is used in messages. It
 // reports every problem it finds, one per line (errors.Join), each with
 // the file, line and column, the key, and what is expected, in the words
-// of the file (a TOML syntax error stops it at the first). With problems,
-// the Config is nil unless the text is valid TOML: then it holds what could
-// be read, so that --check-config can check the [[provider]] entries too.
+// of the file (a TOML syntax error stops it at the first); each is a
+// *KeyError for errors.As. With problems, the Config is nil unless the text
+// is valid TOML: then it holds what could be read, so that --check-config
+// can check the [[provider]] entries too.
+//
+// The file is decoded into plain TOML values and each section is checked
+// by its own function, rather than decoded into structs, because a struct
+// decoder stops at the first mistyped key: an operator fixing a config
+// would see one problem per run.
 func Parse(name string, data []byte) (*Config, error) {
 	var root map[string]any
 	if err := toml.Unmarshal(data, &root); err != nil {
@@ -182,8 +205,26 @@ func Parse(name string, data []byte) (*Config, error) {
 	}
 	r := &reader{name: name, pos: keyPositions(data)}
 	c := &Config{Path: name}
-	note := func(format string, a ...any) { c.Notes = append(c.Notes, fmt.Sprintf(format, a...)) }
+	unknownSections(r, root)
+	parseCoreSettings(r, root, c)
+	parseListener(r, root, c)
+	c.Authenticators = readAuthenticators(r, root, c.note)
+	kms := parseKeyManagers(r, root, c)
+	// The migration placement is checked after every [[key_manager]] is
+	// read: a Parsec store is migrated into the Bbolt store beside it, which
+	// may be declared later in the file.
+	if err := placeMigrated(c.KeyManagers); err != "" {
+		r.bad("key_manager", "%s", err)
+	}
+	c.Notes = append(c.Notes, migrationNotes(c.KeyManagers)...)
+	parseProviders(r, root, providerPositions(data), kms, c)
+	return c, errors.Join(r.errs...)
+}
 
+// unknownSections refuses top-level keys parsecd does not know: a
+// misspelt section would otherwise be ignored and its settings silently
+// left at their defaults.
+func unknownSections(r *reader, root map[string]any) {
 	known := map[string]bool{"core_settings": true, "listener": true, "authenticator": true, "key_manager": true, "provider": true}
 	var unknown []string
 	for k := range root {
@@ -199,89 +240,112 @@ func Parse(name string, data []byte) (*Config, error) {
 		}
 		r.bad(k, "unknown %s %q (parsecd knows [core_settings], [listener], [authenticator] or [[authenticator]], [[key_manager]] and [[provider]])", what, k)
 	}
+}
 
+// requiredSection returns the section key as a table; nil when it is
+// absent (an error: Parsec requires these sections too, and a config
+// parsecd accepts should stay one Parsec accepts) or not a table (reported
+// by section).
+func requiredSection(r *reader, root map[string]any, key string) *table {
+	t := r.section(root, key)
+	if _, ok := root[key]; !ok {
+		r.bad("", "missing section [%s]", key)
+	}
+	return t
+}
+
+// parseCoreSettings reads [core_settings]. Its defaults apply even when
+// the section is missing or broken, so that the partial Config that
+// --check-config goes on with is usable.
+func parseCoreSettings(r *reader, root map[string]any, c *Config) {
 	c.ThreadPoolSize = DefaultThreadPoolSize
 	c.BodyLenLimit = DefaultBodyLenLimit
 	c.BufferSizeLimit = DefaultBufferSizeLimit
-	if cs := r.section(root, "core_settings"); cs == nil {
-		if _, ok := root["core_settings"]; !ok {
-			r.bad("", "missing section [core_settings]")
-		}
-	} else {
-		c.AllowRoot = deref(cs.boolean("allow_root"), false)
-		if v := cs.integer("thread_pool_size"); v != nil {
-			if *v < 1 || *v > 4096 {
-				r.bad(cs.path+".thread_pool_size", "core_settings.thread_pool_size: expected an integer from 1 to 4096, found %d", *v)
-			}
-			c.ThreadPoolSize = int(*v)
-		}
-		if cs.integer("idle_listener_sleep_duration") != nil {
-			note("core_settings.idle_listener_sleep_duration is ignored: parsecd's accept loop never sleeps")
-		}
-		if cs.boolean("log_timestamp") != nil {
-			note("core_settings.log_timestamp is ignored: log lines always carry a timestamp")
-		}
-		c.LogLevel = cs.oneOf("log_level", "off", "error", "warn", "info", "debug", "trace")
-		c.LogErrorDetails = deref(cs.boolean("log_error_details"), false)
-		c.AllowDeprecated = deref(cs.boolean("allow_deprecated"), false)
-		if v := cs.integer("body_len_limit"); v != nil {
-			if *v < 0 || *v > 1<<32-1 {
-				r.bad(cs.path+".body_len_limit", "core_settings.body_len_limit: expected an integer from 0 to 4294967295 (bytes), found %d", *v)
-			}
-			c.BodyLenLimit = uint32(*v)
-		}
-		if v := cs.integer("buffer_size_limit"); v != nil {
-			if *v < 0 {
-				r.bad(cs.path+".buffer_size_limit", "core_settings.buffer_size_limit: expected a non-negative integer (bytes), found %d", *v)
-			}
-			c.BufferSizeLimit = uint64(*v)
-		}
-		cs.done()
+	cs := requiredSection(r, root, "core_settings")
+	if cs == nil {
+		return
 	}
-
-	if l := r.section(root, "listener"); l == nil {
-		if _, ok := root["listener"]; !ok {
-			r.bad("", "missing section [listener]")
+	c.AllowRoot = deref(cs.boolean("allow_root"), false)
+	if v := cs.integer("thread_pool_size"); v != nil {
+		if *v < 1 || *v > 4096 {
+			r.bad(cs.path+".thread_pool_size", "core_settings.thread_pool_size: expected an integer from 1 to 4096, found %d", *v)
 		}
-	} else {
-		if v := l.str("listener_type"); v == nil || *v != "DomainSocket" {
-			if v != nil {
-				r.bad(l.path+".listener_type", "listener.listener_type: %q is not supported: expected \"DomainSocket\"", *v)
-			} else if _, present := l.m["listener_type"]; !present {
-				r.bad(l.path, "listener.listener_type is missing: expected listener_type = \"DomainSocket\"")
-			}
-		}
-		c.Timeout = DefaultTimeout
-		if v := l.integer("timeout"); v != nil {
-			if *v <= 0 {
-				r.bad(l.path+".timeout", "listener.timeout: expected a positive number of milliseconds, found %d", *v)
-			}
-			c.Timeout = time.Duration(*v) * time.Millisecond
-		}
-		for _, k := range []struct {
-			name string
-			dst  *int
-		}{{"max_connections", &c.MaxConnections}, {"max_connections_per_uid", &c.MaxConnectionsPerUID}} {
-			if v := l.integer(k.name); v != nil {
-				if *v < 1 || *v > MaxConnectionsLimit {
-					r.bad(l.path+"."+k.name, "listener.%s: expected a number of connections from 1 to %d, found %d", k.name, MaxConnectionsLimit, *v)
-					continue
-				}
-				*k.dst = int(*v)
-			}
-		}
-		c.SocketPath = DefaultSocketPath
-		if v := l.str("socket_path"); v != nil {
-			c.SocketPath = *v
-			if *v == "" {
-				r.bad(l.path+".socket_path", "listener.socket_path: expected a path, found an empty string")
-			}
-		}
-		l.done()
+		c.ThreadPoolSize = int(*v)
 	}
+	if cs.integer("idle_listener_sleep_duration") != nil {
+		c.note("core_settings.idle_listener_sleep_duration is ignored: parsecd's accept loop never sleeps")
+	}
+	if cs.boolean("log_timestamp") != nil {
+		c.note("core_settings.log_timestamp is ignored: log lines always carry a timestamp")
+	}
+	c.LogLevel = cs.oneOf("log_level", "off", "error", "warn", "info", "debug", "trace")
+	c.LogErrorDetails = deref(cs.boolean("log_error_details"), false)
+	c.AllowDeprecated = deref(cs.boolean("allow_deprecated"), false)
+	if v := cs.integer("body_len_limit"); v != nil {
+		// The wire header's body length is a u32: a larger limit could
+		// never be reached.
+		if *v < 0 || *v > 1<<32-1 {
+			r.bad(cs.path+".body_len_limit", "core_settings.body_len_limit: expected an integer from 0 to 4294967295 (bytes), found %d", *v)
+		}
+		c.BodyLenLimit = uint32(*v)
+	}
+	if v := cs.integer("buffer_size_limit"); v != nil {
+		if *v < 0 {
+			r.bad(cs.path+".buffer_size_limit", "core_settings.buffer_size_limit: expected a non-negative integer (bytes), found %d", *v)
+		}
+		c.BufferSizeLimit = uint64(*v)
+	}
+	cs.done()
+}
 
-	c.Authenticators = readAuthenticators(r, root, note)
+// parseListener reads [listener]. Parsec has only the DomainSocket
+// listener, and so has parsecd; the key is still required, as in Parsec,
+// so that a config written for a future listener type fails here rather
+// than serving on a socket the operator did not ask for.
+func parseListener(r *reader, root map[string]any, c *Config) {
+	l := requiredSection(r, root, "listener")
+	if l == nil {
+		return
+	}
+	if v := l.str("listener_type"); v == nil || *v != "DomainSocket" {
+		if v != nil {
+			r.bad(l.path+".listener_type", "listener.listener_type: %q is not supported: expected \"DomainSocket\"", *v)
+		} else if _, present := l.m["listener_type"]; !present {
+			r.bad(l.path, "listener.listener_type is missing: expected listener_type = \"DomainSocket\"")
+		}
+	}
+	c.Timeout = DefaultTimeout
+	if v := l.integer("timeout"); v != nil {
+		if *v <= 0 {
+			r.bad(l.path+".timeout", "listener.timeout: expected a positive number of milliseconds, found %d", *v)
+		}
+		c.Timeout = time.Duration(*v) * time.Millisecond
+	}
+	for _, k := range []struct {
+		name string
+		dst  *int
+	}{{"max_connections", &c.MaxConnections}, {"max_connections_per_uid", &c.MaxConnectionsPerUID}} {
+		if v := l.integer(k.name); v != nil {
+			if *v < 1 || *v > MaxConnectionsLimit {
+				r.bad(l.path+"."+k.name, "listener.%s: expected a number of connections from 1 to %d, found %d", k.name, MaxConnectionsLimit, *v)
+				continue
+			}
+			*k.dst = int(*v)
+		}
+	}
+	c.SocketPath = DefaultSocketPath
+	if v := l.str("socket_path"); v != nil {
+		c.SocketPath = *v
+		if *v == "" {
+			r.bad(l.path+".socket_path", "listener.socket_path: expected a path, found an empty string")
+		}
+	}
+	l.done()
+}
 
+// parseKeyManagers reads the [[key_manager]] entries and returns the set
+// of their names, which the providers' key_info_manager must name.
+func parseKeyManagers(r *reader, root map[string]any, c *Config) map[string]bool {
 	kms := map[string]bool{}
 	for i, km := range r.entries(root, "key_manager") {
 		n := km.str("name")
@@ -292,6 +356,8 @@ func Parse(name string, data []byte) (*Config, error) {
 		name := ""
 		switch {
 		case n == nil || *n == "":
+			// n != nil here is name = "": present but empty. A mistyped
+			// name (n == nil, present) was reported by str.
 			if _, present := km.m["name"]; !present || n != nil {
 				r.bad(km.path, "[[key_manager]] #%d has no name: expected name = \"...\" (the providers' key_info_manager refers to it)", i+1)
 			}
@@ -319,15 +385,17 @@ func Parse(name string, data []byte) (*Config, error) {
 			r.bad(km.path+".manager_type", "key manager %q: unknown manager_type %q (expected \"Bbolt\")", name, *mt)
 		}
 	}
+	return kms
+}
 
-	if err := placeMigrated(c.KeyManagers); err != "" {
-		r.bad("key_manager", "%s", err)
-	}
-	c.Notes = append(c.Notes, migrationNotes(c.KeyManagers)...)
-
+// parseProviders reads the keys every [[provider]] entry has; the rest of
+// each entry is kept as TOML (Provider.Raw) for its provider's package to
+// decode, since only that package knows its schema (and a build may lack
+// it: --check-config then says so for that entry alone). pos are the
+// entries' positions in the file, in order (providerPositions).
+func parseProviders(r *reader, root map[string]any, pos []entryPositions, kms map[string]bool, c *Config) {
 	names := map[string]bool{}
-	pos := providerPositions(data)
-	provs, _ := root["provider"].([]any)
+	var paths []string // of each entry of c.Providers
 	for i, t := range r.entries(root, "provider") {
 		pc, err := providerEntry(i+1, t.m)
 		if i < len(pos) {
@@ -338,16 +406,7 @@ func Parse(name string, data []byte) (*Config, error) {
 			continue
 		}
 		if !kms[pc.KeyManager] {
-			var have []string
-			for k := range kms {
-				have = append(have, k)
-			}
-			sort.Strings(have)
-			hint := "there is no [[key_manager]]"
-			if len(have) > 0 {
-				hint = "expected " + quoteList(have)
-			}
-			r.bad(t.path+".key_info_manager", "[[provider]] #%d: key_info_manager %q does not name a [[key_manager]] (%s)", pc.Index, pc.KeyManager, hint)
+			r.bad(t.path+".key_info_manager", "[[provider]] #%d: key_info_manager %q does not name a [[key_manager]] (%s)", pc.Index, pc.KeyManager, keyManagerHint(kms))
 		}
 		if pc.Name != "" {
 			if names[pc.Name] {
@@ -356,17 +415,31 @@ func Parse(name string, data []byte) (*Config, error) {
 			names[pc.Name] = true
 		}
 		c.Providers = append(c.Providers, pc)
+		paths = append(paths, t.path)
 	}
-	if len(provs) == 0 {
+	requireNames(r, c.Providers, paths)
+	if provs, _ := root["provider"].([]any); len(provs) == 0 {
 		if _, ok := root["provider"]; !ok {
 			r.bad("", "no [[provider]] configured: parsecd needs at least one")
 		}
 	}
-	if err := errors.Join(r.errs...); err != nil {
-		return c, err
-	}
-	return c, nil
 }
+
+// keyManagerHint lists the key managers a key_info_manager may name.
+func keyManagerHint(kms map[string]bool) string {
+	if len(kms) == 0 {
+		return "there is no [[key_manager]]"
+	}
+	have := make([]string, 0, len(kms))
+	for k := range kms {
+		have = append(have, k)
+	}
+	sort.Strings(have)
+	return "expected " + quoteList(have)
+}
+
+// note records a key accepted for compatibility with Parsec but not acted on.
+func (c *Config) note(format string, a ...any) { c.Notes = append(c.Notes, fmt.Sprintf(format, a...)) }
 
 // readAdmins reads authenticator.admins, an array of tables { name = "..." }.
 func readAdmins(r *reader, path string, v any) []string {
@@ -510,12 +583,12 @@ func (p Provider) DecodeProvider(file string, v any) error {
 		var errs []error
 		for _, e := range sm.Errors {
 			k := strings.Join(e.Key(), ".")
-			errs = append(errs, fmt.Errorf("%s: unknown key %q", p.keyAt(file, k), k))
+			errs = append(errs, p.keyError(file, k, fmt.Errorf("unknown key %q", k)))
 		}
 		return errors.Join(errs...)
 	case errors.As(err, &de) && len(de.Key()) > 0:
 		k := strings.Join(de.Key(), ".")
-		return fmt.Errorf("%s: key %q: %s", p.keyAt(file, k), k, humanize(de))
+		return p.keyError(file, k, fmt.Errorf("key %q: %s", k, humanize(de)))
 	}
 	return p.Wrap(file, err)
 }
@@ -527,41 +600,73 @@ func describe(name string, err error) error {
 		var errs []error
 		for _, e := range sm.Errors {
 			row, col := e.Position()
-			errs = append(errs, fmt.Errorf("%s:%d:%d: unknown key %q", name, row, col, strings.Join(e.Key(), ".")))
+			k := strings.Join(e.Key(), ".")
+			errs = append(errs, placed(name, row, col, k, fmt.Errorf("unknown key %q", k)))
 		}
 		return errors.Join(errs...)
 	}
 	var de *toml.DecodeError
 	if errors.As(err, &de) {
 		row, col := de.Position()
-		if k := de.Key(); len(k) > 0 {
-			return fmt.Errorf("%s:%d:%d: key %q: %s", name, row, col, strings.Join(k, "."), humanize(de))
+		if k := strings.Join(de.Key(), "."); k != "" {
+			return placed(name, row, col, k, fmt.Errorf("key %q: %s", k, humanize(de)))
 		}
-		return fmt.Errorf("%s:%d:%d: invalid TOML: %s", name, row, col, strings.TrimPrefix(de.Error(), "toml: "))
+		return placed(name, row, col, "", fmt.Errorf("invalid TOML: %s", strings.TrimPrefix(de.Error(), "toml: ")))
 	}
 	return fmt.Errorf("%s: %w", name, err)
 }
 
-// mistyped matches go-toml's type mismatch, which names Go types.
-var mistyped = regexp.MustCompile(`cannot decode TOML ([a-z ]+) into (?:struct field \S+ of type|a Go value of type) (\S+)`)
+// placed is err as a *KeyError about key, in an error starting with
+// "FILE:LINE:COL: ".
+func placed(name string, row, col int, key string, err error) error {
+	return fmt.Errorf("%s:%d:%d: %w", name, row, col, &KeyError{Key: key, Line: row, Err: err})
+}
+
+
+// mistyped picks the TOML kind found and the Go type wanted out of
+// go-toml's type mismatch: "cannot decode TOML <kind> into struct field
+// <name> of type <type>" or "... into a Go value of type <type>". Plain
+// string cutting rather than a regular expression keeps package regexp
+// (about 150 KB) out of the daemon (issue 14).
+func mistyped(msg string) (found, goType string, ok bool) {
+	_, rest, ok := strings.Cut(msg, "cannot decode TOML ")
+	if !ok {
+		return "", "", false
+	}
+	found, rest, ok = strings.Cut(rest, " into ")
+	if !ok || found == "" || strings.Trim(found, "abcdefghijklmnopqrstuvwxyz ") != "" {
+		return "", "", false
+	}
+	if field, ok := strings.CutPrefix(rest, "struct field "); ok {
+		name, typ, ok := strings.Cut(field, " of type ")
+		if !ok || name == "" || strings.ContainsAny(name, " \t\n") {
+			return "", "", false
+		}
+		rest = typ
+	} else if rest, ok = strings.CutPrefix(rest, "a Go value of type "); !ok {
+		return "", "", false
+	}
+	goType, _, _ = strings.Cut(rest, " ")
+	goType, _, _ = strings.Cut(goType, "\n")
+	return found, goType, goType != ""
+}
 
 // humanize turns go-toml's decoding error into what the file should say,
 // without Go type names: "expected an integer (without quotes), found a
 // string".
 func humanize(de *toml.DecodeError) string {
 	msg := strings.TrimPrefix(de.Error(), "toml: ")
-	m := mistyped.FindStringSubmatch(msg)
-	if m == nil {
+	found, goType, ok := mistyped(msg)
+	if !ok {
 		return msg
 	}
-	found := m[1]
 	switch found {
 	case "integer", "array", "inline table":
 		found = "an " + found
 	default:
 		found = "a " + found
 	}
-	goType := strings.TrimLeft(m[2], "*")
+	goType = strings.TrimLeft(goType, "*")
 	want := "a value of another type"
 	switch {
 	case goType == "string":

@@ -5,6 +5,7 @@ package config_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -242,6 +243,20 @@ provider_type = "Software"
 key_info_manager = "k"
 `
 
+// Two providers of one type with distinct names, and one of another type
+// without a name, are accepted.
+func TestProvidersOfOneType(t *testing.T) {
+	text := base + "name = \"soft-a\"\n[[provider]]\nprovider_type = \"MbedCrypto\"\nkey_info_manager = \"k\"\nname = \"soft-b\"\n" +
+		"[[provider]]\nprovider_type = \"Tpm\"\nkey_info_manager = \"k\"\n"
+	c, err := config.Parse("cfg.toml", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Providers) != 3 || c.Providers[0].Name != "soft-a" || c.Providers[1].Name != "soft-b" || c.Providers[2].Name != "" {
+		t.Fatalf("providers: %+v", c.Providers)
+	}
+}
+
 func TestBaseIsValid(t *testing.T) {
 	if _, err := config.Parse("base.toml", []byte(base)); err != nil {
 		t.Fatal(err)
@@ -274,6 +289,10 @@ func TestErrors(t *testing.T) {
 		{"no provider", base[:strings.Index(base, "[[provider]]")], []string{"no [[provider]]"}},
 		{"duplicate provider names", base + "name = \"p\"\n[[provider]]\nprovider_type = \"Software\"\nkey_info_manager = \"k\"\nname = \"p\"\n",
 			[]string{"#2", `"p"`, "used twice"}},
+		{"a second provider of a type: both need a name", base + "[[provider]]\nprovider_type = \"Software\"\nkey_info_manager = \"k\"\n",
+			[]string{"cfg.toml:12:3: [[provider]] #1 (Software) has no name: 2 [[provider]] entries (#1, #2)", "cfg.toml:15:3: [[provider]] #2 (Software) has no name"}},
+		{"a second provider of a type under its alias", base + "name = \"soft-a\"\n[[provider]]\nprovider_type = \"MbedCrypto\"\nkey_info_manager = \"k\"\n",
+			[]string{"cfg.toml:16:3: [[provider]] #2 (MbedCrypto) has no name"}},
 		{"duplicate key manager names", strings.Replace(base, "[[provider]]", "[[key_manager]]\nname = \"k\"\nmanager_type = \"Bbolt\"\n[[provider]]", 1),
 			[]string{`"k"`, "used twice"}},
 		{"unknown key manager", strings.Replace(base, `key_info_manager = "k"`, `key_info_manager = "sqlite-manager"`, 1),
@@ -375,6 +394,17 @@ key_info_manager = "k"
 	if !slices.Equal(got, want) {
 		t.Errorf("errors:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+	wantKeys := []string{"core_settings.allow_root", "core_settings.thread_pool_size", "core_settings.log_level",
+		"listener.timeout", "listener.socket_path", "authenticator.auth_type", "authenticator.admins.0.name",
+		"key_manager.0.colour", "provider.0.key_info_manager", "provider.1.provider_type"}
+	if keys := keysOf(t, err); !slices.Equal(keys, wantKeys) {
+		t.Errorf("keys %q, want %q", keys, wantKeys)
+	}
+	for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
+		if line := keyErrorOf(t, e).Line; !strings.HasPrefix(e.Error(), fmt.Sprintf("cfg.toml:%d:", line)) {
+			t.Errorf("%v: KeyError.Line %d", e, line)
+		}
+	}
 	// What could be read is there, for --check-config's provider checks.
 	if c == nil || len(c.Providers) != 1 || c.Providers[0].Type != "Software" {
 		t.Errorf("partial config %+v", c)
@@ -386,9 +416,33 @@ func TestErrorsJoined(t *testing.T) {
 	text := strings.Replace(base, "timeout = 200", "timeout = 0", 1)
 	text = strings.Replace(text, `key_info_manager = "k"`, `key_info_manager = "nope"`, 1)
 	_, err := config.Parse("cfg.toml", []byte(text))
-	if err == nil || !strings.Contains(err.Error(), "timeout") || !strings.Contains(err.Error(), "nope") {
-		t.Errorf("error %v", err)
+	if got := keysOf(t, err); !slices.Equal(got, []string{"listener.timeout", "provider.0.key_info_manager"}) {
+		t.Errorf("error %v about keys %q", err, got)
 	}
+}
+
+// keyErrorOf is the *config.KeyError in err; the test fails without one.
+func keyErrorOf(t *testing.T, err error) *config.KeyError {
+	t.Helper()
+	var ke *config.KeyError
+	if !errors.As(err, &ke) {
+		t.Fatalf("%v: not a *config.KeyError", err)
+	}
+	return ke
+}
+
+// keysOf lists the keys of the problems Parse reported, in order.
+func keysOf(t *testing.T, err error) []string {
+	t.Helper()
+	j, ok := err.(interface{ Unwrap() []error })
+	if !ok {
+		t.Fatalf("%v: not a list of problems", err)
+	}
+	var keys []string
+	for _, e := range j.Unwrap() {
+		keys = append(keys, keyErrorOf(t, e).Key)
+	}
+	return keys
 }
 
 func TestLoadMissingFile(t *testing.T) {
@@ -457,7 +511,7 @@ func TestDecodeProvider(t *testing.T) {
 	}
 
 	p = providerOf(t, "library_path = 12\n")
-	if err := p.DecodeProvider("cfg.toml", &k); err == nil || !strings.Contains(err.Error(), "#1") {
+	if err := p.DecodeProvider("cfg.toml", &k); err == nil || keyErrorOf(t, err).Key != "provider.0.library_path" {
 		t.Errorf("mistyped library_path: %v", err)
 	}
 }
@@ -519,14 +573,26 @@ func TestProviderPositions(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("unknown keys:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	// Wrap: one line per joined error; a message that starts with a key of
-	// the entry points at that key, any other at the header.
-	err = p.Wrap("cfg.toml", errors.Join(errors.New("invalid colour \"red\""), errors.New("library_path: bad"), errors.New("something else")))
+	// Wrap: one line per joined error; a *KeyError points at its key (also
+	// when wrapped), any other error at the header, whatever its words.
+	colour := errors.New("invalid colour \"red\"")
+	err = p.Wrap("cfg.toml", errors.Join(config.KeyErr("colour", colour),
+		fmt.Errorf("checking: %w", config.KeyErrorf("library_path", "library_path: bad")),
+		errors.New("library_path: not a KeyError")))
 	wantWrap := "cfg.toml:17:3: [[provider]] #2 (Pkcs11): invalid colour \"red\"\n" +
-		"cfg.toml:16:3: [[provider]] #2 (Pkcs11): library_path: bad\n" +
-		"cfg.toml:13:6: [[provider]] #2 (Pkcs11): something else"
+		"cfg.toml:16:3: [[provider]] #2 (Pkcs11): checking: library_path: bad\n" +
+		"cfg.toml:13:6: [[provider]] #2 (Pkcs11): library_path: not a KeyError"
 	if err.Error() != wantWrap {
 		t.Errorf("Wrap:\n%v\nwant\n%s", err, wantWrap)
+	}
+	if !errors.Is(err, colour) {
+		t.Errorf("Wrap lost the cause %v", colour)
+	}
+	wantKeys := []config.KeyError{{Key: "provider.1.colour", Line: 17}, {Key: "provider.1.library_path", Line: 16}, {Key: "provider.1", Line: 13}}
+	for i, e := range err.(interface{ Unwrap() []error }).Unwrap() {
+		if ke := keyErrorOf(t, e); ke.Key != wantKeys[i].Key || ke.Line != wantKeys[i].Line {
+			t.Errorf("Wrap #%d: key %q at line %d, want %q at %d", i, ke.Key, ke.Line, wantKeys[i].Key, wantKeys[i].Line)
+		}
 	}
 	// An entry built in code has no position: the file alone.
 	if got := (config.Provider{Type: "Tpm", Index: 3}).Where("f.toml"); got != "f.toml: [[provider]] #3 (Tpm)" {

@@ -17,8 +17,14 @@ func Default(uid int, getenv func(string) string) (*Config, error) {
 	if err != nil || uid == 0 {
 		return c, err
 	}
+	// A per-user daemon's socket directory is not access-controlled by
+	// anyone else, so the socket itself must be: 0600 lets only its user
+	// connect, where the system daemon's 0666 leaves that to the directory.
 	c.SocketMode = 0o600
 	run, state, base := userDirs(uid, getenv)
+	// The fallback comes first in PrivateDirs: it holds the others, and a
+	// directory another user made there first (/tmp is shared) must be
+	// refused before anything is put under it.
 	if base != "" {
 		c.PrivateDirs = append(c.PrivateDirs, base)
 	}
@@ -30,6 +36,8 @@ func Default(uid int, getenv func(string) string) (*Config, error) {
 // them is the fallback under the temporary directory, that fallback
 // (TMPDIR or /tmp, then parsecd-<uid>), which parsecd then owns.
 func userDirs(uid int, getenv func(string) string) (run, state, base string) {
+	// A relative TMPDIR would put the socket wherever parsecd happened to
+	// be started, where a client could not find it.
 	tmp := getenv("TMPDIR")
 	if tmp == "" || !filepath.IsAbs(tmp) {
 		tmp = "/tmp"
@@ -57,6 +65,9 @@ func userDirs(uid int, getenv func(string) string) (run, state, base string) {
 // (or $TMPDIR/parsecd-<uid>, /tmp/parsecd-<uid> without TMPDIR) and
 // $XDG_STATE_HOME (or ~/.local/state).
 func DefaultText(uid int, getenv func(string) string) string {
+	// The paths are written into the text and the text parsed like any
+	// file, so that the default goes through the same checks as an
+	// operator's configuration and cannot drift from what a file can say.
 	socket, store := DefaultSocketPath, DefaultStorePath
 	if uid != 0 {
 		run, state, _ := userDirs(uid, getenv)

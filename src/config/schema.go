@@ -19,16 +19,23 @@ import (
 // its place: "FILE:LINE:COL: KEY: expected ..., found ...".
 type reader struct {
 	name string
-	pos  map[string]Position // keyPositions
+	// pos comes from a second, syntactic pass over the text (keyPositions):
+	// the decoded values carry no positions.
+	pos  map[string]Position
 	errs []error
 }
 
-// where is "FILE:LINE:COL" of path (the key itself, else the nearest
-// enclosing key or table written in the file), or FILE.
-func (r *reader) where(path string) string {
+// position is where path is written (the key itself, else the nearest
+// enclosing key or table written in the file); zero when nothing of it is,
+// e.g. a missing section.
+func (r *reader) position(path string) Position {
+	// A key may be absent from the text (a missing required key) or
+	// written as part of a dotted key or inline table that keyPositions
+	// records only as a whole: the nearest enclosing place is still where
+	// the operator has to look.
 	for p := path; p != ""; {
 		if pos, ok := r.pos[p]; ok {
-			return fmt.Sprintf("%s:%d:%d", r.name, pos.Line, pos.Col)
+			return pos
 		}
 		i := strings.LastIndexByte(p, '.')
 		if i < 0 {
@@ -36,12 +43,15 @@ func (r *reader) where(path string) string {
 		}
 		p = p[:i]
 	}
-	return r.name
+	return Position{}
 }
 
-// bad records a problem at the place of path.
+// bad records a problem with the key at path: a *KeyError, in an error
+// whose text starts with "FILE:LINE:COL: " (FILE alone without a position).
 func (r *reader) bad(path, format string, a ...any) {
-	r.errs = append(r.errs, fmt.Errorf("%s: %s", r.where(path), fmt.Sprintf(format, a...)))
+	pos := r.position(path)
+	ke := &KeyError{Key: path, Line: pos.Line, Err: fmt.Errorf(format, a...)}
+	r.errs = append(r.errs, fmt.Errorf("%s: %w", pos.in(r.name), ke))
 }
 
 // table is one table of the file: a section ([listener]) or one entry of
@@ -93,9 +103,13 @@ func (r *reader) entries(root map[string]any, key string) []*table {
 	return out
 }
 
+// key is k as messages name it, "listener.timeout": by the section's
+// name, without the entry index of path, which the operator does not write.
 func (t *table) key(k string) string { return t.label + "." + k }
 
-// get marks k as known and returns its value.
+// get marks k as known and returns its value. Every accessor goes through
+// it, so that done can report what no code read as unknown: the list of
+// known keys is the code that reads them, and cannot drift from it.
 func (t *table) get(k string) (any, bool) {
 	t.read[k] = true
 	v, ok := t.m[k]

@@ -22,6 +22,7 @@ import (
 	"github.com/parsecd/parsecd/src/back"
 	"github.com/parsecd/parsecd/src/config"
 	"github.com/parsecd/parsecd/src/front"
+	"github.com/parsecd/parsecd/src/internal/memtrim"
 	"github.com/parsecd/parsecd/src/internal/sdnotify"
 	"github.com/parsecd/parsecd/src/internal/sigs"
 	"github.com/parsecd/parsecd/src/internal/version"
@@ -35,11 +36,17 @@ import (
 // Loader returns the configuration; it is called again on every reload.
 type Loader func() (*config.Config, error)
 
-// graph is everything one configuration owns.
+// graph is everything one configuration owns. A reload builds a whole new
+// graph beside the running one and swaps it in only when every part of it
+// opened, so that a bad new configuration leaves the daemon serving the old
+// one untouched.
 type graph struct {
-	cfg     *config.Config
-	mounts  []back.Mount                // the providers with their stores
-	stores  map[string]storage.KeyStore // by file path
+	cfg    *config.Config
+	mounts []back.Mount // the providers with their stores
+	// stores is keyed by file path, not by [[key_manager]] name: two
+	// managers naming one file must share one handle, since bbolt locks
+	// its file and a second open of it would be refused as locked.
+	stores  map[string]storage.KeyStore
 	service *back.Service
 	auths   *auth.Set
 }
@@ -53,10 +60,16 @@ type Daemon struct {
 	cur        *graph
 	ln         net.Listener
 	socketPath string
-	activated  bool
-	serveErr   chan error
-	sigs       *sigs.Signals
-	sockLock   *front.SocketLock // held while d.socketPath is ours
+	// activated is set when systemd passed the listening socket: then the
+	// socket is systemd's, never removed or moved by a reload.
+	activated bool
+	// serveErr receives the end of each Serve loop; a reload to another
+	// socket path starts a second one, hence the buffer.
+	serveErr chan error
+	sigs     *sigs.Signals
+	sockLock *front.SocketLock // held while d.socketPath is ours
+	// trim gives a burst's memory back once requests stop (memtrim).
+	trim *memtrim.Trimmer
 }
 
 // ErrStopped is Start's error when SIGTERM or SIGINT arrived during
@@ -82,6 +95,9 @@ func Start(ctx context.Context, load Loader, log *slog.Logger, signals *sigs.Sig
 	if err != nil {
 		return nil, err
 	}
+	// Refused before anything is created, so that a root daemon started by
+	// mistake leaves no root-owned socket, directory or store behind for
+	// the real service user to trip over.
 	if os.Geteuid() == 0 && !cfg.AllowRoot {
 		return nil, rootRefusal(cfg)
 	}
@@ -106,7 +122,7 @@ func Start(ctx context.Context, load Loader, log *slog.Logger, signals *sigs.Sig
 		lock.Release()
 		return nil, ErrStopped
 	}
-	d := &Daemon{load: load, log: log, serveErr: make(chan error, 4), sigs: signals}
+	d := &Daemon{load: load, log: log, serveErr: make(chan error, 4), sigs: signals, trim: memtrim.New(0, nil)}
 	g, err := d.build(ctx, cfg, nil)
 	if err != nil {
 		lock.Release()
@@ -117,6 +133,9 @@ func Start(ctx context.Context, load Loader, log *slog.Logger, signals *sigs.Sig
 		lock.Release()
 		return nil, ErrStopped
 	}
+	// The socket appears only now, once the providers are ready: a client
+	// that can connect is served at once, never told that a provider is
+	// still starting.
 	ln, activated, err := front.ListenMode(cfg.SocketPath, socketMode(cfg))
 	if err != nil {
 		g.close(nil)
@@ -124,7 +143,7 @@ func Start(ctx context.Context, load Loader, log *slog.Logger, signals *sigs.Sig
 		return nil, err
 	}
 	d.cur, d.ln, d.socketPath, d.activated, d.sockLock = g, ln, cfg.SocketPath, activated, lock
-	d.server = front.NewServer(generation(g), cfg.ThreadPoolSize, log)
+	d.server = front.NewServer(d.generation(g), cfg.ThreadPoolSize, log)
 	d.serve(ctx, ln)
 	where := cfg.SocketPath
 	if activated {
@@ -135,6 +154,9 @@ func Start(ctx context.Context, load Loader, log *slog.Logger, signals *sigs.Sig
 	return d, nil
 }
 
+// socketMode is the mode of the socket parsecd creates: 0666 for the
+// system daemon, whose access control is the socket directory's (as
+// Parsec's), else the per-user daemon's own.
 func socketMode(cfg *config.Config) os.FileMode {
 	if cfg.SocketMode == 0 {
 		return front.SystemSocketMode
@@ -152,21 +174,39 @@ func rootRefusal(cfg *config.Config) error {
 	return fmt.Errorf("refusing to run as root: set allow_root = true in [core_settings] of %s, or pass --allow-root, if you really mean it"+safer, cfg.Path)
 }
 
+// serve runs the front end on ln in the background; its end is reported
+// on serveErr, which Run watches: a listener that fails stops the daemon
+// rather than leaving it alive and deaf.
 func (d *Daemon) serve(ctx context.Context, ln net.Listener) {
 	go func() { d.serveErr <- d.server.Serve(ctx, ln) }()
 }
 
-func generation(g *graph) *front.Generation {
+// generation is what the front end needs of a graph: the handler and the
+// listener settings travel together, so that a reload's new timeout and
+// limits apply exactly to the connections its service answers.
+func (d *Daemon) generation(g *graph) *front.Generation {
 	return &front.Generation{
-		Handler:  g.service,
-		Settings: front.Settings{Timeout: g.cfg.Timeout, Limits: wire.Limits{BodyLen: g.cfg.BodyLenLimit}, MaxConns: g.cfg.MaxConnections, MaxConnsPerUID: g.cfg.MaxConnectionsPerUID},
+		Handler:  trimmed{g.service, d.trim},
+		Settings: front.Settings{Timeout: g.cfg.Timeout, Limits: wire.Limits{BodyLen: g.cfg.BodyLenLimit, Extra: extraIDs(g.mounts)}, MaxConns: g.cfg.MaxConnections, MaxConnsPerUID: g.cfg.MaxConnectionsPerUID},
 	}
 }
 
+// trimmed tells the Trimmer when each request ends.
+type trimmed struct {
+	front.Handler
+	trim *memtrim.Trimmer
+}
+
+func (h trimmed) Handle(ctx context.Context, req *wire.Request, peer *auth.PeerCred) *wire.Response {
+	defer h.trim.Done()
+	return h.Handler.Handle(ctx, req, peer)
+}
+
+// providerNames lists the providers as NAME=ID, the id clients use.
 func providerNames(ms []back.Mount) []string {
 	var out []string
 	for _, m := range ms {
-		out = append(out, m.Provider.Name())
+		out = append(out, fmt.Sprintf("%s=%d", m.Provider.Name(), m.ID))
 	}
 	return out
 }
@@ -186,6 +226,8 @@ func (d *Daemon) build(ctx context.Context, cfg *config.Config, prev *graph) (*g
 		g.close(prev)
 		return nil, err
 	}
+	// A Parsec store is migrated into its bbolt store before any provider
+	// opens that store, so that a provider never sees it half filled.
 	if err := d.migrateParsec(cfg, g, prev); err != nil {
 		return fail(err)
 	}
@@ -209,6 +251,9 @@ func (d *Daemon) build(ctx context.Context, cfg *config.Config, prev *graph) (*g
 			}
 			g.stores[km.Path] = store
 		}
+		// A provider whose device is missing may ask to be skipped
+		// (ErrSkip, the TPM's skip_if_no_tpm): the daemon serves the others,
+		// as Parsec does, rather than not at all.
 		p, err := provider.Build(ctx, cfg.Path, pc, provider.Deps{
 			Keys: store, Log: d.log.With("provider", pc.Type),
 			BufferSizeLimit: cfg.BufferSizeLimit, AllowDeprecated: cfg.AllowDeprecated,
@@ -230,6 +275,9 @@ func (d *Daemon) build(ctx context.Context, cfg *config.Config, prev *graph) (*g
 	}
 	if len(g.mounts) == 0 && len(cfg.Providers) > 0 {
 		return fail(errors.New("every [[provider]] was skipped: no crypto provider left to serve"))
+	}
+	if err := assignIDs(g.mounts); err != nil {
+		return fail(err)
 	}
 	auths, err := authenticators(ctx, cfg, d.log)
 	if err != nil {
@@ -266,7 +314,8 @@ type plainError struct {
 func (e plainError) Error() string { return e.msg }
 func (e plainError) Unwrap() error { return e.err }
 
-// close releases what g owns and keep does not share.
+// close releases what g owns and keep does not share: after a reload the
+// new graph keeps the stores it reused, which must stay open.
 func (g *graph) close(keep *graph) {
 	if g.auths != nil {
 		_ = g.auths.Close()
@@ -356,13 +405,17 @@ func (d *Daemon) Reload(ctx context.Context) {
 			d.log.Error("reload failed, keeping the running configuration", "error", err)
 			return
 		}
+		// Both sockets serve for a moment: the new one is listening before
+		// the old one goes, so a client never finds neither.
 		oldLock = d.sockLock
 		d.ln, d.socketPath, d.sockLock = ln, cfg.SocketPath, lock
 		d.serve(ctx, ln)
 	}
 	old := d.cur
 	d.cur = g
-	d.server.Swap(generation(g), cfg.ThreadPoolSize)
+	// Swap returns once every request of the old generation is answered:
+	// only then may its providers be closed under them.
+	d.server.Swap(d.generation(g), cfg.ThreadPoolSize)
 	if d.ln != oldLn {
 		_ = oldLn.Close()
 		front.RemoveSocket(oldPath)
@@ -372,11 +425,18 @@ func (d *Daemon) Reload(ctx context.Context) {
 	d.log.Info("configuration reloaded", "providers", providerNames(g.mounts), "auth", authNames(g.cfg))
 }
 
-// Stop closes the listener, waits for in-flight requests and releases everything.
+// Stop closes the listener, waits for in-flight requests and releases
+// everything. The order is what clients and the next daemon rely on: no
+// new connection is taken, every request already read is answered (a
+// client never loses a reply it was promised), the providers and stores
+// close only when nothing uses them, and the socket's lock goes last, so
+// that a daemon starting meanwhile cannot take the path while this one
+// still answers on it.
 func (d *Daemon) Stop() error {
 	_ = sdnotify.Notify("STOPPING=1")
 	_ = d.ln.Close()
 	d.server.Wait()
+	d.trim.Stop()
 	d.cur.close(nil)
 	if !d.activated {
 		front.RemoveSocket(d.socketPath)

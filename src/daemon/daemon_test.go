@@ -20,7 +20,7 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/protobuf/proto"
+	"github.com/parsecd/parsecd/src/interface/pbwire"
 
 	// The software provider registers itself, as in parsecd.
 	_ "github.com/parsecd/parsecd/providers/soft"
@@ -140,7 +140,7 @@ type request struct {
 	opcode   parsec.Opcode
 	authType parsec.AuthType
 	auth     []byte
-	body     proto.Message
+	body     pbwire.Message
 }
 
 func uidAuth() []byte { return binary.LittleEndian.AppendUint32(nil, uint32(os.Getuid())) }
@@ -150,7 +150,7 @@ func call(t *testing.T, socket string, r request) *wire.Response {
 	var body []byte
 	if r.body != nil {
 		var err error
-		if body, err = proto.Marshal(r.body); err != nil {
+		if body, err = pbwire.Marshal(r.body); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -203,7 +203,7 @@ func authenticatorID(t *testing.T, socket string) uint32 {
 	resp := call(t, socket, request{opcode: parsec.OpListAuthenticators})
 	wantStatus(t, resp, status.Success)
 	var res listauthenticators.Result
-	if err := proto.Unmarshal(resp.Body, &res); err != nil || len(res.Authenticators) != 1 {
+	if err := pbwire.Unmarshal(resp.Body, &res); err != nil || len(res.Authenticators) != 1 {
 		t.Fatalf("ListAuthenticators %v, %v", &res, err)
 	}
 	return res.Authenticators[0].Id
@@ -214,7 +214,7 @@ func keyNames(t *testing.T, socket string, at parsec.AuthType, a []byte) []strin
 	resp := call(t, socket, request{opcode: parsec.OpListKeys, authType: at, auth: a})
 	wantStatus(t, resp, status.Success)
 	var res listkeys.Result
-	if err := proto.Unmarshal(resp.Body, &res); err != nil {
+	if err := pbwire.Unmarshal(resp.Body, &res); err != nil {
 		t.Fatal(err)
 	}
 	var out []string

@@ -20,9 +20,13 @@ func (d *Daemon) migrateParsec(cfg *config.Config, g *graph, prev *graph) error 
 		used[pc.KeyManager] = true
 	}
 	for _, km := range cfg.KeyManagers {
+		// A Parsec store no provider uses is left alone: migrating keys
+		// that nothing would serve only costs start-up time.
 		if km.Parsec == nil || !used[km.Name] {
 			continue
 		}
+		// On a reload the running graph's handle is reused: the file is
+		// locked by it (see graph.stores).
 		store, ok := g.stores[km.Path]
 		if !ok && prev != nil {
 			store, ok = prev.stores[km.Path]

@@ -28,6 +28,7 @@ import (
 	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/status"
 	"github.com/parsecd/parsecd/src/wire"
+	"github.com/parsecd/parsecd/test/tool"
 )
 
 // handlerFunc adapts a function to front.Handler.
@@ -556,10 +557,7 @@ func TestActivation(t *testing.T) {
 	if os.Getenv(activationChildEnv) != "" {
 		t.Skip("in the helper process")
 	}
-	sh, err := exec.LookPath("sh")
-	if err != nil {
-		t.Skip("no sh to set LISTEN_PID to the child's pid")
-	}
+	sh := tool.Path(t, "sh") // sets LISTEN_PID to the child's pid
 	path := filepath.Join(t.TempDir(), "act.sock")
 	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
 	if err != nil {

@@ -25,8 +25,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/parsecd/parsecd/src/interface/pbwire"
 	"github.com/parsecd/parsecd/test/testvectors"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/parsecd/parsecd/src/interface/ops/attestkey"
 	"github.com/parsecd/parsecd/src/interface/ops/candocrypto"
@@ -69,42 +69,42 @@ import (
 
 type opEntry struct {
 	stem   string // .proto file stem == proto package
-	newOp  func() proto.Message
-	newRes func() proto.Message
+	newOp  func() pbwire.Message
+	newRes func() pbwire.Message
 }
 
 var opTable = map[uint32]opEntry{
-	0x01: {"ping", func() proto.Message { return &ping.Operation{} }, func() proto.Message { return &ping.Result{} }},
-	0x02: {"psa_generate_key", func() proto.Message { return &psageneratekey.Operation{} }, func() proto.Message { return &psageneratekey.Result{} }},
-	0x03: {"psa_destroy_key", func() proto.Message { return &psadestroykey.Operation{} }, func() proto.Message { return &psadestroykey.Result{} }},
-	0x04: {"psa_sign_hash", func() proto.Message { return &psasignhash.Operation{} }, func() proto.Message { return &psasignhash.Result{} }},
-	0x05: {"psa_verify_hash", func() proto.Message { return &psaverifyhash.Operation{} }, func() proto.Message { return &psaverifyhash.Result{} }},
-	0x06: {"psa_import_key", func() proto.Message { return &psaimportkey.Operation{} }, func() proto.Message { return &psaimportkey.Result{} }},
-	0x07: {"psa_export_public_key", func() proto.Message { return &psaexportpublickey.Operation{} }, func() proto.Message { return &psaexportpublickey.Result{} }},
-	0x08: {"list_providers", func() proto.Message { return &listproviders.Operation{} }, func() proto.Message { return &listproviders.Result{} }},
-	0x09: {"list_opcodes", func() proto.Message { return &listopcodes.Operation{} }, func() proto.Message { return &listopcodes.Result{} }},
-	0x0A: {"psa_asymmetric_encrypt", func() proto.Message { return &psaasymmetricencrypt.Operation{} }, func() proto.Message { return &psaasymmetricencrypt.Result{} }},
-	0x0B: {"psa_asymmetric_decrypt", func() proto.Message { return &psaasymmetricdecrypt.Operation{} }, func() proto.Message { return &psaasymmetricdecrypt.Result{} }},
-	0x0C: {"psa_export_key", func() proto.Message { return &psaexportkey.Operation{} }, func() proto.Message { return &psaexportkey.Result{} }},
-	0x0D: {"psa_generate_random", func() proto.Message { return &psageneraterandom.Operation{} }, func() proto.Message { return &psageneraterandom.Result{} }},
-	0x0E: {"list_authenticators", func() proto.Message { return &listauthenticators.Operation{} }, func() proto.Message { return &listauthenticators.Result{} }},
-	0x0F: {"psa_hash_compute", func() proto.Message { return &psahashcompute.Operation{} }, func() proto.Message { return &psahashcompute.Result{} }},
-	0x10: {"psa_hash_compare", func() proto.Message { return &psahashcompare.Operation{} }, func() proto.Message { return &psahashcompare.Result{} }},
-	0x11: {"psa_aead_encrypt", func() proto.Message { return &psaaeadencrypt.Operation{} }, func() proto.Message { return &psaaeadencrypt.Result{} }},
-	0x12: {"psa_aead_decrypt", func() proto.Message { return &psaaeaddecrypt.Operation{} }, func() proto.Message { return &psaaeaddecrypt.Result{} }},
-	0x13: {"psa_raw_key_agreement", func() proto.Message { return &psarawkeyagreement.Operation{} }, func() proto.Message { return &psarawkeyagreement.Result{} }},
-	0x14: {"psa_cipher_encrypt", func() proto.Message { return &psacipherencrypt.Operation{} }, func() proto.Message { return &psacipherencrypt.Result{} }},
-	0x15: {"psa_cipher_decrypt", func() proto.Message { return &psacipherdecrypt.Operation{} }, func() proto.Message { return &psacipherdecrypt.Result{} }},
-	0x16: {"psa_mac_compute", func() proto.Message { return &psamaccompute.Operation{} }, func() proto.Message { return &psamaccompute.Result{} }},
-	0x17: {"psa_mac_verify", func() proto.Message { return &psamacverify.Operation{} }, func() proto.Message { return &psamacverify.Result{} }},
-	0x18: {"psa_sign_message", func() proto.Message { return &psasignmessage.Operation{} }, func() proto.Message { return &psasignmessage.Result{} }},
-	0x19: {"psa_verify_message", func() proto.Message { return &psaverifymessage.Operation{} }, func() proto.Message { return &psaverifymessage.Result{} }},
-	0x1A: {"list_keys", func() proto.Message { return &listkeys.Operation{} }, func() proto.Message { return &listkeys.Result{} }},
-	0x1B: {"list_clients", func() proto.Message { return &listclients.Operation{} }, func() proto.Message { return &listclients.Result{} }},
-	0x1C: {"delete_client", func() proto.Message { return &deleteclient.Operation{} }, func() proto.Message { return &deleteclient.Result{} }},
-	0x1E: {"attest_key", func() proto.Message { return &attestkey.Operation{} }, func() proto.Message { return &attestkey.Result{} }},
-	0x1F: {"prepare_key_attestation", func() proto.Message { return &preparekeyattestation.Operation{} }, func() proto.Message { return &preparekeyattestation.Result{} }},
-	0x20: {"can_do_crypto", func() proto.Message { return &candocrypto.Operation{} }, func() proto.Message { return &candocrypto.Result{} }},
+	0x01: {"ping", func() pbwire.Message { return &ping.Operation{} }, func() pbwire.Message { return &ping.Result{} }},
+	0x02: {"psa_generate_key", func() pbwire.Message { return &psageneratekey.Operation{} }, func() pbwire.Message { return &psageneratekey.Result{} }},
+	0x03: {"psa_destroy_key", func() pbwire.Message { return &psadestroykey.Operation{} }, func() pbwire.Message { return &psadestroykey.Result{} }},
+	0x04: {"psa_sign_hash", func() pbwire.Message { return &psasignhash.Operation{} }, func() pbwire.Message { return &psasignhash.Result{} }},
+	0x05: {"psa_verify_hash", func() pbwire.Message { return &psaverifyhash.Operation{} }, func() pbwire.Message { return &psaverifyhash.Result{} }},
+	0x06: {"psa_import_key", func() pbwire.Message { return &psaimportkey.Operation{} }, func() pbwire.Message { return &psaimportkey.Result{} }},
+	0x07: {"psa_export_public_key", func() pbwire.Message { return &psaexportpublickey.Operation{} }, func() pbwire.Message { return &psaexportpublickey.Result{} }},
+	0x08: {"list_providers", func() pbwire.Message { return &listproviders.Operation{} }, func() pbwire.Message { return &listproviders.Result{} }},
+	0x09: {"list_opcodes", func() pbwire.Message { return &listopcodes.Operation{} }, func() pbwire.Message { return &listopcodes.Result{} }},
+	0x0A: {"psa_asymmetric_encrypt", func() pbwire.Message { return &psaasymmetricencrypt.Operation{} }, func() pbwire.Message { return &psaasymmetricencrypt.Result{} }},
+	0x0B: {"psa_asymmetric_decrypt", func() pbwire.Message { return &psaasymmetricdecrypt.Operation{} }, func() pbwire.Message { return &psaasymmetricdecrypt.Result{} }},
+	0x0C: {"psa_export_key", func() pbwire.Message { return &psaexportkey.Operation{} }, func() pbwire.Message { return &psaexportkey.Result{} }},
+	0x0D: {"psa_generate_random", func() pbwire.Message { return &psageneraterandom.Operation{} }, func() pbwire.Message { return &psageneraterandom.Result{} }},
+	0x0E: {"list_authenticators", func() pbwire.Message { return &listauthenticators.Operation{} }, func() pbwire.Message { return &listauthenticators.Result{} }},
+	0x0F: {"psa_hash_compute", func() pbwire.Message { return &psahashcompute.Operation{} }, func() pbwire.Message { return &psahashcompute.Result{} }},
+	0x10: {"psa_hash_compare", func() pbwire.Message { return &psahashcompare.Operation{} }, func() pbwire.Message { return &psahashcompare.Result{} }},
+	0x11: {"psa_aead_encrypt", func() pbwire.Message { return &psaaeadencrypt.Operation{} }, func() pbwire.Message { return &psaaeadencrypt.Result{} }},
+	0x12: {"psa_aead_decrypt", func() pbwire.Message { return &psaaeaddecrypt.Operation{} }, func() pbwire.Message { return &psaaeaddecrypt.Result{} }},
+	0x13: {"psa_raw_key_agreement", func() pbwire.Message { return &psarawkeyagreement.Operation{} }, func() pbwire.Message { return &psarawkeyagreement.Result{} }},
+	0x14: {"psa_cipher_encrypt", func() pbwire.Message { return &psacipherencrypt.Operation{} }, func() pbwire.Message { return &psacipherencrypt.Result{} }},
+	0x15: {"psa_cipher_decrypt", func() pbwire.Message { return &psacipherdecrypt.Operation{} }, func() pbwire.Message { return &psacipherdecrypt.Result{} }},
+	0x16: {"psa_mac_compute", func() pbwire.Message { return &psamaccompute.Operation{} }, func() pbwire.Message { return &psamaccompute.Result{} }},
+	0x17: {"psa_mac_verify", func() pbwire.Message { return &psamacverify.Operation{} }, func() pbwire.Message { return &psamacverify.Result{} }},
+	0x18: {"psa_sign_message", func() pbwire.Message { return &psasignmessage.Operation{} }, func() pbwire.Message { return &psasignmessage.Result{} }},
+	0x19: {"psa_verify_message", func() pbwire.Message { return &psaverifymessage.Operation{} }, func() pbwire.Message { return &psaverifymessage.Result{} }},
+	0x1A: {"list_keys", func() pbwire.Message { return &listkeys.Operation{} }, func() pbwire.Message { return &listkeys.Result{} }},
+	0x1B: {"list_clients", func() pbwire.Message { return &listclients.Operation{} }, func() pbwire.Message { return &listclients.Result{} }},
+	0x1C: {"delete_client", func() pbwire.Message { return &deleteclient.Operation{} }, func() pbwire.Message { return &deleteclient.Result{} }},
+	0x1E: {"attest_key", func() pbwire.Message { return &attestkey.Operation{} }, func() pbwire.Message { return &attestkey.Result{} }},
+	0x1F: {"prepare_key_attestation", func() pbwire.Message { return &preparekeyattestation.Operation{} }, func() pbwire.Message { return &preparekeyattestation.Result{} }},
+	0x20: {"can_do_crypto", func() pbwire.Message { return &candocrypto.Operation{} }, func() pbwire.Message { return &candocrypto.Result{} }},
 }
 
 // TestOpsPackages checks that every operation's generated types carry the proto
@@ -122,10 +122,10 @@ func TestOpsPackages(t *testing.T) {
 	}
 	for code, e := range opTable {
 		for _, m := range []struct {
-			msg  proto.Message
+			msg  pbwire.Message
 			want string
 		}{{e.newOp(), e.stem + ".Operation"}, {e.newRes(), e.stem + ".Result"}} {
-			d := m.msg.ProtoReflect().Descriptor()
+			d := descriptorOf(t, m.msg)
 			if got := string(d.FullName()); got != m.want {
 				t.Errorf("opcode %#x: message %s, want %s", code, got, m.want)
 			}
@@ -135,7 +135,7 @@ func TestOpsPackages(t *testing.T) {
 		}
 	}
 	for _, m := range []struct {
-		msg  proto.Message
+		msg  pbwire.Message
 		want string
 	}{
 		{&psaalgorithm.Algorithm{}, "psa_algorithm.Algorithm"},
@@ -148,7 +148,7 @@ func TestOpsPackages(t *testing.T) {
 		{&preparekeyattestation.PrepareKeyAttestationParams{}, "prepare_key_attestation.PrepareKeyAttestationParams"},
 		{&preparekeyattestation.PrepareKeyAttestationOutput{}, "prepare_key_attestation.PrepareKeyAttestationOutput"},
 	} {
-		if got := string(m.msg.ProtoReflect().Descriptor().FullName()); got != m.want {
+		if got := string(descriptorOf(t, m.msg).FullName()); got != m.want {
 			t.Errorf("message %s, want %s", got, m.want)
 		}
 	}
@@ -540,7 +540,7 @@ func checkWellFormed(t *testing.T, dir string, m *manifest, v *vector, h header,
 		t.Errorf("no body_file but body is %d bytes", len(body))
 	}
 
-	var got, want proto.Message
+	var got, want pbwire.Message
 	if v.Kind == "request" {
 		if v.Status != nil {
 			t.Errorf("request carries a manifest status")
@@ -566,24 +566,18 @@ func checkWellFormed(t *testing.T, dir string, m *manifest, v *vector, h header,
 		got, want = e.newRes(), expectedResult(t, m, v, byName)
 	}
 
-	// Decode with the generated types; no unknown fields may remain.
-	if err := proto.Unmarshal(body, got); err != nil {
-		t.Fatalf("proto.Unmarshal into %T: %v", got, err)
+	// Decode with the generated types. Re-encoding the decoded message, and
+	// encoding the message built from the inputs, must both give the golden
+	// body bytes: so no field went unknown (the codec skips unknown fields)
+	// and the decoded message is the one the manifest describes.
+	if err := pbwire.Unmarshal(body, got); err != nil {
+		t.Fatalf("pbwire.Unmarshal into %T: %v", got, err)
 	}
-	if u := got.ProtoReflect().GetUnknown(); len(u) != 0 {
-		t.Errorf("decoded %T has unknown fields %x", got, u)
-	}
-	if want != nil && !proto.Equal(got, want) {
-		t.Errorf("decoded body differs from manifest inputs\n got: %v\nwant: %v", got, want)
-	}
-	// Re-encoding the decoded message, and encoding the message built from the
-	// inputs, must both give the golden body bytes.
-	det := proto.MarshalOptions{Deterministic: true}
-	for label, msg := range map[string]proto.Message{"decoded": got, "built": want} {
+	for label, msg := range map[string]pbwire.Message{"decoded": got, "built": want} {
 		if msg == nil {
 			continue
 		}
-		enc, err := det.Marshal(msg)
+		enc, err := pbwire.Marshal(msg)
 		if err != nil {
 			t.Fatalf("marshal %s: %v", label, err)
 		}
@@ -762,7 +756,7 @@ func attrsFromDebug(t *testing.T, s string) *psakeyattributes.KeyAttributes {
 	return attrs(kt, uint32(bits), usage, alg)
 }
 
-func expectedOperation(t *testing.T, v *vector) proto.Message {
+func expectedOperation(t *testing.T, v *vector) pbwire.Message {
 	t.Helper()
 	switch v.Opcode {
 	case 0x01:
@@ -843,7 +837,7 @@ func parsec110Providers() *listproviders.Result {
 	}}
 }
 
-func expectedResult(t *testing.T, m *manifest, v *vector, byName map[string]*vector) proto.Message {
+func expectedResult(t *testing.T, m *manifest, v *vector, byName map[string]*vector) pbwire.Message {
 	t.Helper()
 	e := opTable[v.Opcode]
 	if *v.Status != 0 || v.BodyLen == 0 {

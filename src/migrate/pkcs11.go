@@ -19,7 +19,7 @@ import (
 // u32 key id in big endian (4 bytes), with no label; its key info manager
 // keeps the id as bincode u32 (little endian). parsecd's PKCS#11 provider
 // serves such a key from KeyInfo.ID = 0x02 ‖ the 4-byte CKA_ID ‖ the token
-// serial (providers/pkcs11/keys.go), so the objects stay where they are.
+// serial (providers/pkcs11/keyid.go), so the objects stay where they are.
 const pkcs11ParsecIDVersion = 0x02
 
 func init() {

@@ -142,7 +142,9 @@ func Types() map[string]bool {
 var ErrSkip = errors.New("provider skipped")
 
 // Schema is a provider type's [[provider]] entry schema: decoded by
-// DecodeProvider, then validated into the runtime options O.
+// DecodeProvider, then validated into the runtime options O. An error of
+// Options about one key is a config.KeyErr (several: errors.Join of them),
+// so that the message points at that key's line in the file.
 type Schema[O any] interface {
 	Options() (O, error)
 }

@@ -31,7 +31,7 @@ func (o testOptions) Notes() []string {
 
 func (c testSchema) Options() (testOptions, error) {
 	if c.Size < 1 || c.Size > 9 {
-		return testOptions{}, errors.New("size must be 1 to 9")
+		return testOptions{}, config.KeyErrorf("size", "size must be 1 to 9")
 	}
 	return testOptions{size: c.Size}, nil
 }

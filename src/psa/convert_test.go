@@ -7,7 +7,7 @@ import (
 	"errors"
 	"testing"
 
-	"google.golang.org/protobuf/proto"
+	"github.com/parsecd/parsecd/src/interface/pbwire"
 
 	attr "github.com/parsecd/parsecd/src/interface/ops/psakeyattributes"
 	"github.com/parsecd/parsecd/src/status"
@@ -73,7 +73,7 @@ func TestAttributesFromProtoRejectsInvalid(t *testing.T) {
 // then survive a round trip unchanged, or are refused with InvalidEncoding.
 func FuzzConvert(f *testing.F) {
 	for _, a := range richAttributes() {
-		b, err := proto.Marshal(AttributesToProto(a))
+		b, err := pbwire.Marshal(AttributesToProto(a))
 		if err != nil {
 			f.Fatal(err)
 		}
@@ -81,7 +81,7 @@ func FuzzConvert(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var m attr.KeyAttributes
-		if proto.Unmarshal(data, &m) != nil {
+		if pbwire.Unmarshal(data, &m) != nil {
 			return
 		}
 		a, err := AttributesFromProto(&m)

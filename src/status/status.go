@@ -223,10 +223,20 @@ func (e *Error) Is(target error) bool {
 	return ok && c == e.Code
 }
 
-// Errorf builds an *Error; %w in format wraps the cause.
+// Errorf builds an *Error; %w in format wraps the cause. With several %w,
+// Err joins them all, so that errors.Is and errors.As find each of them,
+// as they would in the error fmt.Errorf makes (errors.Unwrap alone returns
+// nil for it, which would drop every cause).
 func Errorf(c Code, format string, a ...any) error {
 	err := fmt.Errorf(format, a...)
-	return &Error{Code: c, Msg: err.Error(), Err: errors.Unwrap(err), causeInMsg: true}
+	var cause error
+	switch w := err.(type) {
+	case interface{ Unwrap() error }:
+		cause = w.Unwrap()
+	case interface{ Unwrap() []error }:
+		cause = errors.Join(w.Unwrap()...)
+	}
+	return &Error{Code: c, Msg: err.Error(), Err: cause, causeInMsg: true}
 }
 
 // CodeOf maps any error to the status sent on the wire: nil is Success,

@@ -34,6 +34,26 @@ func TestCodeOf(t *testing.T) {
 	}
 }
 
+// Every cause of a multi-%w message is kept, each found by errors.Is and
+// errors.As, and the text is fmt.Errorf's.
+func TestErrorfKeepsEveryCause(t *testing.T) {
+	first, second := errors.New("disk full"), &Error{Code: PsaErrorStorageFailure, Msg: "sync"}
+	err := Errorf(KeyInfoManagerError, "writing mapping: %w; rolling back: %w", first, second)
+	if !errors.Is(err, first) || !errors.Is(err, second) {
+		t.Fatalf("%v lost a cause", err)
+	}
+	var inner *Error
+	if !errors.As(errors.Unwrap(err), &inner) || inner != second {
+		t.Errorf("errors.As on the causes found %v, want %v", inner, second)
+	}
+	if CodeOf(err) != KeyInfoManagerError {
+		t.Errorf("code = %v, want the outer one", CodeOf(err))
+	}
+	if got, want := err.Error(), "KeyInfoManagerError: writing mapping: disk full; rolling back: PsaErrorStorageFailure: sync"; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
+}
+
 func TestErrorfKeepsCause(t *testing.T) {
 	cause := errors.New("disk full")
 	err := Errorf(KeyInfoManagerError, "writing mapping: %w", cause)

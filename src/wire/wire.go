@@ -59,6 +59,10 @@ type Response struct {
 // Limits bounds what a request may announce.
 type Limits struct {
 	BodyLen uint32 // requests announcing more are refused without reading
+	// Extra holds the ids of the extra range that name a configured
+	// provider: requests may use them. Any other id outside the
+	// protocol's is refused as the reference service refuses it.
+	Extra map[parsec.ProviderID]bool
 }
 
 func early(c status.Code, msg string, cause error) error {
@@ -122,7 +126,7 @@ func ReadRequest(r io.Reader, l Limits) (*Request, error) {
 		return nil, early(status.AuthenticatorDoesNotExist, "unknown authentication type", nil)
 	case !h.Opcode.Known():
 		return nil, early(status.OpcodeDoesNotExist, "unknown opcode", nil)
-	case !h.Provider.Known():
+	case !h.Provider.Known() && !l.Extra[h.Provider]:
 		return nil, early(status.ProviderDoesNotExist, "unknown provider id", nil)
 	}
 	return req, nil

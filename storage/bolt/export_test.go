@@ -29,10 +29,11 @@ func Check(t testing.TB, s *Store) {
 
 // Buckets and keys of the layout, for tests that edit the file directly.
 var (
-	BucketMeta       = bucketMeta
-	BucketKeys       = bucketKeys
-	BucketPending    = bucketPending
-	KeySchemaVersion = keySchemaVersion
-	KeyReadableBy    = keyReadableBy
-	Migrations       = migrations
+	BucketMeta        = bucketMeta
+	BucketKeys        = bucketKeys
+	BucketPending     = bucketPending
+	KeySchemaVersion  = keySchemaVersion
+	KeyReadableBy     = keyReadableBy
+	Migrations        = migrations
+	BucketProviderIDs = bucketProviderIDs
 )

@@ -7,6 +7,7 @@ package bolt_test
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -113,7 +114,7 @@ func TestReadOnlyFileSystem(t *testing.T) {
 		t.Skipf("cannot remount the tmpfs read-only here: %v", err)
 	}
 	_, err = bolt.Open(path, bolt.Options{})
-	if err == nil || !strings.Contains(err.Error(), "read-only file system") || !strings.Contains(err.Error(), path) {
+	if !errors.Is(err, unix.EROFS) || !strings.Contains(err.Error(), path) {
 		t.Fatalf("Open on a read-only file system: %v", err)
 	}
 }

@@ -96,6 +96,11 @@ func runPkcs11(daemon string, d time.Duration) error {
 		fmt.Printf("  x%d: throughput %.2f, p50 %.2f (%s per signature)\n", c,
 			via[c].rate()/direct[c].rate(), float64(via[c].p50)/float64(direct[c].p50), delta(via[c].p50, direct[c].p50))
 	}
+	fmt.Println("\ntargets:")
+	for _, c := range []int{1, 4} {
+		r := via[c].rate() / direct[c].rate()
+		verdict(fmt.Sprintf("PKCS#11 sign throughput x%d = %.2f x direct C_Sign (target >= 0.8)", c, r), r >= 0.8)
+	}
 	return nil
 }
 

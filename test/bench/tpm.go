@@ -85,6 +85,9 @@ func runTPM(daemon string, d time.Duration) error {
 		fmt.Printf("  vs %-16s throughput %.2f, p50 %.2f (%s per signature)\n", row.name,
 			via[1].rate()/row.r.rate(), float64(via[1].p50)/float64(row.r.p50), delta(via[1].p50, row.r.p50))
 	}
+	fmt.Println("\ntargets:")
+	r := via[1].rate() / floor.rate()
+	verdict(fmt.Sprintf("TPM sign throughput x1 = %.2f x bare TPM2_Sign on a loaded key (target >= 0.85)", r), r >= 0.85)
 	return nil
 }
 

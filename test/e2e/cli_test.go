@@ -27,19 +27,13 @@ import (
 	"time"
 
 	"github.com/parsecd/parsecd/src/psa"
+	"github.com/parsecd/parsecd/test/tool"
 )
 
 // cliOpenSSL is the openssl binary; its absence fails the test (no skip).
 func cliOpenSSL(t testing.TB) string {
 	t.Helper()
-	if p, err := exec.LookPath("openssl"); err == nil {
-		return p
-	}
-	if _, err := os.Stat("/usr/bin/openssl"); err == nil {
-		return "/usr/bin/openssl"
-	}
-	t.Fatalf("openssl is required by the parsec-tool end-to-end tests and was not found")
-	return ""
+	return tool.Path(t, "openssl")
 }
 
 // cliRunOpenSSL runs openssl and returns its combined output and exit code.

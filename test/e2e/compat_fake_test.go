@@ -17,7 +17,7 @@ import (
 	"strings"
 	"testing"
 
-	"google.golang.org/protobuf/proto"
+	"github.com/parsecd/parsecd/src/interface/pbwire"
 
 	"github.com/parsecd/parsecd/src/interface/ops/listauthenticators"
 	"github.com/parsecd/parsecd/src/interface/ops/listkeys"
@@ -37,7 +37,7 @@ func compatFake(t *testing.T, listed []uint32) string {
 	l, err := net.Listen("unix", sock)
 	opsOK(t, err, "listen")
 	t.Cleanup(func() { _ = l.Close() })
-	answer := func(req *wire.Request) (proto.Message, status.Code) {
+	answer := func(req *wire.Request) (pbwire.Message, status.Code) {
 		switch req.Header.Opcode {
 		case parsec.OpPing:
 			return &ping.Result{WireProtocolVersionMaj: 1}, status.Success
@@ -50,7 +50,7 @@ func compatFake(t *testing.T, listed []uint32) string {
 				{Uuid: opsCoreUUID, Description: "core", VersionMin: 1, Id: 0}}}, status.Success
 		case parsec.OpListOpcodes:
 			var op listopcodes.Operation
-			if proto.Unmarshal(req.Body, &op) != nil {
+			if pbwire.Unmarshal(req.Body, &op) != nil {
 				return nil, status.DeserializingBodyFailed
 			}
 			if op.ProviderId == 0 {
@@ -79,7 +79,7 @@ func compatFake(t *testing.T, listed []uint32) string {
 				msg, code := answer(req)
 				var body []byte
 				if msg != nil {
-					body, _ = proto.Marshal(msg)
+					body, _ = pbwire.Marshal(msg)
 				}
 				_, _ = c.Write(wire.EncodeResponse(wire.ReplyTo(req, code, body)))
 			}()

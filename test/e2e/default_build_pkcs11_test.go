@@ -35,7 +35,7 @@ slot_number = 0
 		if err == nil {
 			t.Fatalf("the default parsecd started with a Pkcs11 provider (first = %v)", first)
 		}
-		if !strings.Contains(err.Error(), "exited early: exit status") {
+		if !ExitedEarly(err) {
 			t.Fatalf("the default parsecd with a Pkcs11 provider: %v (want a non-zero exit)", err)
 		}
 		if logs := d.Logs(); !strings.Contains(logs, "built without PKCS#11 support") {

@@ -8,6 +8,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -70,12 +71,24 @@ func run(m *testing.M) int {
 	return m.Run()
 }
 
+// DefaultTimeout is the listener timeout of the tests' daemons, in ms. The
+// daemon bounds each read of a request and each write of an answer by it;
+// Parsec's 200 ms is too short on a machine loaded by parallel tests
+// (TestPsaSymmetricKeys once failed on a write that missed it), and no test
+// that leaves Timeout unset relies on the timeout expiring.
+const DefaultTimeout = 5000
+
+// RawTimeout is the listener timeout of the tests that send incomplete
+// frames on purpose: the daemon ends each such connection when it expires,
+// and hundreds of them at DefaultTimeout would make a slow test.
+const RawTimeout = 1000
+
 // Options shape the config of one daemon.
 type Options struct {
 	Auth       string   // "Direct" (default) or "UnixPeerCredentials"
 	Admins     []string // application names
 	Core       string   // extra [core_settings] lines
-	Timeout    int      // listener timeout in ms (default 200)
+	Timeout    int      // listener timeout in ms (default DefaultTimeout)
 	Socket     string   // default <dir>/parsec.sock
 	Store      string   // default <dir>/keys.db
 	ProvType   string   // default "Software"
@@ -95,7 +108,7 @@ func Config(o Options) string {
 	}
 	timeout := o.Timeout
 	if timeout == 0 {
-		timeout = 200
+		timeout = DefaultTimeout
 	}
 	provType := o.ProvType
 	if provType == "" {
@@ -215,7 +228,10 @@ func (d *Daemon) TryStart(extraArgs ...string) error {
 			d.mu.Lock()
 			d.cmd = nil
 			d.mu.Unlock()
-			return fmt.Errorf("parsecd exited early: %v", err)
+			if err == nil {
+				return errors.New("parsecd exited early with status 0")
+			}
+			return fmt.Errorf("parsecd exited early: %w", err)
 		default:
 		}
 		if c, err := net.Dial("unix", d.Socket); err == nil {
@@ -225,6 +241,14 @@ func (d *Daemon) TryStart(extraArgs ...string) error {
 		time.Sleep(20 * time.Millisecond)
 	}
 	return fmt.Errorf("socket %s did not come up", d.Socket)
+}
+
+// ExitedEarly reports whether err, from TryStart, says that parsecd exited
+// with a non-zero status before its socket came up: the refusal to start
+// that tests of bad configurations and environments expect.
+func ExitedEarly(err error) bool {
+	var ee *exec.ExitError
+	return errors.As(err, &ee) && ee.ExitCode() > 0
 }
 
 // Signal sends sig to parsecd.

@@ -21,8 +21,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parsecd/parsecd/src/interface/pbwire"
 	"google.golang.org/protobuf/encoding/protowire"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/parsecd/parsecd/src/interface/ops/psageneraterandom"
 	"github.com/parsecd/parsecd/src/interface/ops/psahashcompute"
@@ -37,7 +37,7 @@ func lmHashBody(t testing.TB, n int) ([]byte, []byte) {
 	t.Helper()
 	for in := n - 5; in > 0; in-- {
 		input := bytes.Repeat([]byte{'a'}, in)
-		b, err := proto.Marshal(&psahashcompute.Operation{Alg: psa.HashToProto(psa.HashSHA256), Input: input})
+		b, err := pbwire.Marshal(&psahashcompute.Operation{Alg: psa.HashToProto(psa.HashSHA256), Input: input})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -53,7 +53,7 @@ func lmHashBody(t testing.TB, n int) ([]byte, []byte) {
 // bytes with an unknown field, which protobuf decoders skip.
 func lmRandomBody(t testing.TB, size uint64, n int) []byte {
 	t.Helper()
-	base, err := proto.Marshal(&psageneraterandom.Operation{Size: size})
+	base, err := pbwire.Marshal(&psageneraterandom.Operation{Size: size})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +80,7 @@ func TestLimitsBodyAndBuffer(t *testing.T) {
 	body, input := lmHashBody(t, 1024)
 	got := wxExchange(t, d.Socket, wxRequest(t, mbed(parsec.OpPsaHashCompute), body, app))
 	sum := sha256.Sum256(input)
-	res, _ := proto.Marshal(&psahashcompute.Result{Hash: sum[:]})
+	res, _ := pbwire.Marshal(&psahashcompute.Result{Hash: sum[:]})
 	wxExpect(t, "1024-byte HashCompute body", got, wxReply(mbed(parsec.OpPsaHashCompute), status.Success, res))
 	body, _ = lmHashBody(t, 1025)
 	got = wxExchange(t, d.Socket, wxRequest(t, mbed(parsec.OpPsaHashCompute), body, app))
@@ -89,7 +89,7 @@ func TestLimitsBodyAndBuffer(t *testing.T) {
 	got = wxExchange(t, d.Socket, wxRequest(t, mbed(parsec.OpPsaGenerateRandom), lmRandomBody(t, 16, 1024), app))
 	resp := wxDecode(t, "1024-byte GenerateRandom body", got.reply)
 	var rnd psageneraterandom.Result
-	if err := proto.Unmarshal(resp.Body, &rnd); resp.Header.Status != status.Success || err != nil || len(rnd.RandomBytes) != 16 {
+	if err := pbwire.Unmarshal(resp.Body, &rnd); resp.Header.Status != status.Success || err != nil || len(rnd.RandomBytes) != 16 {
 		t.Errorf("1024-byte GenerateRandom body: %v, %d bytes (%v)", resp.Header.Status, len(rnd.RandomBytes), err)
 	}
 	got = wxExchange(t, d.Socket, wxRequest(t, mbed(parsec.OpPsaGenerateRandom), lmRandomBody(t, 16, 1025), app))
@@ -111,7 +111,7 @@ func TestLimitsBodyAndBuffer(t *testing.T) {
 		t.Errorf("GenerateRandom(1025): %v, want ResponseTooLarge", err)
 	}
 	h := mbed(parsec.OpPsaGenerateRandom)
-	zero, _ := proto.Marshal(&psageneraterandom.Operation{Size: 0})
+	zero, _ := pbwire.Marshal(&psageneraterandom.Operation{Size: 0})
 	wxExpect(t, "GenerateRandom(0)", wxExchange(t, d.Socket, wxRequest(t, h, zero, app)), wxReply(h, status.Success, nil))
 	wxCheckServing(t, d.Socket)
 }

@@ -11,6 +11,7 @@ package e2e
 import (
 	"bytes"
 	"crypto/sha256"
+	"os"
 	"os/exec"
 	"slices"
 	"strings"
@@ -53,6 +54,7 @@ func bucketAt(tx *bbolt.Tx, path ...string) *bbolt.Bucket {
 func checkStore(t *testing.T, d *Daemon, args ...string) (string, int) {
 	t.Helper()
 	cmd := exec.Command(parsecdBin, append([]string{"check-store", "-c", d.Config}, args...)...)
+	cmd.Env = append(os.Environ(), d.Env...) // e.g. SOFTHSM2_CONF, as the daemon has it
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err := cmd.Run()

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/parsecd/parsecd/test/tool"
 )
 
 // TestToolTranscript replays testdata/parsec-tool-0.7-transcript — the real
@@ -34,10 +36,7 @@ import (
 // reason and the exact output expected instead.
 func TestToolTranscript(t *testing.T) {
 	RequireRoot(t, "the transcript was recorded as uid 0, the service's admin")
-	openssl, err := exec.LookPath("openssl")
-	if err != nil {
-		t.Fatalf("openssl is needed to check signatures, CSRs and ciphertexts: %v", err)
-	}
+	openssl := tool.Path(t, "openssl") // checks signatures, CSRs and ciphertexts
 	// The transcript was recorded with parsec-tool's default logging.
 	for _, v := range []string{"RUST_LOG", "RUST_LOG_STYLE"} {
 		t.Setenv(v, "")

@@ -32,8 +32,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parsecd/parsecd/src/interface/pbwire"
 	"github.com/parsecd/parsecd/test/testvectors"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/parsecd/parsecd/src/interface/ops/psaasymmetricdecrypt"
 	"github.com/parsecd/parsecd/src/interface/ops/psaasymmetricencrypt"
@@ -295,7 +295,7 @@ func parseRSAPub(t testing.TB, der []byte) *rsa.PublicKey {
 func TestWireMalformedHeaders(t *testing.T) {
 	t.Parallel()
 	m := wvLoad(t)
-	d := NewDaemon(t, Options{}).Start()
+	d := NewDaemon(t, Options{Timeout: RawTimeout}).Start()
 
 	for n := 62; n <= 69; n++ {
 		v := m.vec(t, n)
@@ -349,8 +349,8 @@ func TestWireMalformedHeaders(t *testing.T) {
 // opcode; flags and the request's status field are ignored.
 func TestWireLateErrors(t *testing.T) {
 	t.Parallel()
-	d := NewDaemon(t, Options{}).Start()
-	u := NewDaemon(t, Options{Auth: "UnixPeerCredentials"}).Start()
+	d := NewDaemon(t, Options{Timeout: RawTimeout}).Start()
+	u := NewDaemon(t, Options{Auth: "UnixPeerCredentials", Timeout: RawTimeout}).Start()
 	app := []byte("wire-app")
 	const sess = 0x1122334455667788
 
@@ -359,15 +359,15 @@ func TestWireLateErrors(t *testing.T) {
 		if attrs != nil {
 			op.Attributes = psa.AttributesToProto(*attrs)
 		}
-		b, err := proto.Marshal(op)
+		b, err := pbwire.Marshal(op)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return b
 	}
 	ecc := eccSignAttrs()
-	signBody, _ := proto.Marshal(&psasignhash.Operation{KeyName: "k", Alg: psa.AsymSignToProto(eccAlg), Hash: make([]byte, 32)})
-	rndBody, _ := proto.Marshal(&psageneraterandom.Operation{Size: 8})
+	signBody, _ := pbwire.Marshal(&psasignhash.Operation{KeyName: "k", Alg: psa.AsymSignToProto(eccAlg), Hash: make([]byte, 32)})
+	rndBody, _ := pbwire.Marshal(&psageneraterandom.Operation{Size: 8})
 	mangled := []byte{0x11, 0x22, 0x33, 0x44, 0x55}
 
 	type tc struct {
@@ -454,7 +454,7 @@ func TestWireShortBodyTimesOut(t *testing.T) {
 func TestWireRequestVectors(t *testing.T) {
 	t.Parallel()
 	m := wvLoad(t)
-	d := NewDaemon(t, Options{}).Start()
+	d := NewDaemon(t, Options{Timeout: RawTimeout}).Start()
 	appName := m.FixedInputs["app_name"].(string)
 
 	type expect struct {
@@ -526,26 +526,26 @@ func TestWireRequestVectors(t *testing.T) {
 		t.Errorf("04 ping with session: %+v %x", p.Header, p.Body)
 	}
 	var exp psaexportpublickey.Result
-	if err := proto.Unmarshal(results[16].Body, &exp); err != nil || len(exp.Data) != 65 || exp.Data[0] != 4 {
+	if err := pbwire.Unmarshal(results[16].Body, &exp); err != nil || len(exp.Data) != 65 || exp.Data[0] != 4 {
 		t.Errorf("16 export: %x (%v)", results[16].Body, err)
 	}
 	var enc1, enc2 psaasymmetricencrypt.Result
-	if err := proto.Unmarshal(results[21].Body, &enc1); err != nil || len(enc1.Ciphertext) != 256 {
+	if err := pbwire.Unmarshal(results[21].Body, &enc1); err != nil || len(enc1.Ciphertext) != 256 {
 		t.Errorf("21 encrypt: %d-byte ciphertext (%v)", len(enc1.Ciphertext), err)
 	}
-	if err := proto.Unmarshal(results[22].Body, &enc2); err != nil || len(enc2.Ciphertext) != 256 {
+	if err := pbwire.Unmarshal(results[22].Body, &enc2); err != nil || len(enc2.Ciphertext) != 256 {
 		t.Errorf("22 encrypt: %d-byte ciphertext (%v)", len(enc2.Ciphertext), err)
 	}
 	var rnd psageneraterandom.Result
-	if err := proto.Unmarshal(results[25].Body, &rnd); err != nil || len(rnd.RandomBytes) != 32 {
+	if err := pbwire.Unmarshal(results[25].Body, &rnd); err != nil || len(rnd.RandomBytes) != 32 {
 		t.Errorf("25 random: %x (%v)", results[25].Body, err)
 	}
 
 	// ---- second pass: frames derived from the vectors ----
 	auth := []byte(appName)
 	hashIn := m.vec(t, 18).inputHex(t, "hash_hex")
-	reqFrame := func(h wire.Header, msg proto.Message) []byte {
-		b, err := proto.Marshal(msg)
+	reqFrame := func(h wire.Header, msg pbwire.Message) []byte {
+		b, err := pbwire.Marshal(msg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -561,11 +561,11 @@ func TestWireRequestVectors(t *testing.T) {
 	// 18 now signs; the signature verifies with the exported key.
 	sig := send("18 again", m.vec(t, 18).bytes, expect{0, 0})
 	var sr psasignhash.Result
-	if err := proto.Unmarshal(sig.Body, &sr); err != nil {
+	if err := pbwire.Unmarshal(sig.Body, &sr); err != nil {
 		t.Fatal(err)
 	}
 	pubResp := send("16 again", m.vec(t, 16).bytes, expect{0, 0})
-	if err := proto.Unmarshal(pubResp.Body, &exp); err != nil {
+	if err := pbwire.Unmarshal(pubResp.Body, &exp); err != nil {
 		t.Fatal(err)
 	}
 	if !verifyP256(parseP256(t, exp.Data), hashIn, sr.Signature) {
@@ -582,9 +582,9 @@ func TestWireRequestVectors(t *testing.T) {
 	// RSA signature of vector 19 verifies with crypto/rsa.
 	rsaPubResp := send("export vec-rsa-sign", reqFrame(mbed(parsec.OpPsaExportPublicKey), &psaexportpublickey.Operation{KeyName: "vec-rsa-sign"}), expect{0, 0})
 	var rsaPub psaexportpublickey.Result
-	_ = proto.Unmarshal(rsaPubResp.Body, &rsaPub)
+	_ = pbwire.Unmarshal(rsaPubResp.Body, &rsaPub)
 	var rsaSig psasignhash.Result
-	_ = proto.Unmarshal(results[19].Body, &rsaSig)
+	_ = pbwire.Unmarshal(results[19].Body, &rsaSig)
 	if err := rsa.VerifyPKCS1v15(parseRSAPub(t, rsaPub.Data), crypto.SHA256, m.vec(t, 19).inputHex(t, "hash_hex"), rsaSig.Signature); err != nil {
 		t.Errorf("RSA signature of vector 19: %v", err)
 	}
@@ -658,7 +658,7 @@ func wfTrailing(in []byte) bool {
 // each get a well-formed status reply or a clean EOF.
 func TestWireFuzz(t *testing.T) {
 	t.Parallel()
-	d := NewDaemon(t, Options{Core: "thread_pool_size = 32"}).Start()
+	d := NewDaemon(t, Options{Core: "thread_pool_size = 32", Timeout: RawTimeout}).Start()
 	rng := rand.New(rand.NewSource(20240601))
 	inputs := make([][]byte, 200)
 	for i := range inputs {

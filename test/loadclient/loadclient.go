@@ -10,7 +10,7 @@ import (
 	"net"
 	"time"
 
-	"google.golang.org/protobuf/proto"
+	"github.com/parsecd/parsecd/src/interface/pbwire"
 
 	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/status"
@@ -19,11 +19,11 @@ import (
 
 // Frame encodes one request: unauthenticated when app is "", else with
 // Direct authentication as app.
-func Frame(provider parsec.ProviderID, op parsec.Opcode, body proto.Message, app string) []byte {
+func Frame(provider parsec.ProviderID, op parsec.Opcode, body pbwire.Message, app string) []byte {
 	var b []byte
 	if body != nil {
 		var err error
-		if b, err = proto.Marshal(body); err != nil {
+		if b, err = pbwire.Marshal(body); err != nil {
 			panic(err)
 		}
 	}

@@ -19,8 +19,8 @@
 # python. Not: the lint fixtures under test/scripts/testdata/ (broken on
 # purpose, with line numbers the self-tests expect). Generated Go files
 # ("Code generated ... DO NOT EDIT.") are checked like any other but not
-# fixed: their header comes from their source (the .proto files: protoc-gen-go
-# copies the comments above `syntax`), so fix the source and regenerate.
+# fixed: their header comes from their generator (src/internal/opsgen writes
+# it for the .proto files' Go code), so fix that and regenerate.
 # The header must be in the first 3 lines (a #! line may come first).
 set -eu
 

@@ -13,7 +13,7 @@ import (
 	"sync"
 	"testing"
 
-	"google.golang.org/protobuf/proto"
+	"github.com/parsecd/parsecd/src/interface/pbwire"
 
 	"github.com/parsecd/parsecd/src/parsec"
 	"github.com/parsecd/parsecd/src/status"
@@ -99,11 +99,11 @@ func (s *Server) Requests() []*wire.Request {
 }
 
 // Reply is a success response to req carrying res (nil for an empty body).
-func Reply(req *wire.Request, res proto.Message) *wire.Response {
+func Reply(req *wire.Request, res pbwire.Message) *wire.Response {
 	var body []byte
 	if res != nil {
 		var err error
-		if body, err = proto.Marshal(res); err != nil {
+		if body, err = pbwire.Marshal(res); err != nil {
 			panic(err)
 		}
 	}

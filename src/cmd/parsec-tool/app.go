@@ -194,13 +194,13 @@ func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(form
 
 // buildCLI is parsec-tool's command line; provider and timeout receive the
 // global options.
-func buildCLI(provider, timeout *uint64) (*capp, map[*capp]func(*app, []string) error) {
+func buildCLI(provider *string, timeout *uint64) (*capp, map[*capp]func(*app, []string) error) {
 	top := &capp{name: toolName, bin: toolName, version: toolVersion, author: toolAuthor, about: toolAbout}
 	top.args = []*carg{
 		{name: "provider", short: 'p', long: "provider", takesValue: true,
 			help:     "The ID of the provider to target for the command. Will use the default provider if not specified",
-			validate: func(v string) string { _, m := parseRustUint(v, 0xff); return m },
-			store:    func(v string) error { *provider, _ = parseRustUint(v, 0xff); return nil }},
+			validate: func(v string) string { _, m := providerArg(v); return m },
+			store:    func(v string) error { *provider = v; return nil }},
 		{name: "timeout", short: 't', long: "timeout", takesValue: true,
 			help:     "The timeout time used for all commands in seconds. Will use the client's default if not specified. If set to 0, will not use any timeout and will block indefinitely",
 			validate: func(v string) string { _, m := parseRustUint(v, 1<<32-1); return m },
@@ -235,7 +235,8 @@ func buildCLI(provider, timeout *uint64) (*capp, map[*capp]func(*app, []string) 
 }
 
 func (a *app) main(args []string) error {
-	var provider, timeout uint64
+	var provider string
+	var timeout uint64
 	top, actions := buildCLI(&provider, &timeout)
 	sub, rest, pending, err := top.parse(args)
 	if err != nil {
@@ -261,11 +262,10 @@ func (a *app) main(args []string) error {
 		return err
 	}
 	if top.args[0].occurs > 0 {
-		if provider > uint64(parsec.ProviderCryptoAuthLib) {
-			a.log.log(levelError, targetMain, "The provider ID entered does not map with an existing provider")
-			return errReported
+		p, err := a.selectProvider(provider)
+		if err != nil {
+			return err
 		}
-		p := parsec.ProviderID(provider)
 		a.provider = &p
 	}
 	to := client.DefaultTimeout

@@ -35,7 +35,7 @@ func coreCommands() []*command {
 			about: "List the available providers supported by the Parsec service",
 			define: func(*options) func(*app, []string) error {
 				return func(a *app, _ []string) error {
-					providers, err := a.c.ListProviders(a.ctx)
+					providers, err := a.c.ListAllProviders(a.ctx)
 					if err != nil {
 						return err
 					}
@@ -73,7 +73,7 @@ func coreCommands() []*command {
 				return func(a *app, _ []string) error {
 					p := a.implicitProvider()
 					if o.IsSet("provider") {
-						if !parsec.ProviderID(provider).Known() {
+						if id := parsec.ProviderID(provider); !id.Known() && !id.IsExtra() {
 							return &interfaceErr{status.ProviderDoesNotExist}
 						}
 						p = parsec.ProviderID(provider)
@@ -96,7 +96,7 @@ func coreCommands() []*command {
 			auth:  true,
 			define: func(*options) func(*app, []string) error {
 				return func(a *app, _ []string) error {
-					keys, err := a.c.ListKeys(a.ctx)
+					keys, err := a.c.ListAllKeys(a.ctx)
 					if err != nil {
 						return err
 					}
@@ -105,8 +105,9 @@ func coreCommands() []*command {
 						return nil
 					}
 					a.info("Available keys:")
+					names := a.extraNames(keys)
 					for _, k := range keys {
-						fmt.Fprintln(a.stdout, formatKey(k))
+						fmt.Fprintln(a.stdout, formatKey(k, names))
 					}
 					return nil
 				}

@@ -38,8 +38,8 @@ func formatProvider(p client.ProviderInfo) string {
 	if vendor == "" {
 		vendor = "Unspecified"
 	}
-	return fmt.Sprintf("ID: 0x%02x (%v)\nDescription: %s\nVersion: %s\nVendor: %s\nUUID: %s\n\n",
-		uint8(p.ID), p.ID, p.Description, p.Version(), vendor, p.UUID)
+	return fmt.Sprintf("ID: 0x%02x (%s)\nDescription: %s\nVersion: %s\nVendor: %s\nUUID: %s\n\n",
+		uint8(p.ID), providerLabel(p.ID, p.Name), p.Description, p.Version(), vendor, p.UUID)
 }
 
 func formatAuthenticator(a client.AuthenticatorInfo) string {
@@ -48,10 +48,21 @@ func formatAuthenticator(a client.AuthenticatorInfo) string {
 
 func formatOpcode(o parsec.Opcode) string { return fmt.Sprintf("0x%02x (%v)", uint32(o), o) }
 
-// formatKey is one line of list-keys.
-func formatKey(k client.KeyInfo) string {
-	return fmt.Sprintf("* %s (%v, %s, %d bits, permitted algorithm: %s)",
-		k.Name, k.Provider, debugKeyType(k.Attributes.Type), k.Attributes.Bits, debugAlg(k.Attributes.Policy.Alg))
+// formatKey is one line of list-keys; names holds the names of the
+// providers of the extra id range.
+func formatKey(k client.KeyInfo, names map[parsec.ProviderID]string) string {
+	return fmt.Sprintf("* %s (%s, %s, %d bits, permitted algorithm: %s)",
+		k.Name, providerLabel(k.Provider, names[k.Provider]), debugKeyType(k.Attributes.Type), k.Attributes.Bits, debugAlg(k.Attributes.Policy.Alg))
+}
+
+// providerLabel names a provider as parsec-tool does ("TPM provider"),
+// and a provider of the extra id range, which has no such name, by its
+// configured name.
+func providerLabel(id parsec.ProviderID, name string) string {
+	if id.IsExtra() && name != "" {
+		return fmt.Sprintf("%q", name)
+	}
+	return id.String()
 }
 
 func formatRandom(b []byte) string {

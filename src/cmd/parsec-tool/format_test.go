@@ -23,15 +23,24 @@ func TestListKeysLine(t *testing.T) {
 		"* rsa-key (Mbed Crypto provider, RsaKeyPair, 2048 bits, permitted algorithm: AsymmetricEncryption(RsaPkcs1v15Crypt))":                                            rsa,
 	}
 	for line, k := range want {
-		if got := formatKey(k); got != line {
+		if got := formatKey(k, nil); got != line {
 			t.Errorf("formatKey:\n got %s\nwant %s", got, line)
 		}
 	}
 	tpm := client.KeyInfo{Provider: parsec.ProviderTpm, Name: "a b", Attributes: psa.KeyAttributes{
 		Type: psa.KeyType{Kind: psa.KeyRsaPublic}, Bits: 4096,
 		Policy: psa.KeyPolicy{Alg: psa.Algorithm{Kind: psa.AlgAsymSign, Sign: psa.AsymSign{Kind: psa.SignRsaPss, AnyHash: true}}}}}
-	if got, want := formatKey(tpm), "* a b (TPM provider, RsaPublicKey, 4096 bits, permitted algorithm: AsymmetricSignature(RsaPss { hash_alg: Any }))"; got != want {
+	if got, want := formatKey(tpm, nil), "* a b (TPM provider, RsaPublicKey, 4096 bits, permitted algorithm: AsymmetricSignature(RsaPss { hash_alg: Any }))"; got != want {
 		t.Errorf("formatKey:\n got %s\nwant %s", got, want)
+	}
+	// A provider of the extra id range is named by its configured name.
+	tpm.Provider = 129
+	names := map[parsec.ProviderID]string{129: "tpm-b"}
+	if got, want := formatKey(tpm, names), `* a b ("tpm-b", RsaPublicKey, 4096 bits, permitted algorithm: AsymmetricSignature(RsaPss { hash_alg: Any }))`; got != want {
+		t.Errorf("formatKey:\n got %s\nwant %s", got, want)
+	}
+	if got, want := formatKey(tpm, nil), `* a b (Provider(129), RsaPublicKey, 4096 bits, permitted algorithm: AsymmetricSignature(RsaPss { hash_alg: Any }))`; got != want {
+		t.Errorf("formatKey without the name:\n got %s\nwant %s", got, want)
 	}
 }
 

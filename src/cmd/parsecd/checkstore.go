@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
+	"slices"
 
 	"github.com/parsecd/parsecd/src/config"
 	"github.com/parsecd/parsecd/src/provider"
@@ -35,6 +37,9 @@ func checkStore(args []string, stdout, stderr io.Writer) int {
 	if cfg == nil {
 		return code
 	}
+	// The report goes to stdout, one line per finding, for the operator
+	// (or a script) to read; the providers' own logs go to stderr and only
+	// from warnings up, so that their start-up chatter does not bury it.
 	c := &checker{cfg: cfg, repair: repair, out: stdout,
 		log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 	for _, km := range cfg.KeyManagers {
@@ -95,6 +100,9 @@ func (c *checker) checkManager(ctx context.Context, km config.KeyManager) {
 		c.note("%s", n)
 	}
 
+	// The providers are built, devices opened, because only a provider can
+	// tell whether a record's back-end object (a TPM blob, a token object)
+	// still exists; a record can read well and name a key that is gone.
 	providers := map[string]provider.Provider{}
 	for _, pc := range c.cfg.Providers {
 		if pc.KeyManager != km.Name {
@@ -137,6 +145,9 @@ func (c *checker) checkManager(ctx context.Context, km config.KeyManager) {
 		if !ok {
 			continue
 		}
+		// Only the statuses that speak of the key itself make it a candidate
+		// for quarantine: a token that is busy or a TPM that is unplugged
+		// must not cost a client its key.
 		switch err := kc.CheckKey(ctx, e.Client(), e.Key); status.CodeOf(err) {
 		case status.Success:
 		case status.PsaErrorDoesNotExist, status.PsaErrorDataCorrupt, status.PsaErrorDataInvalid:
@@ -146,9 +157,20 @@ func (c *checker) checkManager(ctx context.Context, km config.KeyManager) {
 			c.problem(nil, "%s: cannot be checked: %v", where, err)
 		}
 	}
-	for name, n := range unconfigured {
-		c.note("%d key(s) of provider %q, which this configuration does not name: kept (they come back with the provider)", n, name)
+	recorded, err := s.ProviderIDs()
+	if err != nil {
+		c.problem(nil, "key store %q: the provider ids cannot be read: %v", km.Name, err)
 	}
+	for _, name := range slices.Sorted(maps.Keys(unconfigured)) {
+		id := ""
+		if v, ok := recorded[name]; ok {
+			id = fmt.Sprintf(" (provider id %d, kept for it)", v)
+		}
+		c.note("%d key(s) of provider %q%s, which this configuration does not name: kept (they come back with the provider)", unconfigured[name], name, id)
+	}
+	// Reservations are settled per provider, not per key: Reconcile is the
+	// provider's start-up pass over all its reservations, the one code path
+	// that knows how to tell a finished creation from an abandoned one.
 	settle := map[string]bool{}
 	for _, k := range inv.Pending {
 		p, ok := providers[k.Provider]

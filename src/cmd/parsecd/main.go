@@ -21,18 +21,27 @@ import (
 
 	"github.com/parsecd/parsecd/src/config"
 	"github.com/parsecd/parsecd/src/daemon"
+	"github.com/parsecd/parsecd/src/internal/memtrim"
 	"github.com/parsecd/parsecd/src/internal/sigs/atinit"
 	"github.com/parsecd/parsecd/src/internal/version"
 	"github.com/parsecd/parsecd/src/provider"
 )
 
+// defaultConfigPath is Parsec's own: an existing Parsec installation's
+// configuration is found without a flag.
 const defaultConfigPath = "/etc/parsec/config.toml"
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stderr))
 }
 
+// run is main without the exit, for the tests: it returns the process's
+// exit status (0 served and stopped, or a command succeeded; 1 a failure;
+// 2 a usage error, as flag's convention), which service managers and
+// scripts act on.
 func run(args []string, stderr io.Writer) int {
+	// Subcommands are words, not flags, so that the daemon's own flags
+	// stay Parsec's and a subcommand's flags cannot be mistaken for them.
 	if len(args) > 0 && (args[0] == "check-store" || args[0] == "commit-update" || args[0] == "migrate") {
 		// Commands, not the daemon: Ctrl-C and SIGTERM stop them as usual.
 		atinit.Signals.Release()
@@ -57,6 +66,9 @@ func run(args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "Usage: parsecd [-c|--config PATH] [--check-config] [--allow-root] [--version]\n       parsecd check-store [-c|--config PATH] [--repair]\n       parsecd commit-update [-c|--config PATH]\n       parsecd migrate [-c|--config PATH] [--dry-run]\n\n")
 		fl.PrintDefaults()
 	}
+	// Every early return gives the held signals back first: a process that
+	// is only printing usage or its version must die on Ctrl-C like any
+	// other.
 	if err := fl.Parse(args); err != nil {
 		atinit.Signals.Release()
 		if errors.Is(err, flag.ErrHelp) {
@@ -77,6 +89,9 @@ func run(args []string, stderr io.Writer) int {
 		sigs.Release()
 		sigs = nil
 	}
+	// The configuration is read here once for the checks and the logger,
+	// and again by daemon.Start through load: load is also what a reload
+	// calls, and Start must not depend on main having read it.
 	load := loader(path, allowRoot)
 	cfg, err := load()
 	if checkOnly {
@@ -86,8 +101,12 @@ func run(args []string, stderr io.Writer) int {
 		report(stderr, err)
 		return 1
 	}
+	// Logs go to stderr: under systemd the journal takes them with their
+	// priority and time, and a foreground run shows them; parsecd keeps no
+	// log file to rotate.
 	log := newLogger(cfg.LogLevel, stderr)
 	files := raiseFileLimit()
+	memtrim.Defaults()
 	d, err := daemon.Start(context.Background(), load, log, sigs)
 	if errors.Is(err, daemon.ErrStopped) {
 		return 0
@@ -151,6 +170,8 @@ func report(w io.Writer, err error) {
 	fmt.Fprintf(w, "parsecd: %d problems\n", len(lines))
 }
 
+// describe names the configuration in messages: its file, or the embedded
+// default, which has no file an operator could open.
 func describe(c *config.Config) string {
 	if c.Path == "" {
 		return "embedded default"
@@ -176,6 +197,8 @@ func loader(path string, allowRoot bool) daemon.Loader {
 				}
 			}
 		}
+		// --allow-root is applied to every load, reloads included: a SIGHUP
+		// must not turn a running root daemon into one that refuses itself.
 		if cfg != nil && allowRoot {
 			cfg.AllowRoot = true
 		}
@@ -183,6 +206,8 @@ func loader(path string, allowRoot bool) daemon.Loader {
 	}
 }
 
+// newLogger maps Parsec's log levels onto slog's. slog has no trace level;
+// parsecd has nothing to log below debug, so trace is debug.
 func newLogger(level string, w io.Writer) *slog.Logger {
 	var l slog.Level
 	switch level {
