@@ -18,6 +18,10 @@ type Authenticator struct {
 	WorkloadEndpoint string
 }
 
+// NoSpiffe says why a build without the spiffe tag has no JwtSvid
+// authenticator and how to get one.
+const NoSpiffe = "this parsecd was built without SPIFFE support; build it with the spiffe tag (go build -tags spiffe ./src/cmd/parsecd, or make build-spiffe)"
+
 // authTypes are the auth_type values parsecd serves.
 var authTypes = []string{"UnixPeerCredentials", "Direct", "JwtSvid"}
 
@@ -82,6 +86,10 @@ func readAuthenticator(r *reader, t *table, note func(string, ...any)) (Authenti
 		ok = false
 	case slices.Contains(authTypes, *at):
 		a.Type = *at
+		if a.Type == "JwtSvid" && !spiffeBuilt {
+			r.bad(t.path+".auth_type", "authenticator.auth_type: \"JwtSvid\": %s", NoSpiffe)
+			ok = false
+		}
 	default:
 		r.bad(t.path+".auth_type", "authenticator.auth_type: %q is not one of %s", *at, quoteList(authTypes))
 		ok = false

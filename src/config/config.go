@@ -622,7 +622,6 @@ func placed(name string, row, col int, key string, err error) error {
 	return fmt.Errorf("%s:%d:%d: %w", name, row, col, &KeyError{Key: key, Line: row, Err: err})
 }
 
-
 // mistyped picks the TOML kind found and the Go type wanted out of
 // go-toml's type mismatch: "cannot decode TOML <kind> into struct field
 // <name> of type <type>" or "... into a Go value of type <type>". Plain

@@ -5,11 +5,9 @@ package daemon
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 
 	"github.com/parsecd/parsecd/src/auth"
-	"github.com/parsecd/parsecd/src/auth/jwtsvid"
 	"github.com/parsecd/parsecd/src/config"
 )
 
@@ -27,10 +25,10 @@ func authenticators(ctx context.Context, cfg *config.Config, log *slog.Logger) (
 			a = auth.Direct{}
 			log.Warn("Direct authentication trusts every client that can reach the socket: restrict the socket directory to mutually trusted clients")
 		case "JwtSvid":
-			j, err := jwtsvid.New(ctx, ac.WorkloadEndpoint, log.With("authenticator", "JwtSvid"))
+			j, err := newJwtSvid(ctx, ac, log.With("authenticator", "JwtSvid"))
 			if err != nil {
 				closeAll()
-				return nil, fmt.Errorf("JwtSvid authenticator: the SPIFFE Workload API client for %q: %w", ac.WorkloadEndpoint, err)
+				return nil, err
 			}
 			a = j
 		default:

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/parsecd/parsecd/src/client"
-	"github.com/parsecd/parsecd/src/client/spiffe"
 	"github.com/parsecd/parsecd/src/parsec"
 )
 
@@ -358,7 +357,7 @@ func (a *app) connect(auth bool) error {
 				return a.spinUpFailed(err)
 			}
 			if !ok {
-				a.log.log(levelWarn, targetBasicClient, "Authenticator of type \"%v\" needs %s (the SPIFFE Workload API)", ai.ID, spiffe.EndpointEnv)
+				a.log.log(levelWarn, targetBasicClient, "Authenticator of type \"%v\" %s", ai.ID, jwtSvidUnusable)
 				continue
 			}
 			a.auth = au

@@ -1,12 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 // Copyright The parsecd Authors
 
+//go:build spiffe
+
 package main
 
 import (
 	"github.com/parsecd/parsecd/src/client"
 	"github.com/parsecd/parsecd/src/client/spiffe"
 )
+
+// jwtSvidUnusable ends the warning when JwtSvid is listed but the
+// Workload API is not named.
+const jwtSvidUnusable = "needs " + spiffe.EndpointEnv + " (the SPIFFE Workload API)"
 
 // jwtSvidAuth is the JwtSvid authentication when the service's first
 // usable authenticator is JwtSvid: a JWT-SVID for the audience "parsec"
