@@ -121,8 +121,8 @@ size-baseline: ## rewrite test/sizecheck/testdata/ (bytes per module and package
 	$(GO) run ./test/sizecheck -ldflags '$(LDFLAGS)' -update
 
 .PHONY: test-rootfs
-test-rootfs: build ## check rootfs/: systemd-analyze verify on the units, sysusers.d/tmpfiles.d, sh -n on the init script, parsecd --check-config on config.toml
-	./test/scripts/check-rootfs.sh $(BIN)/parsecd
+test-rootfs: build build-spiffe ## check rootfs/: systemd-analyze verify on the units, sysusers.d/tmpfiles.d, sh -n on the init script, parsecd --check-config on config.toml (and the SPIFFE example with bin/parsecd-spiffe)
+	./test/scripts/check-rootfs.sh $(BIN)/parsecd $(BIN)/parsecd-spiffe
 
 # meta-parsec/ and recipes/ (BitBake cannot run here): layer.conf fields,
 # SUMMARY/LICENSE/LIC_FILES_CHKSUM md5s, file:// in SRC_URI, gomod .inc files
