@@ -410,9 +410,13 @@ func outage(t *testing.T, w *world) {
 	if _, err := jwtc.ListKeys(ctx); !errors.Is(err, status.AuthenticationError) {
 		t.Errorf("agent down: %v, want AuthenticationError", err)
 	}
-	if !strings.Contains(w.daemon.output(), "SPIFFE Workload API unavailable") {
-		t.Errorf("parsecd did not log the Workload API outage:\n%s", w.daemon.output())
-	}
+	// parsecd's output reaches this process through a pipe: wait for it.
+	eventually(t, "parsecd logs the Workload API outage", 10*time.Second, func() error {
+		if !strings.Contains(w.daemon.output(), "SPIFFE Workload API unavailable") {
+			return fmt.Errorf("no outage line in parsecd's log:\n%s", w.daemon.output())
+		}
+		return nil
+	})
 	root := w.client(client.UnixPeerCredentialsAuth())
 	if err := root.GenerateKey(ctx, "during-outage", eccSign); err != nil {
 		t.Errorf("Unix peer client during the outage: %v", err)
