@@ -14,6 +14,12 @@ STATICCHECK := $(GO) tool -modfile=test/tools/go.mod staticcheck
 # only in builds with the pkcs11 tag; the default build stays static.
 P11TAGS     := -tags pkcs11
 P11GO       := CGO_ENABLED=1 $(GO)
+# The JwtSvid authenticator and parsec-tool's JWT-SVID source need the
+# SPIFFE Workload API client (go-spiffe, gRPC: about +5 MB per binary): only
+# in builds with the spiffe tag (as Parsec's non-default cargo feature).
+# Those builds stay static.
+SPIFFETAGS  := -tags spiffe
+SPIFFELDFLAGS := -s -w $(STAMP) -X $(VPKG).Tags=spiffe
 
 export CGO_ENABLED ?= 0
 
@@ -23,7 +29,7 @@ GO_CHECK := $(shell ./test/scripts/go-check.sh '$(GO)')
 $(if $(GO_CHECK),$(error $(GO_CHECK)))
 endif
 
-.PHONY: help build build-pkcs11 cross test-arm run test test-unit test-e2e test-pkcs11 race lint fmt-check vet staticcheck vet-pkcs11 staticcheck-pkcs11 deps bench soak clean
+.PHONY: help build build-pkcs11 build-spiffe vet-spiffe staticcheck-spiffe cross test-arm run test test-unit test-e2e test-pkcs11 race lint fmt-check vet staticcheck vet-pkcs11 staticcheck-pkcs11 deps bench soak clean
 
 help: ## list targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -31,6 +37,10 @@ help: ## list targets
 build: ## build the static daemon and CLI into bin/
 	$(GOBUILD) -o $(BIN)/parsecd ./src/cmd/parsecd
 	$(GOBUILD) -o $(BIN)/parsec-tool ./src/cmd/parsec-tool
+
+build-spiffe: ## build parsecd and parsec-tool with the JwtSvid authenticator / JWT-SVID source (static, -tags spiffe) into bin/parsecd-spiffe and bin/parsec-tool-spiffe
+	CGO_ENABLED=0 $(GO) build -trimpath $(SPIFFETAGS) -ldflags "$(SPIFFELDFLAGS)" -o $(BIN)/parsecd-spiffe ./src/cmd/parsecd
+	CGO_ENABLED=0 $(GO) build -trimpath $(SPIFFETAGS) -ldflags "$(SPIFFELDFLAGS)" -o $(BIN)/parsec-tool-spiffe ./src/cmd/parsec-tool
 
 build-pkcs11: ## build parsecd with the PKCS#11 provider (cgo, dynamically linked) into bin/parsecd-pkcs11
 	$(P11GO) build -trimpath $(P11TAGS) -ldflags "$(P11LDFLAGS)" -o $(BIN)/parsecd-pkcs11 ./src/cmd/parsecd
@@ -111,8 +121,8 @@ size-baseline: ## rewrite test/sizecheck/testdata/ (bytes per module and package
 	$(GO) run ./test/sizecheck -ldflags '$(LDFLAGS)' -update
 
 .PHONY: test-rootfs
-test-rootfs: build ## check rootfs/: systemd-analyze verify on the units, sysusers.d/tmpfiles.d, sh -n on the init script, parsecd --check-config on config.toml
-	./test/scripts/check-rootfs.sh $(BIN)/parsecd
+test-rootfs: build build-spiffe ## check rootfs/: systemd-analyze verify on the units, sysusers.d/tmpfiles.d, sh -n on the init script, parsecd --check-config on config.toml (and the SPIFFE example with bin/parsecd-spiffe)
+	./test/scripts/check-rootfs.sh $(BIN)/parsecd $(BIN)/parsecd-spiffe
 
 # meta-parsec/ and recipes/ (BitBake cannot run here): layer.conf fields,
 # SUMMARY/LICENSE/LIC_FILES_CHKSUM md5s, file:// in SRC_URI, gomod .inc files
@@ -173,10 +183,25 @@ test-compat: deps compat-client ## the Rust client on parsec-interface against p
 	$(COMPAT_ENV) $(P11GO) test -count=1 $(P11TAGS) -timeout 600s -run Compat ./test/e2e/
 TEST_STAGES += test-compat
 
+# The JwtSvid authenticator and several authenticators at once (issue 15)
+# against a real SPIRE server and agent. SPIRE is a test tool: it is built
+# from test/spire/tool's go.mod (tool directives pinning v1.13.3), never from
+# parsecd's, into build/spire/bin; GOCACHE makes a warm rebuild take seconds.
+# Its sqlite datastore needs cgo. The tests are the module test/spire.
+SPIRE_BIN := build/spire/bin
+.PHONY: spire test-spiffe
+spire: ## build the SPIRE server and agent (test tool, test/spire/tool) into build/spire/bin
+	cd test/spire/tool && CGO_ENABLED=1 $(GO) build -o $(CURDIR)/$(SPIRE_BIN)/ github.com/spiffe/spire/cmd/spire-server github.com/spiffe/spire/cmd/spire-agent
+
+test-spiffe: deps spire build-spiffe ## JwtSvid, several authenticators, the Go client and parsec-tool against a real SPIRE server and agent (test/spire, as root)
+	cd test/spire && $(GO) vet ./...
+	cd test/spire && PARSEC_SPIRE_BIN=$(CURDIR)/$(SPIRE_BIN) PARSEC_SPIFFE_PARSECD=$(CURDIR)/$(BIN)/parsecd-spiffe PARSEC_SPIFFE_TOOL=$(CURDIR)/$(BIN)/parsec-tool-spiffe $(GO) test -count=1 -timeout 600s ./...
+TEST_STAGES += test-spiffe
+
 race: ## unit tests of the core under the race detector (needs cgo)
 	CGO_ENABLED=1 $(GO) test -count=1 -race -timeout 600s ./src/... ./storage/... ./providers/...
 
-lint: lint-paths lint-spdx fmt-check vet staticcheck vet-pkcs11 staticcheck-pkcs11 ## no path outside the repository; SPDX headers; gofmt, go vet, staticcheck (default and pkcs11 builds)
+lint: lint-paths lint-spdx fmt-check vet staticcheck vet-pkcs11 staticcheck-pkcs11 vet-spiffe staticcheck-spiffe ## no path outside the repository; SPDX headers; gofmt, go vet, staticcheck (default, pkcs11 and spiffe builds)
 
 # Every Go, shell, Python, Rust and .proto file starts with the Apache-2.0
 # SPDX line (LICENSE); `test/scripts/spdx.sh --fix` adds it after a merge.
@@ -204,6 +229,12 @@ vet-pkcs11:
 
 staticcheck-pkcs11:
 	CGO_ENABLED=1 $(STATICCHECK) $(P11TAGS) ./...
+
+vet-spiffe:
+	$(GO) vet $(SPIFFETAGS) ./...
+
+staticcheck-spiffe:
+	$(STATICCHECK) $(SPIFFETAGS) ./...
 
 bench: build build-pkcs11 pkcs11-module ## throughput, latency and memory of parsecd vs in-process crypto and a bare socket floor; memory under mixed load; 100,000 keys; PKCS#11 sign vs direct C_Sign; TPM sign vs direct go-tpm; the PKCS#11 module vs the client and pkcs11-tool --sign rounds; binary sizes vs their targets
 	$(GO) run ./test/sizecheck -ldflags '$(LDFLAGS)' -report

@@ -7,7 +7,10 @@
 package auth
 
 import (
+	"context"
 	"encoding/binary"
+	"errors"
+	"io"
 	"strconv"
 	"unicode/utf8"
 
@@ -40,8 +43,9 @@ type Info struct {
 type Authenticator interface {
 	Info() Info
 	// Authenticate returns the application name; peer is nil when the
-	// transport has no peer credentials.
-	Authenticate(auth []byte, peer *PeerCred) (string, error)
+	// transport has no peer credentials. ctx bounds an authenticator that
+	// asks another service (JwtSvid asks the SPIFFE Workload API).
+	Authenticate(ctx context.Context, auth []byte, peer *PeerCred) (string, error)
 }
 
 // Direct takes the authentication field as the application name. It trusts
@@ -56,7 +60,7 @@ func (Direct) Info() Info {
 }
 
 // Authenticate implements Authenticator.
-func (Direct) Authenticate(auth []byte, _ *PeerCred) (string, error) {
+func (Direct) Authenticate(_ context.Context, auth []byte, _ *PeerCred) (string, error) {
 	if len(auth) == 0 {
 		return "", status.Errorf(status.AuthenticationError, "direct authentication needs a non-empty application name")
 	}
@@ -77,7 +81,7 @@ func (UnixPeer) Info() Info {
 }
 
 // Authenticate implements Authenticator.
-func (UnixPeer) Authenticate(auth []byte, peer *PeerCred) (string, error) {
+func (UnixPeer) Authenticate(_ context.Context, auth []byte, peer *PeerCred) (string, error) {
 	if len(auth) != 4 {
 		return "", status.Errorf(status.AuthenticationError, "unix peer credentials: authentication field is %d bytes, not 4", len(auth))
 	}
@@ -91,27 +95,48 @@ func (UnixPeer) Authenticate(auth []byte, peer *PeerCred) (string, error) {
 	return strconv.FormatUint(uint64(uid), 10), nil
 }
 
-// Set is the configured authenticators and the admin list.
+// Configured is one configured authenticator and its administrators.
+type Configured struct {
+	Authenticator
+	Admins []string
+}
+
+// Set is the configured authenticators, each with its own admin list: an
+// administrator is an application of one authenticator ("1000" as a
+// UnixPeer admin says nothing about the Direct application "1000").
 type Set struct {
 	byType map[parsec.AuthType]Authenticator
 	order  []Authenticator
-	admins map[string]bool
+	admins map[parsec.AuthType]map[string]bool
 }
 
-// NewSet builds a set from authenticators in preference order.
-func NewSet(admins []string, as ...Authenticator) *Set {
-	s := &Set{byType: map[parsec.AuthType]Authenticator{}, admins: map[string]bool{}}
-	for _, a := range as {
-		s.byType[a.Info().ID] = a
-		s.order = append(s.order, a)
-	}
-	for _, n := range admins {
-		s.admins[n] = true
+// NewSet builds a set of one authenticator and its admins.
+func NewSet(admins []string, a Authenticator) *Set {
+	return NewMulti(Configured{Authenticator: a, Admins: admins})
+}
+
+// NewMulti builds a set from authenticators in preference order: the first
+// is the default, which ListAuthenticators names first. A type given twice
+// keeps its first entry (the configuration refuses duplicates).
+func NewMulti(cs ...Configured) *Set {
+	s := &Set{byType: map[parsec.AuthType]Authenticator{}, admins: map[parsec.AuthType]map[string]bool{}}
+	for _, c := range cs {
+		id := c.Info().ID
+		if _, dup := s.byType[id]; dup {
+			continue
+		}
+		s.byType[id] = c.Authenticator
+		s.order = append(s.order, c.Authenticator)
+		adm := map[string]bool{}
+		for _, n := range c.Admins {
+			adm[n] = true
+		}
+		s.admins[id] = adm
 	}
 	return s
 }
 
-// Infos lists the authenticators for ListAuthenticators.
+// Infos lists the authenticators for ListAuthenticators, the default first.
 func (s *Set) Infos() []Info {
 	out := make([]Info, len(s.order))
 	for i, a := range s.order {
@@ -120,9 +145,10 @@ func (s *Set) Infos() []Info {
 	return out
 }
 
-// Authenticate identifies the application behind a request. It returns nil
-// for an unauthenticated request (auth type 0).
-func (s *Set) Authenticate(t parsec.AuthType, auth []byte, peer *PeerCred) (*Application, error) {
+// Authenticate identifies the application behind a request with the
+// authenticator its header names. It returns nil for an unauthenticated
+// request (auth type 0).
+func (s *Set) Authenticate(ctx context.Context, t parsec.AuthType, auth []byte, peer *PeerCred) (*Application, error) {
 	if t == parsec.AuthNone {
 		return nil, nil
 	}
@@ -130,9 +156,21 @@ func (s *Set) Authenticate(t parsec.AuthType, auth []byte, peer *PeerCred) (*App
 	if !ok {
 		return nil, status.Errorf(status.AuthenticatorNotRegistered, "authentication type %v is not configured", t)
 	}
-	name, err := a.Authenticate(auth, peer)
+	name, err := a.Authenticate(ctx, auth, peer)
 	if err != nil {
 		return nil, err
 	}
-	return &Application{Name: name, Auth: t, Admin: s.admins[name]}, nil
+	return &Application{Name: name, Auth: t, Admin: s.admins[t][name]}, nil
+}
+
+// Close releases what the authenticators hold (JwtSvid's Workload API
+// connection).
+func (s *Set) Close() error {
+	var errs []error
+	for _, a := range s.order {
+		if c, ok := a.(io.Closer); ok {
+			errs = append(errs, c.Close())
+		}
+	}
+	return errors.Join(errs...)
 }

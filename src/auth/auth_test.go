@@ -4,6 +4,7 @@
 package auth
 
 import (
+	"context"
 	"errors"
 	"testing"
 
@@ -32,7 +33,7 @@ func TestSet(t *testing.T) {
 		{"jwt never registered", parsec.AuthJwt, []byte("x"), peer, "", false, status.AuthenticatorNotRegistered},
 	}
 	for _, tt := range tests {
-		app, err := s.Authenticate(tt.typ, tt.auth, tt.peer)
+		app, err := s.Authenticate(context.Background(), tt.typ, tt.auth, tt.peer)
 		if tt.wantCode != nil {
 			if !errors.Is(err, tt.wantCode) {
 				t.Errorf("%s: err = %v, want %v", tt.name, err, tt.wantCode)
@@ -57,16 +58,49 @@ func TestSet(t *testing.T) {
 
 func TestDirect(t *testing.T) {
 	s := NewSet(nil, Direct{})
-	app, err := s.Authenticate(parsec.AuthDirect, []byte("app-one"), nil)
+	app, err := s.Authenticate(context.Background(), parsec.AuthDirect, []byte("app-one"), nil)
 	if err != nil || app.Name != "app-one" || app.Admin {
 		t.Fatalf("got %+v, %v", app, err)
 	}
 	for _, bad := range [][]byte{nil, {0xff, 0xfe}} {
-		if _, err := s.Authenticate(parsec.AuthDirect, bad, nil); !errors.Is(err, status.AuthenticationError) {
+		if _, err := s.Authenticate(context.Background(), parsec.AuthDirect, bad, nil); !errors.Is(err, status.AuthenticationError) {
 			t.Errorf("auth %x: err = %v", bad, err)
 		}
 	}
 	if got := s.Infos(); len(got) != 1 || got[0].ID != parsec.AuthDirect {
 		t.Fatalf("Infos = %+v", got)
+	}
+}
+
+// Several authenticators: the first is the default, each request goes to
+// the one its header names, and an admin of one is not an admin of another.
+func TestMulti(t *testing.T) {
+	s := NewMulti(Configured{Authenticator: UnixPeer{}, Admins: []string{"1000"}},
+		Configured{Authenticator: Direct{}, Admins: []string{"boss"}})
+	if got := s.Infos(); len(got) != 2 || got[0].ID != parsec.AuthUnixPeerCredentials || got[1].ID != parsec.AuthDirect {
+		t.Fatalf("Infos = %+v", got)
+	}
+	ctx := context.Background()
+	peer := &PeerCred{UID: 1000}
+	for _, tt := range []struct {
+		typ   parsec.AuthType
+		auth  string
+		name  string
+		admin bool
+	}{
+		{parsec.AuthUnixPeerCredentials, "\xe8\x03\x00\x00", "1000", true},
+		{parsec.AuthDirect, "1000", "1000", false},
+		{parsec.AuthDirect, "boss", "boss", true},
+	} {
+		app, err := s.Authenticate(ctx, tt.typ, []byte(tt.auth), peer)
+		if err != nil || app.Name != tt.name || app.Auth != tt.typ || app.Admin != tt.admin {
+			t.Errorf("%v %q: %+v, %v", tt.typ, tt.auth, app, err)
+		}
+	}
+	if _, err := s.Authenticate(ctx, parsec.AuthJwtSvid, []byte("x.y.z"), peer); !errors.Is(err, status.AuthenticatorNotRegistered) {
+		t.Errorf("JwtSvid not configured: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Errorf("Close: %v", err)
 	}
 }

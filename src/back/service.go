@@ -177,7 +177,7 @@ func (s *Service) handle(ctx context.Context, req *wire.Request, peer *auth.Peer
 	// none: a client that sends credentials has them checked, and a failing
 	// authentication rejects even a Ping, as in Parsec. app is nil for
 	// auth type 0 (no authentication), which core operations accept.
-	app, err := s.auths.Authenticate(h.AuthType, req.Auth, peer)
+	app, err := s.auths.Authenticate(ctx, h.AuthType, req.Auth, peer)
 	if err != nil {
 		return nil, nil, err
 	}

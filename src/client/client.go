@@ -109,6 +109,7 @@ type config struct {
 	provider    *parsec.ProviderID
 	timeout     time.Duration
 	maxBody     uint32
+	svids       TokenSource
 }
 
 // WithEndpoint sets the service endpoint: "unix:/path", "unix:///path" or a
@@ -188,6 +189,7 @@ type Client struct {
 type shared struct {
 	appName string
 	fixed   *Auth
+	svids   TokenSource // nil: JwtSvid only with a token given to WithAuth
 
 	mu              sync.Mutex
 	defaultProvider *parsec.ProviderID
@@ -219,7 +221,7 @@ func New(opts ...Option) (*Client, error) {
 		timeout:  cfg.timeout,
 		maxBody:  cfg.maxBody,
 		provider: cfg.provider,
-		shared:   &shared{appName: cfg.appName, fixed: cfg.auth},
+		shared:   &shared{appName: cfg.appName, fixed: cfg.auth, svids: cfg.svids},
 	}, nil
 }
 
@@ -298,31 +300,31 @@ func (c *Client) Provider(ctx context.Context) (parsec.ProviderID, error) {
 func (c *Client) Auth(ctx context.Context) (Auth, error) {
 	s := c.shared
 	if s.fixed != nil {
-		return *s.fixed, nil
+		return s.fresh(ctx, *s.fixed)
 	}
 	s.mu.Lock()
 	if a := s.auth; a != nil {
 		s.mu.Unlock()
-		return *a, nil
+		return s.fresh(ctx, *a)
 	}
 	s.mu.Unlock()
 	auths, err := c.ListAuthenticators(ctx)
 	if err != nil {
 		return Auth{}, err
 	}
-	a, err := pickAuth(auths, s.appName)
+	a, err := pickAuth(auths, s.appName, s.svids != nil)
 	if err != nil {
 		return Auth{}, err
 	}
 	s.mu.Lock()
 	s.auth = &a
 	s.mu.Unlock()
-	return a, nil
+	return s.fresh(ctx, a)
 }
 
 // pickAuth returns the authentication for the first listed authenticator the
-// client supports without extra material (a JWT-SVID token needs WithAuth).
-func pickAuth(auths []AuthenticatorInfo, appName string) (Auth, error) {
+// client supports: JwtSvid only with a token source (WithJwtSvidSource).
+func pickAuth(auths []AuthenticatorInfo, appName string, svids bool) (Auth, error) {
 	var seen []string
 	for _, ai := range auths {
 		switch ai.ID {
@@ -330,11 +332,15 @@ func pickAuth(auths []AuthenticatorInfo, appName string) (Auth, error) {
 			return DirectAuth(appName), nil
 		case parsec.AuthUnixPeerCredentials:
 			return UnixPeerCredentialsAuth(), nil
+		case parsec.AuthJwtSvid:
+			if svids {
+				return JwtSvidAuth(""), nil
+			}
 		}
 		seen = append(seen, ai.ID.String())
 	}
 	return Auth{}, &status.Error{Code: status.AuthenticatorNotRegistered,
-		Msg: fmt.Sprintf("the service offers no authenticator this client can use automatically (offered: %v); use WithAuth", seen)}
+		Msg: fmt.Sprintf("the service offers no authenticator this client can use automatically (offered: %v); use WithAuth, or WithJwtSvidSource for JwtSvid", seen)}
 }
 
 // invoke sends one operation with the client's routing and authentication

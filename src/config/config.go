@@ -64,8 +64,9 @@ type Config struct {
 	MaxConnections       int
 	MaxConnectionsPerUID int
 
-	AuthType string // "Direct" or "UnixPeerCredentials"
-	Admins   []string
+	// Authenticators are the [authenticator] table or the
+	// [[authenticator]] entries in file order; the first is the default.
+	Authenticators []Authenticator
 
 	KeyManagers []KeyManager
 	Providers   []Provider
@@ -207,7 +208,7 @@ func Parse(name string, data []byte) (*Config, error) {
 	unknownSections(r, root)
 	parseCoreSettings(r, root, c)
 	parseListener(r, root, c)
-	parseAuthenticator(r, root, c)
+	c.Authenticators = readAuthenticators(r, root, c.note)
 	kms := parseKeyManagers(r, root, c)
 	// The migration placement is checked after every [[key_manager]] is
 	// read: a Parsec store is migrated into the Bbolt store beside it, which
@@ -237,7 +238,7 @@ func unknownSections(r *reader, root map[string]any) {
 		if _, ok := root[k].(map[string]any); ok {
 			what = "section"
 		}
-		r.bad(k, "unknown %s %q (parsecd knows [core_settings], [listener], [authenticator], [[key_manager]] and [[provider]])", what, k)
+		r.bad(k, "unknown %s %q (parsecd knows [core_settings], [listener], [authenticator] or [[authenticator]], [[key_manager]] and [[provider]])", what, k)
 	}
 }
 
@@ -340,40 +341,6 @@ func parseListener(r *reader, root map[string]any, c *Config) {
 		}
 	}
 	l.done()
-}
-
-// parseAuthenticator finds [authenticator] and reads it. Finding the
-// section is kept apart from reading it (authenticatorTable) so that
-// accepting another shape of the section changes only this function.
-func parseAuthenticator(r *reader, root map[string]any, c *Config) {
-	if a := requiredSection(r, root, "authenticator"); a != nil {
-		authenticatorTable(r, a, c)
-	}
-}
-
-// authenticatorTable reads one authenticator table: its auth_type and
-// admins.
-func authenticatorTable(r *reader, a *table, c *Config) {
-	at := a.str("auth_type")
-	switch {
-	case at == nil:
-		if _, present := a.m["auth_type"]; !present {
-			r.bad(a.path, "authenticator.auth_type is missing: expected \"UnixPeerCredentials\" or \"Direct\"")
-		}
-	case *at == "Direct" || *at == "UnixPeerCredentials":
-		c.AuthType = *at
-	case *at == "JwtSvid":
-		r.bad(a.path+".auth_type", "authenticator.auth_type: \"JwtSvid\" is not supported by parsecd yet: expected \"UnixPeerCredentials\" or \"Direct\"")
-	default:
-		r.bad(a.path+".auth_type", "authenticator.auth_type: %q is not one of \"UnixPeerCredentials\", \"Direct\"", *at)
-	}
-	if a.str("workload_endpoint") != nil {
-		c.note("authenticator.workload_endpoint is only used by JwtSvid and is ignored")
-	}
-	if v, ok := a.get("admins"); ok {
-		c.Admins = readAdmins(r, a.path+".admins", v)
-	}
-	a.done()
 }
 
 // parseKeyManagers reads the [[key_manager]] entries and returns the set

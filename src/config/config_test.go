@@ -120,8 +120,7 @@ func TestLoadParsecConfig(t *testing.T) {
 		BufferSizeLimit: 1 << 20,
 		SocketPath:      "/run/parsec/parsec.sock",
 		Timeout:         200 * time.Millisecond,
-		AuthType:        "UnixPeerCredentials",
-		Admins:          []string{"0", "1000"},
+		Authenticators:  []config.Authenticator{{Type: "UnixPeerCredentials", Admins: []string{"0", "1000"}}},
 		KeyManagers:     []config.KeyManager{{Name: "bbolt-manager", Type: "Bbolt", Path: "/var/lib/parsec/parsec-keys.db"}},
 	}
 	if len(c.Providers) != 1 {
@@ -169,7 +168,7 @@ name = "soft"
 	if c.ThreadPoolSize != 8 || c.Timeout != config.DefaultTimeout || c.SocketPath != config.DefaultSocketPath ||
 		c.BodyLenLimit != config.DefaultBodyLenLimit || c.BufferSizeLimit != config.DefaultBufferSizeLimit ||
 		c.KeyManagers[0].Path != config.DefaultStorePath || c.AllowRoot || c.AllowDeprecated || c.LogErrorDetails ||
-		c.LogLevel != "" || c.AuthType != "Direct" || c.MaxConnections != 0 || c.MaxConnectionsPerUID != 0 || len(c.Admins) != 0 || len(c.Notes) != 0 || c.Providers[0].Name != "soft" {
+		c.LogLevel != "" || len(c.Authenticators) != 1 || c.Default().Type != "Direct" || c.MaxConnections != 0 || c.MaxConnectionsPerUID != 0 || len(c.Default().Admins) != 0 || len(c.Notes) != 0 || c.Providers[0].Name != "soft" {
 		t.Errorf("defaults %+v", c)
 	}
 }
@@ -301,8 +300,16 @@ func TestErrors(t *testing.T) {
 		{"provider without key manager", strings.Replace(base, "key_info_manager = \"k\"\n", "", 1), []string{"#1", "key_info_manager"}},
 		{"provider without type", strings.Replace(base, "provider_type = \"Software\"\n", "", 1), []string{"#1", "provider_type"}},
 		{"provider type not a string", strings.Replace(base, `provider_type = "Software"`, `provider_type = 1`, 1), []string{"provider_type", "string"}},
-		{"JwtSvid", strings.Replace(base, `auth_type = "Direct"`, `auth_type = "JwtSvid"`+"\nworkload_endpoint = \"unix:///run/spire/sockets/agent.sock\"", 1),
-			[]string{"JwtSvid", "not supported"}},
+		{"JwtSvid without endpoint", strings.Replace(base, `auth_type = "Direct"`, `auth_type = "JwtSvid"`, 1),
+			[]string{"cfg.toml:6:", "workload_endpoint is missing"}},
+		{"JwtSvid bad endpoint", strings.Replace(base, `auth_type = "Direct"`, `auth_type = "JwtSvid"`+"\nworkload_endpoint = \"/run/spire/agent.sock\"", 1),
+			[]string{"cfg.toml:8:", "unix:///path"}},
+		{"authenticator twice", strings.Replace(base, "[authenticator]\nauth_type = \"Direct\"\n", "[[authenticator]]\nauth_type = \"Direct\"\n[[authenticator]]\nauth_type = \"Direct\"\n", 1),
+			[]string{"cfg.toml:9:", `"Direct" is configured twice`}},
+		{"authenticator empty array", "authenticator = []\n" + strings.Replace(base, "[authenticator]\nauth_type = \"Direct\"\n", "", 1),
+			[]string{"at least one authenticator"}},
+		{"authenticator not a table", "authenticator = \"Direct\"\n" + strings.Replace(base, "[authenticator]\nauth_type = \"Direct\"\n", "", 1),
+			[]string{"[[authenticator]]"}},
 		{"unknown auth type", strings.Replace(base, `auth_type = "Direct"`, `auth_type = "Jwt"`, 1), []string{`"Jwt"`}},
 		{"empty admin name", strings.Replace(base, `auth_type = "Direct"`, `auth_type = "Direct"`+"\nadmins = [ { name = \"\" } ]", 1), []string{"admins"}},
 		{"admin unknown key", strings.Replace(base, `auth_type = "Direct"`, `auth_type = "Direct"`+"\nadmins = [ { nam = \"x\" } ]", 1), []string{"cfg.toml:8:", "nam"}},
@@ -377,7 +384,7 @@ key_info_manager = "k"
 		`cfg.toml:4:1: core_settings.log_level: "loud" is not one of "off", "error", "warn", "info", "debug" or "trace"`,
 		`cfg.toml:7:1: listener.timeout: expected a positive number of milliseconds, found 0`,
 		`cfg.toml:8:1: listener.socket_path: expected a string (in double quotes), found the integer 5`,
-		`cfg.toml:10:1: authenticator.auth_type: "UnixPeerCredential" is not one of "UnixPeerCredentials", "Direct"`,
+		`cfg.toml:10:1: authenticator.auth_type: "UnixPeerCredential" is not one of "UnixPeerCredentials", "Direct" or "JwtSvid"`,
 		`cfg.toml:11:1: authenticator.admins[0].name: expected a string (in double quotes), found the integer 0`,
 		`cfg.toml:16:1: unknown key "key_manager.colour"`,
 		`cfg.toml:19:1: [[provider]] #1: key_info_manager "kk" does not name a [[key_manager]] (expected "k")`,
@@ -633,7 +640,7 @@ func TestDefaultText(t *testing.T) {
 			if len(c.KeyManagers) != 1 || c.KeyManagers[0].Type != "Bbolt" || c.KeyManagers[0].Path != tt.path {
 				t.Errorf("key managers %+v, want one Bbolt at %q", c.KeyManagers, tt.path)
 			}
-			if c.AuthType != "UnixPeerCredentials" || len(c.Providers) != 1 || c.Providers[0].Type != "Software" ||
+			if c.Default().Type != "UnixPeerCredentials" || len(c.Providers) != 1 || c.Providers[0].Type != "Software" ||
 				c.Providers[0].KeyManager != c.KeyManagers[0].Name || c.AllowRoot || c.Timeout != 200*time.Millisecond || len(c.Notes) != 0 {
 				t.Errorf("config %+v", c)
 			}

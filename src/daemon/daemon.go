@@ -48,6 +48,7 @@ type graph struct {
 	// its file and a second open of it would be refused as locked.
 	stores  map[string]storage.KeyStore
 	service *back.Service
+	auths   *auth.Set
 }
 
 // Daemon is a running parsecd.
@@ -148,7 +149,7 @@ func Start(ctx context.Context, load Loader, log *slog.Logger, signals *sigs.Sig
 	if activated {
 		where = "socket passed by systemd"
 	}
-	log.Info("parsecd ready", "version", version.Version, "socket", where, "providers", providerNames(g.mounts), "auth", cfg.AuthType)
+	log.Info("parsecd ready", "version", version.Version, "socket", where, "providers", providerNames(g.mounts), "auth", authNames(cfg))
 	_ = sdnotify.Notify("READY=1")
 	return d, nil
 }
@@ -278,16 +279,13 @@ func (d *Daemon) build(ctx context.Context, cfg *config.Config, prev *graph) (*g
 	if err := assignIDs(g.mounts); err != nil {
 		return fail(err)
 	}
-	// Direct authentication is the client's word for its name: anyone who
-	// can connect can act as any application. Parsec offers it, so it is
-	// accepted, with the warning.
-	var a auth.Authenticator = auth.UnixPeer{}
-	if cfg.AuthType == "Direct" {
-		a = auth.Direct{}
-		d.log.Warn("Direct authentication trusts every client that can reach the socket: restrict the socket directory to mutually trusted clients")
+	auths, err := authenticators(ctx, cfg, d.log)
+	if err != nil {
+		return fail(err)
 	}
+	g.auths = auths
 	svc, err := back.New(back.Options{
-		Auth: auth.NewSet(cfg.Admins, a), Providers: g.mounts, Log: d.log,
+		Auth: auths, Providers: g.mounts, Log: d.log,
 		LogErrorDetails: cfg.LogErrorDetails, Version: version.Triple(),
 	})
 	if err != nil {
@@ -319,6 +317,9 @@ func (e plainError) Unwrap() error { return e.err }
 // close releases what g owns and keep does not share: after a reload the
 // new graph keeps the stores it reused, which must stay open.
 func (g *graph) close(keep *graph) {
+	if g.auths != nil {
+		_ = g.auths.Close()
+	}
 	for _, m := range g.mounts {
 		_ = m.Provider.Close()
 	}
@@ -421,7 +422,7 @@ func (d *Daemon) Reload(ctx context.Context) {
 		oldLock.Release() // only once its socket is gone
 	}
 	old.close(g)
-	d.log.Info("configuration reloaded", "providers", providerNames(g.mounts))
+	d.log.Info("configuration reloaded", "providers", providerNames(g.mounts), "auth", authNames(g.cfg))
 }
 
 // Stop closes the listener, waits for in-flight requests and releases

@@ -34,9 +34,16 @@ var Converters = map[int]func(cfg config.Provider) (func([]byte, psa.KeyAttribut
 
 // SourceOf returns the Parsec store a key manager migrates.
 func SourceOf(cfg *config.Config, km config.KeyManager) Source {
+	// Parsec's OnDisk store does not record the authenticator: its keys
+	// belong to the one Parsec ran with, parsecd's default.
 	auth := parsec.AuthUnixPeerCredentials
-	if cfg.AuthType == "Direct" {
-		auth = parsec.AuthDirect
+	if d := cfg.Default(); d != nil {
+		switch d.Type {
+		case "Direct":
+			auth = parsec.AuthDirect
+		case "JwtSvid":
+			auth = parsec.AuthJwtSvid
+		}
 	}
 	return Source{Type: km.Parsec.Type, Path: km.Parsec.Path, ITSDir: km.Parsec.WorkingDir, Auth: auth}
 }

@@ -11,12 +11,15 @@
 #  - sh -n (and dash -n / busybox sh -n when present) on the init script;
 #  - parsecd --check-config on rootfs/etc/parsec/config.toml, and on it
 #    without its TPM provider as meta-parsec installs it without
-#    PACKAGECONFIG tpm (drop-tpm-provider.awk).
-# Usage: check-rootfs.sh [path of parsecd] (default bin/parsecd)
+#    PACKAGECONFIG tpm (drop-tpm-provider.awk), and on the SPIFFE example
+#    usr/share/parsec/config-spiffe.toml.
+# Usage: check-rootfs.sh [parsecd [parsecd built with -tags spiffe]]
+#        (default bin/parsecd bin/parsecd-spiffe)
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
 parsecd=${1:-bin/parsecd}
+parsecd_spiffe=${2:-bin/parsecd-spiffe}
 rootfs=rootfs
 units=(parsec.service parsec.socket parsec-commit-update.service)
 unitdir=usr/lib/systemd/system
@@ -24,6 +27,7 @@ execstart=/usr/libexec/parsec/parsecd
 
 fail() { echo "check-rootfs: $*" >&2; exit 1; }
 [ -x "$parsecd" ] || fail "$parsecd not built (make build)"
+[ -x "$parsecd_spiffe" ] || fail "$parsecd_spiffe not built (make build-spiffe)"
 command -v systemd-analyze >/dev/null || fail "systemd-analyze missing (test/scripts/deps.sh installs systemd)"
 
 tmp=$(mktemp -d)
@@ -110,4 +114,13 @@ grep -q '^provider_type = "Tpm"' "$rootfs/etc/parsec/config.toml" || fail "rootf
 ! grep -q 'provider_type = "Tpm"' "$notpm" || fail "drop-tpm-provider.awk left the TPM provider in: $(cat "$notpm")"
 grep -q '^provider_type = "Software"' "$notpm" || fail "drop-tpm-provider.awk removed the software provider"
 "$parsecd" --check-config -c "$notpm" || fail "parsecd --check-config rejected config.toml without its TPM provider"
+# The SPIFFE example (not installed) must stay a valid configuration for a
+# parsecd built with the spiffe tag; the default build refuses it and says
+# how to get one.
+spiffe_conf="$rootfs/usr/share/parsec/config-spiffe.toml"
+"$parsecd_spiffe" --check-config -c "$spiffe_conf" || fail "$parsecd_spiffe --check-config rejected $spiffe_conf"
+if out=$("$parsecd" --check-config -c "$spiffe_conf" 2>&1); then
+	fail "$parsecd (no spiffe tag) accepted $spiffe_conf"
+fi
+case $out in *"built without SPIFFE support"*"-tags spiffe"*) ;; *) fail "$parsecd on $spiffe_conf did not name the spiffe tag: $out" ;; esac
 echo "check-rootfs: all checks passed"

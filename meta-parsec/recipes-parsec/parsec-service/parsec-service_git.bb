@@ -41,13 +41,20 @@ inherit go-mod systemd update-rc.d useradd
 # pkcs11: the PKCS#11 provider (cgo: dlopen()s the token's module), built
 # with -tags pkcs11; the binary is then dynamically linked. SoftHSM is
 # recommended when meta-oe is present (dynamic-layers/openembedded-layer).
+# spiffe: the JwtSvid authenticator (SPIFFE JWT-SVIDs validated by a SPIRE
+# agent's Workload API), built with -tags spiffe; it links gRPC (about
+# +5 MB), so it is off by default, as in Parsec. The binary stays static.
 PACKAGECONFIG ??= "${@bb.utils.contains('DISTRO_FEATURES', 'tpm2', 'tpm', '', d)}"
 PACKAGECONFIG[tpm] = ",,,,kernel-module-tpm-tis kernel-module-tpm-crb"
 PACKAGECONFIG[pkcs11] = ",,,"
+PACKAGECONFIG[spiffe] = ",,,"
 
 CGO_ENABLED = "${@bb.utils.contains('PACKAGECONFIG', 'pkcs11', '1', '0', d)}"
-GOBUILDFLAGS:append = "${@bb.utils.contains('PACKAGECONFIG', 'pkcs11', ' -tags=pkcs11', '', d)}"
-PARSEC_BUILD_TAGS = "${@bb.utils.contains('PACKAGECONFIG', 'pkcs11', 'pkcs11', 'none', d)}"
+# One -tags flag for both options (with two, go would keep the last): "",
+# "pkcs11", "spiffe" or "pkcs11,spiffe".
+PARSEC_GO_TAGS = "${@bb.utils.contains('PACKAGECONFIG', 'pkcs11', 'pkcs11', '', d)}${@bb.utils.contains('PACKAGECONFIG', 'pkcs11 spiffe', ',', '', d)}${@bb.utils.contains('PACKAGECONFIG', 'spiffe', 'spiffe', '', d)}"
+GOBUILDFLAGS:append = " -tags=${PARSEC_GO_TAGS}"
+PARSEC_BUILD_TAGS = "${@d.getVar('PARSEC_GO_TAGS') or 'none'}"
 
 # The device configuration installed as /etc/parsec/config.toml: the
 # project's rootfs/etc/parsec/config.toml unless local.conf points elsewhere.

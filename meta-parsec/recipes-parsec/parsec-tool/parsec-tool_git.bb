@@ -17,6 +17,14 @@ GO_INSTALL = "${GO_IMPORT}/src/cmd/parsec-tool"
 # A static binary (no cgo, no PIE: see parsec-source.inc).
 CGO_ENABLED = "0"
 
+# spiffe: JWT-SVIDs from the SPIFFE Workload API (SPIFFE_ENDPOINT_SOCKET) for
+# a service whose first authenticator is JwtSvid; links gRPC (about +5.6 MB),
+# so off by default, as Parsec's spiffe-auth feature.
+PACKAGECONFIG ??= ""
+PACKAGECONFIG[spiffe] = ",,,"
+GOBUILDFLAGS:append = "${@bb.utils.contains('PACKAGECONFIG', 'spiffe', ' -tags=spiffe', '', d)}"
+PARSEC_BUILD_TAGS = "${@bb.utils.contains('PACKAGECONFIG', 'spiffe', 'spiffe', 'none', d)}"
+
 inherit go-mod
 
 do_install() {

@@ -351,6 +351,16 @@ func (a *app) connect(auth bool) error {
 			a.auth = client.DirectAuth(appName)
 		case parsec.AuthUnixPeerCredentials:
 			a.auth = client.UnixPeerCredentialsAuth()
+		case parsec.AuthJwtSvid:
+			au, ok, err := a.jwtSvidAuth()
+			if err != nil {
+				return a.spinUpFailed(err)
+			}
+			if !ok {
+				a.log.log(levelWarn, targetBasicClient, "Authenticator of type \"%v\" %s", ai.ID, jwtSvidUnusable)
+				continue
+			}
+			a.auth = au
 		default:
 			a.log.log(levelWarn, targetBasicClient, "Authenticator of type \"%v\" not supported by this client library", ai.ID)
 			continue

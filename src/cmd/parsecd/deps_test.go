@@ -212,3 +212,22 @@ func TestYoctoRecipeFlagsGiveAStaticBinary(t *testing.T) {
 		t.Errorf("control: with -buildmode=pie parsecd is ELF type %v, want ET_DYN; the recipe's PIE removal may no longer be needed", f.Type)
 	}
 }
+
+// TestDefaultBuildDoesNotLinkGRPC: the SPIFFE Workload API client (go-spiffe
+// and with it gRPC, some 5 MB in each binary) is only in builds with the
+// spiffe tag; the default parsecd and parsec-tool leave it out.
+func TestDefaultBuildDoesNotLinkGRPC(t *testing.T) {
+	const grpc = "google.golang.org/grpc"
+	links := func(pkgs []string) bool {
+		return slices.ContainsFunc(pkgs, func(p string) bool { return p == grpc || strings.HasPrefix(p, grpc+"/") })
+	}
+	for _, pkg := range []string{selfPkg, "github.com/parsecd/parsecd/src/cmd/parsec-tool"} {
+		if links(strings.Fields(goCmd(t, "0", "list", "-deps", pkg))) {
+			t.Errorf("CGO_ENABLED=0 go list -deps %s contains %s", pkg, grpc)
+		}
+		// Not vacuous: the spiffe build does link it.
+		if !links(strings.Fields(goCmd(t, "0", "list", "-deps", "-tags", "spiffe", pkg))) {
+			t.Errorf("go list -deps -tags spiffe %s does not contain %s", pkg, grpc)
+		}
+	}
+}
