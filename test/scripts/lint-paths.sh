@@ -4,8 +4,10 @@
 # The repository stands alone: no tracked file may read test inputs from
 # outside the clone. Fails (one line per hit, FILE:LINE: text) when a
 # tracked file names
-#   - ../shared (the directory that only this project's CI has beside the
-#     clone) in any spelling: "../shared", "..", "shared";
+#   - the shared material directory that only this project's CI has beside
+#     the clone, in either spelling: parent-dir slash name, or the two as
+#     separate string literals (the patterns are put together below, so
+#     that this file does not name that path itself);
 #   - /work/ (this project's build machine);
 #   - the absolute path of this checkout or of its parent directory.
 # Test inputs belong in the repository (golden vectors and keys:
@@ -16,6 +18,10 @@
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+# The outside directory's name and its parent, kept apart so that no
+# tracked file, this one included, spells the forbidden path.
+up=..
+outside=shared
 SELF=test/scripts/lint-paths.sh
 
 # Files allowed to name host paths, and why:
@@ -29,8 +35,8 @@ lint() {
 	[ -n "$files" ] || { echo "lint-paths: no tracked files in $dir" >&2; return 2; }
 	# Fixed strings, one per line; the checkout's parent only when it is
 	# more than / (or a one-level path such as /tmp).
-	pats="../shared
-\"..\", \"shared\"
+	pats="$up/$outside
+\"$up\", \"$outside\"
 /work/
 $dir/"
 	case $parent in /*/*) pats="$pats
@@ -55,7 +61,7 @@ if [ "${1:-}" = --selftest ]; then
 	printf 'package x\n\nvar ok = "testdata/vectors"\n' >sub/good.go
 	git add sub/good.go
 	lint "$tmp/repo" >/dev/null || { echo "lint-paths --selftest: a clean tree failed" >&2; exit 1; }
-	for bad in '"../shared/parsec/vectors"' 'filepath.Join(root, "..", "shared")' '"/work/shared/x"' "\"$tmp/repo/x\""; do
+	for bad in "\"$up/$outside/parsec/vectors\"" "filepath.Join(root, \"$up\", \"$outside\")" '"/work/shared/x"' "\"$tmp/repo/x\""; do
 		printf 'package x\n\nvar bad = %s\n' "$bad" >sub/bad.go
 		git add sub/bad.go
 		if lint "$tmp/repo" 2>/dev/null >/dev/null; then
