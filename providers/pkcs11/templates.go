@@ -18,13 +18,6 @@ import (
 	"github.com/parsecd/parsecd/src/psa"
 )
 
-// Curves: secp R1 sizes and their DER-encoded OIDs (CKA_EC_PARAMS).
-var curveOIDs = map[uint32]asn1.ObjectIdentifier{
-	256: {1, 2, 840, 10045, 3, 1, 7},
-	384: {1, 3, 132, 0, 34},
-	521: {1, 3, 132, 0, 35},
-}
-
 func curveOf(bits uint32) (elliptic.Curve, bool) {
 	switch bits {
 	case 256:
@@ -37,8 +30,14 @@ func curveOf(bits uint32) (elliptic.Curve, bool) {
 	return nil, false
 }
 
+// ecParams is CKA_EC_PARAMS (the DER of the named curve's OID) of a secp
+// R1 curve this provider serves (curveOf); nil for any other size.
 func ecParams(bits uint32) []byte {
-	der, _ := asn1.Marshal(curveOIDs[bits])
+	if _, ok := curveOf(bits); !ok {
+		return nil
+	}
+	oid, _ := psa.CurveOID(psa.EccSecpR1, bits)
+	der, _ := asn1.Marshal(oid)
 	return der
 }
 

@@ -256,7 +256,7 @@ func (m *Module) refresh(slot uint) RV {
 			continue
 		}
 		t := ki.Attributes.Type
-		if !t.IsRSA() && !(t.IsECC() && curveOIDs[int(ki.Attributes.Bits)] != nil && t.EccFamily == psa.EccSecpR1) {
+		if !t.IsRSA() && !(t.IsECC() && servedCurve(int(ki.Attributes.Bits)) && t.EccFamily == psa.EccSecpR1) {
 			continue // not a key type PKCS#11 consumers of this module use
 		}
 		seen[ki.Name] = true

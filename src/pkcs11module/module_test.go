@@ -70,10 +70,15 @@ func TestUlong(t *testing.T) {
 }
 
 func TestCurveOfParams(t *testing.T) {
-	for bits := range curveOIDs {
+	for _, bits := range []int{256, 384, 521} {
 		if got, rv := curveOfParams(ecParams(bits)); rv != CKR_OK || got != bits {
 			t.Errorf("P-%d: %d %#x", bits, got, rv)
 		}
+	}
+	// A curve psa knows but the module does not serve.
+	p224, _ := asn1.Marshal(asn1.ObjectIdentifier{1, 3, 132, 0, 33})
+	if _, rv := curveOfParams(p224); rv != CKR_CURVE_NOT_SUPPORTED {
+		t.Errorf("P-224: %#x", rv)
 	}
 	secp256k1, _ := asn1.Marshal(asn1.ObjectIdentifier{1, 3, 132, 0, 10})
 	if _, rv := curveOfParams(secp256k1); rv != CKR_CURVE_NOT_SUPPORTED {

@@ -83,22 +83,18 @@ func keyID(name string) []byte {
 	return s[:16]
 }
 
-// Curve OIDs of the SECP-R1 curves parsecd serves (CKA_EC_PARAMS holds the
-// DER of the namedCurve OID).
-var curveOIDs = map[int]asn1.ObjectIdentifier{
-	256: {1, 2, 840, 10045, 3, 1, 7},
-	384: {1, 3, 132, 0, 34},
-	521: {1, 3, 132, 0, 35},
-}
+// servedCurve says whether the module offers the SECP-R1 curve of this
+// size (CKA_EC_PARAMS holds the DER of its namedCurve OID, psa.CurveOID).
+func servedCurve(bits int) bool { return bits == 256 || bits == 384 || bits == 521 }
 
 func curveBits(c elliptic.Curve) int { return c.Params().BitSize }
 
 // ecParams is CKA_EC_PARAMS of a curve.
 func ecParams(bits int) []byte {
-	oid, ok := curveOIDs[bits]
-	if !ok {
+	if !servedCurve(bits) {
 		return nil
 	}
+	oid, _ := psa.CurveOID(psa.EccSecpR1, uint32(bits))
 	der, _ := asn1.Marshal(oid)
 	return der
 }
@@ -110,12 +106,11 @@ func curveOfParams(der []byte) (int, RV) {
 	if err != nil || len(rest) != 0 {
 		return 0, CKR_DOMAIN_PARAMS_INVALID
 	}
-	for bits, o := range curveOIDs {
-		if o.Equal(oid) {
-			return bits, CKR_OK
-		}
+	f, bits, ok := psa.CurveOfOID(oid)
+	if !ok || f != psa.EccSecpR1 || !servedCurve(int(bits)) {
+		return 0, CKR_CURVE_NOT_SUPPORTED
 	}
-	return 0, CKR_CURVE_NOT_SUPPORTED
+	return int(bits), CKR_OK
 }
 
 // canSign and canDecrypt say what a key's parsecd policy permits.

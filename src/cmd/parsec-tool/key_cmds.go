@@ -165,15 +165,6 @@ var (
 	oidRSAEncryption = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 1}
 	oidECPublicKey   = asn1.ObjectIdentifier{1, 2, 840, 10045, 2, 1}
 	oidX25519        = asn1.ObjectIdentifier{1, 3, 101, 110}
-	curveOIDs        = map[psa.EccFamily]map[uint32]asn1.ObjectIdentifier{
-		psa.EccSecpR1: {
-			192: {1, 2, 840, 10045, 3, 1, 1}, 224: {1, 3, 132, 0, 33}, 256: {1, 2, 840, 10045, 3, 1, 7},
-			384: {1, 3, 132, 0, 34}, 521: {1, 3, 132, 0, 35},
-		},
-		psa.EccSecpK1: {192: {1, 3, 132, 0, 31}, 224: {1, 3, 132, 0, 32}, 256: {1, 3, 132, 0, 10}},
-		psa.EccSectK1: {233: {1, 3, 132, 0, 26}, 283: {1, 3, 132, 0, 16}, 409: {1, 3, 132, 0, 36}, 571: {1, 3, 132, 0, 38}},
-		psa.EccSectR1: {233: {1, 3, 132, 0, 27}, 283: {1, 3, 132, 0, 17}, 409: {1, 3, 132, 0, 37}, 571: {1, 3, 132, 0, 39}},
-	}
 )
 
 type algorithmIdentifier struct {
@@ -241,7 +232,7 @@ func publicKeyPEM(attrs psa.KeyAttributes, data []byte, pkcs1 bool) (*pem.Block,
 	case t.EccFamily == psa.EccMontgomery && attrs.Bits == 255:
 		alg = algorithmIdentifier{Algorithm: oidX25519} // RFC 8410: no parameters
 	case t.IsECC():
-		oid, ok := curveOIDs[t.EccFamily][attrs.Bits]
+		oid, ok := psa.CurveOID(t.EccFamily, attrs.Bits)
 		if !ok {
 			return nil, notSupported("Unsupported number of bits %d for Ecc family \"%v\"", attrs.Bits, t.EccFamily)
 		}
